@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+#include "caps.h"
+
+#include <cap-ng.h>
+#include <errno.h>
+#include <linux/securebits.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+static int last_cap(void)
+{
+	int c = 0;
+
+	/* PR_CAPBSET_READ fails with EINVAL past the last capability the
+	 * running kernel knows, which may be newer than our headers. */
+	while (c < 64 && prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0)
+		c++;
+	return c - 1;
+}
+
+bool as_caps_none_left(bool check_bounding)
+{
+	capng_get_caps_process();
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
+		return false;
+	for (int c = 0; c <= last_cap(); c++) {
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) > 0)
+			return false;
+		if (check_bounding && prctl(PR_CAPBSET_READ, c, 0, 0, 0) > 0)
+			return false;
+	}
+	return true;
+}
+
+/* With CAP_SETPCAP we can make the drop permanent: empty the bounding set
+ * so no exec (setuid-root or file caps) can give anything back, and lock
+ * securebits so uid 0 is an ordinary uid from here on (capabilities(7),
+ * "Capabilities and execution of programs by root"). */
+static int drop_bounding_and_lock(struct as_err *err)
+{
+	const unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+		SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+		SECBIT_KEEP_CAPS_LOCKED |
+		SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+
+	if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
+		return as_fail(err, -errno, "cannot lock securebits: %s", strerror(errno));
+	for (int c = 0; c <= last_cap(); c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+			return as_fail(err, -errno, "cannot drop capability %d from the bounding set: %s",
+				       c, strerror(errno));
+	return 0;
+}
+
+int as_caps_drop_all(struct as_err *err)
+{
+	bool privileged;
+	int r;
+
+	capng_get_caps_process();
+	privileged = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	if (privileged) {
+		r = drop_bounding_and_lock(err);
+		if (r < 0)
+			return r;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return as_fail(err, -errno, "cannot clear ambient capabilities: %s", strerror(errno));
+	capng_clear(CAPNG_SELECT_CAPS);
+	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
+		return as_fail(err, -EPERM, "cannot clear capability sets");
+	/* Verify rather than trust: a partial drop must not go unnoticed. */
+	if (!as_caps_none_left(privileged))
+		return as_fail(err, -EPERM, "capabilities remain after dropping them");
+	return 0;
+}

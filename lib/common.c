@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void as_err_set(struct as_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+int as_fail(struct as_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int as_strv_push_take(struct as_strv *sv, char *s)
+{
+	char **nv;
+
+	if (!s)
+		return -ENOMEM;
+	nv = realloc(sv->v, (sv->n + 2) * sizeof(*nv));
+	if (!nv) {
+		free(s);
+		return -ENOMEM;
+	}
+	sv->v = nv;
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+	return 0;
+}
+
+int as_strv_push(struct as_strv *sv, const char *s)
+{
+	return as_strv_push_take(sv, strdup(s));
+}
+
+bool as_strv_contains(const struct as_strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void as_strv_free(struct as_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+int as_check_trusted_fd(int fd, const char *path, enum as_trust trust,
+			struct as_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return as_fail(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return as_fail(err, -EINVAL, "%s: not a regular file", path);
+	if (trust == AS_TRUST_ROOT_ONLY) {
+		if (st.st_uid != 0)
+			return as_fail(err, -EPERM, "%s: not owned by root (uid %u); refusing to trust it",
+				       path, (unsigned)st.st_uid);
+		if (st.st_mode & (S_IWGRP | S_IWOTH))
+			return as_fail(err, -EPERM, "%s: writable by group or others (mode %04o); refusing to trust it",
+				       path, (unsigned)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
+int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
+		 char **out, struct as_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return as_fail(err, -errno, "%s: %s", path, strerror(errno));
+	r = as_check_trusted_fd(fd, path, trust, err);
+	if (r < 0)
+		return r;
+	buf = malloc(max + 1);
+	if (!buf)
+		return as_fail(err, -ENOMEM, "%s: out of memory", path);
+	for (;;) {
+		ssize_t n = read(fd, buf + len, max + 1 - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return as_fail(err, -errno, "%s: read failed: %s", path, strerror(errno));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return as_fail(err, -EFBIG, "%s: larger than %zu bytes", path, max);
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len))
+		return as_fail(err, -EINVAL, "%s: contains a NUL byte", path);
+	*out = buf;
+	buf = NULL;
+	return 0;
+}
+
+void as_escape(const char *src, char *dst, size_t dstlen)
+{
+	size_t o = 0;
+
+	if (dstlen == 0)
+		return;
+	for (const unsigned char *p = (const unsigned char *)src; p && *p; p++) {
+		char tmp[5];
+		size_t tl;
+
+		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
+			tl = 4;
+		} else {
+			tmp[0] = (char)*p;
+			tl = 1;
+		}
+		if (o + tl >= dstlen)
+			break;
+		memcpy(dst + o, tmp, tl);
+		o += tl;
+	}
+	dst[o] = '\0';
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small shared pieces of lib/: the error carrier, cleanup helpers, string
+ * vectors and trusted file reading.  Everything in lib/ returns 0 or -errno
+ * (never exits) and, where a user needs to know why, fills a struct as_err
+ * with one line naming what and why.
+ */
+#ifndef AS_COMMON_H
+#define AS_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define AS_ERR_MAX 1024
+
+/* One human-readable line, without the program name (tools/ add it). */
+struct as_err {
+	char msg[AS_ERR_MAX];
+};
+
+void as_err_set(struct as_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Sets err and returns the (negative) code, for "return as_fail(...)". */
+int as_fail(struct as_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline void as_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void as_closep(const int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+#define _cleanup_free_ __attribute__((cleanup(as_freep)))
+#define _cleanup_close_ __attribute__((cleanup(as_closep)))
+
+#define AS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A NULL-terminated, heap-allocated vector of heap strings. */
+struct as_strv {
+	char **v;
+	size_t n;
+};
+
+int as_strv_push(struct as_strv *sv, const char *s);   /* copies s */
+int as_strv_push_take(struct as_strv *sv, char *s);    /* takes ownership */
+bool as_strv_contains(const struct as_strv *sv, const char *s);
+void as_strv_free(struct as_strv *sv);
+
+/* Trust requirements for a file the privileged path reads, checked on the
+ * opened fd (never on the path): a regular file, owned by root, not writable
+ * by group or other. */
+enum as_trust {
+	AS_TRUST_ANY = 0,
+	AS_TRUST_ROOT_ONLY = 1,
+};
+
+/*
+ * Reads a whole small regular file (at most max bytes) into a NUL-terminated
+ * heap buffer.  Opens with O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, checks the fd with
+ * fstat, and refuses NUL bytes.  Returns 0, or -errno with err set.
+ */
+int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
+		 char **out, struct as_err *err);
+
+/* Checks an open fd against a trust requirement; fills err naming path. */
+int as_check_trusted_fd(int fd, const char *path, enum as_trust trust,
+			struct as_err *err);
+
+/* Copies src into a buffer, escaping control characters and backslashes as
+ * \xNN so that a log line or an error message cannot be forged or broken. */
+void as_escape(const char *src, char *dst, size_t dstlen);
+
+#endif

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Landlock: probe the kernel's ABI once, turn a policy into a plan for that
+ * ABI (pure, unit-testable for every ABI 1..7), then build the ruleset
+ * (opens rule paths) and finally restrict the calling thread.
+ */
+#ifndef AS_LANDLOCK_H
+#define AS_LANDLOCK_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common.h"
+#include "policy.h"
+
+/* What one Landlock ABI can handle. */
+struct as_landlock_caps {
+	int abi;                 /* 0 when Landlock is unavailable */
+	uint64_t fs;             /* LANDLOCK_ACCESS_FS_* this ABI knows */
+	uint64_t net;            /* LANDLOCK_ACCESS_NET_* */
+	uint64_t scoped;         /* LANDLOCK_SCOPE_* */
+	uint32_t restrict_flags; /* LANDLOCK_RESTRICT_SELF_* */
+};
+
+/*
+ * Probes the running kernel.  Returns the ABI version (>= 1), -ENOSYS when
+ * the kernel was built without Landlock, or -EOPNOTSUPP when it is built in
+ * but disabled at boot (not in the lsm= list).
+ */
+int as_landlock_probe(void);
+
+/* Pure: the cumulative masks for a given ABI (0 gives all zeroes). */
+void as_landlock_caps_for_abi(int abi, struct as_landlock_caps *out);
+
+/* One path rule as it will be enforced. */
+struct as_landlock_path {
+	const struct as_path_rule *rule;
+	uint64_t access;          /* requested fs rights, masked to the ABI;
+				     for a non-directory, masked to file rights
+				     at build time */
+};
+
+struct as_landlock_plan {
+	struct as_landlock_caps caps;   /* of the ABI planned for */
+	uint64_t handled_fs;
+	uint64_t handled_net;
+	uint64_t scoped;
+	uint32_t restrict_flags;
+	struct as_landlock_path *paths;
+	size_t n_paths;
+	/* Rights the policy needs that this ABI lacks (best-effort only; with
+	 * "required" planning fails instead).  Human-readable, one per entry,
+	 * e.g. "TCP connect/bind rules (ABI 4, Linux 6.7)". */
+	struct as_strv dropped;
+};
+
+/*
+ * Pure: plans the policy for ABI abi.  With AS_LANDLOCK_REQUIRED and a
+ * missing right, fails with -EOPNOTSUPP and err naming the right, the ABI
+ * that introduced it and the running ABI.  abi <= 0 means no Landlock at all.
+ */
+int as_landlock_plan(const struct as_policy *pol, int abi,
+		     struct as_landlock_plan *plan, struct as_err *err);
+void as_landlock_plan_free(struct as_landlock_plan *plan);
+
+/*
+ * Builds the ruleset: opens each rule path with O_PATH|O_CLOEXEC, masks file
+ * rights for non-directories, adds every rule.  A missing non-optional path
+ * fails with err naming the path and its origin.  Returns a ruleset fd
+ * (>= 0), or -1 when the plan enforces nothing (no Landlock, best-effort),
+ * or -errno with err set.  No restriction takes effect yet.
+ */
+int as_landlock_build(const struct as_landlock_plan *plan, struct as_err *err);
+
+/* Enforces a built ruleset on the calling thread (needs no_new_privs or
+ * CAP_SYS_ADMIN) and closes it.  Returns 0 or -errno with err set. */
+int as_landlock_enforce(int ruleset_fd, const struct as_landlock_plan *plan,
+			struct as_err *err);
+
+/* Human-readable names, e.g. "read_file", "connect_tcp". */
+void as_landlock_format_fs(uint64_t access, char *buf, size_t len);
+
+/* Writes the Landlock part of --explain: ABI, handled rights, each rule
+ * with its origin, scopes, logging, dropped rights. */
+void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out);
+
+#endif

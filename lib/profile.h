@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The profile grammar (INI, parsed with the system inih).  Knows sections,
+ * keys, variables, includes and the lookup order; nothing else.
+ */
+#ifndef AS_PROFILE_H
+#define AS_PROFILE_H
+
+#include "common.h"
+#include "policy.h"
+
+/* Values for @project, @home and @tmp.  A NULL variable used in a profile
+ * is an error naming it. */
+struct as_profile_vars {
+	const char *project;
+	const char *home;
+	const char *tmp;
+};
+
+struct as_profile_opts {
+	/* Directories searched for NAME.profile, in order; NULL-terminated.
+	 * NULL means { AS_PROFILEDIR_ETC, AS_PROFILEDIR_VENDOR }. */
+	const char *const *search_dirs;
+	enum as_trust trust;   /* AS_TRUST_ROOT_ONLY on the helper path */
+	struct as_profile_vars vars;
+};
+
+/* Profile names: [a-z0-9][a-z0-9._-]{0,63}, so a name is never a path. */
+bool as_profile_name_valid(const char *name);
+
+/*
+ * Loads profile NAME (looked up in opts->search_dirs) into pol, following
+ * includes.  On error pol may hold partial rules: the caller frees it and
+ * applies nothing.  err reads "FILE:LINE: problem" where a line is known.
+ */
+int as_profile_load(struct as_policy *pol, const char *name,
+		    const struct as_profile_opts *opts, struct as_err *err);
+
+/* Loads a profile from an explicit file path (agent-sandbox -f). */
+int as_profile_load_file(struct as_policy *pol, const char *path,
+			 const struct as_profile_opts *opts, struct as_err *err);
+
+/* Parses profile text (tests, fuzzing); includes are looked up as above. */
+int as_profile_parse_string(struct as_policy *pol, const char *text,
+			    const char *filename,
+			    const struct as_profile_opts *opts, struct as_err *err);
+
+#endif
