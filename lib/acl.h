@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * POSIX ACLs (libacl) over a project tree, so owner and agent can read and
+ * write each other's files.  The walk never follows a symlink, stays on the
+ * starting filesystem, skips special files, and acts only through file
+ * descriptors it opened itself (openat/fstatat with AT_SYMLINK_NOFOLLOW), so
+ * a tree that changes under it cannot redirect it.
+ */
+#ifndef AS_ACL_H
+#define AS_ACL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common.h"
+
+struct as_acl_stats {
+	unsigned long visited;       /* directories and regular files seen */
+	unsigned long changed;       /* ACLs written */
+	unsigned long unchanged;     /* already right, skipped */
+	unsigned long skipped;       /* symlinks, special files, other filesystems */
+	unsigned long vanished;      /* removed while we walked */
+};
+
+/*
+ * Grants AGENT on the tree at DIR (a canonical absolute directory):
+ *   access:  u:AGENT:rwX (r-X when read_only), mask widened to cover it;
+ *   default (directories): u:AGENT:rwX (r-X), u:OWNER:rwX, mask rwx.
+ * Idempotent: entries already right are not rewritten.
+ */
+int as_acl_grant_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
+		      struct as_acl_stats *st, struct as_err *err);
+
+/*
+ * Removes what grant added: u:AGENT and d:u:AGENT, d:u:OWNER, and the mask
+ * or default mask when no named entry remains, so a tree that had plain
+ * modes gets plain modes back.  Tolerates a partially granted tree.
+ */
+int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner,
+		       struct as_acl_stats *st, struct as_err *err);
+
+/*
+ * For each ancestor of DIR (from "/" down, DIR excluded) that AGENT cannot
+ * search under its current permissions, adds u:AGENT:--x to its access ACL
+ * and appends the path to ADDED.  Ancestors AGENT can already traverse are
+ * left alone.
+ */
+int as_acl_grant_traverse(const char *dir, uid_t agent, gid_t agent_gid,
+			  struct as_strv *added, struct as_err *err);
+
+/* Removes u:AGENT from PATH's access ACL (and the mask if nothing named
+ * remains).  0 if PATH is gone or has no such entry. */
+int as_acl_revoke_traverse(const char *path, uid_t agent, struct as_err *err);
+
+/* Consistency of a granted tree, for agent-admin check. */
+struct as_acl_report {
+	unsigned long missing;       /* entries without the agent's access entry */
+	unsigned long narrow_mask;   /* mask hides the agent's or owner's rights */
+	unsigned long missing_default; /* directories without the default entries */
+	char example[512];           /* first offending path, for the message */
+};
+
+int as_acl_check_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
+		      struct as_acl_report *rep, struct as_err *err);
+
+#endif

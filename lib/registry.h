@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The registry: one INI file per owner, AS_REGISTRYDIR/OWNER.conf, root-owned
+ * 0644, written atomically (temp file, fsync, rename, fsync dir).  Read by
+ * agent-admin, the helper, the PAM module and agent-shell --explain.
+ *
+ *   # Managed by agent-admin(8).
+ *   [agent]
+ *   owner = alice
+ *   owner-uid = 1000
+ *   account = alice-agent
+ *   account-uid = 1001
+ *   home = /home/alice-agent
+ *   profile = default
+ *   sudo = no
+ *
+ *   [project]
+ *   path = /home/alice/src/foo
+ *   access = rw
+ *   traverse = /home/alice
+ *   traverse = /home/alice/src
+ *
+ * Each [project] section starts a new project; "path" comes first.
+ * "traverse" lists the ancestors this grant gave u:ACCOUNT:--x, so revoke
+ * removes exactly that (and only when no other project still needs it).
+ */
+#ifndef AS_REGISTRY_H
+#define AS_REGISTRY_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common.h"
+
+struct as_reg_project {
+	char *path;              /* canonical absolute directory */
+	bool read_only;
+	struct as_strv traverse; /* ancestors given --x by this grant */
+};
+
+struct as_registry {
+	char *owner;
+	uid_t owner_uid;
+	char *account;
+	uid_t account_uid;
+	char *home;
+	char *profile;           /* default profile for agent-shell */
+	bool sudo;               /* a sudoers drop-in was installed */
+	struct as_reg_project *projects;
+	size_t n_projects;
+};
+
+void as_registry_init(struct as_registry *r);
+void as_registry_free(struct as_registry *r);
+
+/* Parses registry text.  Unknown sections/keys, missing required keys,
+ * relative paths and malformed numbers are errors ("FILE:LINE: problem"). */
+int as_registry_parse_string(struct as_registry *r, const char *text,
+			     const char *filename, struct as_err *err);
+
+/* Loads DIR/OWNER.conf; -ENOENT (err set) when there is none.  With
+ * AS_TRUST_ROOT_ONLY the file must be root-owned and not group/other
+ * writable (checked on the opened fd). */
+int as_registry_load(struct as_registry *r, const char *dir, const char *owner,
+		     enum as_trust trust, struct as_err *err);
+
+/* Finds the registry whose account is ACCOUNT (scans DIR).  -ENOENT if none. */
+int as_registry_find_by_account(struct as_registry *r, const char *dir,
+				const char *account, enum as_trust trust,
+				struct as_err *err);
+
+/* Owners that have a registry file in DIR, sorted. */
+int as_registry_list(const char *dir, struct as_strv *owners, struct as_err *err);
+
+/* Serializes r (the exact format above). */
+int as_registry_format(const struct as_registry *r, char **out, struct as_err *err);
+
+/* Writes DIR/OWNER.conf atomically, mode 0644, owned by the caller (root). */
+int as_registry_save(const struct as_registry *r, const char *dir, struct as_err *err);
+
+/* Removes DIR/OWNER.conf (and fsyncs DIR); 0 if it did not exist. */
+int as_registry_delete(const char *dir, const char *owner, struct as_err *err);
+
+/* Index of the project that contains canonical path DIR (equal to, or
+ * beneath, a project path), or -1. */
+int as_registry_project_for(const struct as_registry *r, const char *dir);
+
+/* Whether a value can be stored in the registry (no control characters,
+ * no leading/trailing space, no ';' or '#', fits the system inih's 200-byte
+ * line limit with its key).  err says why not. */
+bool as_registry_value_ok(const char *key, const char *value, struct as_err *err);
+
+#endif
