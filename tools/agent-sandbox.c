@@ -1,3 +1,396 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * agent-sandbox: run one command under the profile's layers, as the calling
+ * user.  rlimits -> capabilities -> no_new_privs -> Landlock -> seccomp
+ * (last) -> exec.  Unprivileged; also what frameworks use per tool call.
+ *
+ * Exit status: the command's; 1 refused (bad profile, policy the kernel
+ * cannot enforce); 2 usage; 125 own failure; 126 cannot execute;
+ * 127 not found (as env(1)).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void) { fputs("agent-sandbox: not implemented yet\n", stderr); return 125; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "env.h"
+#include "policy.h"
+#include "profile.h"
+#include "sandbox.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define EXIT_OWN_FAILURE 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+extern char **environ;
+
+static const char *prog = "agent-sandbox";
+
+struct path_flag {
+	const char *path;
+	unsigned access;
+};
+
+/* Everything the command line says, filled by parse_args only. */
+struct options {
+	const char *profile;
+	const char *profile_file;
+	struct path_flag *paths;
+	size_t n_paths;
+	const char **connect;
+	size_t n_connect;
+	const char **bind;
+	size_t n_bind;
+	bool explain;
+	struct as_sandbox_opts sandbox;
+	char **cmd;
+};
+
+__attribute__((format(printf, 2, 3), noreturn))
+static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: %s [-p PROFILE | -f FILE] [-r PATH]... [-w PATH]... [-x PATH]...\n"
+		"       [--connect PORT]... [--bind PORT]... [--explain] -- CMD [ARG]...\n"
+		"\n"
+		"Run CMD under Landlock, seccomp, no_new_privs and dropped capabilities.\n"
+		"\n"
+		"  -p, --profile NAME   start from profile NAME (default: base)\n"
+		"  -f, --file FILE      start from the profile in FILE\n"
+		"  -r, --read PATH      allow reading beneath PATH\n"
+		"  -w, --write PATH     allow reading and writing beneath PATH\n"
+		"  -x, --exec PATH      allow reading and executing beneath PATH\n"
+		"      --connect PORT   allow TCP connections to PORT\n"
+		"      --bind PORT      allow binding TCP PORT\n"
+		"      --explain        print the effective policy, run nothing\n"
+		"  -h, --help           show this help\n"
+		"  -V, --version        show the version\n"
+		"\n"
+		"Profiles: %s, then %s\n"
+		"Exit status: CMD's; 1 refused; 2 usage; 125 own failure;\n"
+		"126 cannot execute; 127 not found.  See agent-sandbox(1).\n",
+		prog, AS_PROFILEDIR_ETC, AS_PROFILEDIR_VENDOR);
+}
+
+static void *xreallocarray(void *p, size_t n, size_t size)
+{
+	void *np = reallocarray(p, n, size);
+
+	if (!np)
+		die(EXIT_OWN_FAILURE, "out of memory");
+	return np;
+}
+
+static void add_path_flag(struct options *o, const char *path, unsigned access)
+{
+	o->paths = xreallocarray(o->paths, o->n_paths + 1, sizeof(*o->paths));
+	o->paths[o->n_paths].path = path;
+	o->paths[o->n_paths].access = access;
+	o->n_paths++;
+}
+
+static void add_port_flag(const char ***list, size_t *n, const char *port)
+{
+	*list = xreallocarray(*list, *n + 1, sizeof(**list));
+	(*list)[(*n)++] = port;
+}
+
+enum {
+	OPT_CONNECT = 0x100,
+	OPT_BIND,
+	OPT_EXPLAIN,
+	OPT_TEST_ABI,
+	OPT_ABLATE,
+};
+
+static void parse_ablation(struct options *o, const char *layer)
+{
+	/* Test-only: each switch lowers protection for this process alone
+	 * (the caller could simply not use agent-sandbox).  The helper never
+	 * reaches this code. */
+	if (strcmp(layer, "caps") == 0)
+		o->sandbox.skip_caps = true;
+	else if (strcmp(layer, "nnp") == 0)
+		o->sandbox.skip_nnp = true;
+	else if (strcmp(layer, "landlock") == 0)
+		o->sandbox.skip_landlock = true;
+	else if (strcmp(layer, "seccomp") == 0)
+		o->sandbox.skip_seccomp = true;
+	else
+		die(EXIT_USAGE, "--test-ablate: unknown layer '%s' (caps, nnp, landlock, seccomp)", layer);
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "exec", required_argument, NULL, 'x' },
+		{ "connect", required_argument, NULL, OPT_CONNECT },
+		{ "bind", required_argument, NULL, OPT_BIND },
+		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "test-landlock-abi", required_argument, NULL, OPT_TEST_ABI },
+		{ "test-ablate", required_argument, NULL, OPT_ABLATE },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	/* '+': stop at the first non-option, so CMD's own flags stay CMD's. */
+	while ((c = getopt_long(argc, argv, "+:p:f:r:w:x:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (o->profile || o->profile_file)
+				die(EXIT_USAGE, "only one -p or -f may be given");
+			o->profile = optarg;
+			break;
+		case 'f':
+			if (o->profile || o->profile_file)
+				die(EXIT_USAGE, "only one -p or -f may be given");
+			o->profile_file = optarg;
+			break;
+		case 'r':
+			add_path_flag(o, optarg, AS_FS_READ);
+			break;
+		case 'w':
+			add_path_flag(o, optarg, AS_FS_READ | AS_FS_WRITE);
+			break;
+		case 'x':
+			add_path_flag(o, optarg, AS_FS_READ | AS_FS_EXEC);
+			break;
+		case OPT_CONNECT:
+			add_port_flag(&o->connect, &o->n_connect, optarg);
+			break;
+		case OPT_BIND:
+			add_port_flag(&o->bind, &o->n_bind, optarg);
+			break;
+		case OPT_EXPLAIN:
+			o->explain = true;
+			break;
+		case OPT_TEST_ABI: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end || v < 1 || v > 64)
+				die(EXIT_USAGE, "--test-landlock-abi: '%s' is not an ABI version", optarg);
+			o->sandbox.landlock_abi_max = (int)v;
+			break;
+		}
+		case OPT_ABLATE:
+			parse_ablation(o, optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("%s %s\n", prog, AS_VERSION);
+			exit(0);
+		case ':':
+			die(EXIT_USAGE, "option '%s' needs an argument (see --help)", argv[optind - 1]);
+		default:
+			if (optopt)
+				die(EXIT_USAGE, "unknown option '-%c' (see --help)", optopt);
+			die(EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->cmd = &argv[optind];
+	if (!o->cmd && !o->explain)
+		die(EXIT_USAGE, "no command given (usage: %s [OPTION]... -- CMD [ARG]...)", prog);
+}
+
+/* Resolves CMD like execvp(3) would, but now, before any restriction, so the
+ * lookup sees the caller's PATH and the exec that follows needs no search. */
+static char *resolve_command(const char *cmd, int *exit_code)
+{
+	const char *path;
+	char *dirs, *saveptr = NULL;
+	bool denied = false;
+
+	*exit_code = 0;
+	if (cmd[0] == '\0') {
+		*exit_code = EXIT_NOT_FOUND;
+		return NULL;
+	}
+	if (strchr(cmd, '/')) {
+		if (access(cmd, F_OK) < 0)
+			*exit_code = EXIT_NOT_FOUND;
+		return strdup(cmd);
+	}
+	path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	dirs = strdup(path);
+	if (!dirs)
+		die(EXIT_OWN_FAILURE, "out of memory");
+	for (char *d = strtok_r(dirs, ":", &saveptr); d; d = strtok_r(NULL, ":", &saveptr)) {
+		char full[PATH_MAX];
+		struct stat st;
+
+		/* An empty or relative PATH entry would make the lookup depend
+		 * on the current directory; skip it. */
+		if (d[0] != '/')
+			continue;
+		if (snprintf(full, sizeof(full), "%s/%s", d, cmd) >= (int)sizeof(full))
+			continue;
+		if (stat(full, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (access(full, X_OK) < 0) {
+			denied = true;
+			continue;
+		}
+		free(dirs);
+		return strdup(full);
+	}
+	free(dirs);
+	*exit_code = denied ? EXIT_CANNOT_EXEC : EXIT_NOT_FOUND;
+	return NULL;
+}
+
+static void load_policy(const struct options *o, struct as_policy *pol)
+{
+	struct as_profile_opts popts = { 0 };
+	const char *dirs[8] = { 0 };
+	struct passwd *pw;
+	char cwd[PATH_MAX];
+	struct as_err err = { "" };
+	int r;
+
+	/* For a user's own runs only: agent-sandbox is unprivileged, so it may
+	 * read profiles from wherever its caller says (tests, development). */
+	const char *envdirs = getenv("AGENT_SANDBOX_PROFILE_PATH");
+	char *envcopy = NULL;
+	if (envdirs && *envdirs) {
+		char *save = NULL;
+		size_t n = 0;
+
+		envcopy = strdup(envdirs);
+		if (!envcopy)
+			die(EXIT_OWN_FAILURE, "out of memory");
+		for (char *d = strtok_r(envcopy, ":", &save); d && n < AS_ARRAY_SIZE(dirs) - 1;
+		     d = strtok_r(NULL, ":", &save))
+			dirs[n++] = d;
+		popts.search_dirs = dirs;
+	}
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		die(EXIT_OWN_FAILURE, "cannot determine the current directory: %s", strerror(errno));
+	errno = 0;
+	pw = getpwuid(getuid());
+	if (!pw)
+		die(EXIT_OWN_FAILURE, "uid %u has no passwd entry", (unsigned)getuid());
+	popts.trust = AS_TRUST_ANY;
+	popts.vars.project = cwd;
+	popts.vars.home = pw->pw_dir;
+	popts.vars.tmp = "/tmp";
+
+	as_policy_init(pol);
+	if (o->profile_file)
+		r = as_profile_load_file(pol, o->profile_file, &popts, &err);
+	else
+		r = as_profile_load(pol, o->profile ? o->profile : "base", &popts, &err);
+	free(envcopy);
+	if (r < 0)
+		die(EXIT_REFUSED, "%s", err.msg);
+
+	for (size_t i = 0; i < o->n_paths; i++) {
+		if (o->paths[i].path[0] != '/')
+			die(EXIT_USAGE, "%s: not an absolute path (flags take absolute paths)", o->paths[i].path);
+		if (as_policy_add_path(pol, o->paths[i].path, o->paths[i].access, false,
+				       AS_ORIGIN_CMDLINE, &err) < 0)
+			die(EXIT_USAGE, "%s", err.msg);
+	}
+	for (size_t i = 0; i < o->n_connect + o->n_bind; i++) {
+		bool is_connect = i < o->n_connect;
+		const char *s = is_connect ? o->connect[i] : o->bind[i - o->n_connect];
+		uint16_t port;
+
+		if (as_parse_port(s, &port, &err) < 0)
+			die(EXIT_USAGE, "--%s: %s", is_connect ? "connect" : "bind", err.msg);
+		if (as_policy_add_port(pol, is_connect ? AS_PORT_CONNECT : AS_PORT_BIND, port,
+				       AS_ORIGIN_CMDLINE, &err) < 0)
+			die(EXIT_OWN_FAILURE, "%s", err.msg);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct as_policy pol;
+	struct as_sandbox sb;
+	struct as_strv env = { 0 };
+	struct as_err err = { "" };
+	char *path = NULL;
+	int code;
+
+	if (argc < 1 || !argv[0])
+		die(EXIT_USAGE, "called without argv[0]");
+	parse_args(argc, argv, &o);
+	load_policy(&o, &pol);
+
+	if (o.cmd) {
+		path = resolve_command(o.cmd[0], &code);
+		if (code == EXIT_NOT_FOUND)
+			die(code, "%s: command not found", o.cmd[0]);
+		if (code == EXIT_CANNOT_EXEC)
+			die(code, "%s: permission denied", o.cmd[0]);
+		if (!path)
+			die(EXIT_OWN_FAILURE, "out of memory");
+	}
+
+	if (as_sandbox_prepare(&sb, &pol, &o.sandbox, &err) < 0)
+		die(EXIT_REFUSED, "%s", err.msg);
+
+	if (o.explain) {
+		as_sandbox_explain(&sb, stdout);
+		if (o.cmd) {
+			printf("command: %s", path);
+			for (char **a = o.cmd + 1; *a; a++)
+				printf(" %s", *a);
+			putchar('\n');
+		}
+		return fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
+	}
+
+	/* Say once, on stderr, what this kernel cannot enforce. */
+	for (size_t i = 0; i < sb.ll.dropped.n; i++)
+		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
+
+	if (as_env_build(&pol, environ, &env, &err) < 0)
+		die(EXIT_OWN_FAILURE, "%s", err.msg);
+
+	if (as_sandbox_enter(&sb, &err) < 0)
+		die(EXIT_OWN_FAILURE, "%s", err.msg);
+
+	execve(path, o.cmd, env.v ? env.v : (char *[]){ NULL });
+	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	if (errno == EACCES)
+		die(code, "%s: %s (is it beneath an exec rule? see --explain)", o.cmd[0], strerror(errno));
+	die(code, "%s: %s", o.cmd[0], strerror(errno));
+}

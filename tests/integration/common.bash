@@ -1,0 +1,46 @@
+# Shared setup for the bats suites.  Sourced with `load common`.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+# Where the binaries under test are: the scratch install of tests/run.sh
+# (AS_PREFIX), else the build directory with the source profiles.
+as_locate() {
+	if [ -n "${AS_PREFIX:-}" ] && [ -x "$AS_PREFIX/bin/agent-sandbox" ]; then
+		AGENT_SANDBOX_BIN="$AS_PREFIX/bin/agent-sandbox"
+		AS_PROFILES=""
+	else
+		AGENT_SANDBOX_BIN="$AS_BUILD_DIR/tools/agent-sandbox"
+		AS_PROFILES="$AS_SRC_DIR/profiles"
+	fi
+}
+
+# A world-readable scratch directory with copies of the binaries, so a
+# throwaway user can run them wherever the checkout lives.
+as_stage() {
+	AS_STAGE=$(mktemp -d /tmp/as-test.XXXXXX)
+	chmod 0755 "$AS_STAGE"
+	install -m 0755 "$AGENT_SANDBOX_BIN" "$AS_STAGE/agent-sandbox"
+	install -m 0755 "$AS_PROBE" "$AS_STAGE/probe"
+	if [ -n "$AS_PROFILES" ]; then
+		install -d -m 0755 "$AS_STAGE/profiles"
+		install -m 0644 "$AS_PROFILES"/*.profile "$AS_STAGE/profiles/"
+		AS_PROFILES="$AS_STAGE/profiles"
+	fi
+}
+
+# A throwaway account with a unique prefix; removed by as_drop_user.
+as_make_user() {
+	local name="astu$$${1:-}"
+	useradd --create-home --home-dir "/tmp/$name-home" --shell /bin/bash \
+		--comment "agent-shell test" "$name" >/dev/null
+	echo "$name"
+}
+
+as_drop_user() {
+	local name=$1
+	[ -n "$name" ] || return 0
+	pkill -KILL -u "$name" 2>/dev/null || true
+	userdel --remove "$name" 2>/dev/null || true
+	rm -rf "/tmp/$name-home"
+}
