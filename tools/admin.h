@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the agent-admin subcommands share: one const context, filled once by
+ * main() before any subcommand runs, and the few helpers every subcommand
+ * needs (error lines, NSS lookups, acting as the agent account).
+ *
+ * Each subcommand is "int admin_NAME(const struct admin_ctx *ctx, int argc,
+ * char **argv)": argv[0] is the subcommand name, the rest its arguments
+ * (parse them with getopt_long; optind is reset by the caller).  It returns
+ * the process exit status: 0 success, 1 refused or failed (after printing
+ * one "agent-admin: what: why" line), 2 usage error.
+ *
+ * When a subcommand runs, main() has already checked that the caller is
+ * root and holds the agent-admin lock (AS_LOCKFILE), so registry reads are
+ * consistent with the host; subcommands never take the lock themselves.
+ */
+#ifndef AS_ADMIN_H
+#define AS_ADMIN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "common.h"
+
+#define ADMIN_PROG "agent-admin"
+
+/* Exit statuses (DESIGN.md, "Commands"). */
+enum {
+	ADMIN_EXIT_OK = 0,
+	ADMIN_EXIT_FAIL = 1,
+	ADMIN_EXIT_USAGE = 2,
+};
+
+struct admin_ctx {
+	const char *regdir;     /* registry directory (AS_REGISTRYDIR) */
+	const char *lockfile;   /* AS_LOCKFILE, held while a subcommand runs */
+	uid_t uid_min;          /* UID_MIN from /etc/login.defs (default 1000) */
+	bool quiet;             /* apply runs subcommands without their chatter */
+	bool dry_run;           /* apply --dry-run: plan only, change nothing */
+	FILE *out;              /* where reports go (stdout) */
+};
+
+/* "agent-admin: " + message on stderr; returns ADMIN_EXIT_FAIL. */
+int admin_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same with ADMIN_EXIT_USAGE and a hint to run --help. */
+int admin_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "agent-admin: warning: " + message on stderr. */
+void admin_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line on ctx->out unless ctx->quiet. */
+void admin_note(const struct admin_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Groups that an agent account must never be in (sudo, adm, docker, ...);
+ * NULL-terminated.  check reports membership, add removes it. */
+extern const char *const admin_privileged_groups[];
+
+/*
+ * Switches the calling process for good to ACCOUNT (uid, gid, and the
+ * account's supplementary groups from initgroups), in a forked child only:
+ * setgroups/initgroups, setresgid, setresuid, then verifies that no id can
+ * be regained.  Returns 0 or -errno with err set; on failure the child must
+ * _exit(), never continue.
+ */
+int admin_become(const char *account, uid_t uid, gid_t gid, struct as_err *err);
+
+/*
+ * Runs ARGV (ARGV[0] an absolute path) as ACCOUNT in a forked child that
+ * called admin_become(), with HOME=home, a fixed PATH, LANG=C, cwd = home,
+ * stdin from /dev/null and stdout discarded (stderr is kept).  Returns the
+ * exit status (>= 0), or -errno with err set when it could not run.
+ */
+int admin_run_as(const char *account, uid_t uid, gid_t gid, const char *home,
+		 const char *const argv[], struct as_err *err);
+
+/*
+ * Whether ACCOUNT is currently a member of group NAME (primary group or
+ * the group's member list).  False if either does not exist.
+ */
+bool admin_in_group(const char *account, const char *group);
+
+/* The exposure and consistency report (tools/admin-check.c). */
+int admin_check(const struct admin_ctx *ctx, int argc, char **argv);
+
+#endif
