@@ -7,6 +7,7 @@
 #ifndef AS_LANDLOCK_H
 #define AS_LANDLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -29,6 +30,11 @@ struct as_landlock_caps {
  */
 int as_landlock_probe(void);
 
+/* Why Landlock is unavailable, for a probe result <= 0: "kernel built
+ * without Landlock (CONFIG_SECURITY_LANDLOCK)", "Landlock disabled at boot
+ * (not in the lsm= list)", ... */
+const char *as_landlock_unavailable_reason(int probe);
+
 /* Pure: the cumulative masks for a given ABI (0 gives all zeroes). */
 void as_landlock_caps_for_abi(int abi, struct as_landlock_caps *out);
 
@@ -38,6 +44,17 @@ struct as_landlock_path {
 	uint64_t access;          /* requested fs rights, masked to the ABI;
 				     for a non-directory, masked to file rights
 				     at build time */
+	/* Filled by as_landlock_build() (which is why plan->paths stays
+	 * writable through a const plan): */
+	bool built;               /* the path was looked at */
+	bool absent;              /* optional and missing: skipped */
+	bool is_dir;
+};
+
+/* One TCP port rule (ABI >= 4 only). */
+struct as_landlock_port {
+	const struct as_port_rule *rule;
+	uint64_t access;          /* LANDLOCK_ACCESS_NET_CONNECT_TCP or _BIND_TCP */
 };
 
 struct as_landlock_plan {
@@ -48,27 +65,51 @@ struct as_landlock_plan {
 	uint32_t restrict_flags;
 	struct as_landlock_path *paths;
 	size_t n_paths;
+	struct as_landlock_port *ports;  /* connect rules, then bind rules */
+	size_t n_ports;
 	/* Rights the policy needs that this ABI lacks (best-effort only; with
 	 * "required" planning fails instead).  Human-readable, one per entry,
-	 * e.g. "TCP connect/bind rules (ABI 4, Linux 6.7)". */
+	 * e.g. "TCP connect/bind rules (ABI 4, Linux 6.7): ...". */
 	struct as_strv dropped;
+	/* For --explain. */
+	enum as_landlock_mode mode;
+	int kernel_abi;                 /* probe result (may be -errno) */
+	bool want_scope_abstract_unix;  /* as the policy asked */
+	bool want_scope_signal;
 };
 
 /*
  * Pure: plans the policy for ABI abi.  With AS_LANDLOCK_REQUIRED and a
  * missing right, fails with -EOPNOTSUPP and err naming the right, the ABI
- * that introduced it and the running ABI.  abi <= 0 means no Landlock at all.
+ * that introduced it and the running ABI.
+ *
+ * abi <= 0 means no Landlock at all; pass as_landlock_probe()'s result
+ * unchanged (-ENOSYS, -EOPNOTSUPP) and the error or the dropped line says
+ * why (not built / disabled at boot).  Rights the policy does not need are
+ * never a reason to fail: REFER (ABI 2) is missing only on ABI 1, where
+ * Landlock then denies every cross-directory rename or link (EXDEV), which
+ * is stricter; audit logging (ABI 7) is a convenience.
  */
 int as_landlock_plan(const struct as_policy *pol, int abi,
 		     struct as_landlock_plan *plan, struct as_err *err);
+
+/*
+ * As as_landlock_plan(), for min(kernel_abi, abi_max) when abi_max > 0
+ * (tests and --explain simulate an older kernel this way; it can only lower
+ * protection), remembering kernel_abi so that --explain can say so.
+ */
+int as_landlock_plan_capped(const struct as_policy *pol, int kernel_abi, int abi_max,
+			    struct as_landlock_plan *plan, struct as_err *err);
 void as_landlock_plan_free(struct as_landlock_plan *plan);
 
 /*
  * Builds the ruleset: opens each rule path with O_PATH|O_CLOEXEC, masks file
  * rights for non-directories, adds every rule.  A missing non-optional path
- * fails with err naming the path and its origin.  Returns a ruleset fd
- * (>= 0), or -1 when the plan enforces nothing (no Landlock, best-effort),
- * or -errno with err set.  No restriction takes effect yet.
+ * fails with err naming the path and its origin ("PATH (ORIGIN): No such
+ * file or directory"); a missing optional one is skipped and marked absent
+ * in plan->paths.  Returns a ruleset fd (>= 0), or -1 when the plan enforces
+ * nothing (no Landlock, best-effort), or -errno with err set (never -EPERM,
+ * so that -1 stays unambiguous).  No restriction takes effect yet.
  */
 int as_landlock_build(const struct as_landlock_plan *plan, struct as_err *err);
 
@@ -77,8 +118,10 @@ int as_landlock_build(const struct as_landlock_plan *plan, struct as_err *err);
 int as_landlock_enforce(int ruleset_fd, const struct as_landlock_plan *plan,
 			struct as_err *err);
 
-/* Human-readable names, e.g. "read_file", "connect_tcp". */
+/* Human-readable names, space-separated, as the kernel spells them:
+ * "execute write_file read_file ...", "bind_tcp connect_tcp". */
 void as_landlock_format_fs(uint64_t access, char *buf, size_t len);
+void as_landlock_format_net(uint64_t access, char *buf, size_t len);
 
 /* Writes the Landlock part of --explain: ABI, handled rights, each rule
  * with its origin, scopes, logging, dropped rights. */
