@@ -123,8 +123,29 @@ int as_landlock_enforce(int ruleset_fd, const struct as_landlock_plan *plan,
 void as_landlock_format_fs(uint64_t access, char *buf, size_t len);
 void as_landlock_format_net(uint64_t access, char *buf, size_t len);
 
-/* Writes the Landlock part of --explain: ABI, handled rights, each rule
- * with its origin, scopes, logging, dropped rights. */
+/*
+ * Writes the Landlock part of --explain: ABI, handled rights, each rule
+ * with its origin, scopes, logging, dropped rights.  One fact per line, each
+ * prefixed "landlock: " so that it can be grepped:
+ *
+ *   landlock: ABI 7 (kernel)          | ABI 3 (capped; kernel has ABI 7)
+ *                                     | unavailable: <why>
+ *   landlock: mode required           | mode best-effort
+ *   landlock: handled fs: execute write_file read_file ...
+ *   landlock: handled net: bind_tcp connect_tcp
+ *   landlock: allow rw /home/x/proj (from /etc/.../default.profile:12)
+ *   landlock: allow ro /opt/x (absent, skipped) (from command line)
+ *   landlock: allow connect tcp/443 (from ...)   | allow bind tcp/8080 (...)
+ *   landlock: no TCP connect or bind allowed
+ *   landlock: scope abstract-unix: isolated | open (profile) | not enforced (...)
+ *   landlock: scope signal: isolated | ...
+ *   landlock: refer unavailable (ABI 2, Linux 5.19): ... (EXDEV)
+ *   landlock: denials logged via audit (ABI 7) | denials not logged (...)
+ *   landlock: NOT ENFORCED on this kernel: <one dropped right>
+ *
+ * Classes: ro (read), rx (read+exec), rw (write), rwx (write+exec).
+ * "(absent, skipped)" is known only after as_landlock_build().
+ */
 void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out);
 
 #endif

@@ -161,7 +161,8 @@ struct as_ll_net_port_attr {
 };
 
 _Static_assert(sizeof(struct as_ll_ruleset_attr) == 24, "landlock_ruleset_attr is 24 bytes at ABI 6");
-_Static_assert(sizeof(struct as_ll_path_beneath_attr) == 12, "landlock_path_beneath_attr is packed, 12 bytes");
+_Static_assert(sizeof(struct as_ll_path_beneath_attr) == 12,
+	       "landlock_path_beneath_attr is packed, 12 bytes");
 _Static_assert(sizeof(struct as_ll_net_port_attr) == 16, "landlock_net_port_attr is 16 bytes");
 
 /* glibc has no wrappers (nor does Debian 12's), hence raw syscall(2). */

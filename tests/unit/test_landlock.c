@@ -16,9 +16,14 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 
 #include "landlock.h"
 #include "landlock_uapi.h"
+/* After ours on purpose: the distribution's (older) header must still
+ * compile next to our definitions (identical macros, distinct struct
+ * names). */
+#include <linux/landlock.h>
 #include "tap.h"
 
 #define FS_V1 0x1fffULL /* bits 0-12 */
@@ -128,11 +133,14 @@ static void test_plan_required(void)
 
 		if (abi <= 5) {
 			is_int(r, -EOPNOTSUPP, "plan: required fails on ABI %d", abi);
-			like(err.msg, first_missing[abi], "plan: required on ABI %d names the missing right", abi);
+			like(err.msg, first_missing[abi],
+			     "plan: required on ABI %d names the missing right", abi);
 			snprintf(name, sizeof(name), "(Landlock ABI %d)", abi);
 			like(err.msg, name, "plan: required on ABI %d names the running ABI", abi);
-			like(err.msg, "set 'landlock = best-effort' in the profile", "plan: required on ABI %d hints at best-effort", abi);
-			like(err.msg, "signal scope (ABI 6, Linux 6.12)", "plan: required on ABI %d names every missing right, down to the signal scope", abi);
+			like(err.msg, "set 'landlock = best-effort' in the profile",
+			     "plan: required on ABI %d hints at best-effort", abi);
+			like(err.msg, "signal scope (ABI 6, Linux 6.12)",
+			     "plan: required on ABI %d names every missing right, down to the signal scope", abi);
 		} else {
 			is_int(r, 0, "plan: required succeeds on ABI %d", abi);
 			is_int(plan.dropped.n, 0, "plan: nothing dropped on ABI %d", abi);
@@ -148,13 +156,16 @@ static void test_plan_required(void)
 	is_int(plan.scoped, 0, "plan: no scope requested, none set");
 	as_landlock_plan_free(&plan);
 	pol.scope_signal = true;
-	is_int(as_landlock_plan(&pol, 5, &plan, &err), -EOPNOTSUPP, "plan: required with the signal scope fails on ABI 5");
+	is_int(as_landlock_plan(&pol, 5, &plan, &err), -EOPNOTSUPP,
+	       "plan: required with the signal scope fails on ABI 5");
 	ok(strstr(err.msg, "abstract unix") == NULL && strstr(err.msg, "signal scope"),
 	   "plan: only the scope the policy enables is named");
 
-	is_int(as_landlock_plan(&pol, -ENOSYS, &plan, &err), -EOPNOTSUPP, "plan: required fails without Landlock built in");
+	is_int(as_landlock_plan(&pol, -ENOSYS, &plan, &err), -EOPNOTSUPP,
+	       "plan: required fails without Landlock built in");
 	like(err.msg, "kernel built without Landlock", "plan: error says Landlock is not built in");
-	is_int(as_landlock_plan(&pol, -EOPNOTSUPP, &plan, &err), -EOPNOTSUPP, "plan: required fails when Landlock is disabled at boot");
+	is_int(as_landlock_plan(&pol, -EOPNOTSUPP, &plan, &err), -EOPNOTSUPP,
+	       "plan: required fails when Landlock is disabled at boot");
 	like(err.msg, "disabled at boot", "plan: error says Landlock is disabled at boot");
 	like(err.msg, "landlock = best-effort", "plan: no-Landlock error hints at best-effort");
 	as_policy_free(&pol);
@@ -173,25 +184,33 @@ static void test_plan_best_effort(void)
 		struct as_landlock_caps c;
 
 		as_landlock_caps_for_abi(abi, &c);
-		is_int(as_landlock_plan(&pol, abi, &plan, &err), 0, "plan: best-effort succeeds on ABI %d", abi);
-		is_int(plan.dropped.n, n_dropped[abi], "plan: best-effort on ABI %d drops %zu rights", abi, n_dropped[abi]);
+		is_int(as_landlock_plan(&pol, abi, &plan, &err), 0,
+		       "plan: best-effort succeeds on ABI %d", abi);
+		is_int(plan.dropped.n, n_dropped[abi],
+		       "plan: best-effort on ABI %d drops %zu rights", abi, n_dropped[abi]);
 		ok(plan.handled_fs == c.fs && plan.handled_net == c.net && plan.scoped == c.scoped,
 		   "plan: ABI %d handles every right it knows", abi);
 		is_int(plan.restrict_flags, abi >= 7 ? LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON : 0,
 		       "plan: ABI %d restrict flags: log new exec only from ABI 7", abi);
-		is_int(plan.n_ports, abi >= 4 ? 1 : 0, "plan: ABI %d has %s port rule", abi, abi >= 4 ? "the" : "no");
+		is_int(plan.n_ports, abi >= 4 ? 1 : 0,
+		       "plan: ABI %d has %s port rule", abi, abi >= 4 ? "the" : "no");
 		if (abi == 3) {
-			like(plan.dropped.v[0], "TCP connect/bind rules (ABI 4, Linux 6.7)", "plan: ABI 3 drops TCP first");
-			like(plan.dropped.v[1], "ioctl_dev (ABI 5, Linux 6.10)", "plan: ABI 3 drops ioctl_dev");
-			like(plan.dropped.v[2], "abstract unix socket scope (ABI 6", "plan: ABI 3 drops the abstract unix scope");
+			like(plan.dropped.v[0], "TCP connect/bind rules (ABI 4, Linux 6.7)",
+			     "plan: ABI 3 drops TCP first");
+			like(plan.dropped.v[1], "ioctl_dev (ABI 5, Linux 6.10)",
+			     "plan: ABI 3 drops ioctl_dev");
+			like(plan.dropped.v[2], "abstract unix socket scope (ABI 6",
+			     "plan: ABI 3 drops the abstract unix scope");
 			like(plan.dropped.v[3], "signal scope (ABI 6", "plan: ABI 3 drops the signal scope");
 		}
 		if (abi == 1)
-			like(plan.dropped.v[0], "truncate (ABI 3, Linux 6.2)", "plan: ABI 1 drops truncate first");
+			like(plan.dropped.v[0], "truncate (ABI 3, Linux 6.2)",
+			     "plan: ABI 1 drops truncate first");
 		as_landlock_plan_free(&plan);
 	}
 
-	is_int(as_landlock_plan(&pol, -EOPNOTSUPP, &plan, &err), 0, "plan: best-effort without Landlock succeeds");
+	is_int(as_landlock_plan(&pol, -EOPNOTSUPP, &plan, &err), 0,
+	       "plan: best-effort without Landlock succeeds");
 	is_int(plan.dropped.n, 1, "plan: one line says Landlock is absent");
 	like(plan.dropped.v[0], "disabled at boot", "plan: the line says why");
 	is_int(as_landlock_build(&plan, &err), -1, "build: nothing to enforce without Landlock");
@@ -222,18 +241,22 @@ static void test_plan_rights(void)
 	is_int(plan.n_paths, 4, "rights: one planned rule per path");
 	is_int(plan.paths[0].access, RD, "rights: read is read_file + read_dir");
 	is_int(plan.paths[1].access, RD | LANDLOCK_ACCESS_FS_EXECUTE, "rights: exec is read + execute");
-	is_int(plan.paths[2].access, write7, "rights: write is read + create/remove/refer/truncate/ioctl_dev");
+	is_int(plan.paths[2].access, write7,
+	       "rights: write is read + create/remove/refer/truncate/ioctl_dev");
 	ok(!(plan.paths[2].access & (LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK)) &&
 	   (plan.handled_fs & LANDLOCK_ACCESS_FS_MAKE_CHAR) && (plan.handled_fs & LANDLOCK_ACCESS_FS_MAKE_BLOCK),
 	   "rights: make_char and make_block are handled but never granted");
-	is_int(plan.paths[3].access, write7 | LANDLOCK_ACCESS_FS_EXECUTE, "rights: write + exec adds execute");
+	is_int(plan.paths[3].access, write7 | LANDLOCK_ACCESS_FS_EXECUTE,
+	       "rights: write + exec adds execute");
 	as_landlock_plan_free(&plan);
 
 	as_landlock_plan(&pol, 1, &plan, &err);
-	is_int(plan.paths[2].access, write7 & FS_V1, "rights: on ABI 1 write loses refer, truncate and ioctl_dev");
+	is_int(plan.paths[2].access, write7 & FS_V1,
+	       "rights: on ABI 1 write loses refer, truncate and ioctl_dev");
 	as_landlock_plan_free(&plan);
 	as_landlock_plan(&pol, 4, &plan, &err);
-	is_int(plan.paths[2].access, write7 & ~LANDLOCK_ACCESS_FS_IOCTL_DEV, "rights: on ABI 4 write has no ioctl_dev");
+	is_int(plan.paths[2].access, write7 & ~LANDLOCK_ACCESS_FS_IOCTL_DEV,
+	       "rights: on ABI 4 write has no ioctl_dev");
 	as_landlock_plan_free(&plan);
 	as_policy_free(&pol);
 }
@@ -299,8 +322,10 @@ static void test_build(void)
 	       LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV,
 	       "build: a regular file is masked to file rights");
 	ok(!plan.paths[1].is_dir, "build: a regular file is not a directory");
-	ok(plan.paths[2].access & LANDLOCK_ACCESS_FS_IOCTL_DEV, "build: write on a device file grants ioctl_dev");
-	ok(plan.paths[3].built && plan.paths[3].absent, "build: a missing optional path is skipped and recorded");
+	ok(plan.paths[2].access & LANDLOCK_ACCESS_FS_IOCTL_DEV,
+	   "build: write on a device file grants ioctl_dev");
+	ok(plan.paths[3].built && plan.paths[3].absent,
+	   "build: a missing optional path is skipped and recorded");
 
 	f = fmemopen(out, sizeof(out) - 1, "w");
 	as_landlock_explain(&plan, f);
@@ -324,7 +349,8 @@ static void test_build(void)
 		like(out, want, "explain: an absent optional path says so");
 	}
 	like(out, "landlock: allow rw /dev/null (from command line)\n", "explain: command-line origin");
-	like(out, "landlock: handled fs: execute write_file read_file read_dir", "explain: handled fs rights by name");
+	like(out, "landlock: handled fs: execute write_file read_file read_dir",
+	     "explain: handled fs rights by name");
 	like(out, "landlock: allow connect tcp/443 (from /etc/agent-shell/profiles/test.profile:12)\n",
 	     "explain: connect port with origin");
 	like(out, "landlock: allow bind tcp/8080 (from command line)\n", "explain: bind port with origin");
@@ -343,7 +369,8 @@ static void test_build(void)
 	as_landlock_explain(&plan, f);
 	fclose(f);
 	like(out, "landlock: ABI 1 (capped; kernel has ABI", "explain: a capped ABI says so");
-	like(out, "renames and links across directories are always denied (EXDEV)", "explain: ABI 1 explains refer");
+	like(out, "renames and links across directories are always denied (EXDEV)",
+	     "explain: ABI 1 explains refer");
 	like(out, "landlock: NOT ENFORCED on this kernel: TCP connect/bind rules (ABI 4, Linux 6.7)",
 	     "explain: dropped rights are listed");
 	like(out, "landlock: scope signal: not enforced", "explain: a scope the ABI lacks is not enforced");
@@ -475,12 +502,14 @@ static int probe_abstract(const void *arg)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *name = arg;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	socklen_t len;
 	int r = 0;
 
 	if (fd < 0)
 		return errno;
 	memcpy(sa.sun_path + 1, name, strlen(name));
-	if (connect(fd, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name))) < 0)
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+	if (connect(fd, (struct sockaddr *)&sa, len) < 0)
 		r = errno;
 	close(fd);
 	return r;
@@ -492,6 +521,27 @@ static int probe_kill_parent(const void *arg)
 	/* Signal 0 goes through the same permission check as a real signal
 	 * (check_kill_permission -> security_task_kill) without side effects. */
 	return kill(getppid(), 0) < 0 ? errno : 0;
+}
+
+/* Opens the terminal inside the sandbox (rights are computed at open) and
+ * puts it in raw mode, as an editor or a REPL would. */
+static int probe_raw_mode(const void *arg)
+{
+	struct termios t;
+	int fd = open(arg, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return errno;
+	if (tcgetattr(fd, &t) < 0) {
+		r = errno;
+	} else {
+		cfmakeraw(&t);
+		if (tcsetattr(fd, TCSANOW, &t) < 0)
+			r = errno;
+	}
+	close(fd);
+	return r;
 }
 
 static int tcp_listener(uint16_t *port)
@@ -530,24 +580,32 @@ static void test_enforce_fs(void)
 		return;
 	}
 	fs_policy(&pol, AS_LANDLOCK_BEST_EFFORT);
-	is_int(in_sandbox(&pol, 0, probe_read, tpath("outside/file")), EACCES, "enforce: read outside the rules is EACCES");
-	is_int(in_sandbox(&pol, 0, probe_read, tpath("ro/file")), 0, "enforce: read inside a read rule works");
-	is_int(in_sandbox(&pol, 0, probe_write, tpath("ro/file")), EACCES, "enforce: write in a read-only rule is EACCES");
-	is_int(in_sandbox(&pol, 0, probe_write, tpath("rw1/b")), 0, "enforce: write in a writable rule works");
-	is_int(in_sandbox(&pol, 0, probe_truncate, tpath("ro/file")), EACCES, "enforce: truncate of a read-only file is EACCES");
+	is_int(in_sandbox(&pol, 0, probe_read, tpath("outside/file")), EACCES,
+	       "enforce: read outside the rules is EACCES");
+	is_int(in_sandbox(&pol, 0, probe_read, tpath("ro/file")), 0,
+	       "enforce: read inside a read rule works");
+	is_int(in_sandbox(&pol, 0, probe_write, tpath("ro/file")), EACCES,
+	       "enforce: write in a read-only rule is EACCES");
+	is_int(in_sandbox(&pol, 0, probe_write, tpath("rw1/b")), 0,
+	       "enforce: write in a writable rule works");
+	is_int(in_sandbox(&pol, 0, probe_truncate, tpath("ro/file")), EACCES,
+	       "enforce: truncate of a read-only file is EACCES");
 
 	mv_ok[0] = tpath("rw1/a");
 	mv_ok[1] = tpath("rw2/a");
-	is_int(in_sandbox(&pol, 0, probe_rename, mv_ok), 0, "enforce: rename between two writable dirs works (refer)");
+	is_int(in_sandbox(&pol, 0, probe_rename, mv_ok), 0,
+	       "enforce: rename between two writable dirs works (refer)");
 	/* make_reg is missing on the destination: EACCES prevails over EXDEV
 	 * (include/uapi/linux/landlock.h, LANDLOCK_ACCESS_FS_REFER). */
 	mv_ro[0] = tpath("rw1/b");
 	mv_ro[1] = tpath("ro/b");
-	is_int(in_sandbox(&pol, 0, probe_rename, mv_ro), EACCES, "enforce: rename into a read-only dir is EACCES");
+	is_int(in_sandbox(&pol, 0, probe_rename, mv_ro), EACCES,
+	       "enforce: rename into a read-only dir is EACCES");
 	/* Without refer (ABI 1) reparenting is always denied, with EXDEV. */
 	mv_ok[0] = tpath("rw2/a");
 	mv_ok[1] = tpath("rw1/a");
-	is_int(in_sandbox(&pol, 1, probe_rename, mv_ok), EXDEV, "enforce: on ABI 1 rename across writable dirs is EXDEV");
+	is_int(in_sandbox(&pol, 1, probe_rename, mv_ok), EXDEV,
+	       "enforce: on ABI 1 rename across writable dirs is EXDEV");
 	is_int(in_sandbox(&pol, 0, probe_rename, mv_ok), 0, "enforce: and on this kernel it works");
 	as_policy_free(&pol);
 }
@@ -571,7 +629,8 @@ static void test_enforce_tcp(void)
 	}
 	fs_policy(&pol, AS_LANDLOCK_BEST_EFFORT);
 	as_policy_add_port(&pol, AS_PORT_CONNECT, granted, AS_ORIGIN_CMDLINE, &err);
-	is_int(in_sandbox(&pol, 0, probe_connect, &other), EACCES, "enforce: connect to a port not granted is EACCES");
+	is_int(in_sandbox(&pol, 0, probe_connect, &other), EACCES,
+	       "enforce: connect to a port not granted is EACCES");
 	is_int(in_sandbox(&pol, 0, probe_connect, &granted), 0, "enforce: connect to a granted port works");
 	is_int(in_sandbox(&pol, 3, probe_connect, &other), 0,
 	       "enforce: planned for ABI 3 (best-effort), TCP is left unrestricted");
@@ -588,6 +647,7 @@ static void test_enforce_scopes(void)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct as_policy pol;
 	char name[64];
+	socklen_t len;
 	int l;
 
 	if (kernel_abi < 6) {
@@ -596,9 +656,9 @@ static void test_enforce_scopes(void)
 	}
 	snprintf(name, sizeof(name), "agent-shell-test-%d", (int)getpid());
 	memcpy(sa.sun_path + 1, name, strlen(name));
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
 	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name))) < 0 ||
-	    listen(l, 8) < 0) {
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, len) < 0 || listen(l, 8) < 0) {
 		skip("enforce: abstract unix scope", "cannot listen on an abstract socket");
 	} else {
 		fs_policy(&pol, AS_LANDLOCK_REQUIRED);
@@ -613,10 +673,40 @@ static void test_enforce_scopes(void)
 		close(l);
 
 	fs_policy(&pol, AS_LANDLOCK_REQUIRED);
-	is_int(in_sandbox(&pol, 0, probe_kill_parent, NULL), EPERM, "enforce: signalling the parent is EPERM");
+	is_int(in_sandbox(&pol, 0, probe_kill_parent, NULL), EPERM,
+	       "enforce: signalling the parent is EPERM");
 	pol.scope_signal = false;
 	is_int(in_sandbox(&pol, 0, probe_kill_parent, NULL), 0, "enforce: with the signal scope off, it can");
 	as_policy_free(&pol);
+}
+
+static void test_enforce_terminal(void)
+{
+	struct as_policy pol;
+	struct as_err err;
+	char pts[64];
+	int m;
+
+	if (kernel_abi < 5) {
+		skip("enforce: terminal ioctls", "needs Landlock ABI 5");
+		return;
+	}
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, pts, sizeof(pts)) != 0) {
+		skip("enforce: terminal ioctls", "no pseudo-terminal");
+		if (m >= 0)
+			close(m);
+		return;
+	}
+	fs_policy(&pol, AS_LANDLOCK_REQUIRED);
+	as_policy_add_path(&pol, "/dev/pts", AS_FS_READ, false, AS_ORIGIN_CMDLINE, &err);
+	is_int(in_sandbox(&pol, 0, probe_raw_mode, pts), EACCES,
+	       "enforce: raw mode on a terminal granted read-only is EACCES (ioctl_dev)");
+	as_policy_add_path(&pol, "/dev/pts", AS_FS_WRITE, false, AS_ORIGIN_CMDLINE, &err);
+	is_int(in_sandbox(&pol, 0, probe_raw_mode, pts), 0,
+	       "enforce: write on /dev/pts keeps raw mode working");
+	as_policy_free(&pol);
+	close(m);
 }
 
 static int setup_tree(void)
@@ -670,6 +760,7 @@ int main(void)
 	test_enforce_fs();
 	test_enforce_tcp();
 	test_enforce_scopes();
+	test_enforce_terminal();
 	cleanup_tree();
 	return tap_done();
 }
