@@ -188,9 +188,9 @@ static bool need_applies(const struct need *n, const struct as_policy *pol)
 	}
 }
 
-static const char *hint = "set 'landlock = best-effort' in the profile to run with what this kernel enforces";
+static const char hint[] = "set 'landlock = best-effort' in the profile to run with what this kernel enforces";
 
-/* Appends "; what (ABI n, Linux x)" for every need this ABI lacks. */
+/* Names every need this ABI lacks, "what (ABI n, Linux x);", then the hint. */
 static void refusal(const struct as_policy *pol, int abi, struct as_err *err)
 {
 	size_t off;
@@ -215,7 +215,8 @@ static int plan_unavailable(const struct as_policy *pol, int abi, struct as_land
 	char *line = NULL;
 
 	if (pol->landlock == AS_LANDLOCK_REQUIRED)
-		return as_fail(err, -EOPNOTSUPP, "landlock: %s; %s", as_landlock_unavailable_reason(abi), hint);
+		return as_fail(err, -EOPNOTSUPP, "landlock: unavailable: %s; %s",
+			       as_landlock_unavailable_reason(abi), hint);
 	if (asprintf(&line, "Landlock (ABI 1, Linux 5.13): %s; no filesystem, TCP, scope or ioctl restriction",
 		     as_landlock_unavailable_reason(abi)) < 0)
 		return as_fail(err, -ENOMEM, "out of memory");
