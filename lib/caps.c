@@ -36,7 +36,7 @@ bool as_caps_none_left(bool check_bounding)
  * so no exec (setuid-root or file caps) can give anything back, and lock
  * securebits so uid 0 is an ordinary uid from here on (capabilities(7),
  * "Capabilities and execution of programs by root"). */
-static int drop_bounding_and_lock(struct as_err *err)
+int as_caps_clear_bounding(struct as_err *err)
 {
 	const unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
 		SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
@@ -60,7 +60,7 @@ int as_caps_drop_all(struct as_err *err)
 	capng_get_caps_process();
 	privileged = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
 	if (privileged) {
-		r = drop_bounding_and_lock(err);
+		r = as_caps_clear_bounding(err);
 		if (r < 0)
 			return r;
 	}

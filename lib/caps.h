@@ -13,6 +13,14 @@
  */
 int as_caps_drop_all(struct as_err *err);
 
+/*
+ * Privileged only (needs CAP_SETPCAP): empties the bounding set and locks
+ * securebits (NOROOT, NO_SETUID_FIXUP, NO_CAP_AMBIENT_RAISE, KEEP_CAPS off)
+ * so no later exec, setuid-root or file-capability, regains anything.  Must
+ * run before the uid switch, which takes CAP_SETPCAP away.
+ */
+int as_caps_clear_bounding(struct as_err *err);
+
 /* True when no capability is left in any set (bounding set included when
  * check_bounding). */
 bool as_caps_none_left(bool check_bounding);

@@ -8,8 +8,8 @@
 
 #include "caps.h"
 
-int as_sandbox_prepare(struct as_sandbox *sb, const struct as_policy *pol,
-		       const struct as_sandbox_opts *opts, struct as_err *err)
+static int plan(struct as_sandbox *sb, const struct as_policy *pol,
+		const struct as_sandbox_opts *opts, bool build, struct as_err *err)
 {
 	int abi;
 	int r;
@@ -30,10 +30,12 @@ int as_sandbox_prepare(struct as_sandbox *sb, const struct as_policy *pol,
 		r = as_landlock_plan(pol, abi, &sb->ll, err);
 		if (r < 0)
 			return r;
-		r = as_landlock_build(&sb->ll, err);
-		if (r < -1)
-			return r;
-		sb->ruleset_fd = r;
+		if (build) {
+			r = as_landlock_build(&sb->ll, err);
+			if (r < -1)
+				return r;
+			sb->ruleset_fd = r;
+		}
 	}
 	if (!sb->opts.skip_seccomp) {
 		r = as_seccomp_build(pol, &sb->sc, err);
@@ -41,6 +43,18 @@ int as_sandbox_prepare(struct as_sandbox *sb, const struct as_policy *pol,
 			return r;
 	}
 	return 0;
+}
+
+int as_sandbox_prepare(struct as_sandbox *sb, const struct as_policy *pol,
+		       const struct as_sandbox_opts *opts, struct as_err *err)
+{
+	return plan(sb, pol, opts, true, err);
+}
+
+int as_sandbox_plan(struct as_sandbox *sb, const struct as_policy *pol,
+		    const struct as_sandbox_opts *opts, struct as_err *err)
+{
+	return plan(sb, pol, opts, false, err);
 }
 
 static int apply_rlimits(const struct as_policy *pol, struct as_err *err)

@@ -39,6 +39,11 @@ struct as_sandbox {
 int as_sandbox_prepare(struct as_sandbox *sb, const struct as_policy *pol,
 		       const struct as_sandbox_opts *opts, struct as_err *err);
 
+/* Plans only (probe, Landlock plan, seccomp build), opening no rule path:
+ * for --explain run by someone who cannot open the paths themselves. */
+int as_sandbox_plan(struct as_sandbox *sb, const struct as_policy *pol,
+		    const struct as_sandbox_opts *opts, struct as_err *err);
+
 /* Applies every layer to the calling process.  On failure the process is
  * half-restricted: the caller must exit, never exec. */
 int as_sandbox_enter(struct as_sandbox *sb, struct as_err *err);
