@@ -9,6 +9,12 @@
 #include "common.h"
 #include "policy.h"
 
+/* Includes nest at most this deep (the top-level profile is depth 0). */
+#define AS_PROFILE_MAX_INCLUDE_DEPTH 8
+
+/* A profile file larger than this is refused. */
+#define AS_PROFILE_MAX_BYTES (64 * 1024)
+
 /* Values for @project, @home and @tmp.  A NULL variable used in a profile
  * is an error naming it. */
 struct as_profile_vars {
@@ -32,6 +38,17 @@ bool as_profile_name_valid(const char *name);
  * Loads profile NAME (looked up in opts->search_dirs) into pol, following
  * includes.  On error pol may hold partial rules: the caller frees it and
  * applies nothing.  err reads "FILE:LINE: problem" where a line is known.
+ *
+ * Lookup: DIR/NAME.profile in each directory in order, read with
+ * as_read_file(opts->trust); a missing file tries the next directory, any
+ * other failure (untrusted, unreadable) stops: a bad file is never skipped.
+ * Includes nest up to AS_PROFILE_MAX_INCLUDE_DEPTH; a cycle, or a profile
+ * included twice anywhere in the tree, is an error.  Paths, ports,
+ * environment and seccomp rules accumulate; scalars (description, landlock,
+ * scopes, limits) may be set once per file, a file's own value beats its
+ * includes' and among includes the last one listed wins.  On success
+ * pol->name is NAME (the path for as_profile_load_file, filename for
+ * as_profile_parse_string) and every file read is in pol->sources.
  */
 int as_profile_load(struct as_policy *pol, const char *name,
 		    const struct as_profile_opts *opts, struct as_err *err);
