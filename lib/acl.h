@@ -14,6 +14,15 @@
 
 #include "common.h"
 
+/*
+ * Deepest directory level below DIR the walkers descend to.  Each level
+ * holds one open directory stream per worker, so the limit bounds the fds
+ * (workers * (AS_ACL_MAX_DEPTH + 2) + a small queue) and the memory of a
+ * walk; a deeper tree is refused with -ELOOP and a message naming the path,
+ * rather than exhausting RLIMIT_NOFILE half-way through.
+ */
+#define AS_ACL_MAX_DEPTH 128
+
 struct as_acl_stats {
 	unsigned long visited;       /* directories and regular files seen */
 	unsigned long changed;       /* ACLs written */
@@ -58,9 +67,21 @@ struct as_acl_report {
 	unsigned long narrow_mask;   /* mask hides the agent's or owner's rights */
 	unsigned long missing_default; /* directories without the default entries */
 	char example[512];           /* first offending path, for the message */
+	const char *problem;         /* what is wrong with it (static string) */
 };
 
 int as_acl_check_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
 		      struct as_acl_report *rep, struct as_err *err);
+
+/*
+ * The access check algorithm of acl(5), pure: may a process with UID and
+ * primary GID (no supplementary groups: agent accounts have none that
+ * matter) get WANT (ACL_READ|ACL_WRITE|ACL_EXECUTE bits) on an object owned
+ * by FILE_UID:FILE_GID whose access ACL is ACL_TEXT (acl_from_text(3) form;
+ * a mode is "u::rwx,g::r-x,o::---")?  Returns 1 or 0, or -EINVAL when the
+ * text does not parse.
+ */
+int as_acl_may(const char *acl_text, uid_t file_uid, gid_t file_gid,
+	       uid_t uid, gid_t gid, unsigned int want);
 
 #endif
