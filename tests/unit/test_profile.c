@@ -658,6 +658,14 @@ static void test_shipped(const char *srcdir)
 		ok(!as_strv_contains(&pol.env_pass, "LD_PRELOAD") && !as_strv_contains(&pol.env_pass, "LD_*"),
 		   "shipped: %s does not pass LD_PRELOAD", shipped[i]);
 		ok(!find_path(&pol, "/"), "shipped: %s never grants /", shipped[i]);
+		if (seccomp_ready) {
+			struct as_seccomp *sc = NULL;
+
+			r = as_seccomp_build(&pol, &sc, &err);
+			if (!ok(r == 0, "shipped: %s builds a seccomp filter", shipped[i]))
+				printf("#   %s\n", err.msg);
+			as_seccomp_free(sc);
+		}
 		for (size_t j = 0; j < pol.n_paths; j++)
 			if ((pol.paths[j].access & AS_FS_WRITE) && !is_device(pol.paths[j].path) &&
 			    strcmp(pol.paths[j].path, "/work/proj") != 0 && strcmp(pol.paths[j].path, "/tmp") != 0 &&
@@ -679,6 +687,7 @@ static void test_shipped(const char *srcdir)
 		} else if (strcmp(shipped[i], "offline") == 0) {
 			ok(pol.n_connect_tcp == 0, "shipped: offline grants no TCP");
 			ok(as_strv_contains(&pol.seccomp_deny, "@udp"), "shipped: offline denies UDP (no DNS either)");
+			ok(as_strv_contains(&pol.seccomp_deny, "@inet"), "shipped: offline denies IP sockets altogether");
 			ok(find_path(&pol, "/work/proj"), "shipped: offline writes the project");
 		} else {
 			ok(has_port(pol.connect_tcp, pol.n_connect_tcp, 443), "shipped: %s connects to 443", shipped[i]);
