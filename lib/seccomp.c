@@ -1,11 +1,635 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder until the seccomp implementation lands. */
+/*
+ * The seccomp layer, built with libseccomp: default ALLOW, EPERM for the
+ * kernel attack surface and the escape routes (seccomp_table.h), ENOSYS for
+ * clone3 and for syscall numbers newer than our table, kill for non-native
+ * ABIs.  docs/seccomp.md gives the reason for every rule.
+ *
+ * Pure planning (names, groups, explain) is separate from as_seccomp_load(),
+ * the only function here that changes the calling process.
+ */
 #include "seccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/socket.h>
+#include <linux/sched.h>
 
-int as_seccomp_check_name(const char *name, struct as_err *err) { (void)name; return as_fail(err, -ENOSYS, "seccomp: not implemented"); }
-int as_seccomp_build(const struct as_policy *pol, struct as_seccomp **out, struct as_err *err) { (void)pol; *out = NULL; return as_fail(err, -ENOSYS, "seccomp: not implemented"); }
-int as_seccomp_load(struct as_seccomp *sc, struct as_err *err) { (void)sc; return as_fail(err, -ENOSYS, "seccomp: not implemented"); }
-void as_seccomp_free(struct as_seccomp *sc) { (void)sc; }
-void as_seccomp_explain(const struct as_policy *pol, FILE *out) { (void)pol; (void)out; }
+#include <seccomp_table.h> /* and libseccomp's seccomp.h: see there */
+
+struct as_seccomp {
+	scmp_filter_ctx ctx;
+};
+
+/* seccomp_syscall_resolve_name() gives __NR_SCMP_ERROR for a name it does
+ * not know, and a negative pseudo number for a syscall it knows that the
+ * native architecture lacks (vm86 on x86_64). */
+#define SC_UNKNOWN (-1)
+#define SC_NOT_NATIVE (-2)
+
+#define SC_NAME_MAX 64
+#define SC_LOW32 0xffffffffULL
+
+/*
+ * clone(2) takes its flags in the first argument everywhere but s390, where
+ * the stack comes first (clone(2), NOTES: CLONE_BACKWARDS2).
+ */
+#if defined(__s390__)
+#define SC_CLONE_FLAGS_ARG 1
+#else
+#define SC_CLONE_FLAGS_ARG 0
+#endif
+
+/* A denied syscall would keep the sandbox from starting the command or a
+ * process from ending; refusing it in a profile beats a confusing failure. */
+static const char *const sc_never_deny[] = {
+	"execve", "exit", "exit_group", "rt_sigreturn",
+};
+
+/*
+ * Rules that look at arguments, as groups a profile can name.  by_default
+ * marks those every filter has.
+ */
+enum sc_special {
+	SC_CLONE_NS,
+	SC_TIOCSTI,
+	SC_PERSONALITY,
+	SC_UDP,
+	SC_INET,
+};
+
+static const struct {
+	const char *group;
+	const char *what; /* completes "deny ..." */
+	bool by_default;
+} sc_specials[] = {
+	[SC_CLONE_NS] = { "@clone-ns", "clone with namespace flags", true },
+	[SC_TIOCSTI] = { "@tiocsti", "ioctl TIOCSTI and TIOCLINUX, on the low 32 bits of the request", true },
+	[SC_PERSONALITY] = { "@personality", "personality other than PER_LINUX, PER_LINUX32, UNAME26 and the query 0xffffffff", true },
+	[SC_UDP] = { "@udp", "socket(AF_INET/AF_INET6, SOCK_DGRAM)", false },
+	[SC_INET] = { "@inet", "socket(AF_INET/AF_INET6)", false },
+};
+
+/* Namespace flags clone(2) honours.  CLONE_NEWTIME (0x80) is not among
+ * them: in clone's flags that bit belongs to the exit signal (CSIGNAL), and
+ * only clone3, unshare and setns take it (Linux 5.6). */
+static const uint64_t sc_clone_ns_flags[] = {
+	CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+	CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+};
+
+/* ioctl(2) requests that push input into, or reconfigure, a terminal the
+ * agent shares with its owner: TIOCSTI fakes keystrokes (CVE-2016-7545 and
+ * the su/sudo/bwrap escapes), TIOCLINUX can paste the console selection. */
+static const uint64_t sc_tty_ioctls[] = { TIOCSTI, TIOCLINUX };
+
+/* Personalities glibc, setarch and uname26 programs use (the ones Docker's
+ * default profile allows), plus 0xffffffff, which only queries.  Everything
+ * else (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO, ...) weakens
+ * the address space of what the agent runs next. */
+#define SC_PERSONA_QUERY 0xffffffffULL
+#define SC_PERSONA_OK_BITS ((uint64_t)(PER_LINUX32 | UNAME26))
+
+static bool sc_valid_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++) {
+		char c = name[i];
+
+		if (i >= SC_NAME_MAX)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return i > 0;
+}
+
+#if AS_SC_HAVE_TABLE
+static const struct as_sc_nr *sc_table_find(const char *name)
+{
+	for (size_t i = 0; i < AS_ARRAY_SIZE(as_sc_table); i++)
+		if (strcmp(as_sc_table[i].name, name) == 0)
+			return &as_sc_table[i];
+	return NULL;
+}
+
+static int sc_table_last(void)
+{
+	return as_sc_table[AS_ARRAY_SIZE(as_sc_table) - 1].nr;
+}
+#endif
+
+/* The native number of a syscall name, SC_NOT_NATIVE or SC_UNKNOWN. */
+static int sc_resolve(const char *name)
+{
+	int nr;
+
+	if (!sc_valid_name(name))
+		return SC_UNKNOWN;
+	nr = seccomp_syscall_resolve_name(name);
+	if (nr >= 0)
+		return nr;
+#if AS_SC_HAVE_TABLE
+	{
+		const struct as_sc_nr *t = sc_table_find(name);
+
+		if (t)
+			return t->nr;
+	}
+#endif
+	return nr == __NR_SCMP_ERROR ? SC_UNKNOWN : SC_NOT_NATIVE;
+}
+
+static const struct as_sc_class *sc_find_class(const char *group)
+{
+	for (size_t i = 0; i < AS_ARRAY_SIZE(as_sc_classes); i++)
+		if (strcmp(as_sc_classes[i].group, group) == 0)
+			return &as_sc_classes[i];
+	return NULL;
+}
+
+static int sc_find_special(const char *group)
+{
+	for (size_t i = 0; i < AS_ARRAY_SIZE(sc_specials); i++)
+		if (strcmp(sc_specials[i].group, group) == 0)
+			return (int)i;
+	return -1;
+}
+
+int as_seccomp_check_name(const char *name, struct as_err *err)
+{
+	char esc[2 * SC_NAME_MAX];
+
+	as_escape(name, esc, sizeof(esc));
+	if (name[0] == '@') {
+		if (sc_find_class(name) || sc_find_special(name) >= 0)
+			return 0;
+		return as_fail(err, -EINVAL, "unknown seccomp group '%s'", esc);
+	}
+	for (size_t i = 0; i < AS_ARRAY_SIZE(sc_never_deny); i++)
+		if (strcmp(name, sc_never_deny[i]) == 0)
+			return as_fail(err, -EINVAL,
+				       "syscall '%s' cannot be denied: the sandbox needs it to run the command",
+				       esc);
+	if (sc_resolve(name) == SC_UNKNOWN)
+		return as_fail(err, -EINVAL, "unknown syscall '%s'", esc);
+	return 0;
+}
+
+/*
+ * Building.  Several sources may name the same syscall (a profile repeating
+ * a default, "socket" next to "@udp"); the first unconditional rule for a
+ * number wins and later ones are skipped, so libseccomp never sees two
+ * actions for one syscall.
+ */
+struct sc_builder {
+	scmp_filter_ctx ctx;
+	int *uncond;   /* numbers that already have an unconditional rule */
+	size_t n_uncond, cap_uncond;
+	struct as_err *err;
+};
+
+static bool sc_has_uncond(const struct sc_builder *b, int nr)
+{
+	for (size_t i = 0; i < b->n_uncond; i++)
+		if (b->uncond[i] == nr)
+			return true;
+	return false;
+}
+
+static int sc_add(struct sc_builder *b, const char *what, uint32_t action, int nr,
+		  unsigned int argc, const struct scmp_arg_cmp *args)
+{
+	int rc;
+
+	if (sc_has_uncond(b, nr))
+		return 0;
+	rc = seccomp_rule_add_array(b->ctx, action, nr, argc, args);
+	if (rc < 0)
+		return as_fail(b->err, rc, "seccomp: cannot add the rule for %s (%d): %s",
+			       what, nr, strerror(-rc));
+	if (argc == 0) {
+		if (b->n_uncond == b->cap_uncond) {
+			size_t cap = b->cap_uncond ? 2 * b->cap_uncond : 64;
+			int *nv = realloc(b->uncond, cap * sizeof(*nv));
+
+			if (!nv)
+				return as_fail(b->err, -ENOMEM, "seccomp: out of memory");
+			b->uncond = nv;
+			b->cap_uncond = cap;
+		}
+		b->uncond[b->n_uncond++] = nr;
+	}
+	return 0;
+}
+
+/* Adds "deny name" with errno e.  A name this architecture lacks is
+ * skipped; one nobody knows is a bug in the table, so the build fails
+ * closed rather than leave a hole. */
+static int sc_add_name(struct sc_builder *b, const char *name, int e)
+{
+	int nr = sc_resolve(name);
+
+	if (nr == SC_NOT_NATIVE)
+		return 0;
+	if (nr == SC_UNKNOWN) {
+#if AS_SC_HAVE_TABLE
+		return as_fail(b->err, -EINVAL,
+			       "seccomp: neither libseccomp nor our table knows '%s'", name);
+#else
+		/* Documented fallback (docs/seccomp.md): without a number
+		 * table, a syscall newer than libseccomp is not filtered. */
+		return 0;
+#endif
+	}
+	return sc_add(b, name, SCMP_ACT_ERRNO((uint32_t)e), nr, 0, NULL);
+}
+
+static int sc_add_class(struct sc_builder *b, const struct as_sc_class *cl)
+{
+	int rc;
+
+	for (const char *const *n = cl->names; *n; n++) {
+		rc = sc_add_name(b, *n, EPERM);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int sc_add_clone_ns(struct sc_builder *b)
+{
+	int nr = sc_resolve("clone");
+	int rc;
+
+	if (nr < 0)
+		return 0;
+	/* One rule per flag: a masked compare per bit is "any of them set".
+	 * The kernel only reads the low 32 bits of the flags
+	 * (lower_32_bits() in kernel/fork.c), and so do these masks. */
+	for (size_t i = 0; i < AS_ARRAY_SIZE(sc_clone_ns_flags); i++) {
+		struct scmp_arg_cmp a = SCMP_CMP(SC_CLONE_FLAGS_ARG, SCMP_CMP_MASKED_EQ,
+						 sc_clone_ns_flags[i], sc_clone_ns_flags[i]);
+
+		rc = sc_add(b, "clone", SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int sc_add_tiocsti(struct sc_builder *b)
+{
+	int nr = sc_resolve("ioctl");
+	int rc;
+
+	if (nr < 0)
+		return 0;
+	/* The request is an unsigned int in the kernel: compare the low 32
+	 * bits only, or 0xffffffff00000000|TIOCSTI would slip past a 64-bit
+	 * compare and still reach the tty (the bwrap/flatpak CVE-2019-10063
+	 * bug). */
+	for (size_t i = 0; i < AS_ARRAY_SIZE(sc_tty_ioctls); i++) {
+		struct scmp_arg_cmp a = SCMP_A1(SCMP_CMP_MASKED_EQ, SC_LOW32, sc_tty_ioctls[i]);
+
+		rc = sc_add(b, "ioctl", SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * "Deny unless arg0 is one of 0, 8, 0x20000, 0x20008, 0xffffffff" with
+ * rules that are ORed and may compare an argument only once each
+ * (libseccomp refuses two comparisons of one argument in a rule):
+ *  - anything above 32 bits;
+ *  - bit 31 clear and a bit outside PER_LINUX32|UNAME26 set (the four
+ *    allowed values are exactly the subsets of those two bits);
+ *  - bit 31 set and any lower bit clear (everything but 0xffffffff).
+ * Only personality(2) calls walk these rules; the binary tree keeps every
+ * other syscall away from them.
+ */
+static int sc_add_personality(struct sc_builder *b)
+{
+	const uint64_t top = 1ULL << 31;
+	int nr = sc_resolve("personality");
+	struct scmp_arg_cmp a;
+	int rc;
+
+	if (nr < 0)
+		return 0;
+	a = SCMP_A0(SCMP_CMP_GT, SC_PERSONA_QUERY);
+	rc = sc_add(b, "personality", SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
+	for (unsigned int bit = 0; bit < 31 && rc == 0; bit++) {
+		uint64_t m = 1ULL << bit;
+
+		if (!(m & SC_PERSONA_OK_BITS)) {
+			a = SCMP_A0(SCMP_CMP_MASKED_EQ, top | m, m);
+			rc = sc_add(b, "personality", SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
+			if (rc < 0)
+				break;
+		}
+		a = SCMP_A0(SCMP_CMP_MASKED_EQ, top | m, top);
+		rc = sc_add(b, "personality", SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
+	}
+	return rc;
+}
+
+/* Internet sockets.  family and type are ints: compare the low 32 bits of
+ * the family, and mask the type with 0xf (SOCK_TYPE_MASK) so SOCK_NONBLOCK
+ * and SOCK_CLOEXEC do not hide a datagram socket. */
+static int sc_add_inet(struct sc_builder *b, bool dgram_only)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int nr = sc_resolve("socket");
+	int rc;
+
+	if (nr < 0)
+		return 0;
+	for (size_t i = 0; i < AS_ARRAY_SIZE(families); i++) {
+		struct scmp_arg_cmp a[2] = {
+			SCMP_A0(SCMP_CMP_MASKED_EQ, SC_LOW32, (uint64_t)families[i]),
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM),
+		};
+
+		rc = sc_add(b, "socket", SCMP_ACT_ERRNO(EPERM), nr, dgram_only ? 2 : 1, a);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int sc_add_special(struct sc_builder *b, enum sc_special s)
+{
+	switch (s) {
+	case SC_CLONE_NS:
+		return sc_add_clone_ns(b);
+	case SC_TIOCSTI:
+		return sc_add_tiocsti(b);
+	case SC_PERSONALITY:
+		return sc_add_personality(b);
+	case SC_UDP:
+		return sc_add_inet(b, true);
+	case SC_INET:
+		return sc_add_inet(b, false);
+	}
+	return -EINVAL;
+}
+
+/*
+ * Syscalls we answer with ENOSYS, as a kernel without them would: clone3
+ * (its flags live in memory seccomp cannot read, so clone's namespace rule
+ * could be bypassed; glibc >= 2.34 falls back to clone on ENOSYS), the
+ * table's ENOSYS entries, and every number above the table up to the end of
+ * the native range, so a newer kernel cannot widen the surface silently.
+ */
+static int sc_add_enosys(struct sc_builder *b)
+{
+	int rc = sc_add_name(b, "clone3", ENOSYS);
+
+	if (rc < 0)
+		return rc;
+#if AS_SC_HAVE_TABLE
+	for (size_t i = 0; i < AS_ARRAY_SIZE(as_sc_table); i++) {
+		const struct as_sc_nr *t = &as_sc_table[i];
+		uint32_t act;
+
+		if (t->decision == AS_SC_ALLOW)
+			continue;
+		act = SCMP_ACT_ERRNO(t->decision == AS_SC_ENOSYS ? ENOSYS : EPERM);
+		rc = sc_add(b, t->name, act, t->nr, 0, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	for (int nr = sc_table_last() + 1; nr <= AS_SC_FUTURE_LAST; nr++) {
+		rc = sc_add(b, "a future syscall", SCMP_ACT_ERRNO(ENOSYS), nr, 0, NULL);
+		if (rc < 0)
+			return rc;
+	}
+#endif
+	return 0;
+}
+
+/* A profile's addition: a syscall name or a group, always EPERM. */
+static int sc_add_profile_entry(struct sc_builder *b, const char *name)
+{
+	const struct as_sc_class *cl;
+	int rc, s;
+
+	rc = as_seccomp_check_name(name, b->err);
+	if (rc < 0)
+		return rc;
+	if (name[0] != '@')
+		return sc_add_name(b, name, EPERM);
+	cl = sc_find_class(name);
+	if (cl)
+		return sc_add_class(b, cl);
+	s = sc_find_special(name);
+	return sc_add_special(b, (enum sc_special)s);
+}
+
+static int sc_set_attrs(scmp_filter_ctx ctx, struct as_err *err)
+{
+	static const struct {
+		enum scmp_filter_attr attr;
+		uint32_t value;
+		const char *name;
+	} attrs[] = {
+		/* Anything but the native ABI dies: x32 (nr | 0x40000000, same
+		 * AUDIT_ARCH as x86_64: libseccomp adds the check for a native
+		 * x86_64 filter) and i386 via int $0x80 (AUDIT_ARCH_I386).  A
+		 * filter written for one ABI's numbers means nothing for
+		 * another's: the classic 32-bit seccomp bypass. */
+		{ SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS, "bad-arch action" },
+		/* The sandbox sets no_new_privs itself, as its own step; a
+		 * missing NNP must fail the load, not be fixed up silently. */
+		{ SCMP_FLTATR_CTL_NNP, 0, "no_new_privs control" },
+		/* Binary tree over syscall numbers: cost grows with log2 of the
+		 * rules, not linearly (libseccomp >= 2.5.0). */
+		{ SCMP_FLTATR_CTL_OPTIMIZE, 2, "optimization level" },
+		/* Kernel errnos from seccomp_load, not -ECANCELED. */
+		{ SCMP_FLTATR_API_SYSRAWRC, 1, "raw return codes" },
+	};
+	int rc;
+
+	for (size_t i = 0; i < AS_ARRAY_SIZE(attrs); i++) {
+		rc = seccomp_attr_set(ctx, attrs[i].attr, attrs[i].value);
+		if (rc < 0)
+			return as_fail(err, rc, "seccomp: cannot set the %s: %s",
+				       attrs[i].name, strerror(-rc));
+	}
+	return 0;
+}
+
+int as_seccomp_build(const struct as_policy *pol, struct as_seccomp **out,
+		     struct as_err *err)
+{
+	struct sc_builder b = { .err = err };
+	struct as_seccomp *sc = NULL;
+	int rc;
+
+	*out = NULL;
+	/* KILL_PROCESS needs API level 3 (Linux 4.14). */
+	if (seccomp_api_get() < 3)
+		return as_fail(err, -EOPNOTSUPP,
+			       "seccomp: this kernel lacks SECCOMP_RET_KILL_PROCESS (Linux 4.14)");
+	b.ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!b.ctx)
+		return as_fail(err, -ENOMEM, "seccomp: cannot create the filter");
+	rc = sc_set_attrs(b.ctx, err);
+	if (rc < 0)
+		goto out;
+
+	for (size_t i = 0; i < AS_ARRAY_SIZE(as_sc_classes); i++) {
+		rc = sc_add_class(&b, &as_sc_classes[i]);
+		if (rc < 0)
+			goto out;
+	}
+	rc = sc_add_enosys(&b);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < AS_ARRAY_SIZE(sc_specials); i++) {
+		if (!sc_specials[i].by_default)
+			continue;
+		rc = sc_add_special(&b, (enum sc_special)i);
+		if (rc < 0)
+			goto out;
+	}
+	for (size_t i = 0; pol && i < pol->seccomp_deny.n; i++) {
+		rc = sc_add_profile_entry(&b, pol->seccomp_deny.v[i]);
+		if (rc < 0)
+			goto out;
+	}
+
+	sc = calloc(1, sizeof(*sc));
+	if (!sc) {
+		rc = as_fail(err, -ENOMEM, "seccomp: out of memory");
+		goto out;
+	}
+	sc->ctx = b.ctx;
+	b.ctx = NULL;
+	*out = sc;
+	rc = 0;
+out:
+	if (b.ctx)
+		seccomp_release(b.ctx);
+	free(b.uncond);
+	return rc;
+}
+
+int as_seccomp_load(struct as_seccomp *sc, struct as_err *err)
+{
+	int rc;
+
+	if (!sc || !sc->ctx)
+		return as_fail(err, -EINVAL, "seccomp: no filter was built");
+	rc = seccomp_load(sc->ctx);
+	if (rc == -EACCES)
+		return as_fail(err, rc,
+			       "seccomp: loading the filter needs no_new_privs (or CAP_SYS_ADMIN)");
+	if (rc < 0)
+		return as_fail(err, rc, "seccomp: cannot load the filter: %s", strerror(-rc));
+	return 0;
+}
+
+int as_seccomp_export_pfc(const struct as_seccomp *sc, int fd, struct as_err *err)
+{
+	int rc;
+
+	if (!sc || !sc->ctx)
+		return as_fail(err, -EINVAL, "seccomp: no filter was built");
+	rc = seccomp_export_pfc(sc->ctx, fd);
+	if (rc < 0)
+		return as_fail(err, rc, "seccomp: cannot export the filter: %s", strerror(-rc));
+	return 0;
+}
+
+void as_seccomp_free(struct as_seccomp *sc)
+{
+	if (!sc)
+		return;
+	seccomp_release(sc->ctx);
+	free(sc);
+}
+
+/* --explain mirrors as_seccomp_build() step by step, from the same data. */
+static void sc_explain_class(const struct as_sc_class *cl, const char *origin, FILE *out)
+{
+	for (const char *const *n = cl->names; *n; n++)
+		if (sc_resolve(*n) >= 0)
+			fprintf(out, "seccomp: deny %s (EPERM%s)\n", *n, origin);
+}
+
+static void sc_explain_profile(const struct as_policy *pol, FILE *out)
+{
+	char origin[256], esc[2 * SC_NAME_MAX];
+
+	if (pol->name) {
+		as_escape(pol->name, esc, sizeof(esc));
+		snprintf(origin, sizeof(origin), ", profile %s", esc);
+	} else {
+		snprintf(origin, sizeof(origin), ", policy");
+	}
+	for (size_t i = 0; i < pol->seccomp_deny.n; i++) {
+		const char *name = pol->seccomp_deny.v[i];
+		const struct as_sc_class *cl;
+		int s, nr;
+
+		as_escape(name, esc, sizeof(esc));
+		if (as_seccomp_check_name(name, NULL) < 0) {
+			fprintf(out, "seccomp: invalid entry '%s' (the filter will not build)\n", esc);
+			continue;
+		}
+		if (name[0] != '@') {
+			nr = sc_resolve(name);
+			if (nr < 0)
+				fprintf(out, "seccomp: %s does not exist on this architecture\n", esc);
+			else
+				fprintf(out, "seccomp: deny %s (EPERM%s)\n", esc, origin);
+			continue;
+		}
+		cl = sc_find_class(name);
+		if (cl) {
+			fprintf(out, "seccomp: %s is denied by default\n", esc);
+			continue;
+		}
+		s = sc_find_special(name);
+		if (sc_specials[s].by_default)
+			fprintf(out, "seccomp: %s is denied by default\n", esc);
+		else
+			fprintf(out, "seccomp: deny %s (EPERM%s)\n", sc_specials[s].what, origin);
+	}
+}
+
+void as_seccomp_explain(const struct as_policy *pol, FILE *out)
+{
+	for (size_t i = 0; i < AS_ARRAY_SIZE(as_sc_classes); i++)
+		sc_explain_class(&as_sc_classes[i], "", out);
+	for (size_t i = 0; i < AS_ARRAY_SIZE(sc_specials); i++)
+		if (sc_specials[i].by_default)
+			fprintf(out, "seccomp: deny %s (EPERM)\n", sc_specials[i].what);
+	fprintf(out, "seccomp: clone3 -> ENOSYS (glibc falls back to clone)\n");
+#if AS_SC_HAVE_TABLE
+	for (size_t i = 0; i < AS_ARRAY_SIZE(as_sc_table); i++) {
+		const struct as_sc_nr *t = &as_sc_table[i];
+
+		if (t->decision == AS_SC_ENOSYS && strcmp(t->name, "clone3") != 0)
+			fprintf(out, "seccomp: %s -> ENOSYS (Linux %s, not needed; callers fall back)\n",
+				t->name, t->since);
+	}
+	fprintf(out, "seccomp: syscalls %d-%d -> ENOSYS (newer than this build knows)\n",
+		sc_table_last() + 1, AS_SC_FUTURE_LAST);
+#else
+	fprintf(out, "seccomp: no syscall table for this architecture: "
+		"syscalls newer than libseccomp knows are allowed\n");
+#endif
+	fprintf(out, "seccomp: non-native ABIs (x32, i386) -> kill\n");
+	if (pol)
+		sc_explain_profile(pol, out);
+}

@@ -30,6 +30,11 @@ int as_seccomp_load(struct as_seccomp *sc, struct as_err *err);
 
 void as_seccomp_free(struct as_seccomp *sc);
 
+/* Writes the built filter as libseccomp's pseudo filter code (PFC) to fd,
+ * for debugging and for tests that check a rule no kernel can show (ENOSYS
+ * for a syscall this kernel lacks anyway).  Returns 0 or -errno. */
+int as_seccomp_export_pfc(const struct as_seccomp *sc, int fd, struct as_err *err);
+
 /* Writes the seccomp part of --explain. */
 void as_seccomp_explain(const struct as_policy *pol, FILE *out);
 
