@@ -15,6 +15,15 @@
 /* Names as useradd accepts them: [a-z_][a-z0-9_-]*[$]?, at most 32 bytes. */
 bool as_account_name_valid(const char *name, struct as_err *err);
 
+/* Owner names come from NSS (LDAP, SSSD), which is more liberal than
+ * useradd: [A-Za-z0-9_][A-Za-z0-9._-]*[$]?, at most 32 bytes.  Never '/',
+ * ':', whitespace or control characters, so a name is never a path. */
+bool as_owner_name_valid(const char *name, struct as_err *err);
+
+/* UID_MIN from /etc/login.defs (1000 if absent or unreadable): accounts
+ * below it are system accounts. */
+uid_t as_uid_min(void);
+
 /* Runs ARGV[0] (an absolute path) with ARGV and a minimal environment;
  * waits.  Returns the exit status (>= 0) or -errno; err names the command
  * and its status. */

@@ -23,6 +23,16 @@
  * Each [project] section starts a new project; "path" comes first.
  * "traverse" lists the ancestors this grant gave u:ACCOUNT:--x, so revoke
  * removes exactly that (and only when no other project still needs it).
+ *
+ * Two more [project] keys exist only while agent-admin is (or was, when it
+ * got killed) half-way through a change, so that a re-run knows what to
+ * finish or undo:
+ *   state = granting | revoking   (absent: granted)
+ *   traverse-pending = PATH       ancestors that had no u:ACCOUNT entry just
+ *                                 before a traverse grant started; any that
+ *                                 has one afterwards was added by that grant
+ * Readers that authorize sessions use as_registry_project_for(), which only
+ * returns fully granted projects.
  */
 #ifndef AS_REGISTRY_H
 #define AS_REGISTRY_H
@@ -32,10 +42,18 @@
 
 #include "common.h"
 
+enum as_reg_state {
+	AS_REG_GRANTED = 0,
+	AS_REG_GRANTING,         /* grant started, not finished */
+	AS_REG_REVOKING,         /* revoke started, not finished */
+};
+
 struct as_reg_project {
 	char *path;              /* canonical absolute directory */
 	bool read_only;
 	struct as_strv traverse; /* ancestors given --x by this grant */
+	enum as_reg_state state;
+	struct as_strv traverse_pending; /* see "traverse-pending" above */
 };
 
 struct as_registry {
@@ -82,12 +100,51 @@ int as_registry_save(const struct as_registry *r, const char *dir, struct as_err
 int as_registry_delete(const char *dir, const char *owner, struct as_err *err);
 
 /* Index of the project that contains canonical path DIR (equal to, or
- * beneath, a project path), or -1. */
+ * beneath, a project path), or -1.  Projects whose grant or revoke did not
+ * finish (state != AS_REG_GRANTED) never match. */
 int as_registry_project_for(const struct as_registry *r, const char *dir);
+
+/* Index of the project whose path is exactly PATH, in any state, or -1. */
+int as_registry_project_find(const struct as_registry *r, const char *path);
+
+/* Appends an empty project (path copied, rw, AS_REG_GRANTING); returns its
+ * index or -errno. */
+int as_registry_project_add(struct as_registry *r, const char *path);
+
+/* Removes project I (frees it; later indexes shift down). */
+void as_registry_project_remove(struct as_registry *r, size_t i);
+
+/*
+ * The add intent: DIR/.OWNER.adding holds the account name that an add in
+ * progress is creating, written (atomically) before useradd runs and
+ * removed after the registry is saved.  It lets a re-run after a crash tell
+ * "the account our interrupted add created" from "somebody else's account".
+ * _get returns -ENOENT when there is none.
+ */
+int as_registry_intent_set(const char *dir, const char *owner, const char *account,
+			   struct as_err *err);
+int as_registry_intent_get(const char *dir, const char *owner, char **account,
+			   struct as_err *err);
+int as_registry_intent_clear(const char *dir, const char *owner, struct as_err *err);
 
 /* Whether a value can be stored in the registry (no control characters,
  * no leading/trailing space, no ';' or '#', fits the system inih's 200-byte
  * line limit with its key).  err says why not. */
 bool as_registry_value_ok(const char *key, const char *value, struct as_err *err);
+
+/*
+ * The INI reading the registry uses, for agent-admin's other files (apply):
+ * the system inih, every line checked against its limit first (inih would
+ * cut it silently), leading blanks stripped so that nothing continues a
+ * previous line, and "FILE:LINE: problem" messages.  HANDLER gets the
+ * section, a number that changes at each [section] header (so repeated
+ * sections can be told apart), the key and the value; it returns 0, or
+ * -errno with err holding the problem (FILE:LINE is prepended).
+ */
+typedef int (*as_ini_handler)(void *user, const char *section, unsigned section_seq,
+			      const char *key, const char *value, struct as_err *err);
+
+int as_ini_parse_string(const char *text, const char *filename, as_ini_handler handler,
+			void *user, struct as_err *err);
 
 #endif

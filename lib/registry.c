@@ -1,0 +1,940 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The registry file: parse (system inih), format, and atomic save.
+ *
+ * The system inih (Debian's libinih) is fixed at build time: lines of at
+ * most INI_MAX_LINE bytes including "\r\n\0" (longer lines are cut, the rest
+ * silently dropped), inline comments after " ;", multi-line values
+ * (an indented line continues the previous key).  So that none of that can
+ * change a registry's meaning, we feed inih through our own reader, which
+ * refuses over-long lines before inih sees them, strips leading whitespace
+ * (no continuation lines), counts lines for "FILE:LINE" messages and tells
+ * the handler where each [section] starts; and the values we write never
+ * contain ';' or '#' (as_registry_value_ok).
+ */
+#include "registry.h"
+#include "account.h"
+#include "profile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#define REG_SUFFIX ".conf"
+#define INTENT_SUFFIX ".adding"
+#define REG_MAX_SIZE (1 << 20)
+/* "3 more than the longest line (due to '\r', '\n', and '\0')": ini.h. */
+#define REG_MAX_LINE (INI_MAX_LINE - 3)
+
+void as_registry_init(struct as_registry *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+static void project_free(struct as_reg_project *p)
+{
+	free(p->path);
+	as_strv_free(&p->traverse);
+	as_strv_free(&p->traverse_pending);
+	memset(p, 0, sizeof(*p));
+}
+
+void as_registry_free(struct as_registry *r)
+{
+	free(r->owner);
+	free(r->account);
+	free(r->home);
+	free(r->profile);
+	for (size_t i = 0; i < r->n_projects; i++)
+		project_free(&r->projects[i]);
+	free(r->projects);
+	as_registry_init(r);
+}
+
+/* ---- values ---------------------------------------------------------- */
+
+bool as_registry_value_ok(const char *key, const char *value, struct as_err *err)
+{
+	char shown[256];
+	size_t len;
+
+	if (!value) {
+		as_err_set(err, "%s: no value", key);
+		return false;
+	}
+	as_escape(value, shown, sizeof(shown));
+	len = strlen(value);
+	if (len == 0) {
+		as_err_set(err, "%s: empty value", key);
+		return false;
+	}
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			as_err_set(err, "%s '%s': contains a control character", key, shown);
+			return false;
+		}
+		if (*p == ';' || *p == '#') {
+			as_err_set(err, "%s '%s': contains '%c', which the registry (INI) cannot store",
+				   key, shown, *p);
+			return false;
+		}
+	}
+	if (value[0] == ' ' || value[len - 1] == ' ') {
+		as_err_set(err, "%s '%s': leading or trailing space, which the registry (INI) cannot store",
+			   key, shown);
+		return false;
+	}
+	if (strlen(key) + 3 + len > REG_MAX_LINE) {
+		as_err_set(err, "%s '%s': too long for the registry (a line holds at most %d bytes)",
+			   key, shown, REG_MAX_LINE);
+		return false;
+	}
+	return true;
+}
+
+static int parse_id(const char *s, uid_t *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v >= (uid_t)-1)
+			return -ERANGE;
+	}
+	*out = (uid_t)v;
+	return 0;
+}
+
+/* ---- INI reading ----------------------------------------------------- */
+
+struct ini_run {
+	const char *filename;
+	const char *text;         /* reader position */
+	int lineno;               /* line the reader handed out last */
+	unsigned section_seq;     /* bumped by the reader at each [header] */
+	as_ini_handler handler;
+	void *user;
+	int err_line;             /* first error, 0 none */
+	struct as_err *err;
+};
+
+/* fgets-style reader over the text: one line per call (the pre-scan made
+ * sure each fits), leading blanks stripped. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct ini_run *run = stream;
+	const char *s = run->text, *nl;
+	size_t len;
+
+	if (!*s)
+		return NULL;
+	nl = strchr(s, '\n');
+	len = nl ? (size_t)(nl - s + 1) : strlen(s);
+	run->text = s + len;
+	run->lineno++;
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	if (len > (size_t)num - 1)
+		len = (size_t)num - 1;   /* cannot happen after the pre-scan */
+	memcpy(str, s, len);
+	str[len] = '\0';
+	if (*s == '[')
+		run->section_seq++;
+	return str;
+}
+
+static int ini_trampoline(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_run *run = user;
+	struct as_err e = { "" };
+
+	if (run->err_line)
+		return 0;
+	if (run->handler(run->user, section, run->section_seq, name, value, &e) < 0) {
+		run->err_line = run->lineno;
+		as_err_set(run->err, "%s:%d: %s", run->filename, run->lineno, e.msg);
+		return 0;
+	}
+	return 1;
+}
+
+/* Lines that inih would cut (and then drop the rest of). */
+static int prescan(const char *text, const char *filename, struct as_err *err)
+{
+	int line = 1;
+
+	for (const char *s = text; *s; line++) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+
+		if (len > 0 && s[len - 1] == '\r')
+			len--;
+		if (len > REG_MAX_LINE)
+			return as_fail(err, -EINVAL, "%s:%d: line longer than %d bytes", filename, line,
+				       REG_MAX_LINE);
+		if (!nl)
+			break;
+		s = nl + 1;
+	}
+	return 0;
+}
+
+int as_ini_parse_string(const char *text, const char *filename, as_ini_handler handler,
+			void *user, struct as_err *err)
+{
+	struct ini_run run = {
+		.filename = filename, .text = text, .handler = handler, .user = user, .err = err,
+	};
+	int rc;
+
+	rc = prescan(text, filename, err);
+	if (rc < 0)
+		return rc;
+	rc = ini_parse_stream(read_line, &run, ini_trampoline, &run);
+	if (run.err_line)
+		return -EINVAL;
+	if (rc > 0)
+		/* inih's own complaint: neither "[section]" nor "key = value". */
+		return as_fail(err, -EINVAL, "%s:%d: syntax error (expected [section] or key = value)",
+			       filename, rc);
+	if (rc < 0)
+		return as_fail(err, -ENOMEM, "%s: cannot parse (inih error %d)", filename, rc);
+	return 0;
+}
+
+/* ---- the registry grammar -------------------------------------------- */
+
+enum { SEEN_OWNER = 1, SEEN_OWNER_UID = 2, SEEN_ACCOUNT = 4, SEEN_ACCOUNT_UID = 8,
+       SEEN_HOME = 16, SEEN_PROFILE = 32, SEEN_SUDO = 64 };
+enum { PSEEN_ACCESS = 1, PSEEN_STATE = 2 };
+
+struct parser {
+	struct as_registry *r;
+	unsigned agent_seq;       /* section_seq of the [agent] section, 0 none */
+	unsigned project_seq;     /* section_seq of the current [project] */
+	unsigned project_seen;    /* PSEEN_* for the current project */
+	unsigned seen;            /* SEEN_* */
+};
+
+static int set_str(char **dst, const char *key, const char *value, struct as_err *err)
+{
+	if (!as_registry_value_ok(key, value, err))
+		return -EINVAL;
+	*dst = strdup(value);
+	if (!*dst)
+		return as_fail(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int set_path(char **dst, const char *key, const char *value, struct as_err *err)
+{
+	char shown[256];
+
+	if (value[0] != '/') {
+		as_escape(value, shown, sizeof(shown));
+		return as_fail(err, -EINVAL, "%s '%s': not an absolute path", key, shown);
+	}
+	return set_str(dst, key, value, err);
+}
+
+static int agent_key(struct parser *p, const char *name, const char *value, struct as_err *err)
+{
+	static const struct { const char *name; unsigned bit; } keys[] = {
+		{ "owner", SEEN_OWNER }, { "owner-uid", SEEN_OWNER_UID },
+		{ "account", SEEN_ACCOUNT }, { "account-uid", SEEN_ACCOUNT_UID },
+		{ "home", SEEN_HOME }, { "profile", SEEN_PROFILE }, { "sudo", SEEN_SUDO },
+	};
+	struct as_registry *r = p->r;
+	struct as_err e;
+	unsigned bit = 0;
+	char shown[256];
+
+	for (size_t i = 0; i < AS_ARRAY_SIZE(keys); i++)
+		if (strcmp(name, keys[i].name) == 0)
+			bit = keys[i].bit;
+	if (!bit)
+		return as_fail(err, -EINVAL, "unknown key '%s' in [agent]", name);
+	if (p->seen & bit)
+		return as_fail(err, -EINVAL, "duplicate key '%s' in [agent]", name);
+	p->seen |= bit;
+	as_escape(value, shown, sizeof(shown));
+
+	switch (bit) {
+	case SEEN_OWNER:
+		if (!as_owner_name_valid(value, &e))
+			return as_fail(err, -EINVAL, "owner: %s", e.msg);
+		return set_str(&r->owner, name, value, err);
+	case SEEN_ACCOUNT:
+		if (!as_account_name_valid(value, &e))
+			return as_fail(err, -EINVAL, "account: %s", e.msg);
+		return set_str(&r->account, name, value, err);
+	case SEEN_OWNER_UID:
+	case SEEN_ACCOUNT_UID:
+		if (parse_id(value, bit == SEEN_OWNER_UID ? &r->owner_uid : &r->account_uid) < 0)
+			return as_fail(err, -EINVAL, "%s '%s': not a valid uid", name, shown);
+		return 0;
+	case SEEN_HOME:
+		return set_path(&r->home, name, value, err);
+	case SEEN_PROFILE:
+		if (!as_profile_name_valid(value))
+			return as_fail(err, -EINVAL, "profile '%s': not a valid profile name", shown);
+		return set_str(&r->profile, name, value, err);
+	case SEEN_SUDO:
+		if (strcmp(value, "yes") == 0)
+			r->sudo = true;
+		else if (strcmp(value, "no") == 0)
+			r->sudo = false;
+		else
+			return as_fail(err, -EINVAL, "sudo '%s': must be yes or no", shown);
+		return 0;
+	}
+	return as_fail(err, -EINVAL, "unknown key '%s' in [agent]", name);
+}
+
+static int project_key(struct parser *p, unsigned seq, const char *name, const char *value,
+		       struct as_err *err)
+{
+	struct as_registry *r = p->r;
+	struct as_reg_project *proj;
+	char shown[256];
+
+	as_escape(value, shown, sizeof(shown));
+	if (p->project_seq != seq) {
+		/* A new [project] section: "path" must open it. */
+		char *path = NULL;
+		int rc;
+
+		if (strcmp(name, "path") != 0)
+			return as_fail(err, -EINVAL, "[project] must start with 'path', not '%s'", name);
+		rc = set_path(&path, name, value, err);
+		if (rc < 0)
+			return rc;
+		rc = as_registry_project_add(r, path);
+		free(path);
+		if (rc < 0)
+			return as_fail(err, rc, "out of memory");
+		r->projects[rc].state = AS_REG_GRANTED;
+		p->project_seq = seq;
+		p->project_seen = 0;
+		return 0;
+	}
+	proj = &r->projects[r->n_projects - 1];
+	if (strcmp(name, "path") == 0)
+		return as_fail(err, -EINVAL, "duplicate key 'path' in [project] (each project needs its own [project] header)");
+	if (strcmp(name, "access") == 0) {
+		if (p->project_seen & PSEEN_ACCESS)
+			return as_fail(err, -EINVAL, "duplicate key 'access' in [project]");
+		p->project_seen |= PSEEN_ACCESS;
+		if (strcmp(value, "rw") == 0)
+			proj->read_only = false;
+		else if (strcmp(value, "ro") == 0)
+			proj->read_only = true;
+		else
+			return as_fail(err, -EINVAL, "access '%s': must be rw or ro", shown);
+		return 0;
+	}
+	if (strcmp(name, "state") == 0) {
+		if (p->project_seen & PSEEN_STATE)
+			return as_fail(err, -EINVAL, "duplicate key 'state' in [project]");
+		p->project_seen |= PSEEN_STATE;
+		if (strcmp(value, "granting") == 0)
+			proj->state = AS_REG_GRANTING;
+		else if (strcmp(value, "revoking") == 0)
+			proj->state = AS_REG_REVOKING;
+		else
+			return as_fail(err, -EINVAL, "state '%s': must be granting or revoking", shown);
+		return 0;
+	}
+	if (strcmp(name, "traverse") == 0 || strcmp(name, "traverse-pending") == 0) {
+		struct as_strv *sv = name[8] ? &proj->traverse_pending : &proj->traverse;
+		char *v = NULL;
+		int rc;
+
+		rc = set_path(&v, name, value, err);
+		if (rc < 0)
+			return rc;
+		if (as_strv_contains(sv, v)) {
+			free(v);
+			return as_fail(err, -EINVAL, "duplicate %s '%s'", name, shown);
+		}
+		if (as_strv_push_take(sv, v) < 0)
+			return as_fail(err, -ENOMEM, "out of memory");
+		return 0;
+	}
+	return as_fail(err, -EINVAL, "unknown key '%s' in [project]", name);
+}
+
+static int reg_handler(void *user, const char *section, unsigned seq, const char *name,
+		       const char *value, struct as_err *err)
+{
+	struct parser *p = user;
+
+	if (!*section)
+		return as_fail(err, -EINVAL, "'%s' outside a section", name);
+	if (strcmp(section, "agent") == 0) {
+		if (p->agent_seq && p->agent_seq != seq)
+			return as_fail(err, -EINVAL, "more than one [agent] section");
+		p->agent_seq = seq;
+		return agent_key(p, name, value, err);
+	}
+	if (strcmp(section, "project") == 0)
+		return project_key(p, seq, name, value, err);
+	return as_fail(err, -EINVAL, "unknown section [%s]", section);
+}
+
+int as_registry_parse_string(struct as_registry *r, const char *text,
+			     const char *filename, struct as_err *err)
+{
+	struct parser p = { .r = r };
+	static const struct { unsigned bit; const char *name; } required[] = {
+		{ SEEN_OWNER, "owner" }, { SEEN_OWNER_UID, "owner-uid" },
+		{ SEEN_ACCOUNT, "account" }, { SEEN_ACCOUNT_UID, "account-uid" },
+		{ SEEN_HOME, "home" },
+	};
+	int rc;
+
+	as_registry_init(r);
+	rc = as_ini_parse_string(text, filename, reg_handler, &p, err);
+	if (rc < 0)
+		goto fail;
+	rc = -EINVAL;
+	if (!p.agent_seq) {
+		as_err_set(err, "%s: no [agent] section", filename);
+		goto fail;
+	}
+	for (size_t i = 0; i < AS_ARRAY_SIZE(required); i++) {
+		if (!(p.seen & required[i].bit)) {
+			as_err_set(err, "%s: [agent] lacks '%s'", filename, required[i].name);
+			goto fail;
+		}
+	}
+	if (!r->profile && !(r->profile = strdup("default"))) {
+		rc = as_fail(err, -ENOMEM, "%s: out of memory", filename);
+		goto fail;
+	}
+	for (size_t i = 0; i < r->n_projects; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(r->projects[i].path, r->projects[j].path) == 0) {
+				char shown[256];
+
+				as_escape(r->projects[i].path, shown, sizeof(shown));
+				as_err_set(err, "%s: project '%s' listed twice", filename, shown);
+				goto fail;
+			}
+		}
+	}
+	return 0;
+fail:
+	as_registry_free(r);
+	return rc;
+}
+
+/* ---- loading --------------------------------------------------------- */
+
+static int load_path(struct as_registry *r, const char *path, enum as_trust trust,
+		     struct as_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	int rc;
+
+	/* The directory is root's (AS_REGISTRYDIR); O_NOFOLLOW and the fd
+	 * checks in as_read_file cover the file itself. */
+	rc = as_read_file(AT_FDCWD, path, trust, REG_MAX_SIZE, &text, err);
+	if (rc == -ENOENT)
+		return as_fail(err, rc, "%s: no such registry file", path);
+	if (rc < 0)
+		return rc;
+	return as_registry_parse_string(r, text, path, err);
+}
+
+static int open_dir(const char *dir, struct as_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return as_fail(err, -errno, "%s: %s", dir, strerror(errno));
+	return fd;
+}
+
+int as_registry_load(struct as_registry *r, const char *dir, const char *owner,
+		     enum as_trust trust, struct as_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+	int rc;
+
+	as_registry_init(r);
+	if (!as_owner_name_valid(owner, err))
+		return -EINVAL;
+	if (asprintf(&path, "%s/%s" REG_SUFFIX, dir, owner) < 0) {
+		path = NULL;
+		return as_fail(err, -ENOMEM, "out of memory");
+	}
+	rc = load_path(r, path, trust, err);
+	if (rc < 0)
+		return rc;
+	if (strcmp(r->owner, owner) != 0) {
+		rc = as_fail(err, -EINVAL, "%s: owner '%s' does not match the file name",
+			     path, r->owner);
+		as_registry_free(r);
+	}
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int as_registry_list(const char *dir, struct as_strv *owners, struct as_err *err)
+{
+	DIR *d;
+	struct dirent *de;
+	int dfd, rc = 0;
+
+	dfd = open_dir(dir, err);
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	d = fdopendir(dfd);
+	if (!d) {
+		rc = as_fail(err, -errno, "%s: %s", dir, strerror(errno));
+		close(dfd);
+		return rc;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		size_t len = strlen(de->d_name), sl = strlen(REG_SUFFIX);
+		char *owner;
+
+		/* Temp files and intents start with '.'; only OWNER.conf counts. */
+		if (de->d_name[0] == '.' || len <= sl || strcmp(de->d_name + len - sl, REG_SUFFIX) != 0)
+			continue;
+		owner = strndup(de->d_name, len - sl);
+		if (!owner) {
+			rc = as_fail(err, -ENOMEM, "out of memory");
+			break;
+		}
+		if (!as_owner_name_valid(owner, NULL)) {
+			free(owner);
+			continue;
+		}
+		rc = as_strv_push_take(owners, owner);
+		if (rc < 0) {
+			as_fail(err, rc, "out of memory");
+			break;
+		}
+	}
+	if (!rc && errno)
+		rc = as_fail(err, -errno, "%s: %s", dir, strerror(errno));
+	closedir(d);
+	if (owners->n > 1)
+		qsort(owners->v, owners->n, sizeof(*owners->v), cmp_str);
+	return rc;
+}
+
+int as_registry_find_by_account(struct as_registry *r, const char *dir,
+				const char *account, enum as_trust trust,
+				struct as_err *err)
+{
+	struct as_strv owners = { 0 };
+	struct as_err first = { "" };
+	int rc, first_rc = 0;
+
+	as_registry_init(r);
+	rc = as_registry_list(dir, &owners, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < owners.n; i++) {
+		struct as_registry cand;
+		struct as_err e;
+
+		rc = as_registry_load(&cand, dir, owners.v[i], trust, &e);
+		if (rc < 0) {
+			/* A broken file might be the one naming ACCOUNT: remember
+			 * it, so "not found" is not claimed when we cannot know. */
+			if (!first_rc) {
+				first_rc = rc;
+				first = e;
+			}
+			continue;
+		}
+		if (strcmp(cand.account, account) == 0) {
+			*r = cand;
+			as_strv_free(&owners);
+			return 0;
+		}
+		as_registry_free(&cand);
+	}
+	as_strv_free(&owners);
+	if (first_rc) {
+		if (err)
+			*err = first;
+		return first_rc;
+	}
+	return as_fail(err, -ENOENT, "%s: no registry names this account", account);
+}
+
+/* ---- projects -------------------------------------------------------- */
+
+static bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strncmp(path, dir, n) != 0)
+		return false;
+	return path[n] == '\0' || path[n] == '/' || (n == 1 && dir[0] == '/');
+}
+
+int as_registry_project_for(const struct as_registry *r, const char *dir)
+{
+	for (size_t i = 0; i < r->n_projects; i++)
+		if (r->projects[i].state == AS_REG_GRANTED && path_within(dir, r->projects[i].path))
+			return (int)i;
+	return -1;
+}
+
+int as_registry_project_find(const struct as_registry *r, const char *path)
+{
+	for (size_t i = 0; i < r->n_projects; i++)
+		if (strcmp(r->projects[i].path, path) == 0)
+			return (int)i;
+	return -1;
+}
+
+int as_registry_project_add(struct as_registry *r, const char *path)
+{
+	struct as_reg_project *np;
+	char *dup = strdup(path);
+
+	if (!dup)
+		return -ENOMEM;
+	np = realloc(r->projects, (r->n_projects + 1) * sizeof(*np));
+	if (!np) {
+		free(dup);
+		return -ENOMEM;
+	}
+	r->projects = np;
+	memset(&np[r->n_projects], 0, sizeof(*np));
+	np[r->n_projects].path = dup;
+	np[r->n_projects].state = AS_REG_GRANTING;
+	return (int)r->n_projects++;
+}
+
+void as_registry_project_remove(struct as_registry *r, size_t i)
+{
+	if (i >= r->n_projects)
+		return;
+	project_free(&r->projects[i]);
+	memmove(&r->projects[i], &r->projects[i + 1],
+		(r->n_projects - i - 1) * sizeof(*r->projects));
+	r->n_projects--;
+}
+
+/* ---- formatting and saving ------------------------------------------- */
+
+struct buf {
+	char *s;
+	size_t len, cap;
+	int rc;
+};
+
+static void put(struct buf *b, const char *key, const char *value, struct as_err *err)
+{
+	size_t need;
+
+	if (b->rc)
+		return;
+	if (key && !as_registry_value_ok(key, value, err)) {
+		b->rc = -EINVAL;
+		return;
+	}
+	need = (key ? strlen(key) + 3 : 0) + strlen(value) + 2;
+	if (b->len + need > b->cap) {
+		size_t cap = (b->cap + need) * 2;
+		char *ns = realloc(b->s, cap);
+
+		if (!ns) {
+			b->rc = as_fail(err, -ENOMEM, "out of memory");
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	b->len += (size_t)sprintf(b->s + b->len, "%s%s%s\n", key ? key : "", key ? " = " : "", value);
+}
+
+int as_registry_format(const struct as_registry *r, char **out, struct as_err *err)
+{
+	struct buf b = { 0 };
+	char num[32];
+
+	*out = NULL;
+	put(&b, NULL, "# Managed by agent-admin(8).", err);
+	put(&b, NULL, "[agent]", err);
+	put(&b, "owner", r->owner, err);
+	snprintf(num, sizeof(num), "%u", (unsigned)r->owner_uid);
+	put(&b, "owner-uid", num, err);
+	put(&b, "account", r->account, err);
+	snprintf(num, sizeof(num), "%u", (unsigned)r->account_uid);
+	put(&b, "account-uid", num, err);
+	put(&b, "home", r->home, err);
+	put(&b, "profile", r->profile ? r->profile : "default", err);
+	put(&b, "sudo", r->sudo ? "yes" : "no", err);
+	for (size_t i = 0; i < r->n_projects; i++) {
+		const struct as_reg_project *p = &r->projects[i];
+
+		put(&b, NULL, "", err);
+		put(&b, NULL, "[project]", err);
+		put(&b, "path", p->path, err);
+		put(&b, "access", p->read_only ? "ro" : "rw", err);
+		if (p->state == AS_REG_GRANTING)
+			put(&b, "state", "granting", err);
+		else if (p->state == AS_REG_REVOKING)
+			put(&b, "state", "revoking", err);
+		for (size_t j = 0; j < p->traverse.n; j++)
+			put(&b, "traverse", p->traverse.v[j], err);
+		for (size_t j = 0; j < p->traverse_pending.n; j++)
+			put(&b, "traverse-pending", p->traverse_pending.v[j], err);
+	}
+	if (b.rc) {
+		free(b.s);
+		return b.rc;
+	}
+	*out = b.s;
+	return 0;
+}
+
+static int mkdir_p(const char *dir, struct as_err *err)
+{
+	_cleanup_free_ char *copy = strdup(dir);
+
+	if (!copy)
+		return as_fail(err, -ENOMEM, "out of memory");
+	for (char *p = copy + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+				return as_fail(err, -errno, "%s: cannot create: %s", copy, strerror(errno));
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Removes temp files a killed writer left behind (".NAME.XXXXXX").  Writers
+ * are serialized by agent-admin's lock, so none of these is in use. */
+static void remove_stale_temps(int dfd, const char *name)
+{
+	int fd = dup(dfd);
+	DIR *d;
+	struct dirent *de;
+	size_t n = strlen(name);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] == '.' && strncmp(de->d_name + 1, name, n) == 0 &&
+		    de->d_name[n + 1] == '.' && strlen(de->d_name + n + 2) == 6)
+			unlinkat(dfd, de->d_name, 0);
+	closedir(d);
+}
+
+/* temp file in the same directory, write, fchmod 0644, fsync, rename over
+ * NAME, fsync the directory: after a crash NAME is either the old or the
+ * new content, never a mix, and a completed save survives power loss. */
+static int write_atomic(const char *dir, const char *name, const char *text, struct as_err *err)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int fd = -1;
+	char tmp[NAME_MAX + 1];
+	int rc;
+
+	rc = mkdir_p(dir, err);
+	if (rc < 0)
+		return rc;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return as_fail(err, -errno, "%s: %s", dir, strerror(errno));
+	remove_stale_temps(dfd, name);
+	for (int tries = 0; fd < 0 && tries < 16; tries++) {
+		static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+		unsigned char rnd[6];
+		char sfx[7];
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return as_fail(err, -EIO, "getrandom failed");
+		for (int i = 0; i < 6; i++)
+			sfx[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+		sfx[6] = '\0';
+		if (snprintf(tmp, sizeof(tmp), ".%s.%s", name, sfx) >= (int)sizeof(tmp))
+			return as_fail(err, -ENAMETOOLONG, "%s/%s: name too long", dir, name);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return as_fail(err, -errno, "%s/%s: cannot create: %s", dir, tmp, strerror(errno));
+	}
+	if (fd < 0)
+		return as_fail(err, -EEXIST, "%s: cannot create a temporary file", dir);
+	rc = write_all(fd, text, strlen(text));
+	if (rc == 0 && fchmod(fd, 0644) < 0)
+		rc = -errno;
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (rc == 0 && renameat(dfd, tmp, dfd, name) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlinkat(dfd, tmp, 0);
+		return as_fail(err, rc, "%s/%s: cannot write: %s", dir, name, strerror(-rc));
+	}
+	if (fsync(dfd) < 0)
+		return as_fail(err, -errno, "%s: fsync failed: %s", dir, strerror(errno));
+	return 0;
+}
+
+static int unlink_sync(const char *dir, const char *name, struct as_err *err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : as_fail(err, -errno, "%s: %s", dir, strerror(errno));
+	if (unlinkat(dfd, name, 0) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return as_fail(err, -errno, "%s/%s: cannot remove: %s", dir, name, strerror(errno));
+	}
+	if (fsync(dfd) < 0)
+		return as_fail(err, -errno, "%s: fsync failed: %s", dir, strerror(errno));
+	return 0;
+}
+
+int as_registry_save(const struct as_registry *r, const char *dir, struct as_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *name = NULL;
+	int rc;
+
+	if (!r->owner || !as_owner_name_valid(r->owner, err))
+		return -EINVAL;
+	rc = as_registry_format(r, &text, err);
+	if (rc < 0)
+		return rc;
+	if (asprintf(&name, "%s" REG_SUFFIX, r->owner) < 0) {
+		name = NULL;
+		return as_fail(err, -ENOMEM, "out of memory");
+	}
+	return write_atomic(dir, name, text, err);
+}
+
+int as_registry_delete(const char *dir, const char *owner, struct as_err *err)
+{
+	_cleanup_free_ char *name = NULL;
+
+	if (!as_owner_name_valid(owner, err))
+		return -EINVAL;
+	if (asprintf(&name, "%s" REG_SUFFIX, owner) < 0) {
+		name = NULL;
+		return as_fail(err, -ENOMEM, "out of memory");
+	}
+	return unlink_sync(dir, name, err);
+}
+
+/* ---- add intent ------------------------------------------------------ */
+
+int as_registry_intent_set(const char *dir, const char *owner, const char *account,
+			   struct as_err *err)
+{
+	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *text = NULL;
+
+	if (!as_owner_name_valid(owner, err) || !as_account_name_valid(account, err))
+		return -EINVAL;
+	if (asprintf(&name, ".%s" INTENT_SUFFIX, owner) < 0) {
+		name = NULL;
+		return as_fail(err, -ENOMEM, "out of memory");
+	}
+	if (asprintf(&text, "%s\n", account) < 0) {
+		text = NULL;
+		return as_fail(err, -ENOMEM, "out of memory");
+	}
+	return write_atomic(dir, name, text, err);
+}
+
+int as_registry_intent_get(const char *dir, const char *owner, char **account,
+			   struct as_err *err)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *text = NULL;
+	char *nl;
+	int rc;
+
+	*account = NULL;
+	if (!as_owner_name_valid(owner, err))
+		return -EINVAL;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return as_fail(err, -errno, "%s: %s", dir, strerror(errno));
+	if (asprintf(&name, ".%s" INTENT_SUFFIX, owner) < 0) {
+		name = NULL;
+		return as_fail(err, -ENOMEM, "out of memory");
+	}
+	rc = as_read_file(dfd, name, AS_TRUST_ROOT_ONLY, 64, &text, err);
+	if (rc < 0)
+		return rc;
+	nl = strchr(text, '\n');
+	if (nl)
+		*nl = '\0';
+	if (!as_account_name_valid(text, err))
+		return -EINVAL;
+	*account = text;
+	text = NULL;
+	return 0;
+}
+
+int as_registry_intent_clear(const char *dir, const char *owner, struct as_err *err)
+{
+	_cleanup_free_ char *name = NULL;
+
+	if (!as_owner_name_valid(owner, err))
+		return -EINVAL;
+	if (asprintf(&name, ".%s" INTENT_SUFFIX, owner) < 0) {
+		name = NULL;
+		return as_fail(err, -ENOMEM, "out of memory");
+	}
+	return unlink_sync(dir, name, err);
+}
