@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <pwd.h>
 #include <shadow.h>
@@ -76,6 +77,7 @@ enum kind { K_PROBLEM, K_EXPOSURE, K_WARNING };
 struct report {
 	FILE *out;
 	unsigned n[3];
+	json_object *findings;          /* --json: collected, printed at the end */
 };
 
 __attribute__((format(printf, 4, 5)))
@@ -88,8 +90,17 @@ static void emit(struct report *rep, enum kind k, const char *fix, const char *f
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(rep->out, "%s: %s%s%s\n", names[k], msg, fix ? " — fix: " : "", fix ? fix : "");
 	rep->n[k]++;
+	if (rep->findings) {
+		json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "kind", json_object_new_string(names[k]));
+		json_object_object_add(f, "text", json_object_new_string(msg));
+		json_object_object_add(f, "fix", fix ? json_object_new_string(fix) : NULL);
+		json_object_array_add(rep->findings, f);
+		return;
+	}
+	fprintf(rep->out, "%s: %s%s%s\n", names[k], msg, fix ? " — fix: " : "", fix ? fix : "");
 }
 
 /* snprintf for messages and fixes that may be cut short (very long paths):
@@ -403,7 +414,8 @@ static void check_landlock(struct report *rep, int *abi_out)
 		     as_landlock_unavailable_reason(abi));
 		return;
 	}
-	fprintf(rep->out, "info: kernel Landlock ABI %d\n", abi);
+	if (!rep->findings)
+		fprintf(rep->out, "info: kernel Landlock ABI %d\n", abi);
 	if (abi < LANDLOCK_ABI_SCOPES)
 		emit(rep, K_PROBLEM, "upgrade to Linux 6.12 or later (Landlock ABI 6)",
 		     "kernel: Landlock ABI %d has no scopes: a sandboxed agent can still reach abstract unix sockets (X11, D-Bus) and signal processes of its own uid outside the sandbox",
@@ -1753,7 +1765,7 @@ static void check_owner(const struct admin_ctx *ctx, struct report *rep, const s
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: %s check [OWNER]\n"
+	fprintf(out, "Usage: %s check [OWNER] [--json]\n"
 		"Checks the host and each agent (or OWNER's): accounts, groups, home, project\n"
 		"ACLs, git safe.directory and hooks, the helper, PAM, Landlock; and what the agent\n"
 		"account can actually read, write or connect to outside its grants.\n"
@@ -1765,6 +1777,7 @@ int admin_check(const struct admin_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report rep = { .out = ctx->out ? ctx->out : stdout };
@@ -1775,28 +1788,41 @@ int admin_check(const struct admin_ctx *ctx, int argc, char **argv)
 	char msg[AS_ERR_MAX], qo[QMAX], what[QMAX + 32];
 	int ch, abi, rc;
 	unsigned checked = 0;
+	bool json = false;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	/* '-': arguments come back in order, so options may follow OWNER
+	 * ("check alice --json"), as for the other subcommands. */
+	while ((ch = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 1:
+			if (only) {
+				as_escape(optarg, msg, sizeof(msg));
+				return admin_usage("check: unexpected argument '%s'", msg);
+			}
+			only = optarg;
+			break;
 		case 'h':
 			usage(rep.out);
 			return ADMIN_EXIT_OK;
+		case 'j':
+			json = true;
+			break;
 		default:
 			as_escape(argv[optind - 1], msg, sizeof(msg));
 			return admin_usage("check: unknown option '%s'", msg);
 		}
 	}
-	if (argc - optind > 1) {
-		as_escape(argv[optind + 1], msg, sizeof(msg));
-		return admin_usage("check: unexpected argument '%s'", msg);
-	}
-	if (argc - optind == 1) {
-		only = argv[optind];
-		if (!as_owner_name_valid(only, &e)) {
-			as_escape(e.msg, msg, sizeof(msg));
-			return admin_usage("check: %s", msg);
+	for (; optind < argc; optind++) {       /* after "--" */
+		if (only) {
+			as_escape(argv[optind], msg, sizeof(msg));
+			return admin_usage("check: unexpected argument '%s'", msg);
 		}
+		only = argv[optind];
+	}
+	if (only && !as_owner_name_valid(only, &e)) {
+		as_escape(e.msg, msg, sizeof(msg));
+		return admin_usage("check: %s", msg);
 	}
 
 	/* Every trusted registry: the owners to check, and the others'
@@ -1812,6 +1838,14 @@ int admin_check(const struct admin_ctx *ctx, int argc, char **argv)
 		return admin_fail("check: out of memory");
 	}
 
+	if (json) {
+		rep.findings = json_object_new_array();
+		if (!rep.findings) {
+			as_strv_free(&owners);
+			free(all.v);
+			return admin_fail("check: out of memory");
+		}
+	}
 	check_landlock(&rep, &abi);
 	check_helper(&rep);
 	{
@@ -1848,6 +1882,21 @@ int admin_check(const struct admin_ctx *ctx, int argc, char **argv)
 	free(all.v);
 	as_strv_free(&owners);
 
+	if (json) {
+		json_object *root = json_object_new_object();
+
+		json_object_object_add(root, "ok", json_object_new_boolean(!rep.n[K_PROBLEM] && !rep.n[K_EXPOSURE]));
+		json_object_object_add(root, "landlock_abi", json_object_new_int(abi > 0 ? abi : 0));
+		json_object_object_add(root, "agents_checked", json_object_new_int64(checked));
+		json_object_object_add(root, "problems", json_object_new_int64(rep.n[K_PROBLEM]));
+		json_object_object_add(root, "exposures", json_object_new_int64(rep.n[K_EXPOSURE]));
+		json_object_object_add(root, "warnings", json_object_new_int64(rep.n[K_WARNING]));
+		json_object_object_add(root, "findings", rep.findings);
+		fprintf(rep.out, "%s\n", json_object_to_json_string_ext(root,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+		rep.findings = NULL;
+	}
 	fflush(rep.out);
 	if (rep.n[K_PROBLEM] || rep.n[K_EXPOSURE])
 		return admin_fail("check: %u problem(s), %u exposure(s), %u warning(s)",
@@ -1856,6 +1905,8 @@ int admin_check(const struct admin_ctx *ctx, int argc, char **argv)
 		fmt(what, sizeof(what), "the agent of %s", q(qo, sizeof(qo), only));
 	else
 		fmt(what, sizeof(what), "%u agent(s)", checked);
+	if (json)
+		return ADMIN_EXIT_OK;
 	admin_note(ctx, "ok: %s checked, Landlock ABI %d, no problems%s", what, abi,
 		   rep.n[K_WARNING] ? " (see the warnings above)" : "");
 	return ADMIN_EXIT_OK;

@@ -8,6 +8,8 @@
 # only where it follows from them; "healthy" means nothing is reported about
 # our owner, and exit 0 exactly when nothing is reported about anything.
 
+bats_require_minimum_version 1.5.0
+
 load common
 
 setup_file() {
@@ -214,6 +216,23 @@ time.sleep(60)' "/tmp/$O-sock/agent.1" </dev/null >/dev/null 2>&1 3>&- &
 	check "$O"
 	assert_failure 1
 	assert_line "exposure: $A can connect to /tmp/$O-sock/agent.1 (mode 0777, uid $OUID) — fix: chmod go-rwx /tmp/$O-sock/agent.1 (or its directory)"
+}
+
+@test "check --json reports the same findings as objects" {
+	[ -x /usr/bin/python3 ] || skip "needs /usr/bin/python3 to read JSON"
+	install -m 0644 -o "$O" -g "$O" /dev/null "$OHOME/.token"
+	run --separate-stderr "$ADMIN" check "$O" --json
+	assert_failure 1
+	run /usr/bin/python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+want = "%s can read %s/.token (mode 0644, uid %s)" % (sys.argv[2], sys.argv[3], sys.argv[4])
+f = [x for x in r["findings"] if x["text"] == want]
+assert r["ok"] is False and r["agents_checked"] == 1 and r["landlock_abi"] >= 0, r
+assert len(f) == 1 and f[0]["kind"] == "exposure", r["findings"]
+print(f[0]["fix"])' "$output" "$A" "$OHOME" "$OUID"
+	assert_success
+	assert_output "chmod 600 $OHOME/.token"
 }
 
 @test "check for an owner without an agent fails with one line naming the fix" {
