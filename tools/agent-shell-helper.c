@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agent-shell-helper: the only privileged code in agent-shell.
+ *
+ * Installed setuid root, mode 4750 root:agent-shell-users.  It turns the
+ * calling developer into their own agent account, PAM-gated, and hands over
+ * to the sandbox stage with no privilege left.  main() follows DESIGN.md's
+ * flow, one named function per step:
+ *
+ *   sanitize_process      fds 0-2 valid, others closed, env rebuilt from an
+ *                         allowlist, not dumpable, no core, signals reset
+ *   parse_args            -p PROFILE, -C DIR, -- CMD
+ *   resolve_session       caller = getuid(); registry -> agent; DIR inside a
+ *                         granted project; profile (root-owned files only)
+ *   start_pam             authenticate, acct_mgmt, setcred, open_session
+ *   fork
+ *     child: switch_identity -> verify_identity -> enter_sandbox -> exec
+ *     parent: supervise, close the PAM session, log, exit with the status
+ *
+ * Any failure once the switch has started ends the child: there is no
+ * recovery from a half-dropped state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <security/pam_appl.h>
+#include <security/pam_misc.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "config.h"
+#include "env.h"
+#include "profile.h"
+#include "sandbox.h"
+#include "session.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define EXIT_OWN_FAILURE 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+#define MAX_ENV_VALUE 256
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+static const char prog[] = "agent-shell";
+
+/* What the caller asked for, after validation. */
+struct request {
+	const char *profile;
+	const char *dir;
+	char **cmd;
+};
+
+/* Caller variables that may reach the session, copied before the
+ * environment is cleared and validated on the way in. */
+struct kept_env {
+	struct as_strv vars;
+};
+
+__attribute__((format(printf, 2, 3), noreturn))
+static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void log_line(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsyslog(LOG_AUTHPRIV | prio, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- 1. sanitize -------------------------------------------------------- */
+
+static bool env_value_ok(const char *name, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > MAX_ENV_VALUE)
+		return false;
+	for (const char *p = v; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		/* TERM and locale names are plain tokens: a '/' could point
+		 * terminfo or locale loading at a file of the caller's. */
+		if (c < 0x21 || c > 0x7e || c == '/')
+			return false;
+	}
+	(void)name;
+	return true;
+}
+
+/* The only caller variables that may pass, by name. */
+static bool env_name_kept(const char *name)
+{
+	static const char *const keep[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ" };
+
+	for (size_t i = 0; i < AS_ARRAY_SIZE(keep); i++)
+		if (strcmp(name, keep[i]) == 0)
+			return true;
+	return strncmp(name, "LC_", 3) == 0 && as_env_name_valid(name);
+}
+
+static void keep_env(struct kept_env *kept, char **envp)
+{
+	for (char **e = envp; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char name[64];
+		size_t nl;
+
+		if (!eq || (nl = (size_t)(eq - *e)) == 0 || nl >= sizeof(name))
+			continue;
+		memcpy(name, *e, nl);
+		name[nl] = '\0';
+		if (!env_name_kept(name) || !env_value_ok(name, eq + 1))
+			continue;
+		if (as_strv_push(&kept->vars, *e) < 0)
+			die(EXIT_OWN_FAILURE, "out of memory");
+	}
+}
+
+static void sanitize_fds(void)
+{
+	/* fds 0-2 must be open, or the first files we open would become the
+	 * caller's stdin/stdout/stderr and receive our writes. */
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDWR | O_NOCTTY);
+		if (n != fd)
+			exit(EXIT_OWN_FAILURE); /* fail safe: nowhere to report */
+	}
+	/* Nothing the caller opened (a secret, a socket) reaches the session. */
+	if (close_range(3, ~0U, 0) < 0)
+		die(EXIT_OWN_FAILURE, "cannot close inherited file descriptors: %s", strerror(errno));
+}
+
+static void sanitize_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	/* Inherited dispositions (SIGCHLD ignored, say) would change how we
+	 * wait; inherited masks would delay our own signals. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		die(EXIT_OWN_FAILURE, "cannot reset the signal mask: %s", strerror(errno));
+}
+
+static void sanitize_process(int argc, char **argv, struct kept_env *kept)
+{
+	struct rlimit zero = { 0, 0 };
+	extern char **environ;
+
+	/* PwnKit: with argc == 0, argv[1] aliases envp[0]. */
+	if (argc < 1 || !argv || !argv[0])
+		exit(EXIT_USAGE);
+	sanitize_fds();
+	/* Not dumpable: the caller must not ptrace us or read /proc/PID/mem
+	 * while we hold root; no core file with PAM's memory in it. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die(EXIT_OWN_FAILURE, "cannot make the process non-dumpable: %s", strerror(errno));
+	if (setrlimit(RLIMIT_CORE, &zero) < 0)
+		die(EXIT_OWN_FAILURE, "cannot disable core dumps: %s", strerror(errno));
+	sanitize_signals();
+	/* Everything in the environment is the caller's: LD_*, GCONV_PATH,
+	 * GLIBC_TUNABLES (the loader already ignores them in secure mode),
+	 * and everything a PAM module or the shell might read. */
+	memset(kept, 0, sizeof(*kept));
+	keep_env(kept, environ);
+	if (clearenv() != 0)
+		die(EXIT_OWN_FAILURE, "cannot clear the environment");
+	umask(022);
+	openlog(prog, LOG_PID, LOG_AUTHPRIV);
+}
+
+/* ---- 2. arguments --------------------------------------------------------- */
+
+static void parse_args(int argc, char **argv, struct request *req)
+{
+	static const struct option longopts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "chdir", required_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(req, 0, sizeof(*req));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:C:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (!as_profile_name_valid(optarg))
+				die(EXIT_USAGE, "invalid profile name");
+			req->profile = optarg;
+			break;
+		case 'C':
+			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX)
+				die(EXIT_USAGE, "-C needs an absolute path shorter than PATH_MAX");
+			req->dir = optarg;
+			break;
+		default:
+			die(EXIT_USAGE, "invalid arguments (the helper is run by agent-shell(1))");
+		}
+	}
+	if (!req->dir)
+		die(EXIT_USAGE, "missing -C DIR (the helper is run by agent-shell(1))");
+	if (optind < argc)
+		req->cmd = &argv[optind];
+}
+
+/* ---- 3. who, which agent, which project ----------------------------------- */
+
+static void resolve_session(const struct request *req, struct as_session *s)
+{
+	struct as_session_request sr = {
+		.caller_uid = getuid(),
+		.dir = req->dir,
+		.profile = req->profile,
+		.registry_dir = AS_REGISTRYDIR,
+	};
+	struct as_err err = { "" };
+
+	if (geteuid() != 0)
+		die(EXIT_OWN_FAILURE, "%s is not setuid root (reinstall, or see agent-shell(1))",
+		    AS_HELPER_PATH);
+	if (as_session_resolve(&sr, s, &err) < 0) {
+		char esc[AS_ERR_MAX];
+
+		as_escape(err.msg, esc, sizeof(esc));
+		log_line(LOG_NOTICE, "refused: uid=%u: %s", (unsigned)sr.caller_uid, esc);
+		die(EXIT_REFUSED, "%s", err.msg);
+	}
+}
+
+/* ---- 4. PAM ------------------------------------------------------------- */
+
+static struct pam_conv conv = { misc_conv, NULL };
+
+static void pam_fail(pam_handle_t *pamh, int r, const char *step, const struct as_session *s)
+{
+	log_line(LOG_NOTICE, "denied: owner=%s agent=%s: %s: %s", s->owner, s->agent, step,
+		 pam_strerror(pamh, r));
+	pam_end(pamh, r);
+	die(EXIT_REFUSED, "%s: %s (PAM service %s)", step, pam_strerror(pamh, r), AS_PAM_SERVICE);
+}
+
+static pam_handle_t *start_pam(const struct as_session *s)
+{
+	pam_handle_t *pamh = NULL;
+	const char *tty = isatty(0) ? ttyname(0) : NULL;
+	int r;
+
+	/* The service file comes from the compiled-in directory only. */
+	r = pam_start_confdir(AS_PAM_SERVICE, s->agent, &conv, AS_PAM_CONFDIR, &pamh);
+	if (r != PAM_SUCCESS)
+		die(EXIT_OWN_FAILURE, "pam_start: %s", pam_strerror(pamh, r));
+	if ((r = pam_set_item(pamh, PAM_RUSER, s->owner)) != PAM_SUCCESS)
+		pam_fail(pamh, r, "pam_set_item(PAM_RUSER)", s);
+	if (tty && (r = pam_set_item(pamh, PAM_TTY, tty)) != PAM_SUCCESS)
+		pam_fail(pamh, r, "pam_set_item(PAM_TTY)", s);
+	if ((r = pam_authenticate(pamh, PAM_DISALLOW_NULL_AUTHTOK)) != PAM_SUCCESS)
+		pam_fail(pamh, r, "authentication", s);
+	if ((r = pam_acct_mgmt(pamh, PAM_DISALLOW_NULL_AUTHTOK)) != PAM_SUCCESS)
+		pam_fail(pamh, r, "account", s);
+	if ((r = pam_setcred(pamh, PAM_ESTABLISH_CRED)) != PAM_SUCCESS)
+		pam_fail(pamh, r, "credentials", s);
+	if ((r = pam_open_session(pamh, 0)) != PAM_SUCCESS) {
+		pam_setcred(pamh, PAM_DELETE_CRED);
+		pam_fail(pamh, r, "session", s);
+	}
+	return pamh;
+}
+
+static void end_pam(pam_handle_t *pamh)
+{
+	int r = pam_close_session(pamh, 0);
+
+	pam_setcred(pamh, PAM_DELETE_CRED);
+	pam_end(pamh, r);
+}
+
+/* ---- 5. the child: switch, verify, sandbox, exec ------------------------ */
+
+/* Order matters (capabilities(7), setresuid(2)): the bounding set needs
+ * CAP_SETPCAP, which the uid change takes away; supplementary groups and
+ * gids need CAP_SETGID, so they go before the uid; all three uids change
+ * at once so there is no saved uid 0 to return to. */
+static void switch_identity(const struct as_session *s)
+{
+	struct as_err err = { "" };
+
+	if (as_caps_clear_bounding(&err) < 0)
+		die(EXIT_OWN_FAILURE, "%s", err.msg);
+	if (setresgid(s->agent_gid, s->agent_gid, s->agent_gid) < 0)
+		die(EXIT_OWN_FAILURE, "setresgid(%u): %s", (unsigned)s->agent_gid, strerror(errno));
+	if (initgroups(s->agent, s->agent_gid) < 0)
+		die(EXIT_OWN_FAILURE, "initgroups(%s): %s", s->agent, strerror(errno));
+	if (setresuid(s->agent_uid, s->agent_uid, s->agent_uid) < 0)
+		die(EXIT_OWN_FAILURE, "setresuid(%u): %s", (unsigned)s->agent_uid, strerror(errno));
+	if (as_caps_drop_all(&err) < 0)
+		die(EXIT_OWN_FAILURE, "%s", err.msg);
+}
+
+/* Trust nothing about the switch: read every id back and try to undo it. */
+static void verify_identity(const struct as_session *s)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	gid_t groups[NGROUPS_MAX];
+	int n;
+
+	if (getresuid(&ru, &eu, &su) < 0 || ru != s->agent_uid || eu != s->agent_uid || su != s->agent_uid)
+		die(EXIT_OWN_FAILURE, "uid switch did not take: %u/%u/%u", ru, eu, su);
+	if (getresgid(&rg, &eg, &sg) < 0 || rg != s->agent_gid || eg != s->agent_gid || sg != s->agent_gid)
+		die(EXIT_OWN_FAILURE, "gid switch did not take: %u/%u/%u", rg, eg, sg);
+	n = getgroups(NGROUPS_MAX, groups);
+	if (n < 0)
+		die(EXIT_OWN_FAILURE, "getgroups: %s", strerror(errno));
+	for (int i = 0; i < n; i++)
+		if (groups[i] == 0)
+			die(EXIT_OWN_FAILURE, "the agent is in group 0");
+	if (!as_caps_none_left(true))
+		die(EXIT_OWN_FAILURE, "capabilities remain after the switch");
+	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0)
+		die(EXIT_OWN_FAILURE, "could regain root after the switch");
+}
+
+static void build_env(const struct as_session *s, const struct kept_env *kept, pam_handle_t *pamh,
+		      struct as_strv *out)
+{
+	struct as_strv base = { 0 };
+	struct as_err err = { "" };
+	char buf[PATH_MAX + 16];
+	char **pamenv;
+
+	/* PAM modules may set variables (pam_env); they pass through the
+	 * same filter as the caller's. */
+	pamenv = pam_getenvlist(pamh);
+	for (char **e = pamenv; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char name[64];
+		size_t nl;
+
+		if (eq && (nl = (size_t)(eq - *e)) > 0 && nl < sizeof(name)) {
+			memcpy(name, *e, nl);
+			name[nl] = '\0';
+			if (env_name_kept(name) && env_value_ok(name, eq + 1) && as_strv_push(&base, *e) < 0)
+				die(EXIT_OWN_FAILURE, "out of memory");
+		}
+		free(*e);
+	}
+	free(pamenv);
+	for (size_t i = 0; i < kept->vars.n; i++)
+		if (as_strv_push(&base, kept->vars.v[i]) < 0)
+			die(EXIT_OWN_FAILURE, "out of memory");
+#define PUSHF(...) do { snprintf(buf, sizeof(buf), __VA_ARGS__); \
+		if (as_strv_push(&base, buf) < 0) die(EXIT_OWN_FAILURE, "out of memory"); } while (0)
+	PUSHF("HOME=%s", s->agent_home);
+	PUSHF("USER=%s", s->agent);
+	PUSHF("LOGNAME=%s", s->agent);
+	PUSHF("SHELL=%s", s->agent_shell);
+	PUSHF("PATH=%s", DEFAULT_PATH);
+	PUSHF("AGENT_SHELL_PROJECT=%s", s->project);
+#undef PUSHF
+	/* The profile's allowlist has the last word. */
+	if (as_env_build(&s->policy, base.v, out, &err) < 0)
+		die(EXIT_OWN_FAILURE, "%s", err.msg);
+	as_strv_free(&base);
+}
+
+/* CMD is looked up as the agent, in the fixed PATH, before any restriction. */
+static char *resolve_command(const char *cmd, int *code)
+{
+	char full[PATH_MAX];
+	bool denied = false;
+	char path[] = DEFAULT_PATH;
+	char *save = NULL;
+
+	*code = 0;
+	if (strchr(cmd, '/')) {
+		if (access(cmd, X_OK) == 0)
+			return strdup(cmd);
+		*code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+		return NULL;
+	}
+	for (char *d = strtok_r(path, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		struct stat st;
+
+		if (snprintf(full, sizeof(full), "%s/%s", d, cmd) >= (int)sizeof(full))
+			continue;
+		if (stat(full, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (access(full, X_OK) == 0)
+			return strdup(full);
+		denied = true;
+	}
+	*code = denied ? EXIT_CANNOT_EXEC : EXIT_NOT_FOUND;
+	return NULL;
+}
+
+__attribute__((noreturn))
+static void run_child(const struct as_session *s, const struct request *req,
+		      const struct kept_env *kept, pam_handle_t *pamh)
+{
+	struct as_strv env = { 0 };
+	struct as_sandbox sb;
+	struct as_err err = { "" };
+	char *argv0 = NULL, *path;
+	char **argv;
+	char *login_argv[2];
+	int code;
+
+	switch_identity(s);
+	verify_identity(s);
+
+	/* From here on we are the agent, with no privilege at all. */
+	if (chdir(s->dir) < 0)
+		die(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)",
+		    s->dir, s->agent, strerror(errno), s->owner);
+	if (req->cmd) {
+		path = resolve_command(req->cmd[0], &code);
+		if (!path)
+			die(code ? code : EXIT_OWN_FAILURE, "%s: %s", req->cmd[0],
+			    code == EXIT_NOT_FOUND ? "command not found" : "permission denied");
+		argv = req->cmd;
+	} else {
+		/* A login shell: argv[0] is "-" + its basename (login(1)). */
+		const char *base = strrchr(s->agent_shell, '/');
+
+		path = strdup(s->agent_shell);
+		if (asprintf(&argv0, "-%s", base ? base + 1 : s->agent_shell) < 0 || !path)
+			die(EXIT_OWN_FAILURE, "out of memory");
+		login_argv[0] = argv0;
+		login_argv[1] = NULL;
+		argv = login_argv;
+	}
+	build_env(s, kept, pamh, &env);
+	if (as_sandbox_prepare(&sb, &s->policy, NULL, &err) < 0)
+		die(EXIT_REFUSED, "%s", err.msg);
+	for (size_t i = 0; i < sb.ll.dropped.n; i++)
+		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
+	if (as_sandbox_enter(&sb, &err) < 0)
+		die(EXIT_OWN_FAILURE, "%s", err.msg);
+	execve(path, argv, env.v);
+	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	die(code, "%s: %s", path, strerror(errno));
+}
+
+/* ---- 6. the parent: wait, relay, close ---------------------------------- */
+
+static volatile sig_atomic_t relay_sig;
+
+static void on_signal(int sig)
+{
+	relay_sig = sig;
+}
+
+static int supervise(pid_t child)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int status;
+
+	/* Keyboard signals reach the child directly (same process group);
+	 * the parent ignores them so it lives to close the session.  Signals
+	 * sent to the helper itself are passed on to the session. */
+	sigaction(SIGINT, &ign, NULL);
+	sigaction(SIGQUIT, &ign, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	for (;;) {
+		pid_t r = waitpid(child, &status, WUNTRACED);
+
+		if (r == child && WIFSTOPPED(status)) {
+			/* Job control: stop with the child, resume it with us. */
+			kill(getpid(), SIGSTOP);
+			kill(child, SIGCONT);
+			continue;
+		}
+		if (r == child)
+			break;
+		if (r < 0 && errno != EINTR)
+			return EXIT_OWN_FAILURE;
+		if (relay_sig) {
+			kill(child, relay_sig);
+			relay_sig = 0;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_OWN_FAILURE;
+}
+
+int main(int argc, char **argv)
+{
+	struct kept_env kept;
+	struct request req;
+	struct as_session s;
+	pam_handle_t *pamh;
+	char project[PATH_MAX * 4 + 1];
+	pid_t child;
+	int status;
+
+	sanitize_process(argc, argv, &kept);
+	parse_args(argc, argv, &req);
+	resolve_session(&req, &s);
+	pamh = start_pam(&s);
+	as_escape(s.project, project, sizeof(project));
+	log_line(LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d",
+		 s.owner, s.agent, project, s.profile, (int)getpid());
+
+	child = fork();
+	if (child < 0) {
+		log_line(LOG_ERR, "session failed: owner=%s agent=%s: fork: %s", s.owner, s.agent,
+			 strerror(errno));
+		end_pam(pamh);
+		die(EXIT_OWN_FAILURE, "fork: %s", strerror(errno));
+	}
+	if (child == 0)
+		run_child(&s, &req, &kept, pamh);
+
+	status = supervise(child);
+	end_pam(pamh);
+	log_line(LOG_INFO, "session end: owner=%s agent=%s project=%s profile=%s pid=%d result=%d",
+		 s.owner, s.agent, project, s.profile, (int)child, status);
+	return status;
+}
