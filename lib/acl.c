@@ -28,11 +28,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/acl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define P_R ACL_READ
@@ -51,6 +54,28 @@
 #define WORKERS_MAX 4
 
 #define OPEN_FLAGS (O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
+/*
+ * getxattrat(2), Linux 6.13, for the read-only pre-check of regular files
+ * (see precheck_file).  Distribution headers may predate it; the number is
+ * the same on every architecture using the unified syscall table.
+ */
+#if !defined(SYS_getxattrat) && (defined(__x86_64__) || defined(__aarch64__) || \
+				 defined(__i386__) || defined(__arm__) ||       \
+				 defined(__riscv) || defined(__powerpc__) ||    \
+				 defined(__s390__) || defined(__loongarch__))
+#define SYS_getxattrat 464
+#endif
+
+struct as_xattr_args {          /* struct xattr_args, <linux/xattr.h> */
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
+
+#define XATTR_ACL_ACCESS "system.posix_acl_access"
+#define PRECHECK_MISSES 8
+#define PRECHECK_PAUSE 256
 
 /* ---------------------------------------------------------------- aclv */
 
@@ -182,6 +207,41 @@ static int aclv_from_acl(acl_t acl, struct aclv *v)
 	return r < 0 ? -errno : 0;
 }
 
+/* The kernel's xattr form (include/uapi/linux/posix_acl_xattr.h): a
+ * little-endian u32 version 2, then entries of u16 tag, u16 perm, u32 id.
+ * The tag and perm values are the ones libacl uses. */
+static int aclv_from_xattr(const unsigned char *b, size_t len, struct aclv *v)
+{
+	size_t n;
+
+	if (len < 4 || (len - 4) % 8 ||
+	    (b[0] | b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24) != 2)
+		return -EINVAL;
+	n = (len - 4) / 8;
+	if (n > ACLV_MAX)
+		return -E2BIG;
+	v->n = n;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = b + 4 + 8 * i;
+		struct acl_ent *e = &v->e[i];
+
+		e->tag = p[0] | p[1] << 8;
+		e->perm = p[2] & P_RWX;
+		e->id = is_named(e->tag) ? (id_t)(p[4] | p[5] << 8 | (uint32_t)p[6] << 16 |
+						  (uint32_t)p[7] << 24) : ACL_UNDEFINED_ID;
+	}
+	return 0;
+}
+
+/* No ACL stored: the mode is the ACL (acl(5), minimal ACL). */
+static void aclv_from_mode(mode_t mode, struct aclv *v)
+{
+	v->n = 3;
+	v->e[0] = (struct acl_ent){ ACL_USER_OBJ, ACL_UNDEFINED_ID, (mode >> 6) & P_RWX };
+	v->e[1] = (struct acl_ent){ ACL_GROUP_OBJ, ACL_UNDEFINED_ID, (mode >> 3) & P_RWX };
+	v->e[2] = (struct acl_ent){ ACL_OTHER, ACL_UNDEFINED_ID, mode & P_RWX };
+}
+
 static int ent_cmp(const void *a, const void *b)
 {
 	const struct acl_ent *x = a, *y = b;
@@ -306,6 +366,7 @@ struct walk_cfg {
 	enum { OP_GRANT, OP_REVOKE, OP_CHECK } op;
 	uid_t agent, owner;
 	bool read_only;
+	bool precheck;          /* getxattrat(2) works here */
 	dev_t dev;
 };
 
@@ -492,9 +553,9 @@ struct walk_queue {
 		struct stat sb;
 		char *path;
 	} jobs[QUEUE_MAX];
-	size_t n;
+	size_t n;                /* read unlocked as a hint: atomics */
 	unsigned int nworkers;
-	unsigned int idle;       /* read unlocked as a hint: atomics */
+	unsigned int idle;
 	bool done;
 	bool stop;               /* a worker failed: read unlocked, atomics */
 };
@@ -514,6 +575,8 @@ struct worker {
 	struct as_err err;
 	int rc;
 	struct aclv av, dv;
+	unsigned int precheck_misses;   /* in a row */
+	unsigned int precheck_pause;    /* files to go without */
 	char path[PATH_MAX];
 	struct level stack[AS_ACL_MAX_DEPTH + 1];
 };
@@ -539,11 +602,29 @@ static int acl_fail(struct worker *w, int code, const char *what)
 	return as_fail(&w->err, code, "%s: %s: %s", w->path, what, strerror(-code));
 }
 
-static int read_access(struct worker *w, int fd)
+/*
+ * The access ACL of the object we hold.  Read raw with fgetxattr and parsed
+ * here: libacl's acl_get_fd() costs an extra fstat for every file without
+ * an ACL (the common case on a first grant), and we have the fstat already.
+ * An ACL longer than the buffer goes through libacl.
+ */
+static int read_access(struct worker *w, int fd, const struct stat *sb)
 {
-	acl_t acl = acl_get_fd(fd);
+	unsigned char buf[4 + 8 * 64];
+	ssize_t n;
+	acl_t acl;
 	int r;
 
+	n = fgetxattr(fd, XATTR_ACL_ACCESS, buf, sizeof(buf));
+	if (n < 0 && errno == ENODATA) {
+		aclv_from_mode(sb->st_mode, &w->av);
+		return 0;
+	}
+	if (n >= 0 && aclv_from_xattr(buf, (size_t)n, &w->av) == 0)
+		return 0;
+	if (n < 0 && errno != ERANGE)
+		return acl_fail(w, -errno, "cannot read ACL");
+	acl = acl_get_fd(fd);
 	if (!acl)
 		return acl_fail(w, -errno, "cannot read ACL");
 	r = aclv_from_acl(acl, &w->av);
@@ -621,24 +702,37 @@ static int write_default(struct worker *w, int fd)
 	return r;
 }
 
+/* What check finds wrong with one access ACL. */
+static void check_access(const struct walk_cfg *c, const struct aclv *v,
+			 const struct stat *sb, bool *missing, bool *narrow)
+{
+	const struct acl_ent *e, *m;
+	unsigned int need;
+
+	*missing = false;
+	if (sb->st_uid != c->agent) {
+		e = aclv_cfind(v, ACL_USER, c->agent);
+		*missing = !e || !agent_entry_ok(e->perm, agent_want(c, sb), x_ok(sb));
+	}
+	need = mask_need(c, v, sb);
+	m = aclv_cfind(v, ACL_MASK, 0);
+	*narrow = need && (!m || (m->perm & need) != need);
+}
+
 static int check_object(struct worker *w, int fd, const struct stat *sb)
 {
 	const struct walk_cfg *c = w->cfg;
 	const struct acl_ent *e, *m;
-	unsigned int need;
+	bool missing, narrow;
 	int r;
 
-	r = read_access(w, fd);
+	r = read_access(w, fd, sb);
 	if (r < 0)
 		return r;
-	if (sb->st_uid != c->agent) {
-		e = aclv_cfind(&w->av, ACL_USER, c->agent);
-		if (!e || !agent_entry_ok(e->perm, agent_want(c, sb), x_ok(sb)))
-			report(w, &w->rep.missing, "no access entry for the agent");
-	}
-	need = mask_need(c, &w->av, sb);
-	m = aclv_cfind(&w->av, ACL_MASK, 0);
-	if (need && (!m || (m->perm & need) != need))
+	check_access(c, &w->av, sb, &missing, &narrow);
+	if (missing)
+		report(w, &w->rep.missing, "no access entry for the agent");
+	if (narrow)
 		report(w, &w->rep.narrow_mask, "mask hides the agent's or the owner's rights");
 	if (!S_ISDIR(sb->st_mode))
 		return 0;
@@ -665,7 +759,7 @@ static int do_object(struct worker *w, int fd, const struct stat *sb)
 	if (c->op == OP_CHECK)
 		return check_object(w, fd, sb);
 
-	r = read_access(w, fd);
+	r = read_access(w, fd, sb);
 	if (r < 0)
 		return r;
 	if (aclv_full(&w->av))
@@ -718,23 +812,30 @@ static void queue_stop(struct walk_queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
-/* Hands a directory to an idle worker; false when nobody is idle (the
- * caller then descends itself, depth first, which keeps fds bounded). */
+/*
+ * Queues a directory for whichever worker is free first; false when the
+ * queue is full (the caller then descends itself, depth first, which keeps
+ * fds bounded).  Queuing every directory while there is room, not only
+ * when a worker is idle, matters: in a wide tree the directories are found
+ * in one place, and a worker that runs dry must find the next one waiting.
+ */
 static bool queue_offer(struct walk_queue *q, int fd, unsigned int depth,
 			const struct stat *sb, const char *path)
 {
 	bool taken = false;
 	char *p;
 
-	if (__atomic_load_n(&q->idle, __ATOMIC_RELAXED) == 0)
+	if (__atomic_load_n(&q->n, __ATOMIC_RELAXED) >= QUEUE_MAX)
 		return false;
 	p = strdup(path);
 	if (!p)
 		return false;
 	pthread_mutex_lock(&q->lock);
-	if (__atomic_load_n(&q->idle, __ATOMIC_RELAXED) > q->n && q->n < QUEUE_MAX) {
-		q->jobs[q->n++] = (struct job){ fd, depth, *sb, p };
-		pthread_cond_signal(&q->cond);
+	if (q->n < QUEUE_MAX) {
+		q->jobs[q->n] = (struct job){ fd, depth, *sb, p };
+		__atomic_store_n(&q->n, q->n + 1, __ATOMIC_RELAXED);
+		if (q->idle)
+			pthread_cond_signal(&q->cond);
 		taken = true;
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -754,7 +855,8 @@ static bool queue_take(struct walk_queue *q, struct job *out)
 		if (q->stop || q->done)
 			break;
 		if (q->n > 0) {
-			*out = q->jobs[--q->n];
+			*out = q->jobs[q->n - 1];
+			__atomic_store_n(&q->n, q->n - 1, __ATOMIC_RELAXED);
 			got = true;
 			break;
 		}
@@ -763,9 +865,9 @@ static bool queue_take(struct walk_queue *q, struct job *out)
 			pthread_cond_broadcast(&q->cond);
 			break;
 		}
-		__atomic_add_fetch(&q->idle, 1, __ATOMIC_RELAXED);
+		q->idle++;
 		pthread_cond_wait(&q->cond, &q->lock);
-		__atomic_sub_fetch(&q->idle, 1, __ATOMIC_RELAXED);
+		q->idle--;
 	}
 	pthread_mutex_unlock(&q->lock);
 	return got;
@@ -784,6 +886,66 @@ static int path_append(struct worker *w, size_t len, const char *name)
 }
 
 /*
+ * The fast path for regular files, which are most of a tree: read the ACL
+ * by name, relative to the directory fd (getxattrat with
+ * AT_SYMLINK_NOFOLLOW: no symlink followed, nothing opened, so no device
+ * or FIFO side effect), and decide whether the operation would change
+ * anything.  Returns 0 when it would not (the file is done: two system
+ * calls instead of open, fstat, read, close), 1 when the file needs the
+ * full path, which opens it, re-reads everything through the fd and is
+ * the only path that writes.  A name swapped between the fstatat and the
+ * read can at worst make us skip a file the swapper could already reach:
+ * nothing is ever written on the strength of this read.
+ */
+static int precheck_file(struct worker *w, int dfd, const char *name,
+			 const struct stat *sb)
+{
+#ifdef SYS_getxattrat
+	const struct walk_cfg *c = w->cfg;
+	unsigned char buf[4 + 8 * 64];
+	struct as_xattr_args a = { .value = (uintptr_t)buf, .size = sizeof(buf) };
+	bool missing, narrow;
+	long n;
+
+	n = syscall(SYS_getxattrat, dfd, name, AT_SYMLINK_NOFOLLOW, XATTR_ACL_ACCESS,
+		    &a, sizeof(a));
+	if (n < 0 && errno == ENODATA)
+		aclv_from_mode(sb->st_mode, &w->av);
+	else if (n < 0 || aclv_from_xattr(buf, (size_t)n, &w->av) < 0)
+		return 1;
+	switch (c->op) {
+	case OP_GRANT:
+		return grant_access(c, &w->av, sb);
+	case OP_REVOKE:
+		return revoke_access(c, &w->av);
+	case OP_CHECK:
+		check_access(c, &w->av, sb, &missing, &narrow);
+		return missing || narrow;
+	}
+#else
+	(void)w;
+	(void)dfd;
+	(void)name;
+	(void)sb;
+#endif
+	return 1;
+}
+
+static bool precheck_works(int fd)
+{
+#ifdef SYS_getxattrat
+	unsigned char buf[4 + 8 * 64];
+	struct as_xattr_args a = { .value = (uintptr_t)buf, .size = sizeof(buf) };
+
+	return syscall(SYS_getxattrat, fd, "", AT_EMPTY_PATH, XATTR_ACL_ACCESS, &a,
+		       sizeof(a)) >= 0 || errno == ENODATA || errno == ERANGE;
+#else
+	(void)fd;
+	return false;
+#endif
+}
+
+/*
  * Opens one directory entry for the walk.  Returns 1 with *fdp and *sb set
  * for a directory or regular file on our filesystem, 0 when the entry is
  * skipped or vanished (counted), or -errno.
@@ -792,9 +954,17 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 		      int *fdp, struct stat *sb)
 {
 	unsigned char type = de->d_type;
+	bool precheck;
 	int fd;
 
-	if (type == DT_UNKNOWN) {
+	/* On a tree not granted yet every pre-check misses and only adds
+	 * two system calls to the full path: after a run of misses, pause
+	 * them for a while, then try again (trees are mostly all granted or
+	 * all not). */
+	precheck = w->cfg->precheck && !w->precheck_pause;
+	if (w->precheck_pause)
+		w->precheck_pause--;
+	if (type == DT_UNKNOWN || (type == DT_REG && precheck)) {
 		if (fstatat(dfd, de->d_name, sb, AT_SYMLINK_NOFOLLOW) < 0)
 			goto open_failed;
 		type = IFTODT(sb->st_mode);
@@ -804,6 +974,19 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 	if (type != DT_DIR && type != DT_REG) {
 		w->st.skipped++;
 		return 0;
+	}
+	if (type == DT_REG && precheck && sb->st_dev == w->cfg->dev) {
+		if (precheck_file(w, dfd, de->d_name, sb) == 0) {
+			w->precheck_misses = 0;
+			w->st.visited++;
+			if (w->cfg->op != OP_CHECK)
+				w->st.unchanged++;
+			return 0;
+		}
+		if (++w->precheck_misses >= PRECHECK_MISSES) {
+			w->precheck_misses = 0;
+			w->precheck_pause = PRECHECK_PAUSE;
+		}
 	}
 	/* O_NONBLOCK and O_NOCTTY: should the name be swapped for a FIFO or
 	 * a tty between readdir and here, the open neither blocks nor takes
@@ -1105,6 +1288,7 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 		goto out;
 	}
 	cfg->dev = root.sb.st_dev;
+	cfg->precheck = precheck_works(fd);
 	r = check_proc(fd, &root.sb, dir, err);
 	if (r < 0)
 		goto out;
