@@ -178,10 +178,11 @@ static void sanitize_process(int argc, char **argv, struct kept_env *kept)
 	struct rlimit zero = { 0, 0 };
 	extern char **environ;
 
-	/* PwnKit: with argc == 0, argv[1] aliases envp[0]. */
-	if (argc < 1 || !argv || !argv[0])
-		exit(EXIT_USAGE);
 	sanitize_fds();
+	/* PwnKit: with argc == 0, argv[1] aliases envp[0].  Since Linux 5.18
+	 * the kernel turns an empty argv into { "" }, so refuse that too. */
+	if (argc < 1 || !argv || !argv[0] || !argv[0][0])
+		die(EXIT_USAGE, "refusing to run with an empty argument vector");
 	/* Not dumpable: the caller must not ptrace us or read /proc/PID/mem
 	 * while we hold root; no core file with PAM's memory in it. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,8 +198,11 @@ int main(int argc, char **argv)
 
 	/* A fixed, absolute path: no PATH lookup reaches the privileged side. */
 	execv(AS_HELPER_PATH, hargv);
-	if (errno == EACCES)
+	int e = errno;
+	struct passwd *pw = getpwuid(getuid());
+
+	if (e == EACCES)
 		die(EXIT_REFUSED, "%s: %s (only members of %s may use it; an admin runs: agent-admin add %s)",
-		    AS_HELPER_PATH, strerror(errno), AS_USERS_GROUP, getlogin() ? getlogin() : "USER");
-	die(EXIT_OWN_FAILURE, "%s: %s", AS_HELPER_PATH, strerror(errno));
+		    AS_HELPER_PATH, strerror(e), AS_USERS_GROUP, pw ? pw->pw_name : "USER");
+	die(EXIT_OWN_FAILURE, "%s: %s", AS_HELPER_PATH, strerror(e));
 }

@@ -7,7 +7,8 @@
  *   probe rename FROM TO | link FROM TO | symlink TARGET LINK
  *   probe connect PORT | bind PORT | connect-abstract NAME | udp
  *   probe kill PID | ptrace PID | unshare-user | unshare-mount | mount
- *   probe tiocsti | setuid0 | status
+ *   probe tiocsti | setuid0
+ *   probe exec-argc0 PATH      (execs PATH with argc == 0, as PwnKit did)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +133,11 @@ int main(int argc, char **argv)
 	if (!strcmp(op, "tiocsti")) {
 		char c = 'x';
 		return report(ioctl(0, TIOCSTI, &c));
+	}
+	if (!strcmp(op, "exec-argc0")) {
+		char *none[] = { NULL };
+		execve(a, none, none);
+		return report(-1);
 	}
 	if (!strcmp(op, "setuid0"))
 		return report(setuid(0));
