@@ -14,7 +14,7 @@ write = @home ; see default.profile before using this as yourself
 
 [seccomp]
 deny = @udp ; Landlock cannot filter UDP: no DNS, no QUIC either
-deny = @inet ; no IP socket at all, even where Landlock lacks TCP rules
+deny = @inet ; no IP socket at all: a second layer beside Landlock
 
 [environment]
 pass = EDITOR
