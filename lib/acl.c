@@ -3,22 +3,22 @@
  * POSIX ACLs over a project tree (acl(5), libacl).
  *
  * Three layers, kept apart:
- *   - struct aclv and its helpers: an ACL as a small sorted array, and the
- *     pure rules (what grant wants, what revoke removes, the acl(5) access
+ *   - struct aclv and its helpers: an ACL as a small array, and the pure
+ *     rules (what grant wants, what revoke removes, the acl(5) access
  *     check).  No system calls.
- *   - one object: read its ACLs through an fd we opened, apply a rule,
- *     write back only what differs.
- *   - the walk: directories handed between worker threads through a small
- *     queue, each worker descending with its own bounded stack of directory
- *     streams.
+ *   - one object: read its ACLs, apply a rule, write back only if that
+ *     changed anything.
+ *   - the walk: directories queued for whichever worker thread is free,
+ *     each worker descending with its own bounded stack of directory
+ *     streams.  Workers share the queue and nothing else mutable.
  *
- * Race safety: nothing is ever looked up by a path that includes more than
- * one component we did not just open.  Every entry is opened with
- * openat(parent_fd, name, O_NOFOLLOW|...), checked with fstat (type and
- * st_dev), and all reads and writes go through that fd.  A tree that is
- * changed under us (a directory swapped for a symlink to /etc) makes openat
- * fail with ELOOP or ENOTDIR, or hands us the inode that really sits in the
- * tree; it cannot redirect a write.
+ * Race safety: nothing is looked up by a path of more than one component
+ * below an fd we hold.  Every entry is opened with openat(parent_fd, name,
+ * O_NOFOLLOW|...), checked with fstat (type and st_dev), and every write
+ * goes through that fd.  A tree changed under us (a directory swapped for
+ * a symlink to /etc) makes openat fail with ELOOP or ENOTDIR, or hands us
+ * the inode that really sits in the tree; it cannot redirect a write.  The
+ * one read by name, precheck_file(), only ever decides to skip a file.
  */
 #include "acl.h"
 
@@ -47,9 +47,8 @@
  * this is nothing agent-admin made, and is refused rather than truncated. */
 #define ACLV_MAX 256
 
-/* Directories waiting for a worker.  Work is only handed over when a
- * worker is idle, so the queue rarely holds more than one entry per worker;
- * the cap bounds the fds it can pin. */
+/* Directories waiting for a worker (each an open fd: the cap bounds what
+ * the queue can pin), and at most this many workers, one per CPU. */
 #define QUEUE_MAX 16
 #define WORKERS_MAX 4
 
@@ -651,9 +650,12 @@ static int write_access(struct worker *w, int fd)
  * libacl has no fd call for default ACLs.  We go through /proc/self/fd/N
  * of the directory fd we opened: the magic link resolves to exactly that
  * inode, whatever happens to its name meanwhile, and libacl keeps encoding
- * the xattr for us (fsetxattr("system.posix_acl_default") on the fd would
+ * the xattr for us.  fsetxattr("system.posix_acl_default") on the fd would
  * work as well, but means hand-encoding the kernel's posix_acl_xattr
- * format next to libacl's).  /proc must be mounted: checked once, up front.
+ * format: we parse it for reads (aclv_from_xattr, where a mistake can only
+ * cost a rewrite) and leave everything we write to libacl.  Directories
+ * are about 1% of a tree, so the /proc lookup costs nothing measurable.
+ * /proc must be mounted: checked once, up front (check_proc).
  */
 static void proc_fd_path(char *buf, size_t len, int fd)
 {
@@ -877,9 +879,11 @@ static int path_append(struct worker *w, size_t len, const char *name)
 {
 	size_t n = strlen(name);
 
-	if (len + 1 + n >= sizeof(w->path))
+	if (len + 1 + n >= sizeof(w->path)) {
+		w->path[len] = '\0';
 		return as_fail(&w->err, -ENAMETOOLONG, "%s/%s: path longer than %d bytes",
 			       w->path, name, PATH_MAX);
+	}
 	w->path[len] = '/';
 	memcpy(w->path + len + 1, name, n + 1);
 	return 0;
