@@ -9,21 +9,30 @@
 
 static int last_cap(void)
 {
-	int c = 0;
+	int lo = 0, hi = 63;
 
 	/* PR_CAPBSET_READ fails with EINVAL past the last capability the
-	 * running kernel knows, which may be newer than our headers. */
-	while (c < 64 && prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0)
-		c++;
-	return c - 1;
+	 * running kernel knows, which may be newer than our headers; find
+	 * the boundary in a handful of calls. */
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+
+		if (prctl(PR_CAPBSET_READ, mid, 0, 0, 0) >= 0)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
 }
 
 bool as_caps_none_left(bool check_bounding)
 {
+	int last = last_cap();
+
 	capng_get_caps_process();
 	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
 		return false;
-	for (int c = 0; c <= last_cap(); c++) {
+	for (int c = 0; c <= last; c++) {
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) > 0)
 			return false;
 		if (check_bounding && prctl(PR_CAPBSET_READ, c, 0, 0, 0) > 0)
@@ -43,9 +52,11 @@ int as_caps_clear_bounding(struct as_err *err)
 		SECBIT_KEEP_CAPS_LOCKED |
 		SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
 
+	int last = last_cap();
+
 	if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
 		return as_fail(err, -errno, "cannot lock securebits: %s", strerror(errno));
-	for (int c = 0; c <= last_cap(); c++)
+	for (int c = 0; c <= last; c++)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
 			return as_fail(err, -errno, "cannot drop capability %d from the bounding set: %s",
 				       c, strerror(errno));
