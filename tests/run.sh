@@ -41,6 +41,21 @@ fi
 meson setup "$build" "${opts[@]}" >/dev/null
 meson compile -C "$build"
 
+# The install creates agent-shell-users (the helper's group) and the suites
+# agent-shell-agents; the run removes them again if it created them.
+had_groups=()
+for g in agent-shell-users agent-shell-agents; do
+	getent group "$g" >/dev/null && had_groups+=("$g")
+done
+cleanup() {
+	rm -rf "$prefix"
+	for g in agent-shell-users agent-shell-agents; do
+		case " ${had_groups[*]} " in *" $g "*) continue ;; esac
+		getent group "$g" >/dev/null && groupdel "$g" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT
+
 # A scratch prefix that throwaway users can read, owned by root.
 rm -rf "$prefix"
 install -d -m 0755 "$prefix"
@@ -49,7 +64,6 @@ meson install -C "$build" --quiet
 status=0
 AS_PREFIX="$prefix" meson test -C "$build" --print-errorlogs \
 	--suite unit --suite integration --suite root || status=$?
-rm -rf "$prefix"
 echo
 python3 "$here/tests/tap-summary.py" "$build/meson-logs/testlog.json" || status=1
 exit "$status"
