@@ -579,6 +579,19 @@ static int useradd(const struct admin_ctx *ctx, const char *owner, const char *a
 	return 0;
 }
 
+/* A profile is looked up when a session starts, not now; but a name that
+ * is nowhere to be found is most likely a typo, so say so. */
+static void warn_missing_profile(const char *profile)
+{
+	char etc[PATH_MAX], vendor[PATH_MAX];
+
+	snprintf(etc, sizeof(etc), "%s/%s.profile", AS_PROFILEDIR_ETC, profile);
+	snprintf(vendor, sizeof(vendor), "%s/%s.profile", AS_PROFILEDIR_VENDOR, profile);
+	if (access(etc, F_OK) < 0 && access(vendor, F_OK) < 0)
+		admin_warn("profile '%s' is in neither %s nor %s; agent-shell will refuse to start "
+			   "until it exists", profile, AS_PROFILEDIR_ETC, AS_PROFILEDIR_VENDOR);
+}
+
 static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 {
 	const char *owner = o->pos[0];
@@ -745,6 +758,8 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 	}
 	if (save_reg(ctx, &reg))
 		goto out;
+	if (o->profile)
+		warn_missing_profile(o->profile);
 	if (as_registry_intent_clear(ctx->regdir, owner, &e) < 0) {
 		admin_fail("%s", e.msg);
 		goto out;
