@@ -597,6 +597,8 @@ acl_of() { getfacl --absolute-names --recursive "$@" 2>/dev/null; }
 	run "$ADM" list --json
 	assert_success
 	echo "$output" | python3 -m json.tool >/dev/null
+	run "$ADM" list
+	assert_line "  rw $d  (grant interrupted; re-run grant or revoke)"
 	run "$ADM" grant "$ALICE" "$d"
 	assert_success
 	run "$ADM" grant "$ALICE" "$d"
@@ -606,6 +608,45 @@ acl_of() { getfacl --absolute-names --recursive "$@" 2>/dev/null; }
 	run "$ADM" revoke "$ALICE" "$d"
 	assert_success
 	[ "$(acl_of "$d" | md5sum)" = "$before" ]
+}
+
+@test "a tree changed during grant never redirects it" {
+	local d etc
+	d=$(mkproj "$ALICE" mut)
+	python3 - "$d" <<-'EOF'
+		import os, sys
+		for i in range(40):
+		    sub = os.path.join(sys.argv[1], "d%02d" % i)
+		    os.mkdir(sub)
+		    for j in range(200):
+		        os.close(os.open(os.path.join(sub, "f%03d" % j), os.O_CREAT | os.O_WRONLY, 0o640))
+	EOF
+	chown -R "$ALICE:$ALICE" "$d"
+	etc=$(getfacl --absolute-names /etc /etc/passwd /etc/shadow)
+	# The owner swaps directories for symlinks to /etc, renames and
+	# creates files while the walk runs.
+	as "$ALICE" "for i in \$(seq 1 300); do for k in 05 17 33; do mv $d/d\$k $d/x\$k && ln -s /etc $d/d\$k && rm $d/d\$k && mv $d/x\$k $d/d\$k; done; touch $d/n\$i; rm -f $d/n\$((i - 1)); done 2>/dev/null" &
+	local mutator=$!
+	run "$ADM" grant "$ALICE" "$d"
+	[ "$status" -eq 0 ] || [ "${#lines[@]}" -eq 1 ]
+	wait "$mutator" || true
+	[ "$(getfacl --absolute-names /etc /etc/passwd /etc/shadow)" = "$etc" ]
+	run "$ADM" grant "$ALICE" "$d"
+	assert_success
+	run as "$ALICE-agent" "cat $d/d17/f199 && touch $d/d33/new"
+	assert_success
+}
+
+@test "a second run waits for the lock, and says so" {
+	local lock
+	lock=$("$ADM" --help | sed -n 's/.*Lock: //p')
+	flock "$lock" sleep 2 &
+	local holder=$!
+	sleep 0.3
+	run "$ADM" list
+	assert_success
+	assert_output --partial "agent-admin: waiting for another agent-admin to finish (lock $lock)"
+	wait "$holder"
 }
 
 # ---- list and apply --------------------------------------------------------

@@ -194,6 +194,25 @@ static void test_names(void)
 	ok(!as_owner_name_valid(".hidden", &err), "owner name: leading '.' refused");
 }
 
+static void test_run(void)
+{
+	struct as_err err = { "" };
+	const char *yes[] = { "/bin/true", NULL };
+	const char *no[] = { "/bin/sh", "-c", "echo first >&2; echo 'the reason' >&2; exit 3", NULL };
+	const char *rel[] = { "true", NULL };
+	const char *env[] = { "/bin/sh", "-c", "test -z \"$HOME$LD_PRELOAD\" && test \"$LC_ALL\" = C", NULL };
+	const char *missing[] = { "/nonexistent/tool", NULL };
+
+	is_int(as_run(yes, &err), 0, "run: exit status 0");
+	is_int(as_run(no, &err), 3, "run: the tool's exit status");
+	is_str(err.msg, "/bin/sh exited with status 3 (the reason)", "run: names the tool, status and its last stderr line");
+	is_int(as_run(rel, &err), -EINVAL, "run: a relative path is refused");
+	setenv("LD_PRELOAD", "/nonexistent.so", 1);
+	is_int(as_run(env, &err), 0, "run: a fixed environment (no HOME, no LD_PRELOAD, LC_ALL=C)");
+	unsetenv("LD_PRELOAD");
+	ok(as_run(missing, &err) != 0, "run: a missing tool fails");
+}
+
 static void test_save(void)
 {
 	char dir[] = "/tmp/as-reg-XXXXXX";
@@ -271,6 +290,7 @@ int main(void)
 	test_malformed();
 	test_value_ok();
 	test_names();
+	test_run();
 	test_save();
 	test_project_edit();
 	return tap_done();
