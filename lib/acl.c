@@ -1011,6 +1011,18 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 		w->st.skipped++;
 		return 0;
 	}
+	/* Grant acts only on inodes the owner could have changed itself
+	 * (setfacl needs ownership, acl(5)): root must not widen access to
+	 * another user's file for them.  An ACL belongs to the inode, not the
+	 * name, so this also covers a hard link to someone else's file (say
+	 * /etc/shadow, where protected_hardlinks is off).  Check does not
+	 * expect such entries granted; revoke still visits them, since taking
+	 * the agent's entry away is always safe. */
+	if (w->cfg->op != OP_REVOKE && sb->st_uid != w->cfg->owner && sb->st_uid != w->cfg->agent) {
+		close(fd);
+		w->st.skipped++;
+		return 0;
+	}
 	*fdp = fd;
 	return 1;
 

@@ -268,6 +268,7 @@ static void test_refusals(void)
 		}
 	}
 	snprintf(p, sizeof(p), "%s/deep", dir);
+	chown_tree(p, OWNER);
 	r = as_acl_grant_tree(p, AGENT, OWNER, false, &st, &err);
 	is_int(r, -ELOOP, "grant: refuses a tree deeper than AS_ACL_MAX_DEPTH");
 	like(err.msg, "directory levels below", "grant: says the tree is too deep");
@@ -424,6 +425,10 @@ static void test_grant_revoke(void)
 	xmkdir(f.proj, "nodefault", 0770);
 	snprintf(q, sizeof(q), "%s/nodefault", f.proj);
 	ok(acl_delete_def_file(q) == 0, "a new directory stripped of its default ACL");
+	/* Made by root here; in a real project the owner made them. */
+	ok(lchown(q, OWNER, OWNER) == 0, "the new directory belongs to the owner");
+	snprintf(q, sizeof(q), "%s/plain", f.proj);
+	ok(lchown(q, OWNER, OWNER) == 0, "the new file belongs to the owner");
 	{
 		char *s0 = acl_str_at(f.proj, "exec.sh", ACL_TYPE_ACCESS);
 		char *s1;
@@ -758,6 +763,46 @@ static void test_mutation(void)
 	rm_rf(top);
 }
 
+/* Grant acts only on what the owner could change itself: another user's
+ * file in the tree, or a hard link to one, keeps its ACL. */
+static void test_foreign_owner(void)
+{
+	char top[] = "/tmp/as-acl-fo-XXXXXX";
+	char p[PATH_MAX], outside[PATH_MAX];
+	struct as_acl_stats st;
+	struct as_err err = { "" };
+
+	if (!is_root) {
+		skip(6, "needs root");
+		return;
+	}
+	if (!mkdtemp(top)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	xmkdir(top, "proj", 0750);
+	xfile(top, "proj/mine", 0640);
+	xfile(top, "proj/roots", 0600);
+	xfile(top, "secret", 0600);
+	snprintf(outside, sizeof(outside), "%s/secret", top);
+	snprintf(p, sizeof(p), "%s/proj/link-to-secret", top);
+	ok(link(outside, p) == 0, "a hard link in the tree to root's file outside it");
+	snprintf(p, sizeof(p), "%s/proj", top);
+	chown_tree(p, OWNER);
+	snprintf(p, sizeof(p), "%s/proj/roots", top);
+	ok(lchown(p, 0, 0) == 0 && lchown(outside, 0, 0) == 0, "root owns roots and the secret");
+	snprintf(p, sizeof(p), "%s/proj", top);
+	is_int(as_acl_grant_tree(p, AGENT, OWNER, false, &st, &err), 0, "grant: succeeds");
+	is_acl(top, "proj/roots", ACL_TYPE_ACCESS, "user::rw-,group::---,other::---",
+	       "grant: another user's file in the tree keeps its ACL");
+	is_acl(top, "secret", ACL_TYPE_ACCESS, "user::rw-,group::---,other::---",
+	       "grant: root's file hard-linked into the tree keeps its ACL");
+	is_acl(top, "proj/mine", ACL_TYPE_ACCESS,
+	       "user::rw-,user:60002:rw-,group::r--,mask::rw-,other::---",
+	       "grant: the owner's own file is granted");
+	rm_rf(top);
+}
+
 int main(void)
 {
 	is_root = geteuid() == 0;
@@ -767,6 +812,7 @@ int main(void)
 	test_grant_revoke();
 	test_read_only_and_partial();
 	test_traverse();
+	test_foreign_owner();
 	test_without_getxattrat();
 	test_mutation();
 	return tap_done();
