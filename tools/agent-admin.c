@@ -27,6 +27,8 @@
  *   remove: revoke each project -> sudoers drop-in -> group membership ->
  *           userdel -> registry deleted.
  *
+ * check lives in admin-check.c (admin_check, declared in admin.h).
+ *
  * A re-run of the same command, or the opposite one (revoke after a broken
  * grant), finishes or undoes whatever was recorded.
  */
@@ -1900,18 +1902,6 @@ out:
 	return rc;
 }
 
-/* ---- check (tools/admin-check.c) ------------------------------------ */
-
-/* Until admin-check.c is linked in, check says so instead of failing to
- * build; the real definition overrides this weak one. */
-__attribute__((weak)) int admin_check(const struct admin_ctx *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	return admin_fail("check: not available in this build");
-}
-
 /* ---- main ------------------------------------------------------------ */
 
 struct command {
@@ -1930,7 +1920,7 @@ static const struct command commands[] = {
 	{ "revoke", 2, 2, 0, cmd_revoke, "revoke OWNER DIR" },
 	{ "remove", 1, 1, OPT_KEEP_HOME, cmd_remove, "remove OWNER [--keep-home]" },
 	{ "list", 0, 0, OPT_JSON, cmd_list, "list [--json]" },
-	{ "check", 0, 0, 0, NULL, "check [OWNER]" },
+	{ "check", 0, 0, 0, NULL, "check [OWNER] [--json]" },
 	{ "apply", 1, 1, OPT_DRY_RUN, cmd_apply, "apply FILE [--dry-run]" },
 };
 
@@ -2050,9 +2040,15 @@ int main(int argc, char **argv)
 		rc = parse_command(c, argc - 1, argv + 1, &o);
 		if (rc)
 			return rc;
-	} else if (argc > 2 && strcmp(argv[2], "--help") == 0) {
-		printf("Usage: %s %s\n", ADMIN_PROG, c->synopsis);
-		return 0;
+	} else {
+		/* check parses its own arguments (after the privilege check);
+		 * only its --help must work for anyone. */
+		for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+				printf("Usage: %s %s\n", ADMIN_PROG, c->synopsis);
+				return 0;
+			}
+		}
 	}
 
 	if (getuid() != 0 || geteuid() != 0)
