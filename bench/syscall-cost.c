@@ -11,8 +11,8 @@
  * the BPF for those: getppid and open show only that lookup.  ioctl has
  * argument rules (TIOCSTI), so FIONREAD on /dev/null walks our BPF every
  * time: that column is the filter's real per-call cost.  Each configuration runs in its own
- * child, since a filter cannot be removed.  Prints the median ns per call of
- * several runs.
+ * child, since a filter cannot be removed.  Prints the median (and the
+ * minimum) ns per call of several runs.
  *
  * Usage: syscall-cost [ITERATIONS]
  */
@@ -32,7 +32,7 @@
 
 #include "seccomp.h"
 
-#define RUNS 9
+#define RUNS 15
 
 enum setup { BARE, ALLOW_ONE, DEFAULT, PROFILE };
 
@@ -80,22 +80,14 @@ static void op_ioctl(void)
 	ioctl(null_fd, FIONREAD, &n);
 }
 
-/* Median over RUNS of the mean ns per call of iters calls. */
-static double measure(void (*op)(void), long iters)
+/* Mean ns per call of iters calls. */
+static double batch(void (*op)(void), long iters)
 {
-	double runs[RUNS];
+	double t0 = now_ns();
 
-	for (long i = 0; i < iters / 10; i++) /* warm up */
+	for (long i = 0; i < iters; i++)
 		op();
-	for (int r = 0; r < RUNS; r++) {
-		double t0 = now_ns();
-
-		for (long i = 0; i < iters; i++)
-			op();
-		runs[r] = (now_ns() - t0) / (double)iters;
-	}
-	qsort(runs, RUNS, sizeof(runs[0]), cmp_double);
-	return runs[RUNS / 2];
+	return (now_ns() - t0) / (double)iters;
 }
 
 static int load_allow_one(void)
@@ -130,8 +122,23 @@ static int load_ours(enum setup s)
 	return rc;
 }
 
-static int child(enum setup s, long iters)
+static const struct {
+	const char *name;
+	void (*fn)(void);
+	int divisor; /* open+close is slower: fewer calls per batch */
+} ops[] = {
+	{ "getppid", op_getppid, 1 },
+	{ "ioctl(FIONREAD)", op_ioctl, 1 },
+	{ "open+close", op_open_close, 10 },
+};
+
+#define N_SETUPS 4
+#define N_OPS AS_ARRAY_SIZE(ops)
+
+/* Serves batches: reads an op index, answers with ns per call. */
+static int child(enum setup s, long iters, int in, int out)
 {
+	unsigned char op;
 	int rc = 0;
 
 	/* NNP first, like the sandbox: the filters need it. */
@@ -141,42 +148,106 @@ static int child(enum setup s, long iters)
 		rc = load_allow_one();
 	else if (s != BARE)
 		rc = load_ours(s);
-	if (rc < 0)
-		return 1;
 	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (null_fd < 0)
+	if (rc < 0 || null_fd < 0)
 		return 1;
-	printf("%-32s getppid %6.1f ns  ioctl %6.1f ns  open+close %7.1f ns\n",
-	       setup_names[s], measure(op_getppid, iters), measure(op_ioctl, iters),
-	       measure(op_open_close, iters / 10));
-	fflush(stdout); /* the caller leaves with _exit */
+	while (read(in, &op, 1) == 1 && op < N_OPS) {
+		long n = iters / ops[op].divisor;
+		double ns;
+
+		batch(ops[op].fn, n / 10); /* warm up */
+		ns = batch(ops[op].fn, n);
+		if (write(out, &ns, sizeof(ns)) != (ssize_t)sizeof(ns))
+			return 1;
+	}
 	return 0;
 }
 
+struct worker {
+	pid_t pid;
+	int to, from;
+};
+
+static int start_worker(enum setup s, long iters, struct worker *w)
+{
+	int down[2], up[2];
+
+	if (pipe2(down, O_CLOEXEC) < 0 || pipe2(up, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(stdout);
+	w->pid = fork();
+	if (w->pid < 0)
+		return -errno;
+	if (w->pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		_exit(child(s, iters, down[0], up[1]));
+	}
+	close(down[0]);
+	close(up[1]);
+	w->to = down[1];
+	w->from = up[0];
+	return 0;
+}
+
+/*
+ * One child per configuration, kept alive, each holding its filter.  The
+ * batches are interleaved (every configuration runs op k of round r before
+ * any runs round r+1), so load from other processes on the machine spreads
+ * over all columns instead of landing on one.
+ */
 int main(int argc, char **argv)
 {
 	long iters = argc > 1 ? strtol(argv[1], NULL, 10) : 1000000;
+	double res[N_SETUPS][N_OPS][RUNS];
+	struct worker w[N_SETUPS];
 	int status, failed = 0;
 
 	if (iters < 100) {
 		fprintf(stderr, "usage: syscall-cost [ITERATIONS >= 100]\n");
 		return 2;
 	}
-	printf("median of %d runs; %ld getppid/ioctl and %ld open+close per run\n",
-	       RUNS, iters, iters / 10);
-	for (int s = BARE; s <= PROFILE; s++) {
-		pid_t pid;
-
-		fflush(stdout);
-		pid = fork();
-		if (pid < 0) {
+	for (int s = 0; s < N_SETUPS; s++)
+		if (start_worker((enum setup)s, iters, &w[s]) < 0) {
 			perror("syscall-cost: fork");
 			return 1;
 		}
-		if (pid == 0)
-			_exit(child((enum setup)s, iters));
-		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+	for (int r = 0; r < RUNS && !failed; r++)
+		for (unsigned char op = 0; op < N_OPS && !failed; op++)
+			for (int s = 0; s < N_SETUPS && !failed; s++) {
+				if (write(w[s].to, &op, 1) != 1 ||
+				    read(w[s].from, &res[s][op][r], sizeof(double)) != (ssize_t)sizeof(double)) {
+					fprintf(stderr, "syscall-cost: %s failed\n", setup_names[s]);
+					failed = 1;
+				}
+			}
+	for (int s = 0; s < N_SETUPS; s++) {
+		/* An explicit "quit": later children hold copies of earlier
+		 * pipes, so closing ours would not be an EOF. */
+		unsigned char quit = N_OPS;
+
+		if (write(w[s].to, &quit, 1) != 1)
+			failed = 1;
+		close(w[s].to);
+		if (waitpid(w[s].pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
 			failed = 1;
 	}
-	return failed;
+	if (failed)
+		return 1;
+
+	printf("ns per call, median (min) of %d interleaved runs; %ld calls per run (open+close: %ld)\n",
+	       RUNS, iters, iters / 10);
+	printf("%-32s", "");
+	for (size_t op = 0; op < N_OPS; op++)
+		printf(" %20s", ops[op].name);
+	printf("\n");
+	for (int s = 0; s < N_SETUPS; s++) {
+		printf("%-32s", setup_names[s]);
+		for (size_t op = 0; op < N_OPS; op++) {
+			qsort(res[s][op], RUNS, sizeof(double), cmp_double);
+			printf("      %6.1f (%6.1f)", res[s][op][RUNS / 2], res[s][op][0]);
+		}
+		printf("\n");
+	}
+	return 0;
 }

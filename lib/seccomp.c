@@ -319,12 +319,11 @@ static int sc_add_personality(struct sc_builder *b)
 {
 	const uint64_t top = 1ULL << 31;
 	int nr = sc_resolve("personality");
-	struct scmp_arg_cmp a;
+	struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_GT, SC_PERSONA_QUERY);
 	int rc;
 
 	if (nr < 0)
 		return 0;
-	a = SCMP_A0(SCMP_CMP_GT, SC_PERSONA_QUERY);
 	rc = sc_add(b, "personality", SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
 	for (unsigned int bit = 0; bit < 31 && rc == 0; bit++) {
 		uint64_t m = 1ULL << bit;
@@ -332,11 +331,11 @@ static int sc_add_personality(struct sc_builder *b)
 		if (!(m & SC_PERSONA_OK_BITS)) {
 			a = SCMP_A0(SCMP_CMP_MASKED_EQ, top | m, m);
 			rc = sc_add(b, "personality", SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
-			if (rc < 0)
-				break;
 		}
-		a = SCMP_A0(SCMP_CMP_MASKED_EQ, top | m, top);
-		rc = sc_add(b, "personality", SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
+		if (rc == 0) {
+			a = SCMP_A0(SCMP_CMP_MASKED_EQ, top | m, top);
+			rc = sc_add(b, "personality", SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
+		}
 	}
 	return rc;
 }
@@ -431,6 +430,8 @@ static int sc_add_profile_entry(struct sc_builder *b, const char *name)
 	if (cl)
 		return sc_add_class(b, cl);
 	s = sc_find_special(name);
+	if (sc_specials[s].by_default)
+		return 0; /* already in the filter */
 	return sc_add_special(b, (enum sc_special)s);
 }
 

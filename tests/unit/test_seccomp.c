@@ -399,6 +399,10 @@ static void test_profile_additions(void)
 	as_strv_push(&pol.seccomp_deny, "@udp");
 	as_strv_push(&pol.seccomp_deny, "ptrace");  /* repeats a default */
 	as_strv_push(&pol.seccomp_deny, "clone3");  /* default is ENOSYS: kept */
+	as_strv_push(&pol.seccomp_deny, "@tiocsti"); /* default groups */
+	as_strv_push(&pol.seccomp_deny, "@personality");
+	as_strv_push(&pol.seccomp_deny, "@namespaces");
+	as_strv_push(&pol.seccomp_deny, "ioctl"); /* on top of conditional rules */
 	is_int(run(&pol, p_udp4), EPERM, "@udp blocks socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC)");
 	is_int(run(&pol, p_udp6), EPERM, "@udp blocks socket(AF_INET6, SOCK_DGRAM|SOCK_NONBLOCK)");
 	is_int(run(&pol, p_udp4_high), EPERM, "@udp blocks AF_INET with high bits in the family");
@@ -406,6 +410,8 @@ static void test_profile_additions(void)
 	is_int(run(&pol, p_unix_dgram), 0, "@udp leaves AF_UNIX datagram sockets alone");
 	is_int(run(&pol, p_ptrace_traceme), EPERM, "a profile repeating a default still builds");
 	is_int(run(&pol, p_clone3), ENOSYS, "a profile naming clone3 keeps its ENOSYS");
+	is_int(run(&pol, p_fionread), EPERM, "a profile deny of ioctl covers every request");
+	is_int(run(&pol, p_per_linux), 0, "naming a default group changes nothing (PER_LINUX works)");
 	as_policy_free(&pol);
 
 	as_policy_init(&pol);
