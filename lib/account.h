@@ -24,9 +24,11 @@ bool as_owner_name_valid(const char *name, struct as_err *err);
  * below it are system accounts. */
 uid_t as_uid_min(void);
 
-/* Runs ARGV[0] (an absolute path) with ARGV and a minimal environment;
- * waits.  Returns the exit status (>= 0) or -errno; err names the command
- * and its status. */
+/* Runs ARGV[0] (an absolute path) with ARGV and a minimal environment
+ * (PATH, LC_ALL=C), stdin and stdout on /dev/null; waits.  Returns the exit
+ * status (>= 0; 128+N when killed by signal N) or -errno.  When the status
+ * is not 0, err names the command, its status and the last line it wrote
+ * on stderr (which is otherwise discarded). */
 int as_run(const char *const argv[], struct as_err *err);
 
 #endif
