@@ -397,6 +397,9 @@ static int resolve_owner(const struct admin_ctx *ctx, const char *owner, struct 
 	if (u->uid < ctx->uid_min)
 		return admin_fail("%s: a system account (uid %u is below UID_MIN %u)", owner,
 				  (unsigned)u->uid, (unsigned)ctx->uid_min);
+	/* The kernel's overflow uid: every unmapped id looks like it. */
+	if (u->uid == 65534)
+		return admin_fail("%s: the overflow account (uid 65534) is nobody's to delegate", owner);
 	if (as_registry_find_by_account(&other, ctx->regdir, owner, AS_TRUST_ROOT_ONLY, NULL) == 0) {
 		admin_fail("%s: is itself the agent of %s", owner, other.owner);
 		as_registry_free(&other);

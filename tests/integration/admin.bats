@@ -234,6 +234,12 @@ acl_of() { getfacl --absolute-names --recursive "$@" 2>/dev/null; }
 	assert_output --regexp '^agent-admin: daemon: a system account \(uid 1 is below UID_MIN [0-9]+\)$'
 }
 
+@test "add refuses nobody" {
+	run "$ADM" add nobody
+	assert_failure 1
+	assert_output "agent-admin: nobody: the overflow account (uid 65534) is nobody's to delegate"
+}
+
 @test "add refuses an agent as owner" {
 	run "$ADM" add "$ALICE-agent"
 	assert_failure 1
