@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <linux/securebits.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static int last_cap(void)
 {
@@ -25,13 +28,25 @@ static int last_cap(void)
 	return lo;
 }
 
+/* capget(2) directly: one syscall, where libcap-ng would parse
+ * /proc/self/status on every call. */
+static int read_caps(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+
+	return (int)syscall(SYS_capget, &hdr, data);
+}
+
 bool as_caps_none_left(bool check_bounding)
 {
+	struct __user_cap_data_struct data[2];
 	int last = last_cap();
 
-	capng_get_caps_process();
-	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
+	if (read_caps(data) < 0)
 		return false;
+	for (int i = 0; i < 2; i++)
+		if (data[i].effective || data[i].permitted || data[i].inheritable)
+			return false;
 	for (int c = 0; c <= last; c++) {
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) > 0)
 			return false;
@@ -65,11 +80,13 @@ int as_caps_clear_bounding(struct as_err *err)
 
 int as_caps_drop_all(struct as_err *err)
 {
+	struct __user_cap_data_struct data[2];
 	bool privileged;
 	int r;
 
-	capng_get_caps_process();
-	privileged = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	if (read_caps(data) < 0)
+		return as_fail(err, -errno, "cannot read capabilities: %s", strerror(errno));
+	privileged = data[CAP_TO_INDEX(CAP_SETPCAP)].effective & CAP_TO_MASK(CAP_SETPCAP);
 	if (privileged) {
 		r = as_caps_clear_bounding(err);
 		if (r < 0)

@@ -17,11 +17,26 @@
 #include <sys/personality.h>
 #include <sys/socket.h>
 #include <linux/sched.h>
+#include <linux/filter.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <seccomp_table.h> /* and libseccomp's seccomp.h: see there */
 
+/*
+ * The default rules compiled to BPF when agent-shell was built
+ * (lib/seccomp-gen.c, lib/meson.build), so a launch loads a ready program
+ * instead of having libseccomp generate it twice (once to build, once
+ * inside seccomp_load): about 0.5 ms of a ~2 ms start.  Weak: a build
+ * without it (a cross build) generates the filter at run time instead.
+ * tests/unit/test_seccomp.c checks that it equals a fresh export.
+ */
+extern const struct sock_filter as_seccomp_default_bpf[] __attribute__((weak));
+extern const size_t as_seccomp_default_bpf_len __attribute__((weak));
+
 struct as_seccomp {
-	scmp_filter_ctx ctx;
+	scmp_filter_ctx ctx;   /* everything, or only the profile's additions */
+	bool precompiled;      /* load as_seccomp_default_bpf first */
 };
 
 /* seccomp_syscall_resolve_name() gives __NR_SCMP_ERROR for a name it does
@@ -467,18 +482,18 @@ static int sc_set_attrs(scmp_filter_ctx ctx, struct as_err *err)
 	return 0;
 }
 
-int as_seccomp_build(const struct as_policy *pol, struct as_seccomp **out,
+/* The default rules, then (with pol) the profile's additions; or, with
+ * defaults false, only the additions.  *out stays NULL when there is
+ * nothing to filter. */
+static int build_ctx(const struct as_policy *pol, bool defaults, scmp_filter_ctx *out,
 		     struct as_err *err)
 {
 	struct sc_builder b = { .err = err };
-	struct as_seccomp *sc = NULL;
 	int rc;
 
 	*out = NULL;
-	/* KILL_PROCESS needs API level 3 (Linux 4.14). */
-	if (seccomp_api_get() < 3)
-		return as_fail(err, -EOPNOTSUPP,
-			       "seccomp: this kernel lacks SECCOMP_RET_KILL_PROCESS (Linux 4.14)");
+	if (!defaults && (!pol || pol->seccomp_deny.n == 0))
+		return 0;
 	b.ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!b.ctx)
 		return as_fail(err, -ENOMEM, "seccomp: cannot create the filter");
@@ -486,15 +501,17 @@ int as_seccomp_build(const struct as_policy *pol, struct as_seccomp **out,
 	if (rc < 0)
 		goto out;
 
-	for (size_t i = 0; i < AS_ARRAY_SIZE(as_sc_classes); i++) {
+	for (size_t i = 0; defaults && i < AS_ARRAY_SIZE(as_sc_classes); i++) {
 		rc = sc_add_class(&b, &as_sc_classes[i]);
 		if (rc < 0)
 			goto out;
 	}
-	rc = sc_add_enosys(&b);
-	if (rc < 0)
-		goto out;
-	for (size_t i = 0; i < AS_ARRAY_SIZE(sc_specials); i++) {
+	if (defaults) {
+		rc = sc_add_enosys(&b);
+		if (rc < 0)
+			goto out;
+	}
+	for (size_t i = 0; defaults && i < AS_ARRAY_SIZE(sc_specials); i++) {
 		if (!sc_specials[i].by_default)
 			continue;
 		rc = sc_add_special(&b, (enum sc_special)i);
@@ -506,15 +523,8 @@ int as_seccomp_build(const struct as_policy *pol, struct as_seccomp **out,
 		if (rc < 0)
 			goto out;
 	}
-
-	sc = calloc(1, sizeof(*sc));
-	if (!sc) {
-		rc = as_fail(err, -ENOMEM, "seccomp: out of memory");
-		goto out;
-	}
-	sc->ctx = b.ctx;
+	*out = b.ctx;
 	b.ctx = NULL;
-	*out = sc;
 	rc = 0;
 out:
 	if (b.ctx)
@@ -523,27 +533,110 @@ out:
 	return rc;
 }
 
+static bool have_precompiled(void)
+{
+	return &as_seccomp_default_bpf_len != NULL && as_seccomp_default_bpf != NULL &&
+	       as_seccomp_default_bpf_len > 0;
+}
+
+int as_seccomp_build(const struct as_policy *pol, struct as_seccomp **out,
+		     struct as_err *err)
+{
+	struct as_seccomp *sc;
+	int rc;
+
+	*out = NULL;
+	/* KILL_PROCESS needs API level 3 (Linux 4.14). */
+	if (seccomp_api_get() < 3)
+		return as_fail(err, -EOPNOTSUPP,
+			       "seccomp: this kernel lacks SECCOMP_RET_KILL_PROCESS (Linux 4.14)");
+	sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return as_fail(err, -ENOMEM, "seccomp: out of memory");
+	sc->precompiled = have_precompiled();
+	rc = build_ctx(pol, !sc->precompiled, &sc->ctx, err);
+	if (rc < 0) {
+		free(sc);
+		return rc;
+	}
+	*out = sc;
+	return 0;
+}
+
+int as_seccomp_export_default_bpf(int fd, struct as_err *err)
+{
+	scmp_filter_ctx ctx;
+	int rc;
+
+	rc = build_ctx(NULL, true, &ctx, err);
+	if (rc < 0)
+		return rc;
+	rc = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (rc < 0)
+		return as_fail(err, rc, "seccomp: cannot export the filter: %s", strerror(-rc));
+	return 0;
+}
+
+static int load_precompiled(struct as_err *err)
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short)as_seccomp_default_bpf_len,
+		.filter = (struct sock_filter *)as_seccomp_default_bpf,
+	};
+
+	/* Raw seccomp(2), as seccomp_load would do it, minus the generation. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+		if (errno == EACCES)
+			return as_fail(err, -EACCES,
+				       "seccomp: loading the filter needs no_new_privs (or CAP_SYS_ADMIN)");
+		return as_fail(err, -errno, "seccomp: cannot load the filter: %s", strerror(errno));
+	}
+	return 0;
+}
+
 int as_seccomp_load(struct as_seccomp *sc, struct as_err *err)
 {
 	int rc;
 
-	if (!sc || !sc->ctx)
+	if (!sc || (!sc->ctx && !sc->precompiled))
 		return as_fail(err, -EINVAL, "seccomp: no filter was built");
-	rc = seccomp_load(sc->ctx);
-	if (rc == -EACCES)
-		return as_fail(err, rc,
-			       "seccomp: loading the filter needs no_new_privs (or CAP_SYS_ADMIN)");
-	if (rc < 0)
-		return as_fail(err, rc, "seccomp: cannot load the filter: %s", strerror(-rc));
+	/* The profile's additions go on first: filters run newest first and
+	 * the strictest action wins, so the order changes nothing but keeps
+	 * the default program last, as the kernel sees it. */
+	if (sc->ctx) {
+		rc = seccomp_load(sc->ctx);
+		if (rc == -EACCES)
+			return as_fail(err, rc,
+				       "seccomp: loading the filter needs no_new_privs (or CAP_SYS_ADMIN)");
+		if (rc < 0)
+			return as_fail(err, rc, "seccomp: cannot load the filter: %s", strerror(-rc));
+	}
+	if (sc->precompiled)
+		return load_precompiled(err);
 	return 0;
 }
 
 int as_seccomp_export_pfc(const struct as_seccomp *sc, int fd, struct as_err *err)
 {
+	scmp_filter_ctx whole = NULL;
 	int rc;
 
-	if (!sc || !sc->ctx)
+	if (!sc)
 		return as_fail(err, -EINVAL, "seccomp: no filter was built");
+	if (sc->precompiled) {
+		/* The text dump is for people and tests: show it whole. */
+		rc = build_ctx(NULL, true, &whole, err);
+		if (rc < 0)
+			return rc;
+		rc = seccomp_export_pfc(whole, fd);
+		if (rc == 0 && sc->ctx)
+			rc = seccomp_export_pfc(sc->ctx, fd);
+		seccomp_release(whole);
+		if (rc < 0)
+			return as_fail(err, rc, "seccomp: cannot export the filter: %s", strerror(-rc));
+		return 0;
+	}
 	rc = seccomp_export_pfc(sc->ctx, fd);
 	if (rc < 0)
 		return as_fail(err, rc, "seccomp: cannot export the filter: %s", strerror(-rc));
@@ -554,7 +647,8 @@ void as_seccomp_free(struct as_seccomp *sc)
 {
 	if (!sc)
 		return;
-	seccomp_release(sc->ctx);
+	if (sc->ctx)
+		seccomp_release(sc->ctx);
 	free(sc);
 }
 

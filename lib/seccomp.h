@@ -30,6 +30,11 @@ int as_seccomp_load(struct as_seccomp *sc, struct as_err *err);
 
 void as_seccomp_free(struct as_seccomp *sc);
 
+/* Writes the default rules (no profile additions) as the raw BPF program
+ * libseccomp generates for this architecture: what lib/seccomp-gen.c embeds
+ * at build time, and what the test compares the embedded copy with. */
+int as_seccomp_export_default_bpf(int fd, struct as_err *err);
+
 /* Writes the built filter as libseccomp's pseudo filter code (PFC) to fd,
  * for debugging and for tests that check a rule no kernel can show (ENOSYS
  * for a syscall this kernel lacks anyway).  Returns 0 or -errno. */

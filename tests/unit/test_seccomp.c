@@ -7,6 +7,8 @@
  * as any other user.
  */
 #include <errno.h>
+#include <sys/mman.h>
+#include <linux/filter.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <pthread.h>
@@ -538,6 +540,35 @@ static void test_load_needs_nnp(void)
 	   "load without no_new_privs fails with EACCES and says why");
 }
 
+/* The program embedded at build time is exactly what libseccomp generates
+ * from today's rules: a stale copy would silently drop or add rules. */
+extern const struct sock_filter as_seccomp_default_bpf[] __attribute__((weak));
+extern const size_t as_seccomp_default_bpf_len __attribute__((weak));
+
+static void test_precompiled(void)
+{
+	struct as_err err = { "" };
+	off_t len;
+	void *fresh;
+	int fd;
+
+	if (&as_seccomp_default_bpf_len == NULL) {
+		printf("ok %d # skip no precompiled filter in this build (cross build)\n", ++tap_n);
+		return;
+	}
+	fd = memfd_create("bpf", MFD_CLOEXEC);
+	ok(fd >= 0 && as_seccomp_export_default_bpf(fd, &err) == 0, "precompiled: export the default rules");
+	len = lseek(fd, 0, SEEK_END);
+	is_int(len, (off_t)(as_seccomp_default_bpf_len * sizeof(struct sock_filter)),
+	       "precompiled: the embedded program has the fresh program's length");
+	fresh = malloc((size_t)len);
+	ok(fresh && pread(fd, fresh, (size_t)len, 0) == len &&
+	   memcmp(fresh, as_seccomp_default_bpf, (size_t)len) == 0,
+	   "precompiled: the embedded program equals a fresh libseccomp export");
+	free(fresh);
+	close(fd);
+}
+
 int main(void)
 {
 	as_policy_init(&default_pol);
@@ -550,6 +581,7 @@ int main(void)
 	test_table();
 	test_explain();
 	test_load_needs_nnp();
+	test_precompiled();
 	as_policy_free(&default_pol);
 	return tap_done();
 }
