@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "config.h"
 #include "env.h"
 #include "policy.h"
@@ -28,8 +29,9 @@
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
 #define EXIT_OWN_FAILURE 125
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
+#define EXIT_CANNOT_EXEC AS_EXIT_CANNOT_EXEC
+#define EXIT_NOT_FOUND AS_EXIT_NOT_FOUND
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 extern char **environ;
 
@@ -225,54 +227,6 @@ static void parse_args(int argc, char **argv, struct options *o)
 		die(EXIT_USAGE, "no command given (usage: %s [OPTION]... -- CMD [ARG]...)", prog);
 }
 
-/* Resolves CMD like execvp(3) would, but now, before any restriction, so the
- * lookup sees the caller's PATH and the exec that follows needs no search. */
-static char *resolve_command(const char *cmd, int *exit_code)
-{
-	const char *path;
-	char *dirs, *saveptr = NULL;
-	bool denied = false;
-
-	*exit_code = 0;
-	if (cmd[0] == '\0') {
-		*exit_code = EXIT_NOT_FOUND;
-		return NULL;
-	}
-	if (strchr(cmd, '/')) {
-		if (access(cmd, F_OK) < 0)
-			*exit_code = EXIT_NOT_FOUND;
-		return strdup(cmd);
-	}
-	path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	dirs = strdup(path);
-	if (!dirs)
-		die(EXIT_OWN_FAILURE, "out of memory");
-	for (char *d = strtok_r(dirs, ":", &saveptr); d; d = strtok_r(NULL, ":", &saveptr)) {
-		char full[PATH_MAX];
-		struct stat st;
-
-		/* An empty or relative PATH entry would make the lookup depend
-		 * on the current directory; skip it. */
-		if (d[0] != '/')
-			continue;
-		if (snprintf(full, sizeof(full), "%s/%s", d, cmd) >= (int)sizeof(full))
-			continue;
-		if (stat(full, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (access(full, X_OK) < 0) {
-			denied = true;
-			continue;
-		}
-		free(dirs);
-		return strdup(full);
-	}
-	free(dirs);
-	*exit_code = denied ? EXIT_CANNOT_EXEC : EXIT_NOT_FOUND;
-	return NULL;
-}
-
 static void load_policy(const struct options *o, struct as_policy *pol)
 {
 	struct as_profile_opts popts = { 0 };
@@ -355,7 +309,11 @@ int main(int argc, char **argv)
 	load_policy(&o, &pol);
 
 	if (o.cmd) {
-		path = resolve_command(o.cmd[0], &code);
+		/* Looked up now, before any restriction, in the caller's PATH;
+		 * the exec that follows needs no search. */
+		const char *search = getenv("PATH");
+
+		path = as_resolve_command(o.cmd[0], search && *search ? search : DEFAULT_PATH, &code);
 		if (code == EXIT_NOT_FOUND)
 			die(code, "%s: command not found", o.cmd[0]);
 		if (code == EXIT_CANNOT_EXEC)

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "command.h"
 #include "config.h"
 #include "env.h"
 #include "profile.h"
@@ -49,8 +50,8 @@
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
 #define EXIT_OWN_FAILURE 125
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
+#define EXIT_CANNOT_EXEC AS_EXIT_CANNOT_EXEC
+#define EXIT_NOT_FOUND AS_EXIT_NOT_FOUND
 
 #define MAX_ENV_VALUE 256
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -396,36 +397,6 @@ static void build_env(const struct as_session *s, const struct kept_env *kept, p
 	as_strv_free(&base);
 }
 
-/* CMD is looked up as the agent, in the fixed PATH, before any restriction. */
-static char *resolve_command(const char *cmd, int *code)
-{
-	char full[PATH_MAX];
-	bool denied = false;
-	char path[] = DEFAULT_PATH;
-	char *save = NULL;
-
-	*code = 0;
-	if (strchr(cmd, '/')) {
-		if (access(cmd, X_OK) == 0)
-			return strdup(cmd);
-		*code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-		return NULL;
-	}
-	for (char *d = strtok_r(path, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		struct stat st;
-
-		if (snprintf(full, sizeof(full), "%s/%s", d, cmd) >= (int)sizeof(full))
-			continue;
-		if (stat(full, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (access(full, X_OK) == 0)
-			return strdup(full);
-		denied = true;
-	}
-	*code = denied ? EXIT_CANNOT_EXEC : EXIT_NOT_FOUND;
-	return NULL;
-}
-
 __attribute__((noreturn))
 static void run_child(const struct as_session *s, const struct request *req,
 		      const struct kept_env *kept, pam_handle_t *pamh)
@@ -446,7 +417,9 @@ static void run_child(const struct as_session *s, const struct request *req,
 		die(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)",
 		    s->dir, s->agent, strerror(errno), s->owner);
 	if (req->cmd) {
-		path = resolve_command(req->cmd[0], &code);
+		/* Looked up as the agent, in the fixed PATH, before any
+		 * restriction. */
+		path = as_resolve_command(req->cmd[0], DEFAULT_PATH, &code);
 		if (!path)
 			die(code ? code : EXIT_OWN_FAILURE, "%s: %s", req->cmd[0],
 			    code == EXIT_NOT_FOUND ? "command not found" : "permission denied");

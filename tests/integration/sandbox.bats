@@ -45,13 +45,16 @@ teardown() {
 }
 
 # Runs a command as the test user (or root) with a clean environment.
+# Always in a subshell: under run, or with &.
 as_tu() {
 	local envs=(HOME="$TU_HOME" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8)
 	[ -z "$AS_PROFILES" ] || envs+=(AGENT_SANDBOX_PROFILE_PATH="$AS_PROFILES")
+	# exec: run in the background, $! is then the command itself, and
+	# teardown's kill reaches it.
 	if [ -n "$TU" ]; then
-		setpriv --reuid="$TU" --regid="$TU" --init-groups -- env -i "${envs[@]}" "$@"
+		exec setpriv --reuid="$TU" --regid="$TU" --init-groups -- env -i "${envs[@]}" "$@"
 	else
-		env -i "${envs[@]}" "$@"
+		exec env -i "${envs[@]}" "$@"
 	fi
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "common.h"
 #include "tap.h"
 
@@ -59,9 +60,47 @@ static void test_read_file(void)
 	rmdir(dir);
 }
 
+static void test_resolve_command(void)
+{
+	char dir[] = "/tmp/as-cmd-XXXXXX";
+	char path[64], file[128];
+	char *got;
+	int code, fd;
+
+	got = as_resolve_command("sh", "/usr/bin:/bin", &code);
+	ok(got && (strcmp(got, "/usr/bin/sh") == 0 || strcmp(got, "/bin/sh") == 0),
+	   "command: a bare name is found in the search path");
+	free(got);
+	got = as_resolve_command("as-no-such-command", "/usr/bin:/bin", &code);
+	ok(!got && code == AS_EXIT_NOT_FOUND, "command: a missing name is 127");
+	got = as_resolve_command("/bin/sh", "", &code);
+	is_str(got, "/bin/sh", "command: a path with '/' is taken as it is");
+	free(got);
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/tool", dir);
+	fd = open(file, O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	snprintf(path, sizeof(path), "%s", dir);
+	got = as_resolve_command("tool", path, &code);
+	ok(!got && code == AS_EXIT_CANNOT_EXEC, "command: found but not executable is 126");
+	ok(chdir(dir) == 0 && chmod(file, 0755) == 0, "make it executable, cd next to it");
+	got = as_resolve_command("tool", ".:relative", &code);
+	ok(!got && code == AS_EXIT_NOT_FOUND, "command: relative search entries are skipped");
+	got = as_resolve_command("tool", path, &code);
+	is_str(got, file, "command: an executable in the search path is found");
+	free(got);
+	ok(chdir("/") == 0, "leave the directory");
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_escape();
 	test_read_file();
+	test_resolve_command();
 	return tap_done();
 }
