@@ -96,7 +96,10 @@ static void xmkdir(const char *root, const char *rel, mode_t mode)
 {
 	char p[PATH_MAX];
 
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	if (snprintf(p, sizeof(p), "%s/%s", root, rel) >= (int)sizeof(p)) {
+		printf("# mkdir %s/%s: path too long\n", root, rel);
+		return;
+	}
 	if (mkdir(p, mode) < 0 || chmod(p, mode) < 0)
 		printf("# mkdir %s: %s\n", p, strerror(errno));
 }
