@@ -44,10 +44,11 @@ agent-admin grant "$owner" "$demo"
 
 say "What the agent sees (agent-shell, as ${owner})"
 runuser -u "$owner" -- agent-shell -C "$demo" -- /bin/bash -c "
-check() { if eval \"\$2\" >/dev/null 2>&1; then echo \"  allowed: \$1\"; else echo \"  denied:  \$1\"; fi; }
+check() { if why=\$( { eval \"\$2\"; } 2>&1 >/dev/null ); then echo \"  allowed: \$1\"; else echo \"  denied:  \$1 (\${why##*: })\"; fi; }
 echo \"running as \$(id -un) in \$(pwd)\"
 check \"read the project README\" \"cat README\"
 check \"write in the project\" \"echo agent >> agent-was-here\"
+check \"list your home ~${owner}\" \"ls $home\"
 check \"read ~${owner}/.ssh\" \"ls $home/.ssh\"
 check \"open ~${owner}/.bashrc for writing\" \": >> $home/.bashrc\"
 check \"connect to TCP port 25\" \"exec 3<>/dev/tcp/127.0.0.1/25\"

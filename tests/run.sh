@@ -41,6 +41,13 @@ fi
 meson setup "$build" "${opts[@]}" >/dev/null
 meson compile -C "$build"
 
+# The quickstart builds with --buildtype=release (-O3), whose extra
+# warnings are errors too: compile that configuration as well.
+ropts=(--buildtype=release)
+[ -d build-release-check/meson-info ] && ropts+=(--reconfigure)
+meson setup build-release-check "${ropts[@]}" >/dev/null
+meson compile -C build-release-check >/dev/null
+
 # The install creates agent-shell-users (the helper's group) and the suites
 # agent-shell-agents; the run removes them again if it created them.
 had_groups=()
