@@ -8,6 +8,7 @@
  * cannot enforce); 2 usage; 125 own failure; 126 cannot execute;
  * 127 not found (as env(1)).
  */
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -57,19 +58,6 @@ struct options {
 	char **cmd;
 };
 
-__attribute__((format(printf, 2, 3), noreturn))
-static void die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(code);
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -100,7 +88,7 @@ static void *xreallocarray(void *p, size_t n, size_t size)
 	void *np = reallocarray(p, n, size);
 
 	if (!np)
-		die(EXIT_OWN_FAILURE, "out of memory");
+		errx(EXIT_OWN_FAILURE, "out of memory");
 	return np;
 }
 
@@ -140,7 +128,7 @@ static void parse_ablation(struct options *o, const char *layer)
 	else if (strcmp(layer, "seccomp") == 0)
 		o->sandbox.skip_seccomp = true;
 	else
-		die(EXIT_USAGE, "--test-ablate: unknown layer '%s' (caps, nnp, landlock, seccomp)", layer);
+		errx(EXIT_USAGE, "--test-ablate: unknown layer '%s' (caps, nnp, landlock, seccomp)", layer);
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -169,12 +157,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'p':
 			if (o->profile || o->profile_file)
-				die(EXIT_USAGE, "only one -p or -f may be given");
+				errx(EXIT_USAGE, "only one -p or -f may be given");
 			o->profile = optarg;
 			break;
 		case 'f':
 			if (o->profile || o->profile_file)
-				die(EXIT_USAGE, "only one -p or -f may be given");
+				errx(EXIT_USAGE, "only one -p or -f may be given");
 			o->profile_file = optarg;
 			break;
 		case 'r':
@@ -200,7 +188,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			long v = strtol(optarg, &end, 10);
 
 			if (*optarg == '\0' || *end || v < 1 || v > 64)
-				die(EXIT_USAGE, "--test-landlock-abi: '%s' is not an ABI version", optarg);
+				errx(EXIT_USAGE, "--test-landlock-abi: '%s' is not an ABI version", optarg);
 			o->sandbox.landlock_abi_max = (int)v;
 			break;
 		}
@@ -214,17 +202,17 @@ static void parse_args(int argc, char **argv, struct options *o)
 			printf("%s %s\n", prog, AS_VERSION);
 			exit(0);
 		case ':':
-			die(EXIT_USAGE, "option '%s' needs an argument (see --help)", argv[optind - 1]);
+			errx(EXIT_USAGE, "option '%s' needs an argument (see --help)", argv[optind - 1]);
 		default:
 			if (optopt)
-				die(EXIT_USAGE, "unknown option '-%c' (see --help)", optopt);
-			die(EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+				errx(EXIT_USAGE, "unknown option '-%c' (see --help)", optopt);
+			errx(EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		o->cmd = &argv[optind];
 	if (!o->cmd && !o->explain)
-		die(EXIT_USAGE, "no command given (usage: %s [OPTION]... -- CMD [ARG]...)", prog);
+		errx(EXIT_USAGE, "no command given (usage: %s [OPTION]... -- CMD [ARG]...)", prog);
 }
 
 static void load_policy(const struct options *o, struct as_policy *pol)
@@ -246,7 +234,7 @@ static void load_policy(const struct options *o, struct as_policy *pol)
 
 		envcopy = strdup(envdirs);
 		if (!envcopy)
-			die(EXIT_OWN_FAILURE, "out of memory");
+			errx(EXIT_OWN_FAILURE, "out of memory");
 		for (char *d = strtok_r(envcopy, ":", &save); d && n < AS_ARRAY_SIZE(dirs) - 1;
 		     d = strtok_r(NULL, ":", &save))
 			dirs[n++] = d;
@@ -254,11 +242,11 @@ static void load_policy(const struct options *o, struct as_policy *pol)
 	}
 
 	if (!getcwd(cwd, sizeof(cwd)))
-		die(EXIT_OWN_FAILURE, "cannot determine the current directory: %s", strerror(errno));
+		errx(EXIT_OWN_FAILURE, "cannot determine the current directory: %s", strerror(errno));
 	errno = 0;
 	pw = getpwuid(getuid());
 	if (!pw)
-		die(EXIT_OWN_FAILURE, "uid %u has no passwd entry", (unsigned)getuid());
+		errx(EXIT_OWN_FAILURE, "uid %u has no passwd entry", (unsigned)getuid());
 	popts.trust = AS_TRUST_ANY;
 	popts.vars.project = cwd;
 	popts.vars.home = pw->pw_dir;
@@ -271,14 +259,14 @@ static void load_policy(const struct options *o, struct as_policy *pol)
 		r = as_profile_load(pol, o->profile ? o->profile : "base", &popts, &err);
 	free(envcopy);
 	if (r < 0)
-		die(EXIT_REFUSED, "%s", err.msg);
+		errx(EXIT_REFUSED, "%s", err.msg);
 
 	for (size_t i = 0; i < o->n_paths; i++) {
 		if (o->paths[i].path[0] != '/')
-			die(EXIT_USAGE, "%s: not an absolute path (flags take absolute paths)", o->paths[i].path);
+			errx(EXIT_USAGE, "%s: not an absolute path (flags take absolute paths)", o->paths[i].path);
 		if (as_policy_add_path(pol, o->paths[i].path, o->paths[i].access, false,
 				       AS_ORIGIN_CMDLINE, &err) < 0)
-			die(EXIT_USAGE, "%s", err.msg);
+			errx(EXIT_USAGE, "%s", err.msg);
 	}
 	for (size_t i = 0; i < o->n_connect + o->n_bind; i++) {
 		bool is_connect = i < o->n_connect;
@@ -286,10 +274,10 @@ static void load_policy(const struct options *o, struct as_policy *pol)
 		uint16_t port;
 
 		if (as_parse_port(s, &port, &err) < 0)
-			die(EXIT_USAGE, "--%s: %s", is_connect ? "connect" : "bind", err.msg);
+			errx(EXIT_USAGE, "--%s: %s", is_connect ? "connect" : "bind", err.msg);
 		if (as_policy_add_port(pol, is_connect ? AS_PORT_CONNECT : AS_PORT_BIND, port,
 				       AS_ORIGIN_CMDLINE, &err) < 0)
-			die(EXIT_OWN_FAILURE, "%s", err.msg);
+			errx(EXIT_OWN_FAILURE, "%s", err.msg);
 	}
 }
 
@@ -303,8 +291,11 @@ int main(int argc, char **argv)
 	char *path = NULL;
 	int code;
 
+	/* errx(3) names the program by this, not by argv[0], which the
+	 * caller chooses (and which may be empty). */
+	program_invocation_short_name = (char *)prog;
 	if (argc < 1 || !argv[0])
-		die(EXIT_USAGE, "called without argv[0]");
+		errx(EXIT_USAGE, "called without argv[0]");
 	parse_args(argc, argv, &o);
 	load_policy(&o, &pol);
 
@@ -315,15 +306,15 @@ int main(int argc, char **argv)
 
 		path = as_resolve_command(o.cmd[0], search && *search ? search : DEFAULT_PATH, &code);
 		if (code == EXIT_NOT_FOUND)
-			die(code, "%s: command not found", o.cmd[0]);
+			errx(code, "%s: command not found", o.cmd[0]);
 		if (code == EXIT_CANNOT_EXEC)
-			die(code, "%s: permission denied", o.cmd[0]);
+			errx(code, "%s: permission denied", o.cmd[0]);
 		if (!path)
-			die(EXIT_OWN_FAILURE, "out of memory");
+			errx(EXIT_OWN_FAILURE, "out of memory");
 	}
 
 	if (as_sandbox_prepare(&sb, &pol, &o.sandbox, &err) < 0)
-		die(EXIT_REFUSED, "%s", err.msg);
+		errx(EXIT_REFUSED, "%s", err.msg);
 
 	if (o.explain) {
 		as_sandbox_explain(&sb, stdout);
@@ -341,14 +332,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
 
 	if (as_env_build(&pol, environ, &env, &err) < 0)
-		die(EXIT_OWN_FAILURE, "%s", err.msg);
+		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 
 	if (as_sandbox_enter(&sb, &err) < 0)
-		die(EXIT_OWN_FAILURE, "%s", err.msg);
+		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 
 	execve(path, o.cmd, env.v ? env.v : (char *[]){ NULL });
 	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 	if (errno == EACCES)
-		die(code, "%s: %s (is it beneath an exec rule? see --explain)", o.cmd[0], strerror(errno));
-	die(code, "%s: %s", o.cmd[0], strerror(errno));
+		errx(code, "%s: %s (is it beneath an exec rule? see --explain)", o.cmd[0], strerror(errno));
+	errx(code, "%s: %s", o.cmd[0], strerror(errno));
 }

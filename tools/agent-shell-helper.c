@@ -20,6 +20,7 @@
  * Any failure once the switch has started ends the child: there is no
  * recovery from a half-dropped state.
  */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -70,19 +71,6 @@ struct request {
 struct kept_env {
 	struct as_strv vars;
 };
-
-__attribute__((format(printf, 2, 3), noreturn))
-static void die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(code);
-}
 
 static void log_line(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void log_line(int prio, const char *fmt, ...)
@@ -139,7 +127,7 @@ static void keep_env(struct kept_env *kept, char **envp)
 		if (!env_name_kept(name) || !env_value_ok(name, eq + 1))
 			continue;
 		if (as_strv_push(&kept->vars, *e) < 0)
-			die(EXIT_OWN_FAILURE, "out of memory");
+			errx(EXIT_OWN_FAILURE, "out of memory");
 	}
 }
 
@@ -156,7 +144,7 @@ static void sanitize_fds(void)
 	}
 	/* Nothing the caller opened (a secret, a socket) reaches the session. */
 	if (close_range(3, ~0U, 0) < 0)
-		die(EXIT_OWN_FAILURE, "cannot close inherited file descriptors: %s", strerror(errno));
+		errx(EXIT_OWN_FAILURE, "cannot close inherited file descriptors: %s", strerror(errno));
 }
 
 static void sanitize_signals(void)
@@ -171,7 +159,7 @@ static void sanitize_signals(void)
 			sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		die(EXIT_OWN_FAILURE, "cannot reset the signal mask: %s", strerror(errno));
+		errx(EXIT_OWN_FAILURE, "cannot reset the signal mask: %s", strerror(errno));
 }
 
 static void sanitize_process(int argc, char **argv, struct kept_env *kept)
@@ -183,13 +171,13 @@ static void sanitize_process(int argc, char **argv, struct kept_env *kept)
 	/* PwnKit: with argc == 0, argv[1] aliases envp[0].  Since Linux 5.18
 	 * the kernel turns an empty argv into { "" }, so refuse that too. */
 	if (argc < 1 || !argv || !argv[0] || !argv[0][0])
-		die(EXIT_USAGE, "refusing to run with an empty argument vector");
+		errx(EXIT_USAGE, "refusing to run with an empty argument vector");
 	/* Not dumpable: the caller must not ptrace us or read /proc/PID/mem
 	 * while we hold root; no core file with PAM's memory in it. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		die(EXIT_OWN_FAILURE, "cannot make the process non-dumpable: %s", strerror(errno));
+		errx(EXIT_OWN_FAILURE, "cannot make the process non-dumpable: %s", strerror(errno));
 	if (setrlimit(RLIMIT_CORE, &zero) < 0)
-		die(EXIT_OWN_FAILURE, "cannot disable core dumps: %s", strerror(errno));
+		errx(EXIT_OWN_FAILURE, "cannot disable core dumps: %s", strerror(errno));
 	sanitize_signals();
 	/* Everything in the environment is the caller's: LD_*, GCONV_PATH,
 	 * GLIBC_TUNABLES (the loader already ignores them in secure mode),
@@ -197,7 +185,7 @@ static void sanitize_process(int argc, char **argv, struct kept_env *kept)
 	memset(kept, 0, sizeof(*kept));
 	keep_env(kept, environ);
 	if (clearenv() != 0)
-		die(EXIT_OWN_FAILURE, "cannot clear the environment");
+		errx(EXIT_OWN_FAILURE, "cannot clear the environment");
 	umask(022);
 	openlog(prog, LOG_PID, LOG_AUTHPRIV);
 }
@@ -219,20 +207,20 @@ static void parse_args(int argc, char **argv, struct request *req)
 		switch (c) {
 		case 'p':
 			if (!as_profile_name_valid(optarg))
-				die(EXIT_USAGE, "invalid profile name");
+				errx(EXIT_USAGE, "invalid profile name");
 			req->profile = optarg;
 			break;
 		case 'C':
 			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX)
-				die(EXIT_USAGE, "-C needs an absolute path shorter than PATH_MAX");
+				errx(EXIT_USAGE, "-C needs an absolute path shorter than PATH_MAX");
 			req->dir = optarg;
 			break;
 		default:
-			die(EXIT_USAGE, "invalid arguments (the helper is run by agent-shell(1))");
+			errx(EXIT_USAGE, "invalid arguments (the helper is run by agent-shell(1))");
 		}
 	}
 	if (!req->dir)
-		die(EXIT_USAGE, "missing -C DIR (the helper is run by agent-shell(1))");
+		errx(EXIT_USAGE, "missing -C DIR (the helper is run by agent-shell(1))");
 	if (optind < argc)
 		req->cmd = &argv[optind];
 }
@@ -250,14 +238,14 @@ static void resolve_session(const struct request *req, struct as_session *s)
 	struct as_err err = { "" };
 
 	if (geteuid() != 0)
-		die(EXIT_OWN_FAILURE, "%s is not setuid root (reinstall, or see agent-shell(1))",
+		errx(EXIT_OWN_FAILURE, "%s is not setuid root (reinstall, or see agent-shell(1))",
 		    AS_HELPER_PATH);
 	if (as_session_resolve(&sr, s, &err) < 0) {
 		char esc[AS_ERR_MAX];
 
 		as_escape(err.msg, esc, sizeof(esc));
 		log_line(LOG_NOTICE, "refused: uid=%u: %s", (unsigned)sr.caller_uid, esc);
-		die(EXIT_REFUSED, "%s", err.msg);
+		errx(EXIT_REFUSED, "%s", err.msg);
 	}
 }
 
@@ -270,7 +258,7 @@ static void pam_fail(pam_handle_t *pamh, int r, const char *step, const struct a
 	log_line(LOG_NOTICE, "denied: owner=%s agent=%s: %s: %s", s->owner, s->agent, step,
 		 pam_strerror(pamh, r));
 	pam_end(pamh, r);
-	die(EXIT_REFUSED, "%s: %s (PAM service %s)", step, pam_strerror(pamh, r), AS_PAM_SERVICE);
+	errx(EXIT_REFUSED, "%s: %s (PAM service %s)", step, pam_strerror(pamh, r), AS_PAM_SERVICE);
 }
 
 static pam_handle_t *start_pam(const struct as_session *s)
@@ -282,7 +270,7 @@ static pam_handle_t *start_pam(const struct as_session *s)
 	/* The service file comes from the compiled-in directory only. */
 	r = pam_start_confdir(AS_PAM_SERVICE, s->agent, &conv, AS_PAM_CONFDIR, &pamh);
 	if (r != PAM_SUCCESS)
-		die(EXIT_OWN_FAILURE, "pam_start: %s", pam_strerror(pamh, r));
+		errx(EXIT_OWN_FAILURE, "pam_start: %s", pam_strerror(pamh, r));
 	if ((r = pam_set_item(pamh, PAM_RUSER, s->owner)) != PAM_SUCCESS)
 		pam_fail(pamh, r, "pam_set_item(PAM_RUSER)", s);
 	if (tty && (r = pam_set_item(pamh, PAM_TTY, tty)) != PAM_SUCCESS)
@@ -319,15 +307,15 @@ static void switch_identity(const struct as_session *s)
 	struct as_err err = { "" };
 
 	if (as_caps_clear_bounding(&err) < 0)
-		die(EXIT_OWN_FAILURE, "%s", err.msg);
+		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 	if (setresgid(s->agent_gid, s->agent_gid, s->agent_gid) < 0)
-		die(EXIT_OWN_FAILURE, "setresgid(%u): %s", (unsigned)s->agent_gid, strerror(errno));
+		errx(EXIT_OWN_FAILURE, "setresgid(%u): %s", (unsigned)s->agent_gid, strerror(errno));
 	if (initgroups(s->agent, s->agent_gid) < 0)
-		die(EXIT_OWN_FAILURE, "initgroups(%s): %s", s->agent, strerror(errno));
+		errx(EXIT_OWN_FAILURE, "initgroups(%s): %s", s->agent, strerror(errno));
 	if (setresuid(s->agent_uid, s->agent_uid, s->agent_uid) < 0)
-		die(EXIT_OWN_FAILURE, "setresuid(%u): %s", (unsigned)s->agent_uid, strerror(errno));
+		errx(EXIT_OWN_FAILURE, "setresuid(%u): %s", (unsigned)s->agent_uid, strerror(errno));
 	if (as_caps_drop_all(&err) < 0)
-		die(EXIT_OWN_FAILURE, "%s", err.msg);
+		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 }
 
 /* Trust nothing about the switch: read every id back and try to undo it. */
@@ -339,19 +327,19 @@ static void verify_identity(const struct as_session *s)
 	int n;
 
 	if (getresuid(&ru, &eu, &su) < 0 || ru != s->agent_uid || eu != s->agent_uid || su != s->agent_uid)
-		die(EXIT_OWN_FAILURE, "uid switch did not take: %u/%u/%u", ru, eu, su);
+		errx(EXIT_OWN_FAILURE, "uid switch did not take: %u/%u/%u", ru, eu, su);
 	if (getresgid(&rg, &eg, &sg) < 0 || rg != s->agent_gid || eg != s->agent_gid || sg != s->agent_gid)
-		die(EXIT_OWN_FAILURE, "gid switch did not take: %u/%u/%u", rg, eg, sg);
+		errx(EXIT_OWN_FAILURE, "gid switch did not take: %u/%u/%u", rg, eg, sg);
 	n = getgroups(NGROUPS_MAX, groups);
 	if (n < 0)
-		die(EXIT_OWN_FAILURE, "getgroups: %s", strerror(errno));
+		errx(EXIT_OWN_FAILURE, "getgroups: %s", strerror(errno));
 	for (int i = 0; i < n; i++)
 		if (groups[i] == 0)
-			die(EXIT_OWN_FAILURE, "the agent is in group 0");
+			errx(EXIT_OWN_FAILURE, "the agent is in group 0");
 	if (!as_caps_none_left(true))
-		die(EXIT_OWN_FAILURE, "capabilities remain after the switch");
+		errx(EXIT_OWN_FAILURE, "capabilities remain after the switch");
 	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0)
-		die(EXIT_OWN_FAILURE, "could regain root after the switch");
+		errx(EXIT_OWN_FAILURE, "could regain root after the switch");
 }
 
 static void build_env(const struct as_session *s, const struct kept_env *kept, pam_handle_t *pamh,
@@ -374,16 +362,16 @@ static void build_env(const struct as_session *s, const struct kept_env *kept, p
 			memcpy(name, *e, nl);
 			name[nl] = '\0';
 			if (env_name_kept(name) && env_value_ok(name, eq + 1) && as_strv_push(&base, *e) < 0)
-				die(EXIT_OWN_FAILURE, "out of memory");
+				errx(EXIT_OWN_FAILURE, "out of memory");
 		}
 		free(*e);
 	}
 	free(pamenv);
 	for (size_t i = 0; i < kept->vars.n; i++)
 		if (as_strv_push(&base, kept->vars.v[i]) < 0)
-			die(EXIT_OWN_FAILURE, "out of memory");
+			errx(EXIT_OWN_FAILURE, "out of memory");
 #define PUSHF(...) do { snprintf(buf, sizeof(buf), __VA_ARGS__); \
-		if (as_strv_push(&base, buf) < 0) die(EXIT_OWN_FAILURE, "out of memory"); } while (0)
+		if (as_strv_push(&base, buf) < 0) errx(EXIT_OWN_FAILURE, "out of memory"); } while (0)
 	PUSHF("HOME=%s", s->agent_home);
 	PUSHF("USER=%s", s->agent);
 	PUSHF("LOGNAME=%s", s->agent);
@@ -393,7 +381,7 @@ static void build_env(const struct as_session *s, const struct kept_env *kept, p
 #undef PUSHF
 	/* The profile's allowlist has the last word. */
 	if (as_env_build(&s->policy, base.v, out, &err) < 0)
-		die(EXIT_OWN_FAILURE, "%s", err.msg);
+		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 	as_strv_free(&base);
 }
 
@@ -414,14 +402,14 @@ static void run_child(const struct as_session *s, const struct request *req,
 
 	/* From here on we are the agent, with no privilege at all. */
 	if (chdir(s->dir) < 0)
-		die(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)",
+		errx(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)",
 		    s->dir, s->agent, strerror(errno), s->owner);
 	if (req->cmd) {
 		/* Looked up as the agent, in the fixed PATH, before any
 		 * restriction. */
 		path = as_resolve_command(req->cmd[0], DEFAULT_PATH, &code);
 		if (!path)
-			die(code ? code : EXIT_OWN_FAILURE, "%s: %s", req->cmd[0],
+			errx(code ? code : EXIT_OWN_FAILURE, "%s: %s", req->cmd[0],
 			    code == EXIT_NOT_FOUND ? "command not found" : "permission denied");
 		argv = req->cmd;
 	} else {
@@ -430,21 +418,21 @@ static void run_child(const struct as_session *s, const struct request *req,
 
 		path = strdup(s->agent_shell);
 		if (asprintf(&argv0, "-%s", base ? base + 1 : s->agent_shell) < 0 || !path)
-			die(EXIT_OWN_FAILURE, "out of memory");
+			errx(EXIT_OWN_FAILURE, "out of memory");
 		login_argv[0] = argv0;
 		login_argv[1] = NULL;
 		argv = login_argv;
 	}
 	build_env(s, kept, pamh, &env);
 	if (as_sandbox_prepare(&sb, &s->policy, NULL, &err) < 0)
-		die(EXIT_REFUSED, "%s", err.msg);
+		errx(EXIT_REFUSED, "%s", err.msg);
 	for (size_t i = 0; i < sb.ll.dropped.n; i++)
 		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
 	if (as_sandbox_enter(&sb, &err) < 0)
-		die(EXIT_OWN_FAILURE, "%s", err.msg);
+		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 	execve(path, argv, env.v);
 	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-	die(code, "%s: %s", path, strerror(errno));
+	errx(code, "%s: %s", path, strerror(errno));
 }
 
 /* ---- 6. the parent: wait, relay, close ---------------------------------- */
@@ -504,6 +492,9 @@ int main(int argc, char **argv)
 	pid_t child;
 	int status;
 
+	/* errx(3) names the program by this, not by argv[0], which the
+	 * caller chooses (and which may be empty). */
+	program_invocation_short_name = (char *)prog;
 	sanitize_process(argc, argv, &kept);
 	parse_args(argc, argv, &req);
 	resolve_session(&req, &s);
@@ -517,7 +508,7 @@ int main(int argc, char **argv)
 		log_line(LOG_ERR, "session failed: owner=%s agent=%s: fork: %s", s.owner, s.agent,
 			 strerror(errno));
 		end_pam(pamh);
-		die(EXIT_OWN_FAILURE, "fork: %s", strerror(errno));
+		errx(EXIT_OWN_FAILURE, "fork: %s", strerror(errno));
 	}
 	if (child == 0)
 		run_child(&s, &req, &kept, pamh);

@@ -10,6 +10,7 @@
  * --explain resolves the session with the same library code the helper
  * uses and prints the policy, switching nothing.
  */
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -37,19 +38,6 @@ struct options {
 	bool explain;
 	char **cmd;
 };
-
-__attribute__((format(printf, 2, 3), noreturn))
-static void die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(code);
-}
 
 static void usage(FILE *out)
 {
@@ -88,7 +76,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'p':
 			if (!as_profile_name_valid(optarg))
-				die(EXIT_USAGE, "'%s' is not a valid profile name", optarg);
+				errx(EXIT_USAGE, "'%s' is not a valid profile name", optarg);
 			o->profile = optarg;
 			break;
 		case 'C':
@@ -104,11 +92,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 			printf("%s %s\n", prog, AS_VERSION);
 			exit(0);
 		case ':':
-			die(EXIT_USAGE, "option '%s' needs an argument (see --help)", argv[optind - 1]);
+			errx(EXIT_USAGE, "option '%s' needs an argument (see --help)", argv[optind - 1]);
 		default:
 			if (optopt)
-				die(EXIT_USAGE, "unknown option '-%c' (see --help)", optopt);
-			die(EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+				errx(EXIT_USAGE, "unknown option '-%c' (see --help)", optopt);
+			errx(EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -122,7 +110,7 @@ static char *project_dir(const char *dir)
 	char canon[PATH_MAX];
 
 	if (!realpath(dir ? dir : ".", canon))
-		die(EXIT_REFUSED, "%s: %s", dir ? dir : "current directory", strerror(errno));
+		errx(EXIT_REFUSED, "%s: %s", dir ? dir : "current directory", strerror(errno));
 	return strdup(canon);
 }
 
@@ -139,7 +127,7 @@ static int explain(const struct options *o, const char *dir)
 	struct as_err err = { "" };
 
 	if (as_session_resolve(&req, &s, &err) < 0)
-		die(EXIT_REFUSED, "%s", err.msg);
+		errx(EXIT_REFUSED, "%s", err.msg);
 	printf("session: owner %s (uid %u)\n", s.owner, (unsigned)s.owner_uid);
 	printf("session: agent %s (uid %u, home %s, shell %s)\n", s.agent, (unsigned)s.agent_uid,
 	       s.agent_home, s.agent_shell);
@@ -148,7 +136,7 @@ static int explain(const struct options *o, const char *dir)
 	printf("session: switch by %s (PAM service %s in %s)\n", AS_HELPER_PATH, AS_PAM_SERVICE,
 	       AS_PAM_CONFDIR);
 	if (as_sandbox_plan(&sb, &s.policy, NULL, &err) < 0)
-		die(EXIT_REFUSED, "%s", err.msg);
+		errx(EXIT_REFUSED, "%s", err.msg);
 	as_sandbox_explain(&sb, stdout);
 	if (o->cmd) {
 		printf("command:");
@@ -170,12 +158,15 @@ int main(int argc, char **argv)
 	size_t n = 0, ncmd = 0;
 	char *dir;
 
+	/* errx(3) names the program by this, not by argv[0], which the
+	 * caller chooses (and which may be empty). */
+	program_invocation_short_name = (char *)prog;
 	if (argc < 1 || !argv[0])
-		die(EXIT_USAGE, "called without argv[0]");
+		errx(EXIT_USAGE, "called without argv[0]");
 	parse_args(argc, argv, &o);
 	dir = project_dir(o.dir);
 	if (!dir)
-		die(EXIT_OWN_FAILURE, "out of memory");
+		errx(EXIT_OWN_FAILURE, "out of memory");
 	if (o.explain)
 		return explain(&o, dir);
 
@@ -183,7 +174,7 @@ int main(int argc, char **argv)
 		ncmd++;
 	hargv = calloc(ncmd + 8, sizeof(*hargv));
 	if (!hargv)
-		die(EXIT_OWN_FAILURE, "out of memory");
+		errx(EXIT_OWN_FAILURE, "out of memory");
 	hargv[n++] = (char *)"agent-shell-helper";
 	hargv[n++] = (char *)"-C";
 	hargv[n++] = dir;
@@ -202,7 +193,7 @@ int main(int argc, char **argv)
 	struct passwd *pw = getpwuid(getuid());
 
 	if (e == EACCES)
-		die(EXIT_REFUSED, "%s: %s (only members of %s may use it; an admin runs: agent-admin add %s)",
+		errx(EXIT_REFUSED, "%s: %s (only members of %s may use it; an admin runs: agent-admin add %s)",
 		    AS_HELPER_PATH, strerror(e), AS_USERS_GROUP, pw ? pw->pw_name : "USER");
-	die(EXIT_OWN_FAILURE, "%s: %s", AS_HELPER_PATH, strerror(e));
+	errx(EXIT_OWN_FAILURE, "%s: %s", AS_HELPER_PATH, strerror(e));
 }
