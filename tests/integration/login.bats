@@ -34,6 +34,9 @@ setup_file() {
 		"$ADM" add "$u" >/dev/null
 		"$ADM" grant "$u" "/home/$u/src/proj" >/dev/null
 	done
+	# A second project, shared read-only.
+	install -d -o "$OWNER" -g "$OWNER" -m 0755 "/home/$OWNER/src/docs"
+	"$ADM" grant "$OWNER" "/home/$OWNER/src/docs" --read-only >/dev/null
 	# Secrets of the owner the agent must never see.
 	install -d -o "$OWNER" -g "$OWNER" -m 0700 "/home/$OWNER/.ssh"
 	echo "PRIVATE KEY" >"/home/$OWNER/.ssh/id_rsa"
@@ -298,4 +301,14 @@ by-owner"
 	assert_line --regexp '^landlock: allow rwx? '"$(proj)"
 	assert_line --regexp '^seccomp: '
 	assert_line "command: login shell /bin/bash"
+}
+
+@test "a read-only grant is read-only in Landlock too, whatever the profile" {
+	local docs="/home/$OWNER/src/docs"
+	as_owner "$OWNER" "$docs" "$SH" --explain
+	assert_success
+	assert_line "session: project $docs (read-only grant)"
+	assert_line --regexp "^landlock: allow rx $docs "
+	as_owner "$OWNER" "$docs" "$SH" -- "$PROBE" create "$docs/agent-made"
+	assert_output EACCES
 }
