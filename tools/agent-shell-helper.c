@@ -54,8 +54,6 @@
 #define EXIT_CANNOT_EXEC AS_EXIT_CANNOT_EXEC
 #define EXIT_NOT_FOUND AS_EXIT_NOT_FOUND
 
-#define MAX_ENV_VALUE 256
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 static const char prog[] = "agent-shell";
 
@@ -84,51 +82,12 @@ static void log_line(int prio, const char *fmt, ...)
 
 /* ---- 1. sanitize -------------------------------------------------------- */
 
-static bool env_value_ok(const char *name, const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n == 0 || n > MAX_ENV_VALUE)
-		return false;
-	for (const char *p = v; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		/* TERM and locale names are plain tokens: a '/' could point
-		 * terminfo or locale loading at a file of the caller's. */
-		if (c < 0x21 || c > 0x7e || c == '/')
-			return false;
-	}
-	(void)name;
-	return true;
-}
-
-/* The only caller variables that may pass, by name. */
-static bool env_name_kept(const char *name)
-{
-	static const char *const keep[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ" };
-
-	for (size_t i = 0; i < AS_ARRAY_SIZE(keep); i++)
-		if (strcmp(name, keep[i]) == 0)
-			return true;
-	return strncmp(name, "LC_", 3) == 0 && as_env_name_valid(name);
-}
-
+/* Only terminal and locale variables may pass (as_session_env_kept). */
 static void keep_env(struct kept_env *kept, char **envp)
 {
-	for (char **e = envp; e && *e; e++) {
-		const char *eq = strchr(*e, '=');
-		char name[64];
-		size_t nl;
-
-		if (!eq || (nl = (size_t)(eq - *e)) == 0 || nl >= sizeof(name))
-			continue;
-		memcpy(name, *e, nl);
-		name[nl] = '\0';
-		if (!env_name_kept(name) || !env_value_ok(name, eq + 1))
-			continue;
-		if (as_strv_push(&kept->vars, *e) < 0)
+	for (char **e = envp; e && *e; e++)
+		if (as_session_env_kept(*e) && as_strv_push(&kept->vars, *e) < 0)
 			errx(EXIT_OWN_FAILURE, "out of memory");
-	}
 }
 
 static void sanitize_fds(void)
@@ -345,44 +304,18 @@ static void verify_identity(const struct as_session *s)
 static void build_env(const struct as_session *s, const struct kept_env *kept, pam_handle_t *pamh,
 		      struct as_strv *out)
 {
-	struct as_strv base = { 0 };
 	struct as_err err = { "" };
-	char buf[PATH_MAX + 16];
-	char **pamenv;
-
+	char **pamenv = pam_getenvlist(pamh);
 	/* PAM modules may set variables (pam_env); they pass through the
 	 * same filter as the caller's. */
-	pamenv = pam_getenvlist(pamh);
-	for (char **e = pamenv; e && *e; e++) {
-		const char *eq = strchr(*e, '=');
-		char name[64];
-		size_t nl;
+	char *const *const sources[] = { pamenv, kept->vars.v };
+	int r = as_session_env(s, sources, AS_ARRAY_SIZE(sources), out, &err);
 
-		if (eq && (nl = (size_t)(eq - *e)) > 0 && nl < sizeof(name)) {
-			memcpy(name, *e, nl);
-			name[nl] = '\0';
-			if (env_name_kept(name) && env_value_ok(name, eq + 1) && as_strv_push(&base, *e) < 0)
-				errx(EXIT_OWN_FAILURE, "out of memory");
-		}
+	for (char **e = pamenv; e && *e; e++)
 		free(*e);
-	}
 	free(pamenv);
-	for (size_t i = 0; i < kept->vars.n; i++)
-		if (as_strv_push(&base, kept->vars.v[i]) < 0)
-			errx(EXIT_OWN_FAILURE, "out of memory");
-#define PUSHF(...) do { snprintf(buf, sizeof(buf), __VA_ARGS__); \
-		if (as_strv_push(&base, buf) < 0) errx(EXIT_OWN_FAILURE, "out of memory"); } while (0)
-	PUSHF("HOME=%s", s->agent_home);
-	PUSHF("USER=%s", s->agent);
-	PUSHF("LOGNAME=%s", s->agent);
-	PUSHF("SHELL=%s", s->agent_shell);
-	PUSHF("PATH=%s", DEFAULT_PATH);
-	PUSHF("AGENT_SHELL_PROJECT=%s", s->project);
-#undef PUSHF
-	/* The profile's allowlist has the last word. */
-	if (as_env_build(&s->policy, base.v, out, &err) < 0)
+	if (r < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
-	as_strv_free(&base);
 }
 
 __attribute__((noreturn))
@@ -390,11 +323,9 @@ static void run_child(const struct as_session *s, const struct request *req,
 		      const struct kept_env *kept, pam_handle_t *pamh)
 {
 	struct as_strv env = { 0 };
+	struct as_session_cmd cmd;
 	struct as_sandbox sb;
 	struct as_err err = { "" };
-	char *argv0 = NULL, *path;
-	char **argv;
-	char *login_argv[2];
 	int code;
 
 	switch_identity(s);
@@ -404,25 +335,10 @@ static void run_child(const struct as_session *s, const struct request *req,
 	if (chdir(s->dir) < 0)
 		errx(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)",
 		    s->dir, s->agent, strerror(errno), s->owner);
-	if (req->cmd) {
-		/* Looked up as the agent, in the fixed PATH, before any
-		 * restriction. */
-		path = as_resolve_command(req->cmd[0], DEFAULT_PATH, &code);
-		if (!path)
-			errx(code ? code : EXIT_OWN_FAILURE, "%s: %s", req->cmd[0],
-			    code == EXIT_NOT_FOUND ? "command not found" : "permission denied");
-		argv = req->cmd;
-	} else {
-		/* A login shell: argv[0] is "-" + its basename (login(1)). */
-		const char *base = strrchr(s->agent_shell, '/');
-
-		path = strdup(s->agent_shell);
-		if (asprintf(&argv0, "-%s", base ? base + 1 : s->agent_shell) < 0 || !path)
-			errx(EXIT_OWN_FAILURE, "out of memory");
-		login_argv[0] = argv0;
-		login_argv[1] = NULL;
-		argv = login_argv;
-	}
+	/* Looked up as the agent, in the fixed PATH, before any restriction. */
+	code = as_session_command(s, req->cmd, &cmd, &err);
+	if (code)
+		errx(code, "%s", err.msg);
 	build_env(s, kept, pamh, &env);
 	if (as_sandbox_prepare(&sb, &s->policy, NULL, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
@@ -430,9 +346,9 @@ static void run_child(const struct as_session *s, const struct request *req,
 		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
 	if (as_sandbox_enter(&sb, &err) < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
-	execve(path, argv, env.v);
+	execve(cmd.path, cmd.argv, env.v);
 	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-	errx(code, "%s: %s", path, strerror(errno));
+	errx(code, "%s: %s", cmd.path, strerror(errno));
 }
 
 /* ---- 6. the parent: wait, relay, close ---------------------------------- */
