@@ -6,7 +6,7 @@ packages=(
 	meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libcap-ng-dev libseccomp-dev libacl1-dev libpam0g-dev libinih-dev libjson-c-dev
 	bats bats-assert bats-support
-	acl sudo passwd login util-linux procps iproute2 python3 git
+	acl sudo passwd login util-linux procps iproute2 python3 git mandoc
 	tmux bsdextrautils strace
 )
 apt-get update -qq
