@@ -36,7 +36,9 @@ run() {
 	err=$(cat "$tmp/err")
 }
 
-lines() { [ -z "$1" ] && echo 0 || printf '%s\n' "$1" | wc -l; }
+lines() {
+	if [ -z "$1" ]; then echo 0; else printf '%s\n' "$1" | wc -l; fi
+}
 
 if [ "${1:-}" = --refuses ]; then
 	bin=$2
