@@ -15,7 +15,10 @@
 #
 # For tests: QUICKSTART_TEST_LANDLOCK_ABI=N makes the checks act as if the
 # kernel's Landlock ABI were N (0: no Landlock).  It can only make the
-# script stop earlier, never skip a check.
+# script stop earlier, never skip a check.  QUICKSTART_PREFIX=DIR installs
+# into DIR, configuration in DIR/etc, built in build-quickstart/, instead
+# of /usr/local, /etc and build-release/: the whole run can be checked
+# without touching a system-wide install.
 set -euo pipefail
 
 prog=quickstart
@@ -109,32 +112,47 @@ fi
 
 # ---- the run ---------------------------------------------------------------
 
+prefix=${QUICKSTART_PREFIX:-/usr/local}
+case $prefix in
+/usr/local) sysconfdir=/etc build=build-release ;;
+/?*) sysconfdir=$prefix/etc build=build-quickstart ;;
+*) die 2 "QUICKSTART_PREFIX='$prefix' is not an absolute directory" ;;
+esac
+# By absolute path: PATH may hold another agent-shell (a package's).
+agent_admin=$prefix/sbin/agent-admin
+agent_shell=$prefix/bin/agent-shell
+
 step=""
 trap 'echo "$prog: failed while $step (exit $?); the steps before it are complete; fix the cause and run this again" >&2' ERR
 
-regdir=/etc/agent-shell/agents.d
+regdir=$sysconfdir/agent-shell/agents.d
 demo="$home/agent-shell-demo"
 changed=()
 
 # A digest of everything a step may change; equal before and after means
 # the step changed nothing.
 digest() { { "$@" || true; } 2>/dev/null | md5sum | cut -d' ' -f1; }
+# The files this build installs, as meson lists them (before installing
+# too), with mode, owner and content.
 installed_files() {
-	local log="$here/build-release/meson-logs/install-log.txt" f
-	[ -f "$log" ] || return 0
-	grep -v '^#' "$log" | while IFS= read -r f; do
-		stat -c '%n %a %U %G %s %N' -- "$f" || echo "absent $f"
-		[ -f "$f" ] && md5sum <"$f"
-	done
+	meson introspect --installed "$here/$build" |
+		python3 -c 'import json, sys; print("\n".join(sorted(json.load(sys.stdin).values())))' |
+		while IFS= read -r f; do
+			stat -c '%n %a %U %G %s %N' -- "$f" || echo "absent $f"
+			[ ! -f "$f" ] || md5sum <"$f"
+		done
 }
 agent_name() {
 	sed -n 's/^account = //p' "$regdir/$owner.conf" 2>/dev/null || true
 }
+# Only these two accounts' entries: other owners join and leave the
+# shared groups all the time.
 account_state() {
 	local a
 	a=$(agent_name)
 	getent passwd "$owner" ${a:+"$a"}
-	getent group agent-shell-users agent-shell-agents ${a:+"$a"}
+	id -nG "$owner" | tr ' ' '\n' | sort
+	[ -z "$a" ] || id -nG "$a" | tr ' ' '\n' | sort
 	[ -z "$a" ] || getent shadow "$a" | cut -d: -f1-2
 	[ -z "$a" ] || stat -c '%n %a %U' "$(getent passwd "$a" | cut -d: -f6)"
 	cat "$regdir/$owner.conf"
@@ -160,18 +178,18 @@ else
 fi
 
 step="building agent-shell"
-say "Building (build-release/) and checking this kernel against the profiles"
+say "Building ($build/) and checking this kernel against the profiles"
 cd "$here"
-opts=(--prefix=/usr/local --sysconfdir=/etc --buildtype=release)
-[ -d build-release/meson-info ] && opts+=(--reconfigure)
-meson setup build-release "${opts[@]}" >/dev/null
-meson compile -C build-release >/dev/null
+opts=(--prefix="$prefix" --sysconfdir="$sysconfdir" --buildtype=release)
+[ -d "$build/meson-info" ] && opts+=(--reconfigure)
+meson setup "$build" "${opts[@]}" >/dev/null
+meson compile -C "$build" >/dev/null
 # The built agent-sandbox decides, with the profiles about to be
 # installed: the same check every session makes.
 step="checking the kernel with agent-sandbox"
 abi_flag=()
 [ -z "${QUICKSTART_TEST_LANDLOCK_ABI:-}" ] || abi_flag=(--test-landlock-abi "$QUICKSTART_TEST_LANDLOCK_ABI")
-if ! why=$(AGENT_SANDBOX_PROFILE_PATH="$here/profiles" build-release/tools/agent-sandbox \
+if ! why=$(AGENT_SANDBOX_PROFILE_PATH="$here/profiles" "$build/tools/agent-sandbox" \
 	"${abi_flag[@]}" -p default --explain 2>&1 >/dev/null); then
 	echo "$why" >&2
 	case $why in
@@ -182,21 +200,21 @@ if ! why=$(AGENT_SANDBOX_PROFILE_PATH="$here/profiles" build-release/tools/agent
 fi
 echo "ok: $kernel, Landlock ABI $abi"
 
-step="installing into /usr/local (configuration in /etc)"
-say "Installing into /usr/local (configuration in /etc)"
+step="installing into $prefix (configuration in $sysconfdir)"
+say "Installing into $prefix (configuration in $sysconfdir)"
 before=$(digest installed_files)
-meson install -C build-release --quiet >/dev/null
+meson install -C "$build" --quiet >/dev/null
 if [ "$(digest installed_files)" = "$before" ]; then
 	echo "already installed, unchanged"
 else
-	echo "installed: $(grep -vc '^#' build-release/meson-logs/install-log.txt) files"
+	echo "installed or updated: the $(installed_files | grep -c '^/') files listed in $build/meson-logs/install-log.txt"
 	changed+=("installed files")
 fi
 
 step="provisioning the agent of $owner"
 say "Provisioning the agent of ${owner}"
 before=$(digest account_state)
-agent-admin add "$owner"
+"$agent_admin" add "$owner"
 [ "$(digest account_state)" = "$before" ] || changed+=("agent account")
 agent=$(agent_name)
 
@@ -207,12 +225,12 @@ if [ ! -d "$demo" ]; then
 	printf 'Hello from the demo project.\n' >"$demo/README"
 	chown "$owner:" "$demo/README"
 fi
-agent-admin grant "$owner" "$demo"
+"$agent_admin" grant "$owner" "$demo"
 
 step="running the demonstration"
 say "What the agent sees (agent-shell, as ${owner})"
 # The write overwrites the same content, so a second run changes nothing.
-runuser -u "$owner" -- agent-shell -C "$demo" -- /bin/bash -c "
+runuser -u "$owner" -- "$agent_shell" -C "$demo" -- /bin/bash -c "
 check() { if why=\$( { eval \"\$2\"; } 2>&1 >/dev/null ); then echo \"  allowed: \$1\"; else echo \"  denied:  \$1 (\${why##*: })\"; fi; }
 echo \"running as \$(id -un) in \$(pwd)\"
 check \"read the project README\" \"cat README\"
@@ -237,5 +255,5 @@ echo "Run a command there:                        agent-shell -C $demo -- ls -la
 echo "See the whole policy:                       agent-shell -C $demo --explain"
 echo "Read more:                                  man agent-shell; man agent-shell.profile"
 echo "(Log in again, or run 'newgrp agent-shell-users', to pick up the new group.)"
-echo "Remove it all again: sudo agent-admin remove $owner; then delete the files listed in"
-echo "  $here/build-release/meson-logs/install-log.txt"
+echo "Remove it all again: sudo $agent_admin remove $owner; then delete the files listed in"
+echo "  $here/$build/meson-logs/install-log.txt"

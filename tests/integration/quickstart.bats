@@ -6,7 +6,9 @@
 # tree whose tests/install-deps.sh and PATH tools (meson, agent-admin,
 # apt-get, runuser, install) are stubs that record any call, so "nothing
 # changed" is checked, not assumed, and the real /usr/local is never
-# touched.  (The full run is checked by hand: see the report of issue 7.)
+# touched.  The full run, twice, goes into a scratch prefix
+# (QUICKSTART_PREFIX) with a throwaway owner: the second run must change
+# nothing and say so.
 
 bats_require_minimum_version 1.5.0
 
@@ -19,6 +21,7 @@ setup_file() {
 
 teardown_file() {
 	as_drop_user "$OWNER"
+	rm -rf "/home/$OWNER-agent"
 }
 
 setup() {
@@ -46,6 +49,7 @@ setup() {
 }
 
 teardown() {
+	teardown_qs_prefix
 	rm -rf "$T"
 }
 
@@ -148,4 +152,34 @@ nothing_ran() {
 	grep -qx 'meson compile -C build-release' "$T/meson-calls"
 	rm -rf "$T/build-release"
 	nothing_ran
+}
+
+@test "the full run twice into a scratch prefix: the second changes nothing and says so" {
+	local abi prefix
+	abi=$(perl -e 'print syscall(444, 0, 0, 1)')
+	[ "$abi" -ge 6 ] || skip "this kernel has Landlock ABI $abi; the shipped profiles need 6"
+	# Not under /tmp: it may be mounted nosuid, and the helper is setuid.
+	prefix=$(mktemp -d /opt/as-qs-prefix.XXXXXX)
+	chmod 0755 "$prefix"
+	QS_PREFIX=$prefix
+	run env SUDO_USER="$OWNER" QUICKSTART_PREFIX="$prefix" "$AS_SRC_DIR/scripts/quickstart.sh"
+	assert_success
+	assert_line --partial "running as $OWNER-agent in "
+	assert_line "  allowed: write in the project"
+	assert_line "  denied:  open ~$OWNER/.bashrc for writing (Permission denied)"
+	assert_line "  denied:  connect to TCP port 25 (Permission denied)"
+	refute_line --partial "Nothing changed"
+	assert_line --regexp '^Changed: .*agent account'
+	run env SUDO_USER="$OWNER" QUICKSTART_PREFIX="$prefix" "$AS_SRC_DIR/scripts/quickstart.sh"
+	assert_success
+	assert_line "already installed, unchanged"
+	assert_line "$OWNER-agent: already set up as the agent of $OWNER; nothing to do"
+	assert_line "Nothing changed: agent-shell was already installed and $OWNER-agent already set up for $OWNER."
+	refute_line --partial "Changed:"
+}
+
+teardown_qs_prefix() {
+	[ -n "${QS_PREFIX:-}" ] || return 0
+	[ ! -x "$QS_PREFIX/sbin/agent-admin" ] || "$QS_PREFIX/sbin/agent-admin" remove "$OWNER" >/dev/null 2>&1 || true
+	rm -rf "$QS_PREFIX" "$AS_SRC_DIR/build-quickstart"
 }
