@@ -8,8 +8,9 @@
 #
 # For a tool: --help exits 0, prints to stdout only, and names every long
 # option of the getopt tables in SOURCE (so an option added without help
-# text fails); --version prints "NAME VERSION"; an unknown option exits 2
-# with exactly one line on stderr and nothing on stdout.
+# text fails); each subcommand it lists ("  NAME SUB ...") answers
+# "SUB --help" with its usage; --version prints "NAME VERSION"; an unknown
+# option exits 2 with exactly one line on stderr and nothing on stdout.
 # For --refuses: --help, --version and an unknown option each exit 2 with
 # one line on stderr naming agent-shell(1), and nothing on stdout.
 set -u
@@ -93,6 +94,18 @@ if [ "${#missing[@]}" -eq 0 ]; then
 else
 	not_ok "$name --help names every long option" "missing: ${missing[*]}"
 fi
+
+# Subcommands: the help lines "  NAME WORD ..." (agent-admin); each
+# "NAME WORD --help" must print that command's usage, also on stdout.
+subs=$(sed -n "s/^  $name \([a-z][a-z-]*\).*/\1/p" <<<"$help")
+for sub in $subs; do
+	run "$sub" --help
+	if [ "$rc" -eq 0 ] && [[ "$out" == "Usage: $name $sub"* ]] && [ -z "$err" ]; then
+		ok "$name $sub --help prints its usage"
+	else
+		not_ok "$name $sub --help prints its usage" "exit $rc" "stdout: $out" "stderr: $err"
+	fi
+done
 
 run --version
 if [ "$rc" -eq 0 ] && [ "$out" = "$name $version" ] && [ -z "$err" ]; then
