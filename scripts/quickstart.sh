@@ -36,7 +36,7 @@ case "${1:-}" in
 '') ;;
 --check) check_only=1 ;;
 -h | --help)
-	sed -n '8,11p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '8,10p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *) die 2 "unknown option '$1' (usage: sudo $0 [--check])" ;;

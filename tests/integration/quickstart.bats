@@ -93,10 +93,14 @@ nothing_ran() {
 	nothing_ran
 }
 
-@test "an unknown option is a usage error before anything else" {
+@test "an unknown option is a usage error before anything else; --help works for anyone" {
 	run qs_as_owner "$QS" --yes
 	assert_failure 2
 	assert_output "quickstart: unknown option '--yes' (usage: sudo $QS [--check])"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$QS" --help
+	assert_success
+	assert_line --index 0 "Usage: sudo scripts/quickstart.sh [--check]"
+	assert_equal "${#lines[@]}" 3
 	nothing_ran
 }
 
