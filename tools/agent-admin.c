@@ -100,12 +100,15 @@ int admin_fail(const char *fmt, ...)
 
 int admin_usage(const char *fmt, ...)
 {
+	char buf[2 * AS_ERR_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg("", fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help'.\n", ADMIN_PROG);
+	/* One line, like agent-shell and agent-sandbox: scripts read the
+	 * first line of stderr as the reason. */
+	fprintf(stderr, "%s: %s (see --help)\n", ADMIN_PROG, buf);
 	return ADMIN_EXIT_USAGE;
 }
 

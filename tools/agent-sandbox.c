@@ -90,6 +90,10 @@ static void usage(FILE *out)
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n"
 		"\n"
+		"For tests only (each weakens this one run; see agent-sandbox(1)):\n"
+		"      --test-landlock-abi N   act as if the kernel's Landlock ABI were N\n"
+		"      --test-ablate LAYER     skip LAYER: caps, nnp, landlock or seccomp\n"
+		"\n"
 		"Profiles: %s, then %s\n"
 		"Exit status: CMD's; 1 refused; 2 usage; 125 own failure;\n"
 		"126 cannot execute; 127 not found.  See agent-sandbox(1).\n",

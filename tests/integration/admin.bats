@@ -119,19 +119,20 @@ acl_of() { getfacl --absolute-names --recursive "$@" 2>/dev/null; }
 	assert_output 'agent-admin: must be run as root'
 }
 
-@test "usage errors exit 2" {
+@test "usage errors exit 2 with one line" {
 	run "$ADM" frobnicate
 	assert_failure 2
-	assert_line --index 0 "agent-admin: unknown command 'frobnicate'"
+	assert_output "agent-admin: unknown command 'frobnicate' (see --help)"
 	run "$ADM" grant "$ALICE"
 	assert_failure 2
-	assert_line --index 0 --partial 'agent-admin: grant: missing argument'
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp '^agent-admin: grant: missing argument; usage: agent-admin grant OWNER DIR .* \(see --help\)$'
 	run "$ADM" grant "$ALICE" /tmp --recursive
 	assert_failure 2
-	assert_line --index 0 "agent-admin: grant: unknown option '--recursive'"
+	assert_output "agent-admin: grant: unknown option '--recursive' (see --help)"
 	run "$ADM" list --read-only
 	assert_failure 2
-	assert_line --index 0 "agent-admin: list: option '--read-only' does not apply here"
+	assert_output "agent-admin: list: option '--read-only' does not apply here (see --help)"
 }
 
 # ---- add -------------------------------------------------------------------
