@@ -13,6 +13,9 @@
  *   resolve_session       caller = getuid(); registry -> agent; DIR inside a
  *                         granted project; profile (root-owned files only)
  *   start_pam             authenticate, acct_mgmt, setcred, open_session
+ *                         (pam_namespace: private /tmp and /var/tmp)
+ *   protect_git_metadata  own mount namespace; .git/config and .git/hooks
+ *                         of every read-write grant bound read-only
  *   fork
  *     child: switch_identity -> verify_identity -> enter_sandbox -> exec
  *     parent: supervise, close the PAM session, log, exit with the status
@@ -36,6 +39,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -43,6 +47,7 @@
 #include "caps.h"
 #include "command.h"
 #include "config.h"
+#include "gitmeta.h"
 #include "env.h"
 #include "profile.h"
 #include "sandbox.h"
@@ -255,6 +260,49 @@ static void end_pam(pam_handle_t *pamh)
 	pam_end(pamh, r);
 }
 
+/* ---- 4b. the session's mount namespace ---------------------------------- */
+
+/* The mount /tmp is on, to tell whether pam_namespace gave the session a
+ * private one. */
+static uint64_t tmp_mount_id(void)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, "/tmp", AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+/* Still root, in a mount namespace of our own (pam_namespace may have made
+ * one already; another level costs nothing and makes sure no mount below
+ * reaches the caller's namespace): every repository in a read-write grant
+ * gets its hooks and config bound read-only (lib/gitmeta.h).  Read-only
+ * grants are read-only to the agent already.  Returns 0, or -1 after
+ * printing why: the session must not start half protected. */
+static int protect_git_metadata(const struct as_session *s, struct as_git_stats *gs)
+{
+	struct as_err err = { "" };
+
+	if (as_mount_ns_private(&err) < 0) {
+		warnx("%s", err.msg);
+		return -1;
+	}
+	for (size_t i = 0; i < s->reg.n_projects; i++) {
+		const struct as_reg_project *p = &s->reg.projects[i];
+
+		if (p->state != AS_REG_GRANTED || p->read_only)
+			continue;
+		if (as_git_protect_tree(p->path, s->agent_uid, false, gs, &err) < 0) {
+			warnx("cannot protect the git metadata under %s: %s", p->path, err.msg);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < gs->notes.n; i++)
+		log_line(LOG_INFO, "git metadata: owner=%s: skipped %s", s->owner, gs->notes.v[i]);
+	return 0;
+}
+
 /* ---- 5. the child: switch, verify, sandbox, exec ------------------------ */
 
 /* Order matters (capabilities(7), setresuid(2)): the bounding set needs
@@ -404,6 +452,8 @@ int main(int argc, char **argv)
 	struct request req;
 	struct as_session s;
 	pam_handle_t *pamh;
+	struct as_git_stats gs = { 0 };
+	uint64_t tmp_before;
 	char project[PATH_MAX * 4 + 1];
 	pid_t child;
 	int status;
@@ -414,10 +464,18 @@ int main(int argc, char **argv)
 	sanitize_process(argc, argv, &kept);
 	parse_args(argc, argv, &req);
 	resolve_session(&req, &s);
+	tmp_before = tmp_mount_id();
 	pamh = start_pam(&s);
 	as_escape(s.project, project, sizeof(project));
-	log_line(LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d",
-		 s.owner, s.agent, project, s.profile, (int)getpid());
+	if (protect_git_metadata(&s, &gs) < 0) {
+		log_line(LOG_ERR, "session failed: owner=%s agent=%s project=%s: git metadata not protected",
+			 s.owner, s.agent, project);
+		end_pam(pamh);
+		errx(EXIT_REFUSED, "no session: its git metadata could not be protected (see above)");
+	}
+	log_line(LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d tmp=%s "
+		 "git-protected=%u", s.owner, s.agent, project, s.profile, (int)getpid(),
+		 tmp_mount_id() != tmp_before ? "private" : "shared", gs.repos);
 
 	child = fork();
 	if (child < 0) {

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "gitmeta.h"
 #include "profile.h"
 #include "sandbox.h"
 #include "session.h"
@@ -133,6 +134,63 @@ static void resolve(const struct options *o, const char *dir, struct as_session 
 		errx(EXIT_REFUSED, "%s", err.msg);
 }
 
+/* Whether the PAM service runs pam_namespace (a line that is not a
+ * comment), and where its directories are configured. */
+static bool pam_runs_namespace(void)
+{
+	char path[PATH_MAX];
+	char line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", AS_PAM_CONFDIR, AS_PAM_SERVICE);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " \t");
+
+		if (*p != '#' && strncmp(p, "session", 7) == 0 && strstr(p, "pam_namespace.so"))
+			found = true;
+	}
+	fclose(f);
+	return found && access("/etc/security/namespace.d/agent-shell.conf", F_OK) == 0;
+}
+
+/* What the helper's session namespace will do, counted without mounting
+ * anything (we are the owner here, and these are the owner's trees). */
+static void explain_namespace(const struct as_session *s)
+{
+	unsigned repos = 0, skipped = 0;
+	struct as_err err = { "" };
+
+	if (pam_runs_namespace())
+		printf("session: private /tmp and /var/tmp (pam_namespace; instances in "
+		       "/tmp/.agent-shell-inst/%s and /var/tmp/.agent-shell-inst/%s)\n", s->agent, s->agent);
+	else
+		printf("session: /tmp and /var/tmp are shared with the owner (pam_namespace is not in %s/%s "
+		       "or /etc/security/namespace.d/agent-shell.conf is missing)\n", AS_PAM_CONFDIR,
+		       AS_PAM_SERVICE);
+	for (size_t i = 0; i < s->reg.n_projects; i++) {
+		const struct as_reg_project *p = &s->reg.projects[i];
+		struct as_git_stats gs = { 0 };
+
+		if (p->state != AS_REG_GRANTED || p->read_only)
+			continue;
+		if (as_git_protect_tree(p->path, s->agent_uid, true, &gs, &err) < 0) {
+			printf("session: git metadata under %s: the session will not start: %s\n", p->path,
+			       err.msg);
+		}
+		repos += gs.repos;
+		skipped += gs.skipped;
+		for (size_t j = 0; j < gs.notes.n; j++)
+			printf("session: git metadata: not protected: %s\n", gs.notes.v[j]);
+		as_git_stats_free(&gs);
+	}
+	printf("session: git metadata read-only (.git/config, .git/hooks, submodules, worktrees) in %u "
+	       "repositories of the read-write grants\n", repos);
+}
+
 static int explain(const struct options *o, const char *dir, const struct as_site_conf *site)
 {
 	struct as_session s;
@@ -141,6 +199,8 @@ static int explain(const struct options *o, const char *dir, const struct as_sit
 
 	resolve(o, dir, &s);
 	as_session_explain(&s, site->switch_by, stdout);
+	if (site->switch_by == AS_SWITCH_HELPER)
+		explain_namespace(&s);
 	if (as_sandbox_plan(&sb, &s.policy, NULL, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
 	as_sandbox_explain(&sb, stdout);
