@@ -167,8 +167,12 @@ int main(int argc, char **argv)
 	dir = project_dir(o.dir);
 	if (!dir)
 		errx(EXIT_OWN_FAILURE, "out of memory");
-	if (o.explain)
-		return explain(&o, dir);
+	if (o.explain) {
+		int r = explain(&o, dir);
+
+		free(dir);
+		return r;
+	}
 
 	for (char **a = o.cmd; a && *a; a++)
 		ncmd++;
@@ -191,6 +195,9 @@ int main(int argc, char **argv)
 	execv(AS_HELPER_PATH, hargv);
 	int e = errno;
 	struct passwd *pw = getpwuid(getuid());
+
+	free(hargv);
+	free(dir);
 
 	if (e == EACCES)
 		errx(EXIT_REFUSED, "%s: %s (only members of %s may use it; an admin runs: agent-admin add %s)",
