@@ -424,6 +424,10 @@ static void run_child(const struct as_session *s, const struct request *req,
 		argv = login_argv;
 	}
 	build_env(s, kept, pamh, &env);
+	/* The child's copy of the PAM state ends here; PAM_DATA_SILENT frees
+	 * it without touching the session, which the parent closes
+	 * (pam_end(3)).  Nothing of PAM's memory reaches the sandbox stage. */
+	pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT);
 	if (as_sandbox_prepare(&sb, &s->policy, NULL, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
 	for (size_t i = 0; i < sb.ll.dropped.n; i++)
