@@ -7,7 +7,7 @@ packages=(
 	libcap-ng-dev libseccomp-dev libacl1-dev libpam0g-dev libinih-dev libjson-c-dev
 	bats bats-assert bats-support
 	acl sudo passwd login util-linux procps iproute2 python3 git
-	tmux bsdextrautils strace
+	tmux bsdextrautils strace valgrind
 )
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
