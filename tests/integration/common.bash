@@ -54,12 +54,13 @@ as_drop_user() {
 # not the real uid), exactly as when setuid; its code is unchanged.  Only
 # the launcher in front of it runs with euid 0 here.
 # A shell between as_caller and agent-shell drops that euid unless run
-# with -p.  as_caller_cmd USER prints the command words, for script -c.
+# with -p.  as_caller_cmd USER prints the command words, for script -c
+# (absolute: runuser is in /usr/sbin, off a user's PATH).
 as_caller_cmd() {
 	if [ -n "${AS_NOSUID_HELPER:-}" ]; then
-		echo "setpriv --ruid=$1 --regid=$(id -g "$1") --init-groups --"
+		echo "$(command -v setpriv) --ruid=$1 --regid=$(id -g "$1") --init-groups --"
 	else
-		echo "runuser -u $1 --"
+		echo "$(command -v runuser) -u $1 --"
 	fi
 }
 
