@@ -52,10 +52,11 @@ as_drop_user() {
 # real uid and gids USER's, effective and saved uid 0, USER's groups.  The
 # helper's exec then keeps every capability and gets AT_SECURE (euid is
 # not the real uid), exactly as when setuid; its code is unchanged.  Only
-# the launcher in front of it runs with euid 0 here.
-# A shell between as_caller and agent-shell drops that euid unless run
-# with -p.  as_caller_cmd USER prints the command words, for script -c
-# (absolute: runuser is in /usr/sbin, off a user's PATH).
+# the launcher in front of it runs with euid 0 here.  A shell between
+# as_caller and agent-shell drops that euid unless run with -p.
+#
+# as_caller_cmd USER prints the same command as words, for script -c
+# (absolute paths: runuser is in /usr/sbin, off a user's PATH).
 as_caller_cmd() {
 	if [ -n "${AS_NOSUID_HELPER:-}" ]; then
 		echo "$(command -v setpriv) --ruid=$1 --regid=$(id -g "$1") --init-groups --"
