@@ -97,6 +97,19 @@ project file"
 	assert_line --regexp '^Seccomp:[[:space:]]+2$'
 }
 
+@test "the helper holds the caller's real ids with euid 0, as a setuid exec gives" {
+	# Read from the session: its parent is the helper, still privileged
+	# to close the PAM session.  Also what the sanitizer build's as_caller
+	# must reproduce without the setuid bit.
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'grep -E "^(Uid|Gid|Groups):" /proc/$PPID/status'
+	assert_success
+	local uid gid
+	uid=$(id -u "$OWNER") gid=$(id -g "$OWNER")
+	assert_line --regexp "^Uid:[[:space:]]+$uid[[:space:]]+0[[:space:]]+0[[:space:]]+0\$"
+	assert_line --regexp "^Gid:[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid\$"
+	assert_line --regexp "^Groups:.*[[:space:]]$(getent group agent-shell-users | cut -d: -f3)([[:space:]]|\$)"
+}
+
 @test "the command's exit status comes back" {
 	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'exit 7'
 	assert_failure 7
