@@ -10,7 +10,7 @@ packages=(
 	libcap-ng-dev libseccomp-dev libacl1-dev libpam0g-dev libinih-dev libjson-c-dev
 	bats bats-assert bats-support
 	acl sudo passwd login util-linux procps iproute2 python3 git mandoc
-	tmux bsdextrautils strace
+	tmux bsdextrautils strace valgrind
 )
 if [ "${1:-}" = --missing ]; then
 	for p in "${packages[@]}"; do

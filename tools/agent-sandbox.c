@@ -443,7 +443,11 @@ int main(int argc, char **argv)
 				printf(" %s", *a);
 			putchar('\n');
 		}
-		return fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
+		code = fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
+		as_sandbox_free(&sb);
+		as_policy_free(&pol);
+		free(path);
+		return code;
 	}
 
 	/* Say once, on stderr, what this kernel cannot enforce. */

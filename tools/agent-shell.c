@@ -275,8 +275,12 @@ int main(int argc, char **argv)
 		errx(EXIT_OWN_FAILURE, "out of memory");
 	if (as_site_conf_load(&site, AS_SITE_CONF, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
-	if (o.explain)
-		return explain(&o, dir, &site);
+	if (o.explain) {
+		int r = explain(&o, dir, &site);
+
+		free(dir);
+		return r;
+	}
 	if (site.switch_by == AS_SWITCH_SUDO)
 		exec_sudo(&o, dir);
 
@@ -301,6 +305,9 @@ int main(int argc, char **argv)
 	execv(AS_HELPER_PATH, hargv);
 	int e = errno;
 	struct passwd *pw = getpwuid(getuid());
+
+	free(hargv);
+	free(dir);
 
 	if (e == EACCES)
 		errx(EXIT_REFUSED, "%s: %s (only members of %s may use it; an admin runs: agent-admin add %s)",

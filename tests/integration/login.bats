@@ -18,11 +18,16 @@ load common
 
 setup_file() {
 	# bats 1.8 cannot skip from setup_file: mark it, and skip each test.
-	if [ -z "${AS_PREFIX:-}" ] || [ ! -u "$AS_PREFIX/libexec/agent-shell/agent-shell-helper" ]; then
+	# The sanitizer build installs the helper without the setuid bit
+	# (AS_NOSUID_HELPER, see as_caller in common.bash).
+	if [ -z "${AS_PREFIX:-}" ] || { [ ! -u "$AS_PREFIX/libexec/agent-shell/agent-shell-helper" ] &&
+		[ -z "${AS_NOSUID_HELPER:-}" ]; }; then
 		export AS_LOGIN_SKIP="needs the setuid install of tests/run.sh (AS_PREFIX)"
 		return 0
 	fi
 	SWITCH=${AS_TEST_SWITCH:-helper}
+	# The sudo path has no helper: enter it as a user really would.
+	[ "$SWITCH" = sudo ] && export AS_NOSUID_HELPER=
 	if [ "$SWITCH" = sudo ] && { [ ! -x /usr/bin/sudo ] || [ ! -d /etc/sudoers.d ]; }; then
 		export AS_LOGIN_SKIP="the sudo path needs sudo and /etc/sudoers.d"
 		return 0
@@ -97,7 +102,7 @@ teardown_file() {
 as_owner() {
 	local user=$1 dir=$2
 	shift 2
-	run runuser -u "$user" -- env -C "$dir" -i HOME="/home/$user" USER="$user" \
+	run as_caller "$user" env -C "$dir" -i HOME="/home/$user" USER="$user" \
 		PATH=/usr/local/bin:/usr/bin:/bin TERM=xterm LANG=C.UTF-8 "$@"
 }
 
@@ -178,6 +183,19 @@ project file"
 	fi
 }
 
+@test "the helper holds the caller's real ids with euid 0, as a setuid exec gives" {
+	# Read from the session: its parent is the helper, still privileged
+	# to close the PAM session.  Also what the sanitizer build's as_caller
+	# must reproduce without the setuid bit.
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'grep -E "^(Uid|Gid|Groups):" /proc/$PPID/status'
+	assert_success
+	local uid gid
+	uid=$(id -u "$OWNER") gid=$(id -g "$OWNER")
+	assert_line --regexp "^Uid:[[:space:]]+$uid[[:space:]]+0[[:space:]]+0[[:space:]]+0\$"
+	assert_line --regexp "^Gid:[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid\$"
+	assert_line --regexp "^Groups:.*[[:space:]]$(getent group agent-shell-users | cut -d: -f3)([[:space:]]|\$)"
+}
+
 @test "the command's exit status comes back" {
 	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'exit 7'
 	assert_failure 7
@@ -189,7 +207,7 @@ project file"
 }
 
 @test "without a command the agent gets a login shell" {
-	run runuser -u "$OWNER" -- env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin \
+	run as_caller "$OWNER" env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin \
 		"$SH" <<<'echo "argv0=$0 user=$(id -un) home=$HOME"; exit 3'
 	assert_failure 3
 	assert_output --partial "argv0=-bash user=$OWNER-agent home=/home/$OWNER-agent"
@@ -209,7 +227,8 @@ project file"
 
 @test "a user outside agent-shell-users cannot run the helper" {
 	helper_only
-	as_owner "$OUTSIDER" /tmp "$SH" -C /tmp -- /bin/true
+	# runuser, not as_caller: the helper's mode is what refuses here.
+	run runuser -u "$OUTSIDER" -- env -C /tmp -i PATH=/usr/bin:/bin "$SH" -C /tmp -- /bin/true
 	assert_failure 1
 	assert_output --partial "Permission denied (only members of agent-shell-users may use it"
 	run runuser -u "$OUTSIDER" -- "$HELPER" -C /tmp
@@ -306,15 +325,16 @@ by-owner"
 }
 
 @test "an interactive session works on a pseudo-terminal" {
-	run runuser -u "$OWNER" -- env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
-		script -qec "$SH -- /bin/sh -c 'stty raw -echo && stty sane && tty && echo TTY-OK'" /dev/null
+	# script's shell would drop as_caller's euid 0 (see below): enter inside it.
+	run env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
+		script -qec "$(as_caller_cmd "$OWNER") $SH -- /bin/sh -c 'stty raw -echo && stty sane && tty && echo TTY-OK'" /dev/null
 	assert_success
 	assert_output --partial 'TTY-OK'
 	assert_output --partial '/dev/pts/'
 }
 
 @test "the session environment is the agent's, with nothing of the owner's" {
-	run runuser -u "$OWNER" -- env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
+	run as_caller "$OWNER" env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
 		SSH_AUTH_SOCK=/tmp/ssh-x/agent.1 DISPLAY=:0 XDG_RUNTIME_DIR=/run/user/1 \
 		DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1/bus LD_PRELOAD=/tmp/evil.so \
 		GCONV_PATH=/tmp GLIBC_TUNABLES=glibc.malloc.check=3 BASH_ENV=/tmp/evil.sh PYTHONPATH=/tmp \
@@ -342,7 +362,7 @@ by-owner"
 
 @test "hostile: argc == 0 is refused with no session" {
 	helper_only
-	run runuser -u "$OWNER" -- "$PROBE" exec-argc0 "$HELPER"
+	run as_caller "$OWNER" "$PROBE" exec-argc0 "$HELPER"
 	assert_failure 2
 	assert_output 'agent-shell: refusing to run with an empty argument vector'
 }
@@ -350,7 +370,7 @@ by-owner"
 @test "hostile: BASH_ENV and ENV in the caller's environment run nothing" {
 	printf 'echo PLANTED\n' >/tmp/asl-evil-$$.sh
 	chmod 0644 /tmp/asl-evil-$$.sh
-	run runuser -u "$OWNER" -- env -C "$(proj)" BASH_ENV=/tmp/asl-evil-$$.sh ENV=/tmp/asl-evil-$$.sh \
+	run as_caller "$OWNER" env -C "$(proj)" BASH_ENV=/tmp/asl-evil-$$.sh ENV=/tmp/asl-evil-$$.sh \
 		"$SH" -- /bin/bash -c 'echo clean'
 	rm -f /tmp/asl-evil-$$.sh
 	assert_success
@@ -358,20 +378,22 @@ by-owner"
 }
 
 @test "hostile: closed fds 0-2 still give a working session" {
-	run runuser -u "$OWNER" -- /bin/sh -c "cd '$(proj)' && '$SH' -- /bin/sh -c 'echo ran > fd-test' <&- >&- 2>&-; echo status=\$?"
+	# -p: sh and bash drop an euid that is not the real uid, which
+	# as_caller's setpriv mode needs kept; as the owner it changes nothing.
+	run as_caller "$OWNER" /bin/sh -pc "cd '$(proj)' && '$SH' -- /bin/sh -c 'echo ran > fd-test' <&- >&- 2>&-; echo status=\$?"
 	assert_output status=0
 	[ "$(cat "$(proj)/fd-test")" = ran ]
 }
 
 @test "hostile: an fd to a secret opened by the caller does not reach the session" {
-	run runuser -u "$OWNER" -- /bin/bash -c "cd '$(proj)' && exec 7</home/$OWNER/.ssh/id_rsa && '$SH' -- /bin/sh -c 'cat <&7'"
+	run as_caller "$OWNER" /bin/bash -pc "cd '$(proj)' && exec 7</home/$OWNER/.ssh/id_rsa && '$SH' -- /bin/sh -c 'cat <&7'"
 	assert_failure
 	refute_output --partial 'PRIVATE KEY'
 	assert_output --partial 'Bad file descriptor'
 }
 
 @test "hostile: a command beginning with '-' is a command, not an option" {
-	run -127 runuser -u "$OWNER" -- env -C "$(proj)" -i PATH=/usr/bin:/bin "$SH" -- -p
+	run -127 as_caller "$OWNER" env -C "$(proj)" -i PATH=/usr/bin:/bin "$SH" -- -p
 	assert_output --partial -- '-p: command not found'
 }
 
@@ -392,7 +414,7 @@ by-owner"
 	assert_failure 1
 	assert_output --partial 'project path contains control characters'
 	if [ "$SWITCH" = helper ]; then
-		run runuser -u "$OWNER" -- "$HELPER" -C "$(printf '/tmp/a\nb')" -- /bin/true
+		run as_caller "$OWNER" "$HELPER" -C "$(printf '/tmp/a\nb')" -- /bin/true
 		assert_failure 1
 		assert_output --partial 'control characters'
 	fi
@@ -418,9 +440,9 @@ by-owner"
 	fi
 	# The helper takes no target at all: the agent comes from the
 	# caller's own registry entry, found by uid.
-	run runuser -u "$OWNER" -- "$HELPER" -u root -C "$(proj)" -- /bin/true
+	run as_caller "$OWNER" "$HELPER" -u root -C "$(proj)" -- /bin/true
 	assert_failure 2
-	run runuser -u "$OTHER" -- "$HELPER" -C "$(proj)" -- /usr/bin/id -un
+	run as_caller "$OTHER" "$HELPER" -C "$(proj)" -- /usr/bin/id -un
 	assert_failure 1
 	refute_output --partial "$OWNER-agent"
 }
@@ -428,8 +450,10 @@ by-owner"
 @test "hostile: tiny rlimits fail cleanly or are harmless" {
 	# With 3 fds the dynamic loader itself stops, before any of our code:
 	# one line, no session.
-	[ "$SWITCH" = helper ] && run -127 runuser -u "$OWNER" -- env -C "$(proj)" prlimit --nofile=3 "$HELPER" -C "$(proj)" -- /bin/sh -c 'echo ran > nofile-test'
-	[ "$SWITCH" = sudo ] || [ "${#lines[@]}" -eq 1 ]
+	if [ "$SWITCH" = helper ]; then
+		run -127 as_caller "$OWNER" env -C "$(proj)" prlimit --nofile=3 "$HELPER" -C "$(proj)" -- /bin/sh -c 'echo ran > nofile-test'
+		[ "${#lines[@]}" -eq 1 ]
+	fi
 	[ ! -e "$(proj)/nofile-test" ]
 	# No processes allowed: either the profile's own limits replace the
 	# caller's and the session runs, or it ends with a short error.
@@ -480,14 +504,14 @@ by-owner"
 	# One string over MAX_ARG_STRLEN (32 pages): execve refuses it before
 	# agent-shell or the helper runs at all.
 	big=$(head -c $((1024 * 1024)) /dev/zero | tr '\0' x)
-	run runuser -u "$OWNER" -- /bin/bash -c 'cd "$1" && exec "$2" -- /bin/true "$3"' sh "$(proj)" "$SH" "$big"
+	run as_caller "$OWNER" /bin/bash -pc 'cd "$1" && exec "$2" -- /bin/true "$3"' sh "$(proj)" "$SH" "$big"
 	assert_failure 126
 	assert_output --partial 'Argument list too long'
 }
 
 @test "hostile: a near-ARG_MAX environment is dropped, not passed on" {
 	# 1.8 MiB of variables, and an oversized TERM.
-	run runuser -u "$OWNER" -- /usr/bin/python3 -c '
+	run as_caller "$OWNER" /usr/bin/python3 -c '
 import os, sys
 env = {"PATH": "/usr/bin:/bin", "HOME": sys.argv[3], "TERM": "x" * 100000}
 for i in range(1800):
@@ -508,6 +532,9 @@ os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | 
 	sed -i '0,/^auth /s//auth     required  pam_exec.so quiet \/bin\/sleep 1.5\nauth /' "$PAMFILE"
 	# setpriv execs (runuser would stay as a parent and stop along).
 	local as_owner_exec=(setpriv --reuid="$OWNER" --regid="$OWNER" --init-groups --reset-env)
+	if [ -n "${AS_NOSUID_HELPER:-}" ]; then
+		as_owner_exec=(setpriv --ruid="$OWNER" --regid="$(id -g "$OWNER")" --init-groups --reset-env)
+	fi
 	(cd "$(proj)" && exec "${as_owner_exec[@]}" "$SH" -- /bin/sh -c 'echo ran > stop-test') </dev/null >/dev/null 2>&1 &
 	local bg=$! pid
 	sleep 0.5
@@ -539,7 +566,7 @@ os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | 
 
 @test "sessions are logged: start and end with owner, agent, project, profile, pid, result" {
 	syslog_start
-	run "${SYSLOG_RUN[@]}" runuser -u "$OWNER" -- env -C "$(proj)" "$SH" -- /bin/sh -c 'exit 4'
+	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") env -C "$(proj)" "$SH" -- /bin/sh -c 'exit 4'
 	assert_failure 4
 	syslog_wait_for "session start: owner=$OWNER agent=$OWNER-agent project=$(proj) profile=default pid="
 	if [ "$SWITCH" = helper ]; then
@@ -558,7 +585,7 @@ os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | 
 	odd="$(proj)/$(printf 'x\033[31my')"
 	install -d -o "$OWNER" -g "$OWNER" "$odd"
 	syslog_start
-	run "${SYSLOG_RUN[@]}" runuser -u "$OWNER" -- "$HELPER" -C "$odd" -- /bin/true
+	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") "$HELPER" -C "$odd" -- /bin/true
 	rmdir "$odd"
 	assert_failure 1
 	syslog_wait_for "refused: uid=$(id -u "$OWNER"): .*: project path contains control characters"
@@ -567,7 +594,7 @@ os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | 
 	# A PAM stack that says no.
 	cp -p "$PAMFILE" "$PAMFILE.asl-save"
 	sed -i '0,/^auth /s//auth     requisite pam_deny.so\nauth /' "$PAMFILE"
-	run "${SYSLOG_RUN[@]}" runuser -u "$OWNER" -- env -C "$(proj)" "$SH" -- /bin/true
+	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") env -C "$(proj)" "$SH" -- /bin/true
 	mv "$PAMFILE.asl-save" "$PAMFILE"
 	assert_failure 1
 	assert_output --partial 'authentication: Authentication failure (PAM service agent-shell)'
