@@ -20,7 +20,7 @@ setup_file() {
 	ADM="$AS_PREFIX/sbin/agent-admin"
 	SH="$AS_PREFIX/bin/agent-shell"
 	HELPER="$AS_PREFIX/libexec/agent-shell/agent-shell-helper"
-	REGDIR="$AS_PREFIX/etc/agent-shell/agents.d"
+	REGDIR="$AS_SYSCONFDIR/agent-shell/agents.d"
 	P="asl$$"
 	OWNER=${P}a OTHER=${P}b OUTSIDER=${P}c
 	for u in "$OWNER" "$OTHER" "$OUTSIDER"; do
