@@ -23,9 +23,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 deps=1
 testlog=
+in_overlay=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-deps) deps=0 ;;
+	--in-overlay) in_overlay=${2:?}; shift ;;  # internal: see fresh_machine
 	--testlog) testlog=${2:?--testlog needs a file}; shift ;;
 	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) echo "tests/deb.sh: unknown option: $1" >&2; exit 2 ;;
@@ -44,46 +46,7 @@ HELPER=/usr/libexec/agent-shell/agent-shell-helper
 GROUPS_=(agent-shell-users agent-shell-agents)
 STATE=/var/lib/agent-shell
 
-if [ "$deps" = 1 ]; then
-	"$here/tests/install-deps.sh" || { echo "Bail out! tests/install-deps.sh failed"; exit 1; }
-fi
-MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-PAM_MODULE=/usr/lib/$MA/security/pam_agent_shell.so
-# Everything the package may put on the machine; none may exist before.
-PATHS=(/usr/bin/agent-shell /usr/bin/agent-sandbox /usr/sbin/agent-admin
-	/usr/libexec/agent-shell "$PAM_MODULE" /lib/"$MA"/security/pam_agent_shell.so
-	/etc/pam.d/agent-shell /etc/agent-shell /usr/share/agent-shell
-	/usr/share/doc/agent-shell "$STATE")
-
-pkg_status() {
-	dpkg-query -W -f='${db:Status-Abbrev}' agent-shell 2>/dev/null | tr -d ' '
-}
-
-# Refuse to run over an existing install: the purge at the end would
-# remove what someone else installed.
-if [ -n "$(pkg_status)" ] && [ "$(pkg_status)" != un ] && [ "$(pkg_status)" != pn ]; then
-	echo "Bail out! the package agent-shell is on this machine (status $(pkg_status)); tests/deb.sh installs and purges it itself"
-	exit 2
-fi
-for p in "${PATHS[@]}"; do
-	if [ -e "$p" ]; then
-		echo "Bail out! $p exists (agent-shell installed into /usr by hand?); tests/deb.sh needs a machine without it"
-		exit 2
-	fi
-done
-if dpkg-statoverride --list "$HELPER" >/dev/null 2>&1; then
-	echo "Bail out! a statoverride for $HELPER exists; tests/deb.sh needs a machine without it"
-	exit 2
-fi
-
-t_start=$(date +%s)
-tmp=$(mktemp -d /tmp/as-deb.XXXXXX)
-chmod 0755 "$tmp"
-TAP="$tmp/deb.tap"
-: >"$TAP"
 n=0
-owner=""
-
 out() { printf '%s\n' "$*" | tee -a "$TAP"; }
 diag() { sed 's/^/# /' "$@" | tee -a "$TAP"; }
 pass() { n=$((n + 1)); out "ok $n - $*"; }
@@ -110,6 +73,128 @@ expect_eq() {
 		out "#   actual:   $3"
 	fi
 }
+
+pkg_status() {
+	dpkg-query -W -f='${db:Status-Abbrev}' agent-shell 2>/dev/null | tr -d ' '
+}
+
+# A fresh machine, inside a private mount namespace (unshare, below):
+# overlays on /etc, /usr and /var make every change here vanish with the
+# namespace, so the groups can be absent without touching the real ones
+# (other sessions on this machine use them).  Covers what the real install
+# cannot when the groups already exist: postinst creates and records them,
+# a reinstall records nothing twice, remove keeps the configuration, purge
+# removes the groups and the statoverride; and an admin's own statoverride
+# and profile survive install and purge.  Prints TAP lines for the caller.
+fresh_machine() {
+	local deb=$1 d g rc
+	for d in etc usr var; do
+		mkdir -p "$tmp/$d.up" "$tmp/$d.work"
+		if ! mount -t overlay "as-deb-$d" \
+			-o "lowerdir=/$d,upperdir=$tmp/$d.up,workdir=$tmp/$d.work" "/$d"; then
+			fail "fresh machine: overlay on /$d"
+			return 1
+		fi
+	done
+	for g in "${GROUPS_[@]}"; do
+		getent group "$g" >/dev/null && groupdel "$g"
+	done
+	check "fresh machine: no group agent-shell-* (overlay)" \
+		sh -c "! getent group ${GROUPS_[*]}"
+
+	check "fresh machine: dpkg -i" dpkg -i "$deb"
+	expect_eq "fresh machine: postinst recorded both groups it created" \
+		"$(printf '%s\n' "${GROUPS_[@]}")" "$(cat "$STATE/created-groups" 2>&1)"
+	for g in "${GROUPS_[@]}"; do
+		gid=$(getent group "$g" | cut -d: -f3)
+		check "fresh machine: $g is a system group (gid $gid)" \
+			test "${gid:-1000}" -lt 1000
+	done
+	expect_eq "fresh machine: helper is 4750 root:agent-shell-users" \
+		"4750 root agent-shell-users" "$(stat -c '%a %U %G' "$HELPER" 2>&1)"
+	check "fresh machine: dpkg -i again (reinstall)" dpkg -i "$deb"
+	expect_eq "fresh machine: reinstall records nothing twice" \
+		"$(printf '%s\n' "${GROUPS_[@]}")" "$(cat "$STATE/created-groups" 2>&1)"
+	expect_eq "fresh machine: reinstall keeps the one statoverride" \
+		"root agent-shell-users 4750 $HELPER" "$(dpkg-statoverride --list "$HELPER")"
+
+	check "fresh machine: dpkg --remove" dpkg --remove agent-shell
+	expect_eq "fresh machine: remove leaves the configuration (rc)" rc "$(pkg_status)"
+	check "fresh machine: remove keeps the PAM conffile, groups and statoverride" \
+		sh -c "test -f /etc/pam.d/agent-shell && getent group ${GROUPS_[*]} >/dev/null &&
+			dpkg-statoverride --list '$HELPER' && test ! -e '$HELPER'"
+	dpkg --purge agent-shell >"$tmp/fresh-purge.out" 2>&1
+	expect_eq "fresh machine: dpkg --purge" 0 "$?"
+	check "fresh machine: purge removes the groups it created" \
+		sh -c "! getent group ${GROUPS_[0]} && ! getent group ${GROUPS_[1]}"
+	expect_eq "fresh machine: purge removes its statoverride" "" \
+		"$(dpkg-statoverride --list "$HELPER")"
+	check "fresh machine: purge removes /etc/pam.d/agent-shell, /etc/agent-shell, $STATE" \
+		sh -c "test ! -e /etc/pam.d/agent-shell && test ! -e /etc/agent-shell && test ! -e '$STATE'"
+	check "fresh machine: purge says nothing, dpkg warns of nothing" \
+		sh -c "! grep -E '^agent-shell:|^dpkg: warning' '$tmp/fresh-purge.out'"
+
+	# An admin who chose the helper's mode, and wrote a profile.
+	dpkg-statoverride --add root root 0755 "$HELPER"
+	check "admin override: dpkg -i" dpkg -i "$deb"
+	expect_eq "admin override: the admin's mode wins" "755 root root" \
+		"$(stat -c '%a %U %G' "$HELPER" 2>&1)"
+	check "admin override: postinst does not claim it" test ! -e "$STATE/statoverride"
+	printf '[profile]\ninclude = default\n' >/etc/agent-shell/profiles/site.profile
+	dpkg --purge agent-shell >"$tmp/admin-purge.out" 2>&1
+	expect_eq "admin override: dpkg --purge" 0 "$?"
+	expect_eq "admin override: purge keeps the admin's statoverride" \
+		"root root 755 $HELPER" "$(dpkg-statoverride --list "$HELPER")"
+	check "admin override: purge keeps the admin's profile" \
+		test -f /etc/agent-shell/profiles/site.profile
+	check "admin override: purge lists what it left in /etc/agent-shell" \
+		grep -qx 'agent-shell:   /etc/agent-shell/profiles/site.profile' "$tmp/admin-purge.out"
+	check "admin override: purge still removes the groups it created" \
+		sh -c "! getent group ${GROUPS_[0]} && ! getent group ${GROUPS_[1]}"
+}
+
+if [ -n "$in_overlay" ]; then
+	tmp=$(dirname "$in_overlay")/overlay
+	TAP=/dev/null
+	mkdir -p "$tmp"
+	fresh_machine "$in_overlay" && echo "# fresh machine: complete"
+	exit 0
+fi
+
+if [ "$deps" = 1 ]; then
+	"$here/tests/install-deps.sh" || { echo "Bail out! tests/install-deps.sh failed"; exit 1; }
+fi
+MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+PAM_MODULE=/lib/$MA/security/pam_agent_shell.so
+# Everything the package may put on the machine; none may exist before.
+PATHS=(/usr/bin/agent-shell /usr/bin/agent-sandbox /usr/sbin/agent-admin
+	/usr/libexec/agent-shell "$PAM_MODULE" /usr/lib/"$MA"/security/pam_agent_shell.so
+	/etc/pam.d/agent-shell /etc/agent-shell /usr/share/agent-shell
+	/usr/share/doc/agent-shell "$STATE")
+
+# Refuse to run over an existing install: the purge at the end would
+# remove what someone else installed.
+if [ -n "$(pkg_status)" ] && [ "$(pkg_status)" != un ] && [ "$(pkg_status)" != pn ]; then
+	echo "Bail out! the package agent-shell is on this machine (status $(pkg_status)); tests/deb.sh installs and purges it itself"
+	exit 2
+fi
+for p in "${PATHS[@]}"; do
+	if [ -e "$p" ]; then
+		echo "Bail out! $p exists (agent-shell installed into /usr by hand?); tests/deb.sh needs a machine without it"
+		exit 2
+	fi
+done
+if dpkg-statoverride --list "$HELPER" >/dev/null 2>&1; then
+	echo "Bail out! a statoverride for $HELPER exists; tests/deb.sh needs a machine without it"
+	exit 2
+fi
+
+t_start=$(date +%s)
+tmp=$(mktemp -d /tmp/as-deb.XXXXXX)
+chmod 0755 "$tmp"
+TAP="$tmp/deb.tap"
+: >"$TAP"
+owner=""
 
 cleanup() {
 	# Whatever happened, leave the machine as it was found.
@@ -197,6 +282,23 @@ else
 	grep -E '^[EW]:' "$tmp/lintian.out" | diag
 fi
 grep -E '^[IPX]:' "$tmp/lintian.out" | diag
+
+# --- a fresh machine and an admin's override, in an overlay -------------
+mkdir "$tmp/fresh"
+cp "$deb" "$tmp/fresh/"
+unshare --mount --propagation private "$here/tests/deb.sh" \
+	--in-overlay "$tmp/fresh/$(basename "$deb")" >"$tmp/fresh.out" 2>&1
+while IFS= read -r line; do
+	case "$line" in
+	"not ok "*) fail "${line#not ok * - }" ;;
+	"ok "*) pass "${line#ok * - }" ;;
+	"# fresh machine: complete") ;;
+	"#"*) out "$line" ;;
+	*) out "# $line" ;;
+	esac
+done <"$tmp/fresh.out"
+check "fresh machine: the scenario ran to its end" grep -qx '# fresh machine: complete' "$tmp/fresh.out"
+check "fresh machine: the real machine saw none of it" test ! -e "$HELPER"
 
 # --- install ------------------------------------------------------------
 t0=$(date +%s)
@@ -311,12 +413,8 @@ rm -rf "/tmp/$owner-home"
 owner=""
 "${APT[@]}" purge agent-shell >"$tmp/purge2.out" 2>&1
 expect_eq "purge succeeds" 0 "$?"
-if grep -q '^agent-shell:' "$tmp/purge2.out"; then
-	fail "purge with nothing provisioned says nothing"
-	diag "$tmp/purge2.out"
-else
-	pass "purge with nothing provisioned says nothing"
-fi
+check "purge with nothing provisioned says nothing, dpkg warns of nothing" \
+	sh -c "! grep -E '^agent-shell:|^dpkg: warning' '$tmp/purge2.out'"
 
 # --- after: the machine is as it was ------------------------------------
 case "$(pkg_status)" in
