@@ -79,8 +79,8 @@ pkg_status() {
 }
 
 # A fresh machine, inside a private mount namespace (unshare, below):
-# overlays on /etc, /usr and /var make every change here vanish with the
-# namespace, so the groups can be absent without touching the real ones
+# copies of /etc and /var/lib/dpkg and overlays on /usr and /var make every
+# change here vanish with the namespace, so the groups can be absent without touching the real ones
 # (other sessions on this machine use them).  Covers what the real install
 # cannot when the groups already exist: postinst creates and records them,
 # a reinstall records nothing twice, remove keeps the configuration, purge
@@ -88,7 +88,19 @@ pkg_status() {
 # and profile survive install and purge.  Prints TAP lines for the caller.
 fresh_machine() {
 	local deb=$1 d g rc
-	for d in etc usr var; do
+	# /etc and the dpkg database: copies, bind-mounted (renames stay
+	# within the mount), so what other sessions change meanwhile does not
+	# show through.  A shadow lock file copied while a useradd outside held
+	# it would make groupadd here give up (lckpwdf does not serialize
+	# with the outside through a copy): the copy drops them.
+	cp -a /etc "$tmp/etc" && cp -a /var/lib/dpkg "$tmp/dpkg" || {
+		fail "fresh machine: copy /etc and /var/lib/dpkg"
+		return 1
+	}
+	rm -f "$tmp"/etc/{passwd,shadow,group,gshadow}.lock "$tmp/etc/.pwd.lock"
+	# /usr and the rest of /var: overlays, so the package's files and
+	# /var/lib/agent-shell vanish with the namespace.
+	for d in usr var; do
 		mkdir -p "$tmp/$d.up" "$tmp/$d.work"
 		if ! mount -t overlay "as-deb-$d" \
 			-o "lowerdir=/$d,upperdir=$tmp/$d.up,workdir=$tmp/$d.work" "/$d"; then
@@ -96,10 +108,14 @@ fresh_machine() {
 			return 1
 		fi
 	done
+	if ! mount --bind "$tmp/etc" /etc || ! mount --bind "$tmp/dpkg" /var/lib/dpkg; then
+		fail "fresh machine: bind-mount the copies of /etc and /var/lib/dpkg"
+		return 1
+	fi
 	for g in "${GROUPS_[@]}"; do
 		getent group "$g" >/dev/null && groupdel "$g"
 	done
-	check "fresh machine: no group agent-shell-* (overlay)" \
+	check "fresh machine: no group agent-shell-* (in the copy of /etc)" \
 		sh -c "! getent group ${GROUPS_[*]}"
 
 	check "fresh machine: dpkg -i" dpkg -i "$deb"
@@ -284,7 +300,7 @@ fi
 grep -E '^[IPX]:' "$tmp/lintian.out" | diag
 
 # --- a fresh machine and an admin's override, in an overlay -------------
-mkdir "$tmp/fresh"
+install -d -m 0700 "$tmp/fresh"  # it will hold a copy of /etc/shadow
 cp "$deb" "$tmp/fresh/"
 unshare --mount --propagation private "$here/tests/deb.sh" \
 	--in-overlay "$tmp/fresh/$(basename "$deb")" >"$tmp/fresh.out" 2>&1
