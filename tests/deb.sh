@@ -93,11 +93,17 @@ fresh_machine() {
 	# show through.  A shadow lock file copied while a useradd outside held
 	# it would make groupadd here give up (lckpwdf does not serialize
 	# with the outside through a copy): the copy drops them.
-	cp -a /etc "$tmp/etc" && cp -a /var/lib/dpkg "$tmp/dpkg" || {
+	# tar, not cp: lock files come and go while it reads (exit 1 is
+	# "a file changed as we read it").
+	rc=0
+	tar -C / --exclude='etc/*.lock' --exclude='etc/.pwd.lock' --ignore-failed-read \
+		--warning=no-file-changed --warning=no-file-removed -cf - etc var/lib/dpkg 2>"$tmp/copy.err" |
+		tar -C "$tmp" -xpf - || rc=$?
+	if [ "$rc" -gt 1 ] || [ ! -f "$tmp/etc/group" ] || [ ! -f "$tmp/var/lib/dpkg/status" ]; then
 		fail "fresh machine: copy /etc and /var/lib/dpkg"
+		cat "$tmp/copy.err"
 		return 1
-	}
-	rm -f "$tmp"/etc/{passwd,shadow,group,gshadow}.lock "$tmp/etc/.pwd.lock"
+	fi
 	# /usr and the rest of /var: overlays, so the package's files and
 	# /var/lib/agent-shell vanish with the namespace.
 	for d in usr var; do
@@ -108,10 +114,13 @@ fresh_machine() {
 			return 1
 		fi
 	done
-	if ! mount --bind "$tmp/etc" /etc || ! mount --bind "$tmp/dpkg" /var/lib/dpkg; then
+	if ! mount --bind "$tmp/etc" /etc || ! mount --bind "$tmp/var/lib/dpkg" /var/lib/dpkg; then
 		fail "fresh machine: bind-mount the copies of /etc and /var/lib/dpkg"
 		return 1
 	fi
+	# man-db's trigger re-indexes every page after each dpkg call here:
+	# 3 s each, and nothing this scenario looks at.
+	rm -f /var/lib/man-db/auto-update
 	for g in "${GROUPS_[@]}"; do
 		getent group "$g" >/dev/null && groupdel "$g"
 	done
