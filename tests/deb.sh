@@ -2,7 +2,11 @@
 # The Debian package, end to end (run as root, on a machine where agent-shell
 # is not installed under /usr): builds the .deb with dpkg-buildpackage from a
 # copy of this tree (as the unprivileged user nobody, so the source tree stays
-# clean and the build is proven not to need root), runs lintian, installs it
+# clean and the build is proven not to need root), runs lintian; on a fresh
+# machine simulated in a mount namespace (copies of /etc and the dpkg
+# database, overlays on /usr and /var: the real, shared groups untouched),
+# checks postinst creates and records the groups, remove and purge, and that
+# an admin's own statoverride and profile survive; then installs it for real
 # with apt-get, checks what it installed (helper 4750 root:agent-shell-users
 # through dpkg-statoverride, PAM conffile, profiles, everything `meson
 # install` installs), runs the integration suites against the installed
@@ -29,7 +33,7 @@ while [ $# -gt 0 ]; do
 	--no-deps) deps=0 ;;
 	--in-overlay) in_overlay=${2:?}; shift ;;  # internal: see fresh_machine
 	--testlog) testlog=${2:?--testlog needs a file}; shift ;;
-	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,23p' "$0"; exit 0 ;;
 	*) echo "tests/deb.sh: unknown option: $1" >&2; exit 2 ;;
 	esac
 	shift
