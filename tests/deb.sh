@@ -363,7 +363,7 @@ expect_eq "/etc/agent-shell/profiles: an empty directory for admin overrides" "7
 check "README.Debian is installed" test -f /usr/share/doc/agent-shell/README.Debian
 # Everything `meson install` installs is in the package (man pages,
 # completion, sudoers template... whatever the build grows).
-obj=$(ls -d "$tmp"/build/src/obj-* 2>/dev/null | head -n 1)
+obj=$(find "$tmp/build/src" -maxdepth 1 -type d -name 'obj-*' | head -n 1)
 if [ -n "$obj" ] && DESTDIR="$tmp/ref" meson install -C "$obj" --no-rebuild --quiet >"$tmp/ref.log" 2>&1; then
 	(cd "$tmp/ref" && find . ! -type d | sed 's|^\.||' | sort) >"$tmp/ref-files"
 	dpkg -L agent-shell | sort >"$tmp/pkg-files"
