@@ -11,6 +11,7 @@ packages=(
 	bats bats-assert bats-support
 	acl sudo passwd login util-linux procps iproute2 python3 git mandoc
 	tmux bsdextrautils strace valgrind
+	debhelper dpkg-dev fakeroot lintian
 )
 if [ "${1:-}" = --missing ]; then
 	for p in "${packages[@]}"; do
@@ -20,4 +21,4 @@ if [ "${1:-}" = --missing ]; then
 	exit 0
 fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

@@ -3,6 +3,16 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
+# The sysconfdir of the install under test (registry, admin profiles):
+# meson's rule, /etc for the prefix /usr (the Debian package, tests/deb.sh),
+# else PREFIX/etc (the scratch install of tests/run.sh).
+if [ -z "${AS_SYSCONFDIR:-}" ] && [ -n "${AS_PREFIX:-}" ]; then
+	case "$AS_PREFIX" in
+	/usr | /usr/) AS_SYSCONFDIR=/etc ;;
+	*) AS_SYSCONFDIR="$AS_PREFIX/etc" ;;
+	esac
+fi
+
 # Where the binaries under test are: the scratch install of tests/run.sh
 # (AS_PREFIX), else the build directory with the source profiles.
 as_locate() {

@@ -38,7 +38,7 @@ setup_file() {
 	PAMFILE="$AS_PREFIX/etc/pam.d/agent-shell"
 	SH="$AS_PREFIX/bin/agent-shell"
 	HELPER="$AS_PREFIX/libexec/agent-shell/agent-shell-helper"
-	REGDIR="$AS_PREFIX/etc/agent-shell/agents.d"
+	REGDIR="$AS_SYSCONFDIR/agent-shell/agents.d"
 	P="asl$$"
 	OWNER=${P}a OTHER=${P}b OUTSIDER=${P}c
 	for u in "$OWNER" "$OTHER" "$OUTSIDER"; do
