@@ -7,13 +7,16 @@
 #      helper is not setuid (the login suite enters it with setpriv: see
 #      as_caller in tests/integration/common.bash);
 #   3. a compile of the release configuration the quickstart uses (right
-#      after the normal build, so a warning there fails fast).
-# The last line it prints is "N passed, N failed, N skipped", summed over
-# every stage; it exits non-zero when anything failed.
+#      after the normal build, so a warning there fails fast);
+#   4. the Debian package (tests/deb.sh): built, installed, the integration
+#      suites run against /usr, purged.
+# The last line it prints is "N passed, N failed", summed over every stage
+# (skips are counted on the line before); it exits non-zero when anything
+# failed.
 #
-# Usage: sudo tests/run.sh [--no-deps] [--sanitize | --no-sanitize] [--no-valgrind]
+# Usage: sudo tests/run.sh [--no-deps] [--sanitize | --no-sanitize] [--no-valgrind] [--no-deb]
 #   --sanitize      only the sanitizer build      --no-sanitize  skip it
-#   --no-valgrind   skip the valgrind run
+#   --no-valgrind   skip the valgrind run         --no-deb       skip the package
 # AS_TEST_PREFIX (default /opt/agent-shell-test) is the scratch prefix; it
 # is deleted at the end.
 set -euo pipefail
@@ -25,13 +28,15 @@ deps=1
 normal=1
 sanitize=1
 valgrind=1
+deb=1
 for a in "$@"; do
 	case "$a" in
 	--no-deps) deps=0 ;;
-	--sanitize) normal=0 sanitize=1 ;;
+	--sanitize) normal=0 sanitize=1 deb=0 ;;
 	--no-sanitize) sanitize=0 ;;
 	--no-valgrind) valgrind=0 ;;
-	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+	--no-deb) deb=0 ;;
+	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) echo "tests/run.sh: unknown option: $a" >&2; exit 2 ;;
 	esac
 done
@@ -142,6 +147,19 @@ if [ "$sanitize" = 1 ]; then
 	chmod 0750 "$helper"
 	suites build-asan
 	stage_done "sanitize: suites"
+fi
+
+if [ "$deb" = 1 ]; then
+	# Needs a machine with no agent-shell under /usr or /etc: it says so
+	# and fails otherwise.
+	install -d build-test/meson-logs
+	rm -f build-test/meson-logs/deb-testlog.json
+	"$here/tests/deb.sh" --no-deps --testlog "$here/build-test/meson-logs/deb-testlog.json" || status=1
+	# A run that ended before its results still counts as a failure.
+	[ -s build-test/meson-logs/deb-testlog.json ] ||
+		echo '{"name": "deb", "result": "FAIL", "stdout": ""}' >build-test/meson-logs/deb-testlog.json
+	logs+=("build-test/meson-logs/deb-testlog.json")
+	stage_done "debian package"
 fi
 
 echo
