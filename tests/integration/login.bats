@@ -48,6 +48,7 @@ setup_file() {
 	local addopt=()
 	if [ "$SWITCH" = sudo ]; then
 		addopt=(--sudo)
+		install -d -m 0755 "$(dirname "$SITECONF")"
 		printf '[agent-shell]\nswitch = sudo\n' >"$SITECONF"
 		chmod 0644 "$SITECONF"
 	fi
