@@ -126,7 +126,7 @@ if [ "$normal" = 1 ]; then
 	if [ "$valgrind" = 1 ]; then
 		# Memcheck on every unit test; errors and definite or indirect
 		# leaks fail it (the 'valgrind' setup in tests/meson.build).
-		meson test -C build-test --setup valgrind --suite unit --print-errorlogs || status=1
+		meson test -C build-test --setup valgrind --suite unit --no-suite scripts --print-errorlogs || status=1
 		logs+=("build-test/meson-logs/testlog-valgrind.json")
 		stage_done "normal: unit under valgrind"
 	fi

@@ -283,6 +283,7 @@ static uint64_t tmp_mount_id(void)
 static int protect_git_metadata(const struct as_session *s, struct as_git_stats *gs)
 {
 	struct as_err err = { "" };
+	int r;
 
 	if (as_mount_ns_private(&err) < 0) {
 		warnx("%s", err.msg);
@@ -293,7 +294,14 @@ static int protect_git_metadata(const struct as_session *s, struct as_git_stats 
 
 		if (p->state != AS_REG_GRANTED || p->read_only)
 			continue;
-		if (as_git_protect_tree(p->path, s->agent_uid, false, gs, &err) < 0) {
+		r = as_git_protect_tree(p->path, s->agent_uid, false, gs, &err);
+		/* A grant whose directory is gone has nothing to protect. */
+		if (r == -ENOENT) {
+			log_line(LOG_NOTICE, "git metadata: owner=%s: %s is not there in the session",
+				 s->owner, p->path);
+			continue;
+		}
+		if (r < 0) {
 			warnx("cannot protect the git metadata under %s: %s", p->path, err.msg);
 			return -1;
 		}
@@ -380,9 +388,14 @@ static void run_child(const struct as_session *s, const struct request *req,
 	verify_identity(s);
 
 	/* From here on we are the agent, with no privilege at all. */
-	if (chdir(s->dir) < 0)
+	if (chdir(s->dir) < 0) {
+		/* pam_namespace gives the session its own /tmp and /var/tmp. */
+		if (errno == ENOENT && (strncmp(s->dir, "/tmp/", 5) == 0 || strncmp(s->dir, "/var/tmp/", 9) == 0))
+			errx(EXIT_REFUSED, "%s is under /tmp or /var/tmp, which each session sees privately; "
+			    "keep projects elsewhere (agent-shell(1), The session namespace)", s->dir);
 		errx(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)",
 		    s->dir, s->agent, strerror(errno), s->owner);
+	}
 	/* Looked up as the agent, in the fixed PATH, before any restriction. */
 	code = as_session_command(s, req->cmd, &cmd, &err);
 	if (code)
@@ -474,6 +487,8 @@ int main(int argc, char **argv)
 	if (protect_git_metadata(&s, &gs) < 0) {
 		log_line(LOG_ERR, "session failed: owner=%s agent=%s project=%s: git metadata not protected",
 			 s.owner, s.agent, project);
+		as_git_stats_free(&gs);
+		as_session_free(&s);
 		end_pam(pamh);
 		errx(EXIT_REFUSED, "no session: its git metadata could not be protected (see above)");
 	}
@@ -491,6 +506,7 @@ int main(int argc, char **argv)
 	if (child == 0)
 		run_child(&s, &req, &kept, pamh);
 
+	as_git_stats_free(&gs);
 	status = supervise(child);
 	end_pam(pamh);
 	log_line(LOG_INFO, "session end: owner=%s agent=%s project=%s profile=%s pid=%d result=%d",

@@ -49,9 +49,12 @@ complete_words() {
 @test "the file names this build's profile and registry directories" {
 	run bash -c "source '$COMPLETION'; printf '%s\n' \"\${_agent_shell_profile_dirs[@]}\" \"\$_agent_shell_registry_dir\""
 	assert_success
-	assert_line --index 0 --regexp "^$AS_CONFIGURED_PREFIX/.*agent-shell/profiles\$"
+	# sysconfdir is PREFIX/etc, or /etc for the prefix /usr (a package).
+	local etc="$AS_CONFIGURED_PREFIX/etc"
+	[ "$AS_CONFIGURED_PREFIX" = /usr ] && etc=/etc
+	assert_line --index 0 "$etc/agent-shell/profiles"
 	assert_line --index 1 "$AS_CONFIGURED_PREFIX/share/agent-shell/profiles"
-	assert_line --index 2 --regexp "^$AS_CONFIGURED_PREFIX/.*agent-shell/agents\\.d\$"
+	assert_line --index 2 "$etc/agent-shell/agents.d"
 	refute_output --partial '@'
 }
 

@@ -34,8 +34,8 @@ setup_file() {
 	fi
 	ADM="$AS_PREFIX/sbin/agent-admin"
 	SANDBOX="$AS_PREFIX/bin/agent-sandbox"
-	SITECONF="$AS_PREFIX/etc/agent-shell/agent-shell.conf"
-	PAMFILE="$AS_PREFIX/etc/pam.d/agent-shell"
+	SITECONF="$AS_SYSCONFDIR/agent-shell/agent-shell.conf"
+	PAMFILE="$AS_SYSCONFDIR/pam.d/agent-shell"
 	SH="$AS_PREFIX/bin/agent-shell"
 	HELPER="$AS_PREFIX/libexec/agent-shell/agent-shell-helper"
 	REGDIR="$AS_SYSCONFDIR/agent-shell/agents.d"
@@ -69,8 +69,9 @@ setup_file() {
 	echo "machine example.com password hunter2" >"/home/$OWNER/.netrc"
 	chmod 0644 "/home/$OWNER/.netrc"
 	chown -R "$OWNER:" "/home/$OWNER/.ssh" "/home/$OWNER/.netrc"
-	install -m 0755 "$AS_PROBE" /tmp/asl-probe-$$
-	PROBE=/tmp/asl-probe-$$
+	# Not in /tmp, which a session may have of its own (pam_namespace).
+	PROBE=/usr/local/libexec/asl-probe-$$
+	install -D -m 0755 "$AS_PROBE" "$PROBE"
 	export ADM SH HELPER SANDBOX REGDIR SITECONF PAMFILE SWITCH P OWNER OTHER OUTSIDER PROBE
 }
 
@@ -185,6 +186,7 @@ project file"
 }
 
 @test "the helper holds the caller's real ids with euid 0, as a setuid exec gives" {
+	helper_only
 	# Read from the session: its parent is the helper, still privileged
 	# to close the PAM session.  Also what the sanitizer build's as_caller
 	# must reproduce without the setuid bit.
@@ -462,7 +464,9 @@ by-owner"
 	if [ "$status" -eq 0 ]; then
 		[ "$(cat "$(proj)/nproc-test")" = ran ]
 	else
-		[ "${#lines[@]}" -le 2 ]
+		# (LeakSanitizer's check needs a new thread, which the
+		# sanitizer build then cannot make: its report is longer.)
+		[ -n "${AS_NOSUID_HELPER:-}" ] || [ "${#lines[@]}" -le 2 ]
 		[ ! -e "$(proj)/nproc-test" ]
 	fi
 	as_owner "$OWNER" "$(proj)" prlimit --fsize=0 "$SH" -- /bin/sh -c 'echo ok'

@@ -15,7 +15,10 @@ bats_require_minimum_version 1.5.0
 load common
 
 setup_file() {
-	OWNER=$(as_make_user qs)
+	# A home under /home, as a real developer's: the session's private
+	# /tmp (pam_namespace, when installed) would hide one under /tmp.
+	OWNER="astu$$qs"
+	useradd --create-home --shell /bin/bash --comment "agent-shell test" "$OWNER" >/dev/null
 	export OWNER
 }
 
