@@ -431,6 +431,27 @@ by-owner"
 	assert_output --partial "$OWNER.conf: writable by group or others"
 }
 
+@test "hostile: a registry or profile not owned by root is not trusted" {
+	chown "$OWNER" "$REGDIR/$OWNER.conf"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+	chown root "$REGDIR/$OWNER.conf"
+	assert_failure 1
+	assert_output --partial "$OWNER.conf: not owned by root"
+	local pdir="$AS_SYSCONFDIR/agent-shell/profiles"
+	install -d -m 0755 "$pdir"
+	printf '[profile]\ninclude = default\n[filesystem]\nwrite = /\n' >"$pdir/asl-evil-$$.profile"
+	chown "$OWNER" "$pdir/asl-evil-$$.profile"
+	as_owner "$OWNER" "$(proj)" "$SH" -p "asl-evil-$$" -- /bin/true
+	assert_failure 1
+	assert_output --partial "asl-evil-$$.profile: not owned by root"
+	chown root "$pdir/asl-evil-$$.profile"
+	chmod 0664 "$pdir/asl-evil-$$.profile"
+	as_owner "$OWNER" "$(proj)" "$SH" -p "asl-evil-$$" -- /bin/true
+	rm -f "$pdir/asl-evil-$$.profile"
+	assert_failure 1
+	assert_output --partial "asl-evil-$$.profile: writable by group or others"
+}
+
 @test "hostile: a target that is not the caller's agent cannot be reached" {
 	if [ "$SWITCH" = sudo ]; then
 		run runuser -u "$OWNER" -- sudo -n -u "$OTHER-agent" -- "$SANDBOX" --session "$OTHER" -C "/home/$OTHER/src/proj" -- /usr/bin/id
