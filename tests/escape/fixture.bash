@@ -52,7 +52,7 @@ esc_fixture_up() {
 	export TCP_PORT=$(( $$ % 20000 + 30000 ))
 	export LIMITS_PROFILE="escape-$ESC_P"
 
-	# The owner.  Home mode 0755, as useradd/adduser made it on Debian
+	# The owner.  Home mode 0755, as adduser made it on Debian
 	# before 12 and Ubuntu before 21.04: world-readable dotfiles are then
 	# readable by every other uid, the agent's included, and only Landlock
 	# stands in the way.  ~/.ssh, ~/.gnupg and the browser stay 0700.
