@@ -8,6 +8,7 @@ packages=(
 	bats bats-assert bats-support
 	acl sudo passwd login util-linux procps iproute2 python3 git
 	tmux bsdextrautils strace
+	libcap2-bin openssh-client bsdutils # escape suite: setcap, ssh-agent/ssh-add, script
 )
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
