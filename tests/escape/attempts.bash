@@ -178,7 +178,7 @@ esc_run() {
 	shift 2
 	local opts=",${ESC_OPTS[$id]},"
 	local cmd=${ESC_CMD[$id]}
-	local -a argv pre=()
+	local -a argv
 	local profile_sb="$STAGE/sb/default.profile" profile_drv="$STAGE/drv/default.profile" profile_sh=()
 
 	if [[ $opts == *,limits,* ]]; then

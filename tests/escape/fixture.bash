@@ -25,8 +25,8 @@ esc_owner_bg() {
 
 # Waits until FILE says the listener is up ("ok"), at most ~5 s.
 esc_wait_ok() {
-	local i
-	for i in $(seq 50); do
+	local _
+	for _ in $(seq 50); do
 		[ "$(cat "$1" 2>/dev/null)" = ok ] && return 0
 		sleep 0.1
 	done
@@ -58,7 +58,8 @@ esc_fixture_up() {
 	# stands in the way.  ~/.ssh, ~/.gnupg and the browser stay 0700.
 	useradd --create-home --shell /bin/bash --comment "agent-shell escape test" "$OWNER"
 	chmod 0755 "$OH"
-	export OWNER_UID=$(id -u "$OWNER")
+	OWNER_UID=$(id -u "$OWNER")
+	export OWNER_UID
 	local o="install -o $OWNER -g $OWNER"
 	$o -d -m 0755 "$OH/src" "$PROJ" "$OTHER_REPO" "$OTHER_REPO/.git" "$OTHER_REPO/.git/hooks"
 	$o -d -m 0700 "$OH/.ssh" "$OH/.gnupg" "$OH/.gnupg/private-keys-v1.d" "$OH/.mozilla" \
