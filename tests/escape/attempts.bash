@@ -18,11 +18,18 @@
 #   limit   a known limit, not an escape: what no layer stops, documented
 #           in docs/security-model.md with the admin's fix
 #
+# A session has a private /tmp (pam_namespace), so the owner's /tmp files
+# and ssh-agent socket are not even there (ENOENT); the matrix's driver has
+# no mount namespace and shows what the uid alone does (EACCES).  That
+# needs the namespace.d drop-in in /etc/security, which other suites on a
+# shared host place and remove: ESC_EXP_SHARED_TMP says what a session
+# without it gives, and escape.bats picks by what is there at the time.
+#
 # Probe outputs are errno names (tests/integration/probe.c); "SIGSYS"
 # means seccomp killed the process.
 
 ESC_IDS=()
-declare -gA ESC_CLASS ESC_OPTS ESC_EXP_SESSION ESC_EXP_SANDBOX ESC_DESC ESC_CMD
+declare -gA ESC_CLASS ESC_OPTS ESC_EXP_SESSION ESC_EXP_SANDBOX ESC_DESC ESC_CMD ESC_EXP_SHARED_TMP
 
 A() {
 	ESC_IDS+=("$1")
@@ -74,7 +81,7 @@ esc_attempts() {
 	A other-gitconfig write - EACCES = "rewrite another repository's .git/config" \
 		"$p write $OTHER_REPO/.git/config"
 	A chmod-bashrc write - EPERM ok "make ~/.bashrc world-writable (chmod 0666)" "$p chmod $OH/.bashrc 0666"
-	A owner-tmp write - EACCES ok "write the owner's file in /tmp (0644)" "$p write $OWNER_TMP"
+	A owner-tmp write - ENOENT ok "write the owner's file in /tmp (0644)" "$p write $OWNER_TMP"
 
 	# --- rename, link, symlink and path games --------------------------------
 	A dotdot paths - EACCES = "read the ssh key through project/../.." "$p read $PROJ/../../.ssh/id_ed25519"
@@ -117,8 +124,8 @@ esc_attempts() {
 	A tiocsti procs tty EPERM = "push keystrokes into the controlling terminal (TIOCSTI)" "$p tiocsti"
 
 	# --- the owner's sockets ---------------------------------------------------
-	A ssh-agent sockets - EACCES ok "connect to the owner's ssh-agent socket" "$p connect-unix $SSH_SOCK"
-	A ssh-add sockets - "Error connecting to agent: Permission denied" ok \
+	A ssh-agent sockets - ENOENT ok "connect to the owner's ssh-agent socket in /tmp" "$p connect-unix $SSH_SOCK"
+	A ssh-add sockets - "Error connecting to agent: No such file or directory" ok \
 		"list the owner's ssh-agent keys with ssh-add" "SSH_AUTH_SOCK=$SSH_SOCK ssh-add -l >/dev/null; [ \$? -le 1 ] && echo ok"
 	A docker-sock sockets - EACCES ok "connect to a docker.sock in the owner's runtime dir" \
 		"$p connect-unix $DOCKER_SOCK"
@@ -153,6 +160,9 @@ esc_attempts() {
 	A userfaultfd priv - EPERM = "userfaultfd" "$p userfaultfd"
 	A int80 priv - SIGSYS = "unshare(CLONE_NEWUSER) through int 0x80 (i386 table)" "$p int80-unshare"
 	A x32 priv - SIGSYS = "a syscall through the x32 ABI" "$p x32"
+
+	ESC_EXP_SHARED_TMP=([owner-tmp]=EACCES [ssh-agent]=EACCES
+		[ssh-add]="Error connecting to agent: Permission denied")
 
 	# --- resources (escape limits profile: nproc 40, fsize 1M) ------------------
 	A forkbomb resources limits EAGAIN = "fork 200 processes" "$p forkbomb 200"

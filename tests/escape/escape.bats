@@ -50,7 +50,14 @@ esc_check() {
 
 	for mode in session sandbox; do
 		esc_reset
-		if [ "$mode" = session ]; then want=${ESC_EXP_SESSION[$id]}; else want=${ESC_EXP_SANDBOX[$id]}; fi
+		if [ "$mode" = session ]; then
+			want=${ESC_EXP_SESSION[$id]}
+			if [ ! -e "$ESC_NSCONF" ] && [ -n "${ESC_EXP_SHARED_TMP[$id]:-}" ]; then
+				want=${ESC_EXP_SHARED_TMP[$id]}
+			fi
+		else
+			want=${ESC_EXP_SANDBOX[$id]}
+		fi
 		got=$(esc_run "$id" "$mode") || true
 		if [ "$got" != "$want" ]; then
 			printf '%s (%s): %s\n  expected: %s\n  actual:   %s\n' "$id" "$mode" "${ESC_CMD[$id]}" "$want" "$got" >&2
@@ -249,7 +256,7 @@ esc_check() {
 	esc_check tiocsti
 }
 
-@test "the owner's sockets: connect to the owner's ssh-agent socket" {
+@test "the owner's sockets: connect to the owner's ssh-agent socket in /tmp" {
 	esc_check ssh-agent
 }
 
@@ -405,6 +412,18 @@ esc_check() {
 	# Landlock too: the owner's world-readable .netrc stays out of reach.
 	run runuser -u "$OWNER" -- env -C "$PROJ" "$SH" -- "$PROBE" read "$OH/.netrc" --test-ablate landlock
 	assert_output EACCES
+}
+
+@test "ablation: the sudo path's sandbox stage (agent-sandbox --session) refuses ablation switches" {
+	# On sudo sites sudo runs agent-sandbox --session OWNER as the agent,
+	# with arguments the owner chose; it must take no switch that lowers
+	# the session's policy.
+	local l
+	for l in caps nnp landlock seccomp; do
+		run runuser -u "$AGENT" -- env -C "$PROJ" "$SB" --session "$OWNER" --test-ablate "$l" -- /bin/true
+		assert_failure 2
+		assert_output "agent-sandbox: --session takes only -p, -C and --explain"
+	done
 }
 
 @test "ablation: an unprivileged caller cannot drop no_new_privs and keep Landlock or seccomp" {

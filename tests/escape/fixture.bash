@@ -41,7 +41,9 @@ esc_fixture_up() {
 	export OH="/home/$OWNER"
 	export PROJ="$OH/src/proj"
 	export OTHER_REPO="$OH/src/other"
-	export STAGE="/tmp/$ESC_P-stage"
+	# Not in /tmp: a session has its own (pam_namespace).  Under /usr, which
+	# the base profile lets every side execute.
+	export STAGE="/usr/local/libexec/$ESC_P-stage"
 	export SBHOME="/tmp/$ESC_P-sbhome"
 	export PROBE="$STAGE/probe"
 	export OWNER_TMP="/tmp/$ESC_P-owner-notes"
@@ -83,13 +85,22 @@ esc_fixture_up() {
 	$o -m 0644 /dev/null "$OTHER_REPO/.git/config"
 	$o -m 0644 /dev/null "$OWNER_TMP"
 
+	# pam_namespace reads only /etc/security: put the installed drop-in
+	# there if the host has none (as the session-ns suite does), so a
+	# session has its private /tmp whatever ran before.
+	export ESC_NSCONF=/etc/security/namespace.d/agent-shell.conf ESC_NS_PLACED=0
+	if [ ! -e "$ESC_NSCONF" ]; then
+		install -D -m 0644 "$AS_PREFIX/etc/security/namespace.d/agent-shell.conf" "$ESC_NSCONF"
+		ESC_NS_PLACED=1
+	fi
+
 	# The agent account and the grant, by the real provisioning tool.
 	"$ADM" add "$OWNER" >/dev/null
 	"$ADM" grant "$OWNER" "$PROJ" >/dev/null
 
 	# Binaries both sides can run: the probe, a setuid-root copy, a copy
 	# with a file capability.
-	install -d -m 0755 "$STAGE" "$STAGE/sb" "$STAGE/drv"
+	install -d -m 0755 /usr/local/libexec "$STAGE" "$STAGE/sb" "$STAGE/drv"
 	install -m 0755 "$AS_PROBE" "$PROBE"
 	install -m 4755 -o root -g root "$AS_PROBE" "$STAGE/probe-suid"
 	install -m 0755 "$AS_PROBE" "$STAGE/probe-fcap"
@@ -173,4 +184,7 @@ esc_fixture_down() {
 		rm -rf "/run/user/$OWNER_UID"
 	fi
 	rm -f "$AS_PREFIX/etc/agent-shell/profiles/$LIMITS_PROFILE.profile"
+	if [ "${ESC_NS_PLACED:-0}" = 1 ]; then
+		rm -f "$ESC_NSCONF"
+	fi
 }
