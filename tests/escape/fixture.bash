@@ -8,6 +8,15 @@
 # Where the binaries are: the install at AS_PREFIX (setuid helper), else
 # the build directory (agent-sandbox and escape-run only).
 esc_locate() {
+	# The install's sysconfdir, as integration/common.bash says: /etc for
+	# the prefix /usr (the Debian package), else PREFIX/etc.
+	if [ -z "${AS_SYSCONFDIR:-}" ]; then
+		case "$AS_PREFIX" in
+		/usr | /usr/) AS_SYSCONFDIR=/etc ;;
+		*) AS_SYSCONFDIR="$AS_PREFIX/etc" ;;
+		esac
+	fi
+	export AS_SYSCONFDIR
 	export ADM="$AS_PREFIX/sbin/agent-admin"
 	export SH="$AS_PREFIX/bin/agent-shell"
 	export SB="$AS_PREFIX/bin/agent-sandbox"
@@ -90,7 +99,7 @@ esc_fixture_up() {
 	# session has its private /tmp whatever ran before.
 	export ESC_NSCONF=/etc/security/namespace.d/agent-shell.conf ESC_NS_PLACED=0
 	if [ ! -e "$ESC_NSCONF" ]; then
-		install -D -m 0644 "$AS_PREFIX/etc/security/namespace.d/agent-shell.conf" "$ESC_NSCONF"
+		install -D -m 0644 "$AS_SYSCONFDIR/security/namespace.d/agent-shell.conf" "$ESC_NSCONF"
 		ESC_NS_PLACED=1
 	fi
 
@@ -127,9 +136,9 @@ nproc = 40
 fsize = 1M"
 	printf '%s\n' "$limits" >"$STAGE/sb/limits.profile"
 	printf '%s\n' "$limits" >"$STAGE/drv/limits.profile"
-	install -d -m 0755 "$AS_PREFIX/etc/agent-shell/profiles"
-	printf '%s\n' "$limits" >"$AS_PREFIX/etc/agent-shell/profiles/$LIMITS_PROFILE.profile"
-	chmod 0644 "$STAGE"/*/*.profile "$AS_PREFIX/etc/agent-shell/profiles/$LIMITS_PROFILE.profile"
+	install -d -m 0755 "$AS_SYSCONFDIR/agent-shell/profiles"
+	printf '%s\n' "$limits" >"$AS_SYSCONFDIR/agent-shell/profiles/$LIMITS_PROFILE.profile"
+	chmod 0644 "$STAGE"/*/*.profile "$AS_SYSCONFDIR/agent-shell/profiles/$LIMITS_PROFILE.profile"
 
 	# The owner's running processes and services.
 	esc_owner_bg sleep 100000
@@ -183,7 +192,7 @@ esc_fixture_down() {
 	if [ -n "${OWNER_UID:-}" ]; then
 		rm -rf "/run/user/$OWNER_UID"
 	fi
-	rm -f "$AS_PREFIX/etc/agent-shell/profiles/$LIMITS_PROFILE.profile"
+	rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$LIMITS_PROFILE.profile"
 	if [ "${ESC_NS_PLACED:-0}" = 1 ]; then
 		rm -f "$ESC_NSCONF"
 	fi
