@@ -143,6 +143,11 @@ fsize = 1M"
 	# The owner's running processes and services.
 	esc_owner_bg sleep 100000
 	export SLEEP_PID=$!
+	export ESC_RUNUSER_MADE=0
+	if [ ! -d /run/user ]; then
+		install -d -m 0755 /run/user
+		ESC_RUNUSER_MADE=1
+	fi
 	install -d -o "$OWNER" -g "$OWNER" -m 0700 "$SSH_DIR" "/run/user/$OWNER_UID"
 	setpriv --reuid="$OWNER" --regid="$OWNER" --init-groups \
 		env -i HOME="$OH" PATH=/usr/bin:/bin ssh-agent -a "$SSH_SOCK" >/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
@@ -191,6 +196,9 @@ esc_fixture_down() {
 	rm -rf "$STAGE" "$SBHOME" "$SSH_DIR" "$OWNER_TMP" "$OH"
 	if [ -n "${OWNER_UID:-}" ]; then
 		rm -rf "/run/user/$OWNER_UID"
+	fi
+	if [ "${ESC_RUNUSER_MADE:-0}" = 1 ]; then
+		rmdir /run/user 2>/dev/null || true
 	fi
 	rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$LIMITS_PROFILE.profile"
 	if [ "${ESC_NS_PLACED:-0}" = 1 ]; then
