@@ -12,6 +12,7 @@ packages=(
 	acl sudo passwd login util-linux procps iproute2 python3 git mandoc
 	tmux bsdextrautils strace valgrind
 	debhelper dpkg-dev fakeroot lintian
+	libcap2-bin openssh-client bsdutils # escape suite: setcap, ssh-agent/ssh-add, script
 )
 if [ "${1:-}" = --missing ]; then
 	for p in "${packages[@]}"; do

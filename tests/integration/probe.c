@@ -9,9 +9,29 @@
  *   probe kill PID | ptrace PID | unshare-user | unshare-mount | mount
  *   probe tiocsti | setuid0
  *   probe exec-argc0 PATH      (execs PATH with argc == 0, as PwnKit did)
+ *
+ * Added for the escape suite (tests/escape/):
+ *   probe open PATH (open O_RDONLY, read nothing: /proc/PID/mem)
+ *   probe chmod PATH OCTAL-MODE
+ *   probe readdir PATH | opath-reopen PATH | openat-fd FD NAME | handle PATH
+ *   probe connect-unix PATH | udp-send PORT
+ *   probe listen-tcp PORT | listen-abstract NAME | listen-unix PATH
+ *                              (print "ok" once listening, then wait forever)
+ *   probe vm-read PID | pidfd-getfd PID FD | perf | bpf | io-uring | keyctl
+ *   probe userfaultfd | userns-mount | clone3-ns | int80-unshare | x32
+ *   probe forkbomb N           (up to N children; "ok" if all were made)
+ *   probe fsize PATH BYTES     (write BYTES to PATH with SIGXFSZ ignored)
+ * Operations that run in a child (int80-unshare, x32) print "SIGSYS" when
+ * seccomp kills it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/io_uring.h>
+#include <linux/keyctl.h>
+#include <linux/perf_event.h>
+#include <linux/sched.h>
+#include <linux/userfaultfd.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +42,9 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -60,6 +83,272 @@ static int abstract_connect(const char *name)
 		return -1;
 	memcpy(su.sun_path + 1, name, nl);
 	return connect(fd, (struct sockaddr *)&su, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + nl));
+}
+
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un su = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (strlen(path) >= sizeof(su.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(su.sun_path, path);
+	return connect(fd, (struct sockaddr *)&su, sizeof(su));
+}
+
+/* Listens on an already bound socket, says so, and accepts and closes
+ * connections until killed (a full backlog would make connect(2) hang). */
+static int serve(int fd, int r)
+{
+	if (r < 0 || listen(fd, 64) < 0)
+		return report(-1);
+	report(0);
+	fflush(stdout);
+	for (;;) {
+		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (c >= 0)
+			close(c);
+	}
+}
+
+static int listen_tcp(const char *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int one = 1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return report(-1);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_port = htons((uint16_t)atoi(port));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return serve(fd, bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+}
+
+static int listen_unix(const char *name, int abstract)
+{
+	struct sockaddr_un su = { .sun_family = AF_UNIX };
+	size_t nl = strlen(name);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || nl + 2 > sizeof(su.sun_path))
+		return report(-1);
+	memcpy(su.sun_path + (abstract ? 1 : 0), name, nl);
+	return serve(fd, bind(fd, (struct sockaddr *)&su,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (abstract ? 1 : 0) + nl)));
+}
+
+/* Runs fn in a child: seccomp's KILL_PROCESS for other ABIs must not take
+ * the reporting process with it. */
+static int in_child(long (*fn)(void))
+{
+	int pfd[2], st;
+	long r = 0;
+	int e = 0;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return report(-1);
+	pid = fork();
+	if (pid < 0)
+		return report(-1);
+	if (pid == 0) {
+		int out[2];
+
+		r = fn();
+		out[0] = r < 0 ? 1 : 0;
+		out[1] = (int)(r < 0 ? -r : 0);
+		if (write(pfd[1], out, sizeof(out)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	int got[2];
+	ssize_t n = read(pfd[0], got, sizeof(got));
+
+	waitpid(pid, &st, 0);
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) {
+		puts("SIGSYS");
+		return 0;
+	}
+	if (n != (ssize_t)sizeof(got)) {
+		puts("ECHILD");
+		return 0;
+	}
+	e = got[1];
+	errno = e;
+	return report(got[0] ? -1 : 0);
+}
+
+/* unshare(CLONE_NEWUSER) through the i386 table: 310 there, 272 natively.
+ * A filter written for x86_64 numbers would not see it. */
+static long int80_unshare(void)
+{
+#if defined(__x86_64__)
+	long r;
+	long nr = 310, flags = CLONE_NEWUSER;
+
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(nr), "b"(flags) : "memory");
+	return r;
+#else
+	return -ENOSYS;
+#endif
+}
+
+/* getpid through the x32 ABI (bit 30 set). */
+static long x32_getpid(void)
+{
+#if defined(__x86_64__)
+	long r = syscall(0x40000000L | SYS_getpid);
+
+	return r < 0 ? -errno : r;
+#else
+	return -ENOSYS;
+#endif
+}
+
+static int clone3_ns(void)
+{
+	struct clone_args ca = { .flags = CLONE_NEWUSER, .exit_signal = SIGCHLD };
+	long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	int st;
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return report(-1);
+	waitpid((pid_t)pid, &st, 0);
+	return report(0);
+}
+
+static int userns_mount(void)
+{
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		return report(-1);
+	return report(mount("none", "/tmp", "tmpfs", 0, NULL));
+}
+
+static int perf(void)
+{
+	struct perf_event_attr pe = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(pe),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.disabled = 1,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+	};
+
+	return report((int)syscall(SYS_perf_event_open, &pe, 0, -1, -1, 0));
+}
+
+static int bpf_map(void)
+{
+	union bpf_attr at;
+
+	memset(&at, 0, sizeof(at));
+	at.map_type = BPF_MAP_TYPE_ARRAY;
+	at.key_size = 4;
+	at.value_size = 4;
+	at.max_entries = 1;
+	return report((int)syscall(SYS_bpf, BPF_MAP_CREATE, &at, sizeof(at)));
+}
+
+static int io_uring(void)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	return report((int)syscall(SYS_io_uring_setup, 1, &p));
+}
+
+static int vm_read(const char *pid)
+{
+	char buf[16];
+	/* Any address: the permission check (mm_access) comes before the
+	 * copy, so EFAULT means the access itself was allowed. */
+	struct iovec local = { buf, sizeof(buf) }, remote = { (void *)0x10000, sizeof(buf) };
+	ssize_t r = process_vm_readv(atoi(pid), &local, 1, &remote, 1, 0);
+
+	if (r < 0 && errno == EFAULT)
+		r = 0;
+	return report((int)r);
+}
+
+static int pidfd_getfd(const char *pid, const char *fd)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, atoi(pid), 0);
+
+	if (pfd < 0)
+		return report(-1);
+	return report((int)syscall(SYS_pidfd_getfd, pfd, atoi(fd), 0));
+}
+
+static int handle(const char *path)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char space[MAX_HANDLE_SZ];
+	} h;
+	int mnt;
+
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	return report(name_to_handle_at(AT_FDCWD, path, &h.fh, &mnt, 0));
+}
+
+static int forkbomb(const char *count)
+{
+	int n = atoi(count), made = 0, r = 0;
+	pid_t *kids = calloc((size_t)n, sizeof(*kids));
+
+	if (!kids)
+		return report(-1);
+	for (; made < n; made++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		if (pid < 0) {
+			r = -1;
+			break;
+		}
+		kids[made] = pid;
+	}
+	int e = errno;
+	for (int i = 0; i < made; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	errno = e;
+	return report(r);
+}
+
+static int fsize(const char *path, const char *bytes)
+{
+	static char block[65536];
+	long left = atol(bytes);
+	int fd;
+
+	signal(SIGXFSZ, SIG_IGN);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return report(-1);
+	while (left > 0) {
+		size_t chunk = left < (long)sizeof(block) ? (size_t)left : sizeof(block);
+		ssize_t w = write(fd, block, chunk);
+
+		if (w < 0)
+			return report(-1);
+		left -= w;
+	}
+	return report(0);
 }
 
 int main(int argc, char **argv)
@@ -141,6 +430,72 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "setuid0"))
 		return report(setuid(0));
+	if (!strcmp(op, "open"))
+		return report(open(a, O_RDONLY | O_CLOEXEC));
+	if (!strcmp(op, "chmod"))
+		return report(chmod(a, (mode_t)strtol(b, NULL, 8)));
+	if (!strcmp(op, "readdir")) {
+		int fd = open(a, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char buf[4096];
+		if (fd < 0)
+			return report(-1);
+		return report((int)syscall(SYS_getdents64, fd, buf, sizeof(buf)));
+	}
+	if (!strcmp(op, "opath-reopen")) {
+		char via[64];
+		int fd = open(a, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return report(-1);
+		snprintf(via, sizeof(via), "/proc/self/fd/%d", fd);
+		return report(open(via, O_RDONLY | O_CLOEXEC));
+	}
+	if (!strcmp(op, "openat-fd"))
+		return report(openat(atoi(a), b, O_RDONLY | O_CLOEXEC));
+	if (!strcmp(op, "handle"))
+		return handle(a);
+	if (!strcmp(op, "connect-unix"))
+		return report(unix_connect(a));
+	if (!strcmp(op, "udp-send")) {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return report(-1);
+		sa.sin_port = htons((uint16_t)atoi(a));
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return report((int)sendto(fd, "x", 1, 0, (struct sockaddr *)&sa, sizeof(sa)));
+	}
+	if (!strcmp(op, "listen-tcp"))
+		return listen_tcp(a);
+	if (!strcmp(op, "listen-abstract"))
+		return listen_unix(a, 1);
+	if (!strcmp(op, "listen-unix"))
+		return listen_unix(a, 0);
+	if (!strcmp(op, "vm-read"))
+		return vm_read(a);
+	if (!strcmp(op, "pidfd-getfd"))
+		return pidfd_getfd(a, b);
+	if (!strcmp(op, "perf"))
+		return perf();
+	if (!strcmp(op, "bpf"))
+		return bpf_map();
+	if (!strcmp(op, "io-uring"))
+		return io_uring();
+	if (!strcmp(op, "keyctl"))
+		return report((int)syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0));
+	if (!strcmp(op, "userfaultfd"))
+		return report((int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY));
+	if (!strcmp(op, "userns-mount"))
+		return userns_mount();
+	if (!strcmp(op, "clone3-ns"))
+		return clone3_ns();
+	if (!strcmp(op, "int80-unshare"))
+		return in_child(int80_unshare);
+	if (!strcmp(op, "x32"))
+		return in_child(x32_getpid);
+	if (!strcmp(op, "forkbomb"))
+		return forkbomb(a);
+	if (!strcmp(op, "fsize"))
+		return fsize(a, b);
 	fprintf(stderr, "probe: unknown operation '%s'\n", op);
 	return 2;
 }
