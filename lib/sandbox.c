@@ -2,6 +2,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <sys/auxv.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -23,6 +24,12 @@ static int plan(struct as_sandbox *sb, const struct as_policy *pol,
 	sb->ruleset_fd = -1;
 	if (opts)
 		sb->opts = *opts;
+	/* The test-only switches lower protection for the caller alone; a
+	 * process started setuid or setgid (AT_SECURE) never honours them,
+	 * whatever path led here. */
+	if (getauxval(AT_SECURE) && (sb->opts.skip_caps || sb->opts.skip_nnp || sb->opts.skip_landlock ||
+				     sb->opts.skip_seccomp || sb->opts.landlock_abi_max > 0))
+		return as_fail(err, -EPERM, "test-only switches are refused in a setuid or setgid process");
 
 	/* Everything that can fail on bad input happens here, before the
 	 * first restriction, so a bad profile never half-applies. */
