@@ -8,6 +8,19 @@ packages=(
 	bats bats-assert bats-support
 	acl sudo passwd login util-linux procps iproute2 python3 git
 	tmux bsdextrautils strace
+	# daily.bats: terminal programs on a pty, ssh with the agent's key,
+	# pip in a venv (python3-wheel builds without an index).
+	less vim openssh-client python3-venv python3-pip python3-wheel python3-setuptools
+	# agents.bats: inspects the CLIs' launchers.
+	file
 )
+# agents.bats installs the agent CLIs with the system's npm.  Debian 12's
+# nodejs (18) and npm serve (the suite puts node 22 from the npm registry
+# in the agent's home for gemini-cli, which needs >= 20); NodeSource's
+# nodejs bundles npm and conflicts with Debian's npm package, so only a
+# machine without npm gets Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+	packages+=(nodejs npm)
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
