@@ -5,8 +5,9 @@
 # through the installed setuid helper.  Needs the setuid install of
 # tests/run.sh (AS_PREFIX); skips with a message without it.
 #
-# The ssh push test needs an sshd binary (AS_TEST_SSHD, default
-# /usr/sbin/sshd, run unprivileged on a free port); it skips without one.
+# The ssh push test runs an sshd unprivileged on a free port: AS_TEST_SSHD,
+# /usr/sbin/sshd, or the one of Debian's openssh-server package, unpacked
+# (not installed); it skips when none can be had.
 
 bats_require_minimum_version 1.5.0
 
@@ -30,7 +31,10 @@ setup() {
 }
 
 teardown_file() {
-	[ -z "${AS_SESSION_PREFIX:-}" ] || rm -f "$AS_PREFIX/etc/agent-shell/profiles/$AS_SESSION_PREFIX-ssh.profile"
+	if [ -n "${AS_SESSION_PREFIX:-}" ]; then
+		rm -f "$AS_PREFIX/etc/agent-shell/profiles/$AS_SESSION_PREFIX-ssh.profile"
+		rm -rf "/tmp/$AS_SESSION_PREFIX-sshd"
+	fi
 	as_session_teardown
 }
 
@@ -232,10 +236,36 @@ $AGENT 600"
 	refute_output --partial 'port 22: Permission denied'
 }
 
-@test "git push over ssh with the agent's deploy key (needs sshd)" {
-	local sshd=${AS_TEST_SSHD:-/usr/sbin/sshd}
-	if [ ! -x "$sshd" ]; then
-		skip "no sshd at $sshd: install openssh-server or set AS_TEST_SSHD"
+# An sshd to push to: AS_TEST_SSHD, the system's, or else the one of
+# Debian's openssh-server package unpacked into a scratch directory, with
+# the libwrap0 it links (installing the package would start a system sshd
+# on port 22).  It runs unprivileged: no install, no privilege separation.
+find_sshd() {
+	local c d="/tmp/$AS_SESSION_PREFIX-sshd" deb libs
+	for c in "${AS_TEST_SSHD:-}" /usr/sbin/sshd; do
+		if [ -n "$c" ] && [ -x "$c" ]; then
+			echo "$c"
+			return 0
+		fi
+	done
+	command -v apt-get >/dev/null || return 1
+	install -d -m 0755 "$d" "$d/root"
+	(cd "$d" && apt-get download -qq openssh-server libwrap0 >/dev/null 2>&1) || return 1
+	for deb in "$d"/*.deb; do
+		dpkg-deb -x "$deb" "$d/root" || return 1
+	done
+	libs=$(find "$d/root" -name 'libwrap.so.0' -printf '%h')
+	printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$libs" "$d/root/usr/sbin/sshd" >"$d/sshd"
+	chmod -R a+rX "$d"
+	chmod 0755 "$d/sshd"
+	"$d/sshd" -V >/dev/null 2>&1 || return 1
+	echo "$d/sshd"
+}
+
+@test "git push over ssh with the agent's deploy key" {
+	local sshd
+	if ! sshd=$(find_sshd); then
+		skip "no sshd: none at /usr/sbin/sshd, none in AS_TEST_SSHD, and apt-get download openssh-server failed"
 	fi
 	[ -f "$AHOME/.ssh/id_ed25519.pub" ]
 	# The git server: a throwaway account running its own sshd,
