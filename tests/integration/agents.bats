@@ -177,13 +177,15 @@ owner_files_closed() {
 		skip "the system's node $(node --version) is new enough (gemini-cli needs >= 20)"
 	fi
 	# Under the preset of the CLI that needs it: -p default does not
-	# execute from the agent's home.
-	agent_sh gemini-cli "npm install -g node@22"
+	# execute from the agent's home.  npm too, so that Debian's npm 9
+	# (built for Debian's node 18) never runs on node 22.
+	agent_sh gemini-cli "npm install -g node@22 npm@10"
 	assert_success
-	agent_sh gemini-cli "command -v node; node --version"
+	agent_sh gemini-cli "command -v node npm; node --version"
 	assert_success
-	assert_line "$AHOME/.local/bin/node"
-	assert_line --regexp '^v22\.'
+	assert_output --regexp "^$AHOME/.local/bin/node
+$AHOME/.local/bin/npm
+v22\.[0-9]+\.[0-9]+\$"
 }
 
 @test "claude-code installs from the npm registry into the agent's home, as the agent" {
@@ -306,7 +308,7 @@ owner_files_closed() {
 }
 
 @test "the npm cache and every CLI stay in the agent's home" {
-	agent_sh default "npm config get cache"
+	agent_sh claude-code "npm config get cache"
 	assert_output "$AHOME/.npm"
 	run find "$OHOME" "$PROJ" -user "$AGENT" -not -path "$PROJ"
 	assert_output ''
