@@ -191,6 +191,8 @@ $AHOME/.cache/pip"
 		/bin/sh -c "(sleep 1; printf q) | script -qec '$SH -- less README' /dev/null"
 	assert_success
 	assert_output --partial 'first line'
+	# Its prompt: less is paging on the terminal and took the q from it.
+	assert_output --partial 'README (END)'
 }
 
 @test "vi edits a file through a pseudo-terminal" {
