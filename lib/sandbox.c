@@ -8,6 +8,10 @@
 
 #include "caps.h"
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
+
 static int plan(struct as_sandbox *sb, const struct as_policy *pol,
 		const struct as_sandbox_opts *opts, bool build, struct as_err *err)
 {
@@ -80,6 +84,14 @@ static int apply_rlimits(const struct as_policy *pol, struct as_err *err)
 int as_sandbox_enter(struct as_sandbox *sb, struct as_err *err)
 {
 	int r;
+
+#ifdef __SANITIZE_ADDRESS__
+	/* Sanitizer build only: look for leaks now.  LeakSanitizer stops the
+	 * process with ptrace, which seccomp denies below, so the check at
+	 * exit (after a failed exec) would abort with "LeakSanitizer has
+	 * encountered a fatal error"; once run, that exit check is skipped. */
+	__lsan_do_leak_check();
+#endif
 
 	/* 1. Resource limits first: they bound everything that follows. */
 	r = apply_rlimits(sb->pol, err);

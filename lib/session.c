@@ -8,7 +8,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "command.h"
+#include "config.h"
+#include "env.h"
 #include "profile.h"
+
+#define MAX_ENV_VALUE 256
 
 void as_session_free(struct as_session *s)
 {
@@ -177,4 +182,154 @@ int as_session_resolve(const struct as_session_request *req, struct as_session *
 	if (r < 0)
 		return r;
 	return load_policy(req, s, err);
+}
+
+/* TERM and locale names are plain tokens: a '/' could point terminfo or
+ * locale loading at a file of the caller's. */
+static bool env_value_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > MAX_ENV_VALUE)
+		return false;
+	for (const char *p = v; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x21 || c > 0x7e || c == '/')
+			return false;
+	}
+	return true;
+}
+
+bool as_session_env_kept(const char *entry)
+{
+	static const char *const keep[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ" };
+	const char *eq = strchr(entry, '=');
+	char name[64];
+	size_t nl;
+	bool named = false;
+
+	if (!eq || (nl = (size_t)(eq - entry)) == 0 || nl >= sizeof(name))
+		return false;
+	memcpy(name, entry, nl);
+	name[nl] = '\0';
+	for (size_t i = 0; i < AS_ARRAY_SIZE(keep); i++)
+		if (strcmp(name, keep[i]) == 0)
+			named = true;
+	if (!named && !(strncmp(name, "LC_", 3) == 0 && as_env_name_valid(name)))
+		return false;
+	return env_value_ok(eq + 1);
+}
+
+static int push_var(struct as_strv *sv, const char *name, const char *value, struct as_err *err)
+{
+	_cleanup_free_ char *e = NULL;
+
+	if (asprintf(&e, "%s=%s", name, value) < 0)
+		return as_fail(err, -ENOMEM, "out of memory");
+	if (as_strv_push(sv, e) < 0)
+		return as_fail(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int as_session_env(const struct as_session *s, char *const *const sources[], size_t n_sources,
+		   struct as_strv *out, struct as_err *err)
+{
+	struct as_strv base = { 0 };
+	int r = 0;
+
+	for (size_t i = 0; i < n_sources && r == 0; i++)
+		for (char *const *e = sources[i]; e && *e && r == 0; e++)
+			if (as_session_env_kept(*e) && as_strv_push(&base, *e) < 0)
+				r = as_fail(err, -ENOMEM, "out of memory");
+	if (r == 0)
+		r = push_var(&base, "HOME", s->agent_home, err);
+	if (r == 0)
+		r = push_var(&base, "USER", s->agent, err);
+	if (r == 0)
+		r = push_var(&base, "LOGNAME", s->agent, err);
+	if (r == 0)
+		r = push_var(&base, "SHELL", s->agent_shell, err);
+	if (r == 0)
+		r = push_var(&base, "PATH", AS_SESSION_PATH, err);
+	if (r == 0)
+		r = push_var(&base, "AGENT_SHELL_PROJECT", s->project, err);
+	/* The profile's allowlist has the last word. */
+	if (r == 0)
+		r = as_env_build(&s->policy, base.v, out, err);
+	as_strv_free(&base);
+	return r;
+}
+
+int as_session_command(const struct as_session *s, char **cmd, struct as_session_cmd *c,
+		       struct as_err *err)
+{
+	const char *base;
+	int code;
+
+	memset(c, 0, sizeof(*c));
+	if (cmd && cmd[0]) {
+		c->path = as_resolve_command(cmd[0], AS_SESSION_PATH, &code);
+		if (!c->path) {
+			if (code == AS_EXIT_NOT_FOUND)
+				as_err_set(err, "%s: command not found", cmd[0]);
+			else if (code == AS_EXIT_CANNOT_EXEC)
+				as_err_set(err, "%s: permission denied", cmd[0]);
+			else
+				as_err_set(err, "out of memory");
+			return code ? code : 125;
+		}
+		c->argv = cmd;
+		return 0;
+	}
+	base = strrchr(s->agent_shell, '/');
+	c->path = strdup(s->agent_shell);
+	if (!c->path || asprintf(&c->login_argv[0], "-%s", base ? base + 1 : s->agent_shell) < 0) {
+		c->login_argv[0] = NULL;
+		as_session_command_free(c);
+		as_err_set(err, "out of memory");
+		return 125;
+	}
+	c->argv = c->login_argv;
+	return 0;
+}
+
+void as_session_command_free(struct as_session_cmd *c)
+{
+	free(c->path);
+	free(c->login_argv[0]);
+	memset(c, 0, sizeof(*c));
+}
+
+void as_session_explain(const struct as_session *s, enum as_switch by, FILE *out)
+{
+	char esc[PATH_MAX * 4 + 1];
+
+	fprintf(out, "session: owner %s (uid %u)\n", s->owner, (unsigned)s->owner_uid);
+	fprintf(out, "session: agent %s (uid %u, home %s, shell %s)\n", s->agent,
+		(unsigned)s->agent_uid, s->agent_home, s->agent_shell);
+	as_escape(s->project, esc, sizeof(esc));
+	fprintf(out, "session: project %s%s\n", esc, s->project_read_only ? " (read-only grant)" : "");
+	as_escape(s->dir, esc, sizeof(esc));
+	fprintf(out, "session: directory %s\n", esc);
+	fprintf(out, "session: profile %s\n", s->profile);
+	if (by == AS_SWITCH_SUDO) {
+		char dropin[64 + NAME_MAX];
+
+		/* The name agent-admin gives it: sudo skips names with a '.'. */
+		snprintf(dropin, sizeof(dropin), "agent-shell-%s", s->owner);
+		for (char *p = dropin; *p; p++)
+			if (*p == '.')
+				*p = '_';
+		fprintf(out, "session: switch by sudo -u %s (%s; sudoers drop-in %s/%s from "
+			"agent-admin add %s --sudo)\n", s->agent, AS_SUDO_PATH, AS_SUDOERS_DIR, dropin,
+			s->owner);
+		fprintf(out, "session: not on the sudo path (they need the setuid helper's root): "
+			"PAM service %s, session namespace (private /tmp and /var/tmp, read-only "
+			".git/config and .git/hooks), empty capability bounding set, session end log\n",
+			AS_PAM_SERVICE);
+	} else {
+		fprintf(out, "session: switch by %s (PAM service %s in %s)\n", AS_HELPER_PATH,
+			AS_PAM_SERVICE, AS_PAM_CONFDIR);
+	}
 }

@@ -9,11 +9,13 @@
 #ifndef AS_SESSION_H
 #define AS_SESSION_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "common.h"
 #include "policy.h"
 #include "registry.h"
+#include "siteconf.h"
 
 struct as_session_request {
 	uid_t caller_uid;      /* getuid() of the caller */
@@ -45,5 +47,44 @@ int as_session_resolve(const struct as_session_request *req,
 		       struct as_session *s, struct as_err *err);
 
 void as_session_free(struct as_session *s);
+
+/* The default PATH of a session (the agent's commands are looked up in it). */
+#define AS_SESSION_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* Whether ENTRY ("NAME=value") may pass from the caller, or from PAM, into
+ * a session: terminal and locale variables only (TERM, COLORTERM, LANG,
+ * LANGUAGE, TZ, LC_*), whose values are short plain tokens without '/'. */
+bool as_session_env_kept(const char *entry);
+
+/*
+ * The session's environment: the kept entries of each NULL-terminated list
+ * in SOURCES (the first occurrence of a name wins), then HOME, USER, LOGNAME, SHELL, PATH and
+ * AGENT_SHELL_PROJECT for the agent; the profile's allowlist has the last
+ * word.  Both switch paths (helper and sudo) build it here.
+ */
+int as_session_env(const struct as_session *s, char *const *const sources[], size_t n_sources,
+		   struct as_strv *out, struct as_err *err);
+
+/* Prints who, which agent, project and directory, and how the switch is
+ * made with what it protects (the lines agent-shell --explain starts with). */
+void as_session_explain(const struct as_session *s, enum as_switch by, FILE *out);
+
+/* What a session executes. */
+struct as_session_cmd {
+	char *path;             /* absolute path to exec (heap) */
+	char **argv;            /* CMD itself, or login_argv */
+	char *login_argv[2];    /* { "-bash", NULL } for a login shell (heap) */
+};
+
+/*
+ * CMD looked up in AS_SESSION_PATH (call it as the agent, before any
+ * restriction); without CMD, the agent's login shell with argv[0] "-" and
+ * its basename, as login(1) does.  Returns 0, or the exit status to end
+ * with (AS_EXIT_NOT_FOUND, AS_EXIT_CANNOT_EXEC, or 125 when out of memory)
+ * with err set.
+ */
+int as_session_command(const struct as_session *s, char **cmd, struct as_session_cmd *c,
+		       struct as_err *err);
+void as_session_command_free(struct as_session_cmd *c);
 
 #endif

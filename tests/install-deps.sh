@@ -1,13 +1,17 @@
 #!/bin/bash
 # Installs the build and test dependencies from Debian 12's archive.
+#   --missing   print the packages that are not installed yet, one per
+#               line, and change nothing (the quickstart uses it to skip
+#               apt-get when everything is there)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(
 	meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libcap-ng-dev libseccomp-dev libacl1-dev libpam0g-dev libinih-dev libjson-c-dev
 	bats bats-assert bats-support
-	acl sudo passwd login util-linux procps iproute2 python3 git
-	tmux bsdextrautils strace
+	acl sudo passwd login util-linux procps iproute2 python3 git mandoc
+	tmux bsdextrautils strace valgrind
+	debhelper dpkg-dev fakeroot lintian
 	# daily.bats: terminal programs on a pty, ssh with the agent's key,
 	# pip in a venv (python3-wheel builds without an index).
 	less vim openssh-client python3-venv python3-pip python3-wheel python3-setuptools
@@ -22,5 +26,12 @@ packages=(
 if ! command -v npm >/dev/null 2>&1; then
 	packages+=(nodejs npm)
 fi
+if [ "${1:-}" = --missing ]; then
+	for p in "${packages[@]}"; do
+		s=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+		[ "${s:0:2}" = ii ] || echo "$p"
+	done
+	exit 0
+fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

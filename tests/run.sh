@@ -1,22 +1,42 @@
 #!/bin/bash
 # The project's test command (README, .ci/run): installs the build and test
-# dependencies from Debian, builds with warnings as errors, installs into a
-# scratch prefix, and runs every test suite.  The last line it prints is
-# "N passed, N failed, N skipped"; it exits non-zero when anything failed.
+# dependencies from Debian, then, each build with warnings as errors:
+#   1. the normal build: unit, integration and root suites against a setuid
+#      install in a scratch prefix, and the unit suite again under valgrind;
+#   2. the ASan+UBSan build: the same suites against an install whose
+#      helper is not setuid (the login suite enters it with setpriv: see
+#      as_caller in tests/integration/common.bash);
+#   3. a compile of the release configuration the quickstart uses (right
+#      after the normal build, so a warning there fails fast);
+#   4. the Debian package (tests/deb.sh): built, installed, the integration
+#      suites run against /usr, purged.
+# The last line it prints is "N passed, N failed", summed over every stage
+# (skips are counted on the line before); it exits non-zero when anything
+# failed.
 #
-# Usage: sudo tests/run.sh [--no-deps] [--sanitize]
+# Usage: sudo tests/run.sh [--no-deps] [--sanitize | --no-sanitize] [--no-valgrind] [--no-deb]
+#   --sanitize      only the sanitizer build      --no-sanitize  skip it
+#   --no-valgrind   skip the valgrind run         --no-deb       skip the package
+# AS_TEST_PREFIX (default /opt/agent-shell-test) is the scratch prefix; it
+# is deleted at the end.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
 deps=1
-sanitize=0
+normal=1
+sanitize=1
+valgrind=1
+deb=1
 for a in "$@"; do
 	case "$a" in
 	--no-deps) deps=0 ;;
-	--sanitize) sanitize=1 ;;
-	-h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+	--sanitize) normal=0 sanitize=1 deb=0 ;;
+	--no-sanitize) sanitize=0 ;;
+	--no-valgrind) valgrind=0 ;;
+	--no-deb) deb=0 ;;
+	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) echo "tests/run.sh: unknown option: $a" >&2; exit 2 ;;
 	esac
 done
@@ -26,27 +46,25 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 2
 fi
 
+prefix=${AS_TEST_PREFIX:-/opt/agent-shell-test}
+case "$prefix" in
+/?*) ;;
+*) echo "tests/run.sh: AS_TEST_PREFIX must be an absolute path: $prefix" >&2; exit 2 ;;
+esac
+[ "$prefix" != / ] || { echo "tests/run.sh: AS_TEST_PREFIX must not be /" >&2; exit 2; }
+
+# Seconds per stage, printed before the totals.
+stages=()
+stage_start=$SECONDS
+stage_done() {
+	stages+=("$(printf '%-28s %4ds' "$1" $((SECONDS - stage_start)))")
+	stage_start=$SECONDS
+}
+
 if [ "$deps" = 1 ]; then
 	"$here/tests/install-deps.sh"
+	stage_done "dependencies"
 fi
-
-prefix=/opt/agent-shell-test
-build=build-test
-opts=(--prefix="$prefix" --sysconfdir="$prefix/etc")
-if [ "$sanitize" = 1 ]; then
-	build=build-asan
-	opts+=(-Db_sanitize=address,undefined -Db_lundef=false)
-fi
-[ -d "$build/meson-info" ] && opts+=(--reconfigure)
-meson setup "$build" "${opts[@]}" >/dev/null
-meson compile -C "$build"
-
-# The quickstart builds with --buildtype=release (-O3), whose extra
-# warnings are errors too: compile that configuration as well.
-ropts=(--buildtype=release)
-[ -d build-release-check/meson-info ] && ropts+=(--reconfigure)
-meson setup build-release-check "${ropts[@]}" >/dev/null
-meson compile -C build-release-check >/dev/null
 
 # The install creates agent-shell-users (the helper's group) and the suites
 # agent-shell-agents; the run removes them again if it created them.
@@ -63,14 +81,100 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A scratch prefix that throwaway users can read, owned by root.
-rm -rf "$prefix"
-install -d -m 0755 "$prefix"
-meson install -C "$build" --quiet
-
 status=0
-AS_PREFIX="$prefix" meson test -C "$build" --print-errorlogs \
-	--suite unit --suite integration --suite root || status=$?
+logs=()
+
+# setup BUILD [meson options...]: configure (or reconfigure) and compile.
+setup() {
+	local build=$1
+	shift
+	local opts=(--prefix="$prefix" --sysconfdir="$prefix/etc" "$@")
+	[ -d "$build/meson-info" ] && opts+=(--reconfigure)
+	meson setup "$build" "${opts[@]}" >/dev/null
+	meson compile -C "$build"
+}
+
+# A scratch prefix that throwaway users can read, owned by root, holding
+# BUILD's install alone.
+install_fresh() {
+	rm -rf "$prefix"
+	install -d -m 0755 "$prefix"
+	meson install -C "$1" --quiet
+}
+
+# suites BUILD: unit, integration and root suites against the install.
+suites() {
+	AS_PREFIX="$prefix" meson test -C "$1" --print-errorlogs \
+		--suite unit --suite integration --suite root || status=1
+	logs+=("$1/meson-logs/testlog.json")
+}
+
+if [ "$normal" = 1 ]; then
+	setup build-test
+	stage_done "normal: build"
+	# The quickstart builds with --buildtype=release (-O3), whose extra
+	# warnings are errors too: compile that configuration as well.
+	ropts=(--buildtype=release)
+	[ -d build-release-check/meson-info ] && ropts+=(--reconfigure)
+	meson setup build-release-check "${ropts[@]}" >/dev/null
+	meson compile -C build-release-check >/dev/null
+	stage_done "release: compile"
+
+	install_fresh build-test
+	suites build-test
+	stage_done "normal: suites"
+	if [ "$valgrind" = 1 ]; then
+		# Memcheck on every unit test; errors and definite or indirect
+		# leaks fail it (the 'valgrind' setup in tests/meson.build).
+		meson test -C build-test --setup valgrind --suite unit --print-errorlogs || status=1
+		logs+=("build-test/meson-logs/testlog-valgrind.json")
+		stage_done "normal: unit under valgrind"
+	fi
+fi
+
+if [ "$sanitize" = 1 ]; then
+	# Every program with ASan+UBSan; a finding aborts the process (see
+	# tests/sanitizer/options.c), and a canary test proves it does.  The
+	# helper is installed without the setuid bit (a sanitized setuid
+	# program obeys the caller's ASAN_OPTIONS: tools/meson.build), but
+	# with the mode that keeps everyone else out: 0750 root:agent-shell-users.
+	setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dinstall_setuid=false
+	stage_done "sanitize: build"
+	install_fresh build-asan
+	getent group agent-shell-users >/dev/null || groupadd --system agent-shell-users
+	helper="$prefix/libexec/agent-shell/agent-shell-helper"
+	chown root:agent-shell-users "$helper"
+	chmod 0750 "$helper"
+	suites build-asan
+	stage_done "sanitize: suites"
+fi
+
+if [ "$deb" = 1 ]; then
+	# Needs a machine with no agent-shell under /usr or /etc: it says so
+	# and fails otherwise.
+	install -d build-test/meson-logs
+	rm -f build-test/meson-logs/deb-testlog.json
+	"$here/tests/deb.sh" --no-deps --testlog "$here/build-test/meson-logs/deb-testlog.json" || status=1
+	# A run that ended before its results still counts as a failure.
+	[ -s build-test/meson-logs/deb-testlog.json ] ||
+		echo '{"name": "deb", "result": "FAIL", "stdout": ""}' >build-test/meson-logs/deb-testlog.json
+	logs+=("build-test/meson-logs/deb-testlog.json")
+	stage_done "debian package"
+fi
+
 echo
-python3 "$here/tests/tap-summary.py" "$build/meson-logs/testlog.json" || status=1
+for l in "${logs[@]}"; do
+	case "$l" in
+	*valgrind*) echo "== ${l%%/*}, unit tests under valgrind" ;;
+	*) echo "== ${l%%/*}" ;;
+	esac
+	python3 "$here/tests/tap-summary.py" "$l" || true
+done
+echo
+echo "time per stage:"
+printf '  %s\n' "${stages[@]}"
+printf '  %-28s %4ds\n' "total" "$SECONDS"
+echo
+total=$(python3 "$here/tests/tap-summary.py" "${logs[@]}") || status=1
+echo "${total##*$'\n'}"
 exit "$status"

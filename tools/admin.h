@@ -82,4 +82,19 @@ bool admin_in_group(const char *account, const char *group);
 /* The exposure and consistency report (tools/admin-check.c). */
 int admin_check(const struct admin_ctx *ctx, int argc, char **argv);
 
+/*
+ * The sudo path (admin-sudo.c): AS_SUDOERS_DIR/agent-shell-OWNER lets OWNER
+ * run "agent-sandbox --session OWNER ..." as ACCOUNT and nothing else.
+ * _install writes it when missing or different (checked by visudo before
+ * and after it goes live; mode 0440 root:root) and sets *changed; _remove
+ * deletes it if agent-admin wrote it.  Both return 0 or an exit status
+ * after printing why.  _content is the exact text (-EINVAL for names
+ * sudoers cannot hold); _path the file name.
+ */
+int admin_sudo_install(const struct admin_ctx *ctx, const char *owner, const char *account,
+		       bool *changed);
+int admin_sudo_remove(const struct admin_ctx *ctx, const char *owner);
+int admin_sudo_content(const char *owner, const char *account, char **out);
+int admin_sudo_path(const char *owner, char *out, size_t len);
+
 #endif

@@ -69,7 +69,6 @@
 #define GPASSWD  "/usr/bin/gpasswd"
 #define GIT      "/usr/bin/git"
 #define AGENT_SHELL "/bin/bash"
-#define SUDOERS_DIR "/etc/sudoers.d"
 #define GECOS_PREFIX "agent-shell agent of "
 
 const char *const admin_privileged_groups[] = {
@@ -101,12 +100,15 @@ int admin_fail(const char *fmt, ...)
 
 int admin_usage(const char *fmt, ...)
 {
+	char buf[2 * AS_ERR_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg("", fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help'.\n", ADMIN_PROG);
+	/* One line, like agent-shell and agent-sandbox: scripts read the
+	 * first line of stderr as the reason. */
+	fprintf(stderr, "%s: %s (see --help)\n", ADMIN_PROG, buf);
 	return ADMIN_EXIT_USAGE;
 }
 
@@ -155,13 +157,14 @@ enum {
 	OPT_KEEP_HOME = 1u << 5,
 	OPT_JSON = 1u << 6,
 	OPT_DRY_RUN = 1u << 7,
+	OPT_SUDO = 1u << 8,
 };
 
 struct opts {
 	const char *pos[2];      /* positional arguments */
 	int npos;
 	const char *account, *profile, *home;
-	bool read_only, allow_var, keep_home, json, dry_run;
+	bool read_only, allow_var, keep_home, json, dry_run, sudo;
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -760,6 +763,13 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 		reg.profile = p;
 		admin_note(ctx, "%s: profile is now %s", account, p);
 		changed = true;
+	}
+	/* The sudoers drop-in names the agent; it goes live once the
+	 * account is complete, and the registry records it. */
+	if (o->sudo) {
+		if (admin_sudo_install(ctx, owner, account, &changed))
+			goto out;
+		reg.sudo = true;
 	}
 	if (save_reg(ctx, &reg))
 		goto out;
@@ -1404,6 +1414,9 @@ static int remove_interrupted_add(const struct admin_ctx *ctx, const char *owner
 	struct as_err e = { "" };
 	struct user a;
 
+	/* The drop-in goes live just before the registry is saved. */
+	if (admin_sudo_remove(ctx, owner))
+		return ADMIN_EXIT_FAIL;
 	if (user_lookup(account, &a)) {
 		if (userdel(ctx, &a, a.home, keep_home))
 			return ADMIN_EXIT_FAIL;
@@ -1454,18 +1467,12 @@ static int cmd_remove(const struct admin_ctx *ctx, const struct opts *o)
 	while (reg.n_projects > 0)
 		if (do_revoke(ctx, &reg, &a, reg.n_projects - 1))
 			goto out;
+	if (admin_sudo_remove(ctx, owner))
+		goto out;
 	if (reg.sudo) {
-		char path[PATH_MAX];
-
-		snprintf(path, sizeof(path), SUDOERS_DIR "/agent-shell-%s", owner);
-		if (unlink(path) < 0 && errno != ENOENT) {
-			admin_fail("%s: cannot remove: %s", path, strerror(errno));
-			goto out;
-		}
 		reg.sudo = false;
 		if (save_reg(ctx, &reg))
 			goto out;
-		admin_note(ctx, "removed %s", path);
 	}
 	if (leave_users_group(ctx, owner))
 		goto out;
@@ -1942,8 +1949,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "add", 1, 1, OPT_ACCOUNT | OPT_PROFILE | OPT_HOME, cmd_add,
-	  "add OWNER [--account NAME] [--profile P] [--home DIR]" },
+	{ "add", 1, 1, OPT_ACCOUNT | OPT_PROFILE | OPT_HOME | OPT_SUDO, cmd_add,
+	  "add OWNER [--account NAME] [--profile P] [--home DIR] [--sudo]" },
 	{ "grant", 2, 2, OPT_READ_ONLY | OPT_ALLOW_VAR, cmd_grant,
 	  "grant OWNER DIR [--read-only] [--allow-var]" },
 	{ "revoke", 2, 2, 0, cmd_revoke, "revoke OWNER DIR" },
@@ -1976,6 +1983,7 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 		{ "keep-home", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "sudo", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2005,6 +2013,7 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 		case 'k': need = OPT_KEEP_HOME; o->keep_home = true; break;
 		case 'j': need = OPT_JSON; o->json = true; break;
 		case 'n': need = OPT_DRY_RUN; o->dry_run = true; break;
+		case 's': need = OPT_SUDO; o->sudo = true; break;
 		case 'h':
 			printf("Usage: %s %s\n", ADMIN_PROG, c->synopsis);
 			exit(0);

@@ -4,6 +4,10 @@
  * user.  rlimits -> capabilities -> no_new_privs -> Landlock -> seccomp
  * (last) -> exec.  Unprivileged; also what frameworks use per tool call.
  *
+ * With --session OWNER it is the sandbox stage of agent-shell on sudo sites
+ * (switch = sudo): sudo has already made it OWNER's agent account, and the
+ * policy comes only from the registry and the profile, as in the helper.
+ *
  * Exit status: the command's; 1 refused (bad profile, policy the kernel
  * cannot enforce); 2 usage; 125 own failure; 126 cannot execute;
  * 127 not found (as env(1)).
@@ -18,14 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "command.h"
 #include "config.h"
 #include "env.h"
 #include "policy.h"
 #include "profile.h"
 #include "sandbox.h"
+#include "session.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
@@ -54,6 +61,9 @@ struct options {
 	const char **bind;
 	size_t n_bind;
 	bool explain;
+	const char *session_owner;  /* --session OWNER */
+	const char *dir;            /* -C DIR, with --session only */
+	bool lowered;               /* a flag that changes the policy was given */
 	struct as_sandbox_opts sandbox;
 	char **cmd;
 };
@@ -74,8 +84,15 @@ static void usage(FILE *out)
 		"      --connect PORT   allow TCP connections to PORT\n"
 		"      --bind PORT      allow binding TCP PORT\n"
 		"      --explain        print the effective policy, run nothing\n"
+		"      --session OWNER  be OWNER's agent-shell session (sudo sites; see\n"
+		"                       agent-shell(1)); takes only -p, -C DIR and --explain\n"
+		"  -C, --chdir DIR      with --session: the project directory\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n"
+		"\n"
+		"For tests only (each weakens this one run; see agent-sandbox(1)):\n"
+		"      --test-landlock-abi N   act as if the kernel's Landlock ABI were N\n"
+		"      --test-ablate LAYER     skip LAYER: caps, nnp, landlock or seccomp\n"
 		"\n"
 		"Profiles: %s, then %s\n"
 		"Exit status: CMD's; 1 refused; 2 usage; 125 own failure;\n"
@@ -112,6 +129,7 @@ enum {
 	OPT_EXPLAIN,
 	OPT_TEST_ABI,
 	OPT_ABLATE,
+	OPT_SESSION,
 };
 
 static void parse_ablation(struct options *o, const char *layer)
@@ -146,6 +164,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ "test-landlock-abi", required_argument, NULL, OPT_TEST_ABI },
 		{ "test-ablate", required_argument, NULL, OPT_ABLATE },
+		{ "session", required_argument, NULL, OPT_SESSION },
+		{ "chdir", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -153,7 +173,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
 	/* '+': stop at the first non-option, so CMD's own flags stay CMD's. */
-	while ((c = getopt_long(argc, argv, "+:p:f:r:w:x:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:f:r:w:x:C:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (o->profile || o->profile_file)
@@ -164,21 +184,37 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (o->profile || o->profile_file)
 				errx(EXIT_USAGE, "only one -p or -f may be given");
 			o->profile_file = optarg;
+			o->lowered = true;
 			break;
 		case 'r':
 			add_path_flag(o, optarg, AS_FS_READ);
+			o->lowered = true;
 			break;
 		case 'w':
 			add_path_flag(o, optarg, AS_FS_READ | AS_FS_WRITE);
+			o->lowered = true;
 			break;
 		case 'x':
 			add_path_flag(o, optarg, AS_FS_READ | AS_FS_EXEC);
+			o->lowered = true;
 			break;
 		case OPT_CONNECT:
 			add_port_flag(&o->connect, &o->n_connect, optarg);
+			o->lowered = true;
 			break;
 		case OPT_BIND:
 			add_port_flag(&o->bind, &o->n_bind, optarg);
+			o->lowered = true;
+			break;
+		case OPT_SESSION:
+			if (!as_owner_name_valid(optarg, NULL))
+				errx(EXIT_USAGE, "--session: '%s' is not a user name", optarg);
+			o->session_owner = optarg;
+			break;
+		case 'C':
+			if (optarg[0] != '/')
+				errx(EXIT_USAGE, "-C %s: not an absolute path", optarg);
+			o->dir = optarg;
 			break;
 		case OPT_EXPLAIN:
 			o->explain = true;
@@ -190,10 +226,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (*optarg == '\0' || *end || v < 1 || v > 64)
 				errx(EXIT_USAGE, "--test-landlock-abi: '%s' is not an ABI version", optarg);
 			o->sandbox.landlock_abi_max = (int)v;
+			o->lowered = true;
 			break;
 		}
 		case OPT_ABLATE:
 			parse_ablation(o, optarg);
+			o->lowered = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -211,6 +249,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->cmd = &argv[optind];
+	if (o->session_owner) {
+		/* A session's policy is the registry's and the profile's, as
+		 * on the helper path: nothing on the command line changes it. */
+		if (o->lowered)
+			errx(EXIT_USAGE, "--session takes only -p, -C and --explain");
+		return;
+	}
+	if (o->dir)
+		errx(EXIT_USAGE, "-C is only for --session (cd to the directory instead)");
 	if (!o->cmd && !o->explain)
 		errx(EXIT_USAGE, "no command given (usage: %s [OPTION]... -- CMD [ARG]...)", prog);
 }
@@ -281,6 +328,76 @@ static void load_policy(const struct options *o, struct as_policy *pol)
 	}
 }
 
+/* The sandbox stage of an agent-shell session on a sudo site: sudo has
+ * made us OWNER's agent; resolve the session exactly as the helper does,
+ * check that we are that agent, and run CMD or the login shell. */
+__attribute__((noreturn))
+static void run_session(const struct options *o)
+{
+	extern char **environ;
+	struct as_session_request req = {
+		.dir = o->dir,
+		.profile = o->profile,
+		.registry_dir = AS_REGISTRYDIR,
+	};
+	char *const *const sources[] = { environ };
+	struct as_strv env = { 0 };
+	struct as_session_cmd cmd;
+	struct as_session s;
+	struct as_sandbox sb;
+	struct as_err err = { "" };
+	char cwd[PATH_MAX], project[PATH_MAX * 4 + 1];
+	struct passwd *pw;
+	int code;
+
+	errno = 0;
+	pw = getpwnam(o->session_owner);
+	if (!pw)
+		errx(EXIT_REFUSED, "--session %s: no such user", o->session_owner);
+	req.caller_uid = pw->pw_uid;
+	if (!req.dir) {
+		if (!getcwd(cwd, sizeof(cwd)))
+			errx(EXIT_OWN_FAILURE, "cannot determine the current directory: %s", strerror(errno));
+		req.dir = cwd;
+	}
+	if (as_session_resolve(&req, &s, &err) < 0)
+		errx(EXIT_REFUSED, "%s", err.msg);
+	if (getuid() != s.agent_uid || geteuid() != s.agent_uid)
+		errx(EXIT_REFUSED, "--session %s: running as uid %u, not as %s (agent-shell starts this "
+		    "with sudo -u %s)", s.owner, (unsigned)getuid(), s.agent, s.agent);
+	if (o->explain) {
+		as_session_explain(&s, AS_SWITCH_SUDO, stdout);
+		if (as_sandbox_plan(&sb, &s.policy, NULL, &err) < 0)
+			errx(EXIT_REFUSED, "%s", err.msg);
+		as_sandbox_explain(&sb, stdout);
+		exit(fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE);
+	}
+	if (chdir(s.dir) < 0)
+		errx(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)", s.dir, s.agent,
+		    strerror(errno), s.owner);
+	code = as_session_command(&s, o->cmd, &cmd, &err);
+	if (code)
+		errx(code, "%s", err.msg);
+	if (as_session_env(&s, sources, AS_ARRAY_SIZE(sources), &env, &err) < 0)
+		errx(EXIT_OWN_FAILURE, "%s", err.msg);
+	if (as_sandbox_prepare(&sb, &s.policy, NULL, &err) < 0)
+		errx(EXIT_REFUSED, "%s", err.msg);
+	for (size_t i = 0; i < sb.ll.dropped.n; i++)
+		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
+	/* sudo logs the command; this line says which session it was.  No
+	 * process stays behind to log the end (the helper path does). */
+	as_escape(s.project, project, sizeof(project));
+	openlog("agent-shell", LOG_PID, LOG_AUTHPRIV);
+	syslog(LOG_AUTHPRIV | LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d switch=sudo",
+	       s.owner, s.agent, project, s.profile, (int)getpid());
+	closelog();
+	if (as_sandbox_enter(&sb, &err) < 0)
+		errx(EXIT_OWN_FAILURE, "%s", err.msg);
+	execve(cmd.path, cmd.argv, env.v);
+	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	errx(code, "%s: %s", cmd.path, strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -297,6 +414,8 @@ int main(int argc, char **argv)
 	if (argc < 1 || !argv[0])
 		errx(EXIT_USAGE, "called without argv[0]");
 	parse_args(argc, argv, &o);
+	if (o.session_owner)
+		run_session(&o);
 	load_policy(&o, &pol);
 
 	if (o.cmd) {
@@ -324,7 +443,11 @@ int main(int argc, char **argv)
 				printf(" %s", *a);
 			putchar('\n');
 		}
-		return fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
+		code = fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
+		as_sandbox_free(&sb);
+		as_policy_free(&pol);
+		free(path);
+		return code;
 	}
 
 	/* Say once, on stderr, what this kernel cannot enforce. */

@@ -13,6 +13,9 @@
  *   resolve_session       caller = getuid(); registry -> agent; DIR inside a
  *                         granted project; profile (root-owned files only)
  *   start_pam             authenticate, acct_mgmt, setcred, open_session
+ *                         (pam_namespace: private /tmp and /var/tmp)
+ *   protect_git_metadata  own mount namespace; .git/config and .git/hooks
+ *                         of every read-write grant bound read-only
  *   fork
  *     child: switch_identity -> verify_identity -> enter_sandbox -> exec
  *     parent: supervise, close the PAM session, log, exit with the status
@@ -36,6 +39,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -43,6 +47,7 @@
 #include "caps.h"
 #include "command.h"
 #include "config.h"
+#include "gitmeta.h"
 #include "env.h"
 #include "profile.h"
 #include "sandbox.h"
@@ -54,8 +59,6 @@
 #define EXIT_CANNOT_EXEC AS_EXIT_CANNOT_EXEC
 #define EXIT_NOT_FOUND AS_EXIT_NOT_FOUND
 
-#define MAX_ENV_VALUE 256
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 static const char prog[] = "agent-shell";
 
@@ -84,51 +87,12 @@ static void log_line(int prio, const char *fmt, ...)
 
 /* ---- 1. sanitize -------------------------------------------------------- */
 
-static bool env_value_ok(const char *name, const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n == 0 || n > MAX_ENV_VALUE)
-		return false;
-	for (const char *p = v; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		/* TERM and locale names are plain tokens: a '/' could point
-		 * terminfo or locale loading at a file of the caller's. */
-		if (c < 0x21 || c > 0x7e || c == '/')
-			return false;
-	}
-	(void)name;
-	return true;
-}
-
-/* The only caller variables that may pass, by name. */
-static bool env_name_kept(const char *name)
-{
-	static const char *const keep[] = { "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ" };
-
-	for (size_t i = 0; i < AS_ARRAY_SIZE(keep); i++)
-		if (strcmp(name, keep[i]) == 0)
-			return true;
-	return strncmp(name, "LC_", 3) == 0 && as_env_name_valid(name);
-}
-
+/* Only terminal and locale variables may pass (as_session_env_kept). */
 static void keep_env(struct kept_env *kept, char **envp)
 {
-	for (char **e = envp; e && *e; e++) {
-		const char *eq = strchr(*e, '=');
-		char name[64];
-		size_t nl;
-
-		if (!eq || (nl = (size_t)(eq - *e)) == 0 || nl >= sizeof(name))
-			continue;
-		memcpy(name, *e, nl);
-		name[nl] = '\0';
-		if (!env_name_kept(name) || !env_value_ok(name, eq + 1))
-			continue;
-		if (as_strv_push(&kept->vars, *e) < 0)
+	for (char **e = envp; e && *e; e++)
+		if (as_session_env_kept(*e) && as_strv_push(&kept->vars, *e) < 0)
 			errx(EXIT_OWN_FAILURE, "out of memory");
-	}
 }
 
 static void sanitize_fds(void)
@@ -296,6 +260,49 @@ static void end_pam(pam_handle_t *pamh)
 	pam_end(pamh, r);
 }
 
+/* ---- 4b. the session's mount namespace ---------------------------------- */
+
+/* The mount /tmp is on, to tell whether pam_namespace gave the session a
+ * private one. */
+static uint64_t tmp_mount_id(void)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, "/tmp", AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+/* Still root, in a mount namespace of our own (pam_namespace may have made
+ * one already; another level costs nothing and makes sure no mount below
+ * reaches the caller's namespace): every repository in a read-write grant
+ * gets its hooks and config bound read-only (lib/gitmeta.h).  Read-only
+ * grants are read-only to the agent already.  Returns 0, or -1 after
+ * printing why: the session must not start half protected. */
+static int protect_git_metadata(const struct as_session *s, struct as_git_stats *gs)
+{
+	struct as_err err = { "" };
+
+	if (as_mount_ns_private(&err) < 0) {
+		warnx("%s", err.msg);
+		return -1;
+	}
+	for (size_t i = 0; i < s->reg.n_projects; i++) {
+		const struct as_reg_project *p = &s->reg.projects[i];
+
+		if (p->state != AS_REG_GRANTED || p->read_only)
+			continue;
+		if (as_git_protect_tree(p->path, s->agent_uid, false, gs, &err) < 0) {
+			warnx("cannot protect the git metadata under %s: %s", p->path, err.msg);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < gs->notes.n; i++)
+		log_line(LOG_INFO, "git metadata: owner=%s: skipped %s", s->owner, gs->notes.v[i]);
+	return 0;
+}
+
 /* ---- 5. the child: switch, verify, sandbox, exec ------------------------ */
 
 /* Order matters (capabilities(7), setresuid(2)): the bounding set needs
@@ -345,44 +352,18 @@ static void verify_identity(const struct as_session *s)
 static void build_env(const struct as_session *s, const struct kept_env *kept, pam_handle_t *pamh,
 		      struct as_strv *out)
 {
-	struct as_strv base = { 0 };
 	struct as_err err = { "" };
-	char buf[PATH_MAX + 16];
-	char **pamenv;
-
+	char **pamenv = pam_getenvlist(pamh);
 	/* PAM modules may set variables (pam_env); they pass through the
 	 * same filter as the caller's. */
-	pamenv = pam_getenvlist(pamh);
-	for (char **e = pamenv; e && *e; e++) {
-		const char *eq = strchr(*e, '=');
-		char name[64];
-		size_t nl;
+	char *const *const sources[] = { pamenv, kept->vars.v };
+	int r = as_session_env(s, sources, AS_ARRAY_SIZE(sources), out, &err);
 
-		if (eq && (nl = (size_t)(eq - *e)) > 0 && nl < sizeof(name)) {
-			memcpy(name, *e, nl);
-			name[nl] = '\0';
-			if (env_name_kept(name) && env_value_ok(name, eq + 1) && as_strv_push(&base, *e) < 0)
-				errx(EXIT_OWN_FAILURE, "out of memory");
-		}
+	for (char **e = pamenv; e && *e; e++)
 		free(*e);
-	}
 	free(pamenv);
-	for (size_t i = 0; i < kept->vars.n; i++)
-		if (as_strv_push(&base, kept->vars.v[i]) < 0)
-			errx(EXIT_OWN_FAILURE, "out of memory");
-#define PUSHF(...) do { snprintf(buf, sizeof(buf), __VA_ARGS__); \
-		if (as_strv_push(&base, buf) < 0) errx(EXIT_OWN_FAILURE, "out of memory"); } while (0)
-	PUSHF("HOME=%s", s->agent_home);
-	PUSHF("USER=%s", s->agent);
-	PUSHF("LOGNAME=%s", s->agent);
-	PUSHF("SHELL=%s", s->agent_shell);
-	PUSHF("PATH=%s", DEFAULT_PATH);
-	PUSHF("AGENT_SHELL_PROJECT=%s", s->project);
-#undef PUSHF
-	/* The profile's allowlist has the last word. */
-	if (as_env_build(&s->policy, base.v, out, &err) < 0)
+	if (r < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
-	as_strv_free(&base);
 }
 
 __attribute__((noreturn))
@@ -390,11 +371,9 @@ static void run_child(const struct as_session *s, const struct request *req,
 		      const struct kept_env *kept, pam_handle_t *pamh)
 {
 	struct as_strv env = { 0 };
+	struct as_session_cmd cmd;
 	struct as_sandbox sb;
 	struct as_err err = { "" };
-	char *argv0 = NULL, *path;
-	char **argv;
-	char *login_argv[2];
 	int code;
 
 	switch_identity(s);
@@ -404,35 +383,24 @@ static void run_child(const struct as_session *s, const struct request *req,
 	if (chdir(s->dir) < 0)
 		errx(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)",
 		    s->dir, s->agent, strerror(errno), s->owner);
-	if (req->cmd) {
-		/* Looked up as the agent, in the fixed PATH, before any
-		 * restriction. */
-		path = as_resolve_command(req->cmd[0], DEFAULT_PATH, &code);
-		if (!path)
-			errx(code ? code : EXIT_OWN_FAILURE, "%s: %s", req->cmd[0],
-			    code == EXIT_NOT_FOUND ? "command not found" : "permission denied");
-		argv = req->cmd;
-	} else {
-		/* A login shell: argv[0] is "-" + its basename (login(1)). */
-		const char *base = strrchr(s->agent_shell, '/');
-
-		path = strdup(s->agent_shell);
-		if (asprintf(&argv0, "-%s", base ? base + 1 : s->agent_shell) < 0 || !path)
-			errx(EXIT_OWN_FAILURE, "out of memory");
-		login_argv[0] = argv0;
-		login_argv[1] = NULL;
-		argv = login_argv;
-	}
+	/* Looked up as the agent, in the fixed PATH, before any restriction. */
+	code = as_session_command(s, req->cmd, &cmd, &err);
+	if (code)
+		errx(code, "%s", err.msg);
 	build_env(s, kept, pamh, &env);
+	/* The child's copy of the PAM state ends here; PAM_DATA_SILENT frees
+	 * it without touching the session, which the parent closes
+	 * (pam_end(3)).  Nothing of PAM's memory reaches the sandbox stage. */
+	pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT);
 	if (as_sandbox_prepare(&sb, &s->policy, NULL, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
 	for (size_t i = 0; i < sb.ll.dropped.n; i++)
 		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
 	if (as_sandbox_enter(&sb, &err) < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
-	execve(path, argv, env.v);
+	execve(cmd.path, cmd.argv, env.v);
 	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-	errx(code, "%s: %s", path, strerror(errno));
+	errx(code, "%s: %s", cmd.path, strerror(errno));
 }
 
 /* ---- 6. the parent: wait, relay, close ---------------------------------- */
@@ -488,6 +456,8 @@ int main(int argc, char **argv)
 	struct request req;
 	struct as_session s;
 	pam_handle_t *pamh;
+	struct as_git_stats gs = { 0 };
+	uint64_t tmp_before;
 	char project[PATH_MAX * 4 + 1];
 	pid_t child;
 	int status;
@@ -498,10 +468,18 @@ int main(int argc, char **argv)
 	sanitize_process(argc, argv, &kept);
 	parse_args(argc, argv, &req);
 	resolve_session(&req, &s);
+	tmp_before = tmp_mount_id();
 	pamh = start_pam(&s);
 	as_escape(s.project, project, sizeof(project));
-	log_line(LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d",
-		 s.owner, s.agent, project, s.profile, (int)getpid());
+	if (protect_git_metadata(&s, &gs) < 0) {
+		log_line(LOG_ERR, "session failed: owner=%s agent=%s project=%s: git metadata not protected",
+			 s.owner, s.agent, project);
+		end_pam(pamh);
+		errx(EXIT_REFUSED, "no session: its git metadata could not be protected (see above)");
+	}
+	log_line(LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d tmp=%s "
+		 "git-protected=%u", s.owner, s.agent, project, s.profile, (int)getpid(),
+		 tmp_mount_id() != tmp_before ? "private" : "shared", gs.repos);
 
 	child = fork();
 	if (child < 0) {
@@ -517,5 +495,9 @@ int main(int argc, char **argv)
 	end_pam(pamh);
 	log_line(LOG_INFO, "session end: owner=%s agent=%s project=%s profile=%s pid=%d result=%d",
 		 s.owner, s.agent, project, s.profile, (int)child, status);
+	/* Freed so the sanitizer build's leak check at exit stays silent
+	 * and a real leak stands out. */
+	as_session_free(&s);
+	as_strv_free(&kept.vars);
 	return status;
 }

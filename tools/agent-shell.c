@@ -7,6 +7,10 @@
  * Unprivileged.  It finds the project directory (DIR or the current one)
  * and hands over to the setuid helper at its compiled-in path, which checks
  * everything again from scratch: nothing this program decides is trusted.
+ * On sites with "switch = sudo" (agent-shell.conf) it runs instead
+ *   sudo -u AGENT -- agent-sandbox --session OWNER -C DIR [-p P] -- CMD...
+ * where the sudoers drop-in of agent-admin add --sudo is the authorization
+ * and agent-sandbox, already the agent, resolves the session again.
  * --explain resolves the session with the same library code the helper
  * uses and prints the policy, switching nothing.
  */
@@ -22,9 +26,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "gitmeta.h"
 #include "profile.h"
 #include "sandbox.h"
 #include "session.h"
+#include "siteconf.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
@@ -114,7 +120,7 @@ static char *project_dir(const char *dir)
 	return strdup(canon);
 }
 
-static int explain(const struct options *o, const char *dir)
+static void resolve(const struct options *o, const char *dir, struct as_session *s)
 {
 	struct as_session_request req = {
 		.caller_uid = getuid(),
@@ -122,19 +128,79 @@ static int explain(const struct options *o, const char *dir)
 		.profile = o->profile,
 		.registry_dir = AS_REGISTRYDIR,
 	};
+	struct as_err err = { "" };
+
+	if (as_session_resolve(&req, s, &err) < 0)
+		errx(EXIT_REFUSED, "%s", err.msg);
+}
+
+/* Whether the PAM service runs pam_namespace (a line that is not a
+ * comment), and where its directories are configured. */
+static bool pam_runs_namespace(void)
+{
+	char path[PATH_MAX];
+	char line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", AS_PAM_CONFDIR, AS_PAM_SERVICE);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " \t");
+
+		if (*p != '#' && strncmp(p, "session", 7) == 0 && strstr(p, "pam_namespace.so"))
+			found = true;
+	}
+	fclose(f);
+	return found && access("/etc/security/namespace.d/agent-shell.conf", F_OK) == 0;
+}
+
+/* What the helper's session namespace will do, counted without mounting
+ * anything (we are the owner here, and these are the owner's trees). */
+static void explain_namespace(const struct as_session *s)
+{
+	unsigned repos = 0, skipped = 0;
+	struct as_err err = { "" };
+
+	if (pam_runs_namespace())
+		printf("session: private /tmp and /var/tmp (pam_namespace; instances in "
+		       "/tmp/.agent-shell-inst/%s and /var/tmp/.agent-shell-inst/%s)\n", s->agent, s->agent);
+	else
+		printf("session: /tmp and /var/tmp are shared with the owner (pam_namespace is not in %s/%s "
+		       "or /etc/security/namespace.d/agent-shell.conf is missing)\n", AS_PAM_CONFDIR,
+		       AS_PAM_SERVICE);
+	for (size_t i = 0; i < s->reg.n_projects; i++) {
+		const struct as_reg_project *p = &s->reg.projects[i];
+		struct as_git_stats gs = { 0 };
+
+		if (p->state != AS_REG_GRANTED || p->read_only)
+			continue;
+		if (as_git_protect_tree(p->path, s->agent_uid, true, &gs, &err) < 0) {
+			printf("session: git metadata under %s: the session will not start: %s\n", p->path,
+			       err.msg);
+		}
+		repos += gs.repos;
+		skipped += gs.skipped;
+		for (size_t j = 0; j < gs.notes.n; j++)
+			printf("session: git metadata: not protected: %s\n", gs.notes.v[j]);
+		as_git_stats_free(&gs);
+	}
+	printf("session: git metadata read-only (.git/config, .git/hooks, submodules, worktrees) in %u "
+	       "repositories of the read-write grants\n", repos);
+}
+
+static int explain(const struct options *o, const char *dir, const struct as_site_conf *site)
+{
 	struct as_session s;
 	struct as_sandbox sb;
 	struct as_err err = { "" };
 
-	if (as_session_resolve(&req, &s, &err) < 0)
-		errx(EXIT_REFUSED, "%s", err.msg);
-	printf("session: owner %s (uid %u)\n", s.owner, (unsigned)s.owner_uid);
-	printf("session: agent %s (uid %u, home %s, shell %s)\n", s.agent, (unsigned)s.agent_uid,
-	       s.agent_home, s.agent_shell);
-	printf("session: project %s%s\n", s.project, s.project_read_only ? " (read-only grant)" : "");
-	printf("session: directory %s\n", s.dir);
-	printf("session: switch by %s (PAM service %s in %s)\n", AS_HELPER_PATH, AS_PAM_SERVICE,
-	       AS_PAM_CONFDIR);
+	resolve(o, dir, &s);
+	as_session_explain(&s, site->switch_by, stdout);
+	if (site->switch_by == AS_SWITCH_HELPER)
+		explain_namespace(&s);
 	if (as_sandbox_plan(&sb, &s.policy, NULL, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
 	as_sandbox_explain(&sb, stdout);
@@ -151,9 +217,49 @@ static int explain(const struct options *o, const char *dir)
 	return fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
 }
 
+/* Sudo sites: sudo authorizes (the owner's drop-in) and switches; the
+ * sandbox stage resolves the session again as the agent.  The agent's name
+ * is looked up here only to tell sudo whom to become. */
+__attribute__((noreturn))
+static void exec_sudo(const struct options *o, char *dir)
+{
+	struct as_session s;
+	char **sargv;
+	size_t n = 0, ncmd = 0;
+
+	resolve(o, dir, &s);
+	for (char **a = o->cmd; a && *a; a++)
+		ncmd++;
+	sargv = calloc(ncmd + 16, sizeof(*sargv));
+	if (!sargv)
+		errx(EXIT_OWN_FAILURE, "out of memory");
+	sargv[n++] = (char *)"sudo";
+	sargv[n++] = (char *)"-u";
+	sargv[n++] = s.agent;
+	sargv[n++] = (char *)"--";
+	sargv[n++] = (char *)AS_SANDBOX_PATH;
+	sargv[n++] = (char *)"--session";
+	sargv[n++] = s.owner;
+	sargv[n++] = (char *)"-C";
+	sargv[n++] = dir;
+	if (o->profile) {
+		sargv[n++] = (char *)"-p";
+		sargv[n++] = (char *)o->profile;
+	}
+	sargv[n++] = (char *)"--";
+	for (size_t i = 0; i < ncmd; i++)
+		sargv[n++] = o->cmd[i];
+	sargv[n] = NULL;
+	execv(AS_SUDO_PATH, sargv);
+	errx(EXIT_OWN_FAILURE, "%s: %s (this site has switch = sudo in %s)",
+	    AS_SUDO_PATH, strerror(errno), AS_SITE_CONF);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
+	struct as_site_conf site;
+	struct as_err err = { "" };
 	char **hargv;
 	size_t n = 0, ncmd = 0;
 	char *dir;
@@ -167,8 +273,16 @@ int main(int argc, char **argv)
 	dir = project_dir(o.dir);
 	if (!dir)
 		errx(EXIT_OWN_FAILURE, "out of memory");
-	if (o.explain)
-		return explain(&o, dir);
+	if (as_site_conf_load(&site, AS_SITE_CONF, &err) < 0)
+		errx(EXIT_REFUSED, "%s", err.msg);
+	if (o.explain) {
+		int r = explain(&o, dir, &site);
+
+		free(dir);
+		return r;
+	}
+	if (site.switch_by == AS_SWITCH_SUDO)
+		exec_sudo(&o, dir);
 
 	for (char **a = o.cmd; a && *a; a++)
 		ncmd++;
@@ -191,6 +305,9 @@ int main(int argc, char **argv)
 	execv(AS_HELPER_PATH, hargv);
 	int e = errno;
 	struct passwd *pw = getpwuid(getuid());
+
+	free(hargv);
+	free(dir);
 
 	if (e == EACCES)
 		errx(EXIT_REFUSED, "%s: %s (only members of %s may use it; an admin runs: agent-admin add %s)",

@@ -119,19 +119,20 @@ acl_of() { getfacl --absolute-names --recursive "$@" 2>/dev/null; }
 	assert_output 'agent-admin: must be run as root'
 }
 
-@test "usage errors exit 2" {
+@test "usage errors exit 2 with one line" {
 	run "$ADM" frobnicate
 	assert_failure 2
-	assert_line --index 0 "agent-admin: unknown command 'frobnicate'"
+	assert_output "agent-admin: unknown command 'frobnicate' (see --help)"
 	run "$ADM" grant "$ALICE"
 	assert_failure 2
-	assert_line --index 0 --partial 'agent-admin: grant: missing argument'
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp '^agent-admin: grant: missing argument; usage: agent-admin grant OWNER DIR .* \(see --help\)$'
 	run "$ADM" grant "$ALICE" /tmp --recursive
 	assert_failure 2
-	assert_line --index 0 "agent-admin: grant: unknown option '--recursive'"
+	assert_output "agent-admin: grant: unknown option '--recursive' (see --help)"
 	run "$ADM" list --read-only
 	assert_failure 2
-	assert_line --index 0 "agent-admin: list: option '--read-only' does not apply here"
+	assert_output "agent-admin: list: option '--read-only' does not apply here (see --help)"
 }
 
 # ---- add -------------------------------------------------------------------
@@ -739,4 +740,54 @@ print(" ".join(a["owner"] for a in json.load(sys.stdin)["agents"] if not a["owne
 	run "$ADM" apply "$BATS_TEST_TMPDIR/bad.ini"
 	assert_failure 1
 	assert_output "agent-admin: $BATS_TEST_TMPDIR/bad.ini:3: unknown key 'projet' in [agent]"
+}
+
+@test "add --sudo installs a visudo-checked drop-in for exactly the owner's sandbox stage" {
+	local f="/etc/sudoers.d/agent-shell-$DAVE" sandbox
+	sandbox=$(dirname "$(dirname "$ADM")")/bin/agent-sandbox
+	run "$ADM" add "$DAVE" --sudo
+	assert_success
+	assert_line "installed $f ($DAVE may enter $DAVE-agent through sudo)"
+	[ "$(stat -c '%a %U %G' "$f")" = "440 root root" ]
+	run grep -v '^#' "$f"
+	assert_output "$DAVE ALL=($DAVE-agent) NOPASSWD: $sandbox --session $DAVE *"
+	visudo -c -q -f "$f"
+	grep -qx 'sudo = yes' "$REGDIR/$DAVE.conf"
+	# Nothing half-written stays behind for sudo to pick up.
+	[ ! -e /etc/sudoers.d/.agent-shell-new ]
+	# Again: nothing to do, the file untouched.
+	local before
+	before=$(stat -c '%i %Y' "$f")
+	run "$ADM" add "$DAVE" --sudo
+	assert_success
+	assert_output "$DAVE-agent: already set up as the agent of $DAVE; nothing to do"
+	[ "$(stat -c '%i %Y' "$f")" = "$before" ]
+	# remove takes it away with the agent.
+	run "$ADM" remove "$DAVE"
+	assert_success
+	assert_line "removed $f"
+	[ ! -e "$f" ]
+}
+
+@test "add --sudo restores a drop-in that was edited, and never takes over a foreign one" {
+	local f="/etc/sudoers.d/agent-shell-$ERIN"
+	printf '%s ALL=(ALL) NOPASSWD: ALL\n' "$ERIN" >"$f"
+	chmod 0440 "$f"
+	run "$ADM" add "$ERIN" --sudo
+	assert_failure 1
+	assert_output --partial "$f exists and was not written by agent-admin; move it away first"
+	# Left exactly as it was.
+	grep -qx "$ERIN ALL=(ALL) NOPASSWD: ALL" "$f"
+	rm -f "$f"
+	run "$ADM" add "$ERIN" --sudo
+	assert_success
+	sed -i 's/NOPASSWD: .*/NOPASSWD: ALL/' "$f"
+	chmod 0644 "$f"
+	run "$ADM" add "$ERIN" --sudo
+	assert_success
+	assert_line "installed $f ($ERIN may enter $ERIN-agent through sudo)"
+	[ "$(stat -c '%a' "$f")" = 440 ]
+	refute grep -q 'NOPASSWD: ALL' "$f"
+	"$ADM" remove "$ERIN" >/dev/null
+	[ ! -e "$f" ]
 }

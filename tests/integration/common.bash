@@ -3,6 +3,16 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
+# The sysconfdir of the install under test (registry, admin profiles):
+# meson's rule, /etc for the prefix /usr (the Debian package, tests/deb.sh),
+# else PREFIX/etc (the scratch install of tests/run.sh).
+if [ -z "${AS_SYSCONFDIR:-}" ] && [ -n "${AS_PREFIX:-}" ]; then
+	case "$AS_PREFIX" in
+	/usr | /usr/) AS_SYSCONFDIR=/etc ;;
+	*) AS_SYSCONFDIR="$AS_PREFIX/etc" ;;
+	esac
+fi
+
 # Where the binaries under test are: the scratch install of tests/run.sh
 # (AS_PREFIX), else the build directory with the source profiles.
 as_locate() {
@@ -43,4 +53,32 @@ as_drop_user() {
 	pkill -KILL -u "$name" 2>/dev/null || true
 	userdel --remove "$name" 2>/dev/null || true
 	rm -rf "/tmp/$name-home"
+}
+
+# Runs "$@" as the developer USER entering agent-shell: runuser -u, or,
+# with AS_NOSUID_HELPER=1 (the sanitizer build, whose helper is installed
+# without the setuid bit: a sanitized setuid program obeys the caller's
+# ASAN_OPTIONS, see tools/meson.build), the ids a setuid-root exec gives:
+# real uid and gids USER's, effective and saved uid 0, USER's groups.  The
+# helper's exec then keeps every capability and gets AT_SECURE (euid is
+# not the real uid), exactly as when setuid; its code is unchanged.  Only
+# the launcher in front of it runs with euid 0 here.  A shell between
+# as_caller and agent-shell drops that euid unless run with -p.
+#
+# as_caller_cmd USER prints the same command as words, for script -c
+# (absolute paths: runuser is in /usr/sbin, off a user's PATH).
+as_caller_cmd() {
+	if [ -n "${AS_NOSUID_HELPER:-}" ]; then
+		echo "$(command -v setpriv) --ruid=$1 --regid=$(id -g "$1") --init-groups --"
+	else
+		echo "$(command -v runuser) -u $1 --"
+	fi
+}
+
+as_caller() {
+	local user=$1
+	shift
+	# Word splitting intended: user names have no blanks.
+	# shellcheck disable=SC2046
+	$(as_caller_cmd "$user") "$@"
 }

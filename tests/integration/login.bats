@@ -4,6 +4,11 @@
 # accounts made by agent-admin, every layer on.  Needs the scratch install
 # of tests/run.sh (AS_PREFIX); skips with a message without it.
 #
+# The same tests run on both switch paths: AS_TEST_SWITCH=helper (default)
+# or sudo (switch = sudo in agent-shell.conf, agent-admin add --sudo, the
+# real sudo).  What only the helper has (its own argument checks, PAM, the
+# session end log, an empty bounding set) is tested on the helper path.
+#
 # Accounts start with a prefix unique to the run ("asl" + pid) and are
 # deleted in teardown_file.
 
@@ -13,25 +18,45 @@ load common
 
 setup_file() {
 	# bats 1.8 cannot skip from setup_file: mark it, and skip each test.
-	if [ -z "${AS_PREFIX:-}" ] || [ ! -u "$AS_PREFIX/libexec/agent-shell/agent-shell-helper" ]; then
+	# The sanitizer build installs the helper without the setuid bit
+	# (AS_NOSUID_HELPER, see as_caller in common.bash).
+	if [ -z "${AS_PREFIX:-}" ] || { [ ! -u "$AS_PREFIX/libexec/agent-shell/agent-shell-helper" ] &&
+		[ -z "${AS_NOSUID_HELPER:-}" ]; }; then
 		export AS_LOGIN_SKIP="needs the setuid install of tests/run.sh (AS_PREFIX)"
 		return 0
 	fi
+	SWITCH=${AS_TEST_SWITCH:-helper}
+	# The sudo path has no helper: enter it as a user really would.
+	[ "$SWITCH" = sudo ] && export AS_NOSUID_HELPER=
+	if [ "$SWITCH" = sudo ] && { [ ! -x /usr/bin/sudo ] || [ ! -d /etc/sudoers.d ]; }; then
+		export AS_LOGIN_SKIP="the sudo path needs sudo and /etc/sudoers.d"
+		return 0
+	fi
 	ADM="$AS_PREFIX/sbin/agent-admin"
+	SANDBOX="$AS_PREFIX/bin/agent-sandbox"
+	SITECONF="$AS_PREFIX/etc/agent-shell/agent-shell.conf"
+	PAMFILE="$AS_PREFIX/etc/pam.d/agent-shell"
 	SH="$AS_PREFIX/bin/agent-shell"
 	HELPER="$AS_PREFIX/libexec/agent-shell/agent-shell-helper"
-	REGDIR="$AS_PREFIX/etc/agent-shell/agents.d"
+	REGDIR="$AS_SYSCONFDIR/agent-shell/agents.d"
 	P="asl$$"
 	OWNER=${P}a OTHER=${P}b OUTSIDER=${P}c
 	for u in "$OWNER" "$OTHER" "$OUTSIDER"; do
 		useradd --create-home --shell /bin/bash --comment "agent-shell test" "$u"
 		chmod 0700 "/home/$u"
 	done
+	local addopt=()
+	if [ "$SWITCH" = sudo ]; then
+		addopt=(--sudo)
+		install -d -m 0755 "$(dirname "$SITECONF")"
+		printf '[agent-shell]\nswitch = sudo\n' >"$SITECONF"
+		chmod 0644 "$SITECONF"
+	fi
 	for u in "$OWNER" "$OTHER"; do
 		install -d -o "$u" -g "$u" -m 0755 "/home/$u/src" "/home/$u/src/proj"
 		echo "project file" >"/home/$u/src/proj/README"
 		chown "$u:" "/home/$u/src/proj/README"
-		"$ADM" add "$u" >/dev/null
+		"$ADM" add "$u" "${addopt[@]}" >/dev/null
 		"$ADM" grant "$u" "/home/$u/src/proj" >/dev/null
 	done
 	# A second project, shared read-only.
@@ -46,7 +71,7 @@ setup_file() {
 	chown -R "$OWNER:" "/home/$OWNER/.ssh" "/home/$OWNER/.netrc"
 	install -m 0755 "$AS_PROBE" /tmp/asl-probe-$$
 	PROBE=/tmp/asl-probe-$$
-	export ADM SH HELPER REGDIR P OWNER OTHER OUTSIDER PROBE
+	export ADM SH HELPER SANDBOX REGDIR SITECONF PAMFILE SWITCH P OWNER OTHER OUTSIDER PROBE
 }
 
 setup() {
@@ -55,11 +80,18 @@ setup() {
 	fi
 }
 
+teardown() {
+	syslog_stop
+}
+
 teardown_file() {
 	if [ -z "${P:-}" ]; then
 		return 0
 	fi
 	for u in "$OWNER" "$OTHER"; do "$ADM" remove "$u" >/dev/null 2>&1 || true; done
+	[ "$SWITCH" = sudo ] && rm -f "$SITECONF"
+	rm -f /etc/sudoers.d/agent-shell-"$P"*
+	syslog_stop
 	for u in $(cut -d: -f1 /etc/passwd | grep "^$P"); do
 		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel --remove "$u" 2>/dev/null || true
@@ -71,11 +103,63 @@ teardown_file() {
 as_owner() {
 	local user=$1 dir=$2
 	shift 2
-	run runuser -u "$user" -- env -C "$dir" -i HOME="/home/$user" USER="$user" \
+	run as_caller "$user" env -C "$dir" -i HOME="/home/$user" USER="$user" \
 		PATH=/usr/local/bin:/usr/bin:/bin TERM=xterm LANG=C.UTF-8 "$@"
 }
 
 proj() { echo "/home/$OWNER/src/proj"; }
+
+helper_only() {
+	[ "$SWITCH" = helper ] || skip "the setuid helper's own behaviour (the sudo path has no helper)"
+}
+
+sudo_only() {
+	[ "$SWITCH" = sudo ] || skip "the sudo path only"
+}
+
+# What the session logs: the machine may have no syslog daemon, so a test
+# listens on /dev/log itself -- there when nothing else does, else in a
+# private mount namespace with its socket bound over the real one.
+# syslog_start, then run sessions through "$SYSLOG_RUN" runuser ..., then
+# read "$SYSLOG_OUT".
+syslog_start() {
+	SYSLOG_OUT=/tmp/asl-syslog-$$.log
+	: >"$SYSLOG_OUT"
+	if [ -e /dev/log ]; then
+		SYSLOG_SOCK=/tmp/asl-syslog-$$.sock
+		SYSLOG_RUN=(unshare -m --propagation private -- /bin/sh -c 'mount --bind "$0" /dev/log && exec "$@"' "$SYSLOG_SOCK")
+	else
+		SYSLOG_SOCK=/dev/log
+		SYSLOG_RUN=()
+	fi
+	rm -f "/tmp/asl-syslog-$$.ready"
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666)
+open(sys.argv[3], "w").close()
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while True:
+        f.write(s.recv(65536) + b"\n")
+' "$SYSLOG_SOCK" "$SYSLOG_OUT" "/tmp/asl-syslog-$$.ready" 3>&- </dev/null >/dev/null 2>&1 &
+	SYSLOG_PID=$!
+	for _ in $(seq 100); do [ -e "/tmp/asl-syslog-$$.ready" ] && break; sleep 0.05; done
+	[ -e "/tmp/asl-syslog-$$.ready" ]
+}
+
+syslog_stop() {
+	[ -n "${SYSLOG_PID:-}" ] || return 0
+	kill "$SYSLOG_PID" 2>/dev/null || true
+	wait "$SYSLOG_PID" 2>/dev/null || true
+	rm -f "$SYSLOG_SOCK" "/tmp/asl-syslog-$$.ready" "$SYSLOG_OUT"
+	SYSLOG_PID=
+}
+
+# The helper's log lines arrive as the session ends; give the datagrams a moment.
+syslog_wait_for() {
+	for _ in $(seq 40); do grep -q -- "$1" "$SYSLOG_OUT" && return 0; sleep 0.05; done
+	return 1
+}
 
 @test "the owner lands in the project as the agent" {
 	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'id -un; pwd; cat README'
@@ -88,10 +172,29 @@ project file"
 @test "every layer is on inside the session" {
 	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/cat /proc/self/status
 	assert_success
-	assert_line --regexp '^CapBnd:[[:space:]]+0000000000000000$'
-	assert_line --regexp '^CapEff:[[:space:]]+0000000000000000$'
+	for c in CapInh CapPrm CapEff CapAmb; do
+		assert_line --regexp "^$c:[[:space:]]+0000000000000000\$"
+	done
 	assert_line --regexp '^NoNewPrivs:[[:space:]]+1$'
 	assert_line --regexp '^Seccomp:[[:space:]]+2$'
+	# Clearing the bounding set takes CAP_SETPCAP: the helper's root does
+	# it; on the sudo path no_new_privs keeps it from ever mattering.
+	if [ "$SWITCH" = helper ]; then
+		assert_line --regexp '^CapBnd:[[:space:]]+0000000000000000$'
+	fi
+}
+
+@test "the helper holds the caller's real ids with euid 0, as a setuid exec gives" {
+	# Read from the session: its parent is the helper, still privileged
+	# to close the PAM session.  Also what the sanitizer build's as_caller
+	# must reproduce without the setuid bit.
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'grep -E "^(Uid|Gid|Groups):" /proc/$PPID/status'
+	assert_success
+	local uid gid
+	uid=$(id -u "$OWNER") gid=$(id -g "$OWNER")
+	assert_line --regexp "^Uid:[[:space:]]+$uid[[:space:]]+0[[:space:]]+0[[:space:]]+0\$"
+	assert_line --regexp "^Gid:[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid\$"
+	assert_line --regexp "^Groups:.*[[:space:]]$(getent group agent-shell-users | cut -d: -f3)([[:space:]]|\$)"
 }
 
 @test "the command's exit status comes back" {
@@ -105,7 +208,7 @@ project file"
 }
 
 @test "without a command the agent gets a login shell" {
-	run runuser -u "$OWNER" -- env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin \
+	run as_caller "$OWNER" env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin \
 		"$SH" <<<'echo "argv0=$0 user=$(id -un) home=$HOME"; exit 3'
 	assert_failure 3
 	assert_output --partial "argv0=-bash user=$OWNER-agent home=/home/$OWNER-agent"
@@ -124,12 +227,45 @@ project file"
 }
 
 @test "a user outside agent-shell-users cannot run the helper" {
-	as_owner "$OUTSIDER" /tmp "$SH" -C /tmp -- /bin/true
+	helper_only
+	# runuser, not as_caller: the helper's mode is what refuses here.
+	run runuser -u "$OUTSIDER" -- env -C /tmp -i PATH=/usr/bin:/bin "$SH" -C /tmp -- /bin/true
 	assert_failure 1
 	assert_output --partial "Permission denied (only members of agent-shell-users may use it"
 	run runuser -u "$OUTSIDER" -- "$HELPER" -C /tmp
 	assert_failure
 	assert_output --partial 'Permission denied'
+}
+
+@test "a user without a sudoers drop-in cannot switch through sudo" {
+	sudo_only
+	as_owner "$OUTSIDER" /tmp "$SH" -C /tmp -- /bin/true
+	assert_failure 1
+	assert_output --partial "$OUTSIDER has no agent account"
+	run runuser -u "$OUTSIDER" -- sudo -n -u "$OWNER-agent" -- "$SANDBOX" --session "$OWNER" -C "$(proj)" -- /bin/true
+	assert_failure 1
+	assert_output --partial 'a password is required'
+}
+
+@test "the owner's sudoers drop-in allows the sandbox stage and nothing else" {
+	sudo_only
+	run cat "/etc/sudoers.d/agent-shell-$OWNER"
+	assert_line "$OWNER ALL=($OWNER-agent) NOPASSWD: $SANDBOX --session $OWNER *"
+	[ "$(stat -c '%a %U %G' "/etc/sudoers.d/agent-shell-$OWNER")" = "440 root root" ]
+	run runuser -u "$OWNER" -- sudo -n -u "$OWNER-agent" -- /usr/bin/id
+	assert_failure 1
+	assert_output --partial 'a password is required'
+	run runuser -u "$OWNER" -- sudo -n -u root -- "$SANDBOX" --session "$OWNER" -C "$(proj)" -- /usr/bin/id
+	assert_failure 1
+	refute_output --partial 'uid=0'
+	# The policy comes from the registry and the profile alone.
+	run runuser -u "$OWNER" -- sudo -n -u "$OWNER-agent" -- "$SANDBOX" --session "$OWNER" -C "$(proj)" \
+		--test-ablate seccomp -- /bin/true
+	assert_failure 2
+	assert_output --partial -- '--session takes only -p, -C and --explain'
+	run runuser -u "$OWNER" -- sudo -n -u "$OWNER-agent" -- "$SANDBOX" --session "$OWNER" -C "$(proj)" \
+		-w / -- /bin/true
+	assert_failure 2
 }
 
 @test "the owner's ssh key and world-readable .netrc are unreadable" {
@@ -190,34 +326,44 @@ by-owner"
 }
 
 @test "an interactive session works on a pseudo-terminal" {
-	run runuser -u "$OWNER" -- env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
-		script -qec "$SH -- /bin/sh -c 'stty raw -echo && stty sane && tty && echo TTY-OK'" /dev/null
+	# script's shell would drop as_caller's euid 0 (see below): enter inside it.
+	run env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
+		script -qec "$(as_caller_cmd "$OWNER") $SH -- /bin/sh -c 'stty raw -echo && stty sane && tty && echo TTY-OK'" /dev/null
 	assert_success
 	assert_output --partial 'TTY-OK'
 	assert_output --partial '/dev/pts/'
 }
 
 @test "the session environment is the agent's, with nothing of the owner's" {
-	run runuser -u "$OWNER" -- env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
+	run as_caller "$OWNER" env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
 		SSH_AUTH_SOCK=/tmp/ssh-x/agent.1 DISPLAY=:0 XDG_RUNTIME_DIR=/run/user/1 \
 		DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1/bus LD_PRELOAD=/tmp/evil.so \
 		GCONV_PATH=/tmp GLIBC_TUNABLES=glibc.malloc.check=3 BASH_ENV=/tmp/evil.sh PYTHONPATH=/tmp \
-		NODE_OPTIONS=--require=/tmp/x.js "$SH" -- /usr/bin/env
+		NODE_OPTIONS=--require=/tmp/x.js LD_AUDIT=/tmp/evil.so LD_LIBRARY_PATH=/tmp LOCPATH=/tmp \
+		IFS=/ PS4='$(touch /tmp/evil)' ENV=/tmp/evil.sh 'BASH_FUNC_id%%=() { echo evil; }' \
+		TERM=../../tmp/evil LANG='C.UTF-8/../../tmp' "$SH" -- /usr/bin/env
 	assert_success
 	assert_line "HOME=/home/$OWNER-agent"
 	assert_line "USER=$OWNER-agent"
 	assert_line "LOGNAME=$OWNER-agent"
 	assert_line "SHELL=/bin/bash"
 	assert_line --regexp '^PATH=/'
-	assert_line "TERM=xterm"
 	for v in SSH_AUTH_SOCK DISPLAY XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS LD_PRELOAD GCONV_PATH \
-		GLIBC_TUNABLES BASH_ENV PYTHONPATH NODE_OPTIONS; do
+		GLIBC_TUNABLES BASH_ENV PYTHONPATH NODE_OPTIONS LD_AUDIT LD_LIBRARY_PATH LOCPATH IFS PS4 \
+		ENV 'BASH_FUNC_id%%'; do
 		refute_line --regexp "^$v="
 	done
+	# Values that could point terminfo or locale loading at a file.
+	refute_line --regexp '^[A-Za-z_]+=.*tmp/evil'
+	refute_line --regexp '^LANG='
+	# (sudo puts TERM=unknown in place of a TERM it drops.)
+	refute_line --regexp '^TERM=[^u]'
+
 }
 
 @test "hostile: argc == 0 is refused with no session" {
-	run runuser -u "$OWNER" -- "$PROBE" exec-argc0 "$HELPER"
+	helper_only
+	run as_caller "$OWNER" "$PROBE" exec-argc0 "$HELPER"
 	assert_failure 2
 	assert_output 'agent-shell: refusing to run with an empty argument vector'
 }
@@ -225,7 +371,7 @@ by-owner"
 @test "hostile: BASH_ENV and ENV in the caller's environment run nothing" {
 	printf 'echo PLANTED\n' >/tmp/asl-evil-$$.sh
 	chmod 0644 /tmp/asl-evil-$$.sh
-	run runuser -u "$OWNER" -- env -C "$(proj)" BASH_ENV=/tmp/asl-evil-$$.sh ENV=/tmp/asl-evil-$$.sh \
+	run as_caller "$OWNER" env -C "$(proj)" BASH_ENV=/tmp/asl-evil-$$.sh ENV=/tmp/asl-evil-$$.sh \
 		"$SH" -- /bin/bash -c 'echo clean'
 	rm -f /tmp/asl-evil-$$.sh
 	assert_success
@@ -233,24 +379,28 @@ by-owner"
 }
 
 @test "hostile: closed fds 0-2 still give a working session" {
-	run runuser -u "$OWNER" -- /bin/sh -c "cd '$(proj)' && '$SH' -- /bin/sh -c 'echo ran > fd-test' <&- >&- 2>&-; echo status=\$?"
+	# -p: sh and bash drop an euid that is not the real uid, which
+	# as_caller's setpriv mode needs kept; as the owner it changes nothing.
+	run as_caller "$OWNER" /bin/sh -pc "cd '$(proj)' && '$SH' -- /bin/sh -c 'echo ran > fd-test' <&- >&- 2>&-; echo status=\$?"
 	assert_output status=0
 	[ "$(cat "$(proj)/fd-test")" = ran ]
 }
 
 @test "hostile: an fd to a secret opened by the caller does not reach the session" {
-	run runuser -u "$OWNER" -- /bin/bash -c "cd '$(proj)' && exec 7</home/$OWNER/.ssh/id_rsa && '$SH' -- /bin/sh -c 'cat <&7'"
+	run as_caller "$OWNER" /bin/bash -pc "cd '$(proj)' && exec 7</home/$OWNER/.ssh/id_rsa && '$SH' -- /bin/sh -c 'cat <&7'"
 	assert_failure
 	refute_output --partial 'PRIVATE KEY'
 	assert_output --partial 'Bad file descriptor'
 }
 
 @test "hostile: a command beginning with '-' is a command, not an option" {
-	run -127 runuser -u "$OWNER" -- env -C "$(proj)" -i PATH=/usr/bin:/bin "$SH" -- -p
+	run -127 as_caller "$OWNER" env -C "$(proj)" -i PATH=/usr/bin:/bin "$SH" -- -p
 	assert_output --partial -- '-p: command not found'
 }
 
 @test "hostile: project paths with .., symlinks and control characters" {
+	local odd
+	odd="$(proj)/$(printf 'a\nb\033[2Jc')"
 	as_owner "$OWNER" "$(proj)" "$SH" -C "$(proj)/../proj" -- /bin/pwd
 	assert_success
 	assert_output "$(proj)"
@@ -259,9 +409,16 @@ by-owner"
 	rm -f "/home/$OWNER/src/proj/etc-link"
 	assert_failure 1
 	assert_output --partial '/etc is not inside a project granted'
-	run runuser -u "$OWNER" -- "$HELPER" -C "$(printf '/tmp/a\nb')" -- /bin/true
+	install -d -o "$OWNER" -g "$OWNER" "$odd"
+	as_owner "$OWNER" "$(proj)" "$SH" -C "$odd" -- /bin/true
+	rmdir "$odd"
 	assert_failure 1
-	assert_output --partial 'control characters'
+	assert_output --partial 'project path contains control characters'
+	if [ "$SWITCH" = helper ]; then
+		run as_caller "$OWNER" "$HELPER" -C "$(printf '/tmp/a\nb')" -- /bin/true
+		assert_failure 1
+		assert_output --partial 'control characters'
+	fi
 }
 
 @test "hostile: a group-writable registry is not trusted" {
@@ -273,11 +430,20 @@ by-owner"
 }
 
 @test "hostile: a target that is not the caller's agent cannot be reached" {
+	if [ "$SWITCH" = sudo ]; then
+		run runuser -u "$OWNER" -- sudo -n -u "$OTHER-agent" -- "$SANDBOX" --session "$OTHER" -C "/home/$OTHER/src/proj" -- /usr/bin/id
+		assert_failure 1
+		assert_output --partial 'a password is required'
+		# Even as its own agent, naming another owner leads nowhere.
+		run runuser -u "$OWNER" -- sudo -n -u "$OWNER-agent" -- "$SANDBOX" --session "$OTHER" -C "$(proj)" -- /usr/bin/id
+		assert_failure 1
+		return 0
+	fi
 	# The helper takes no target at all: the agent comes from the
 	# caller's own registry entry, found by uid.
-	run runuser -u "$OWNER" -- "$HELPER" -u root -C "$(proj)" -- /bin/true
+	run as_caller "$OWNER" "$HELPER" -u root -C "$(proj)" -- /bin/true
 	assert_failure 2
-	run runuser -u "$OTHER" -- "$HELPER" -C "$(proj)" -- /usr/bin/id -un
+	run as_caller "$OTHER" "$HELPER" -C "$(proj)" -- /usr/bin/id -un
 	assert_failure 1
 	refute_output --partial "$OWNER-agent"
 }
@@ -285,9 +451,20 @@ by-owner"
 @test "hostile: tiny rlimits fail cleanly or are harmless" {
 	# With 3 fds the dynamic loader itself stops, before any of our code:
 	# one line, no session.
-	run -127 runuser -u "$OWNER" -- env -C "$(proj)" prlimit --nofile=3 "$HELPER" -C "$(proj)" -- /bin/sh -c 'echo ran > nofile-test'
-	[ "${#lines[@]}" -eq 1 ]
+	if [ "$SWITCH" = helper ]; then
+		run -127 as_caller "$OWNER" env -C "$(proj)" prlimit --nofile=3 "$HELPER" -C "$(proj)" -- /bin/sh -c 'echo ran > nofile-test'
+		[ "${#lines[@]}" -eq 1 ]
+	fi
 	[ ! -e "$(proj)/nofile-test" ]
+	# No processes allowed: either the profile's own limits replace the
+	# caller's and the session runs, or it ends with a short error.
+	as_owner "$OWNER" "$(proj)" prlimit --nproc=0 "$SH" -- /bin/sh -c 'echo ran > nproc-test'
+	if [ "$status" -eq 0 ]; then
+		[ "$(cat "$(proj)/nproc-test")" = ran ]
+	else
+		[ "${#lines[@]}" -le 2 ]
+		[ ! -e "$(proj)/nproc-test" ]
+	fi
 	as_owner "$OWNER" "$(proj)" prlimit --fsize=0 "$SH" -- /bin/sh -c 'echo ok'
 	assert_success
 	assert_output ok
@@ -298,6 +475,12 @@ by-owner"
 	assert_success
 	assert_line "session: agent $OWNER-agent (uid $(id -u "$OWNER-agent"), home /home/$OWNER-agent, shell /bin/bash)"
 	assert_line "session: project $(proj)"
+	if [ "$SWITCH" = sudo ]; then
+		assert_line --partial "session: switch by sudo -u $OWNER-agent"
+		assert_line --partial "session: not on the sudo path"
+	else
+		assert_line --partial "session: switch by $HELPER (PAM service agent-shell"
+	fi
 	assert_line --regexp '^landlock: allow rwx? '"$(proj)"
 	assert_line --regexp '^seccomp: '
 	assert_line "command: login shell /bin/bash"
@@ -311,4 +494,111 @@ by-owner"
 	assert_line --regexp "^landlock: allow rx $docs "
 	as_owner "$OWNER" "$docs" "$SH" -- "$PROBE" create "$docs/agent-made"
 	assert_output EACCES
+}
+
+@test "hostile: a 128 KiB argument arrives intact; 1 MiB stops at the kernel" {
+	local big
+	big=$(head -c $((128 * 1024 - 1)) /dev/zero | tr '\0' x)
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'printf %s "$1" | wc -c' sh "$big"
+	assert_success
+	assert_output $((128 * 1024 - 1))
+	# One string over MAX_ARG_STRLEN (32 pages): execve refuses it before
+	# agent-shell or the helper runs at all.
+	big=$(head -c $((1024 * 1024)) /dev/zero | tr '\0' x)
+	run as_caller "$OWNER" /bin/bash -pc 'cd "$1" && exec "$2" -- /bin/true "$3"' sh "$(proj)" "$SH" "$big"
+	assert_failure 126
+	assert_output --partial 'Argument list too long'
+}
+
+@test "hostile: a near-ARG_MAX environment is dropped, not passed on" {
+	# 1.8 MiB of variables, and an oversized TERM.
+	run as_caller "$OWNER" /usr/bin/python3 -c '
+import os, sys
+env = {"PATH": "/usr/bin:/bin", "HOME": sys.argv[3], "TERM": "x" * 100000}
+for i in range(1800):
+    env["JUNK%d" % i] = "y" * 1000
+os.chdir(sys.argv[1])
+os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | grep -c JUNK; echo TERM=${TERM-unset}"], env)
+' "$(proj)" "$SH" "/home/$OWNER"
+	assert_success
+	assert_line --index 1 0
+	assert_line --index 2 TERM=unset
+	[ "${lines[0]}" -lt 20 ]
+}
+
+@test "hostile: SIGSTOP during PAM only delays; SIGKILL leaves no session behind" {
+	helper_only
+	cp -p "$PAMFILE" "$PAMFILE.asl-save"
+	# A slow PAM stack: the owner's signals arrive while the helper is in it.
+	sed -i '0,/^auth /s//auth     required  pam_exec.so quiet \/bin\/sleep 1.5\nauth /' "$PAMFILE"
+	# setpriv execs (runuser would stay as a parent and stop along).
+	local as_owner_exec=(setpriv --reuid="$OWNER" --regid="$OWNER" --init-groups --reset-env)
+	if [ -n "${AS_NOSUID_HELPER:-}" ]; then
+		as_owner_exec=(setpriv --ruid="$OWNER" --regid="$(id -g "$OWNER")" --init-groups --reset-env)
+	fi
+	(cd "$(proj)" && exec "${as_owner_exec[@]}" "$SH" -- /bin/sh -c 'echo ran > stop-test') </dev/null >/dev/null 2>&1 &
+	local bg=$! pid
+	sleep 0.5
+	pid=$(pgrep -u root -f -n "agent-shell-helper -C $(proj)")
+	[ "$pid" = "$bg" ]
+	runuser -u "$OWNER" -- kill -STOP "$pid"
+	sleep 0.3
+	[ "$(ps -o stat= -p "$pid" | cut -c1)" = T ]
+	runuser -u "$OWNER" -- kill -CONT "$pid"
+	wait "$bg"
+	[ "$(cat "$(proj)/stop-test")" = ran ]
+
+	(cd "$(proj)" && exec "${as_owner_exec[@]}" "$SH" -- /bin/sh -c 'echo ran > kill-test') </dev/null >/dev/null 2>&1 &
+	bg=$!
+	sleep 0.5
+	pid=$(pgrep -u root -f -n "agent-shell-helper -C $(proj)")
+	runuser -u "$OWNER" -- kill -KILL "$pid"
+	wait "$bg" || true
+	sleep 1.5
+	mv "$PAMFILE.asl-save" "$PAMFILE"
+	[ ! -e "$(proj)/kill-test" ]
+	run pgrep -u "$OWNER-agent"
+	assert_failure 1
+	# And the next session starts as usual.
+	as_owner "$OWNER" "$(proj)" "$SH" -- /usr/bin/id -un
+	assert_success
+	assert_output "$OWNER-agent"
+}
+
+@test "sessions are logged: start and end with owner, agent, project, profile, pid, result" {
+	syslog_start
+	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") env -C "$(proj)" "$SH" -- /bin/sh -c 'exit 4'
+	assert_failure 4
+	syslog_wait_for "session start: owner=$OWNER agent=$OWNER-agent project=$(proj) profile=default pid="
+	if [ "$SWITCH" = helper ]; then
+		syslog_wait_for "session end: owner=$OWNER agent=$OWNER-agent project=$(proj) profile=default pid=[0-9]* result=4"
+		# authpriv.info: <86>
+		grep -q '^<86>.*agent-shell\[[0-9]*\]: session start' "$SYSLOG_OUT"
+	else
+		grep -q 'switch=sudo' "$SYSLOG_OUT"
+	fi
+	syslog_stop
+}
+
+@test "refusals and PAM denials are logged, control characters escaped" {
+	helper_only
+	local odd
+	odd="$(proj)/$(printf 'x\033[31my')"
+	install -d -o "$OWNER" -g "$OWNER" "$odd"
+	syslog_start
+	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") "$HELPER" -C "$odd" -- /bin/true
+	rmdir "$odd"
+	assert_failure 1
+	syslog_wait_for "refused: uid=$(id -u "$OWNER"): .*: project path contains control characters"
+	run grep -c $'\033' "$SYSLOG_OUT"
+	assert_output 0
+	# A PAM stack that says no.
+	cp -p "$PAMFILE" "$PAMFILE.asl-save"
+	sed -i '0,/^auth /s//auth     requisite pam_deny.so\nauth /' "$PAMFILE"
+	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") env -C "$(proj)" "$SH" -- /bin/true
+	mv "$PAMFILE.asl-save" "$PAMFILE"
+	assert_failure 1
+	assert_output --partial 'authentication: Authentication failure (PAM service agent-shell)'
+	syslog_wait_for "denied: owner=$OWNER agent=$OWNER-agent: authentication: Authentication failure"
+	syslog_stop
 }

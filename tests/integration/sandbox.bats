@@ -244,6 +244,16 @@ free_port() {
 	assert_output ok
 }
 
+@test "a command outside the exec rules is refused at exec with 126 and a hint" {
+	# agent-sandbox's own exec fails after every layer is on (in the
+	# sanitizer build this path once aborted: its leak check needs ptrace).
+	cp /bin/true "$W/proj/mytrue"
+	[ -z "$TU" ] || chown "$TU" "$W/proj/mytrue"
+	P -- "$W/proj/mytrue"
+	assert_failure 126
+	assert_output "agent-sandbox: $W/proj/mytrue: Permission denied (is it beneath an exec rule? see --explain)"
+}
+
 @test "TCP connect is denied unless the port is granted" {
 	tcp_listener
 	P -- "$AS_STAGE/probe" connect "$PORT"

@@ -50,6 +50,16 @@ static inline int tap_ok(int cond, const char *fmt, ...)
 		printf("#   \"%s\" does not contain \"%s\"\n", g_ ? g_ : "(null)", n_); \
 } while (0)
 
+/* True under meson test --setup valgrind (tests/meson.build).  Valgrind
+ * 3.19 implements neither seccomp(2) nor the Landlock syscalls: a test
+ * that needs them skips there, and runs natively and under ASan. */
+static inline int tap_valgrind(void)
+{
+	const char *v = getenv("AS_TEST_VALGRIND");
+
+	return v && *v;
+}
+
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);
