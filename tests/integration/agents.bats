@@ -11,6 +11,7 @@
 # (default /var/cache/agent-shell-tests): tarballs are then read from
 # disk, the registry is still asked for the current versions.
 #
+# AS_TEST_OFFLINE=1 skips the suite (nothing is downloaded).
 # AS_TEST_USER_NODE=1 installs node 22 from the registry into the agent's
 # home even when the system's node is new enough (the path a Debian 12
 # machine with its own node 18 takes).  AS_TEST_AIDER=1 also installs
@@ -34,6 +35,10 @@ s.on("error", (e) => console.log(e.code));'
 LOOKUP_JS='require("dns").lookup(process.argv[1], { family: 4 }, (e, a) => { if (!e) console.log(a); });'
 
 setup_file() {
+	if [ "${AS_TEST_OFFLINE:-}" = 1 ]; then
+		export AS_SESSION_SKIP="AS_TEST_OFFLINE=1: the CLIs are not downloaded"
+		return 0
+	fi
 	as_session_setup agt
 	[ -z "${AS_SESSION_SKIP:-}" ] || return 0
 	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -7,7 +7,7 @@
 #
 # The ssh push test runs an sshd unprivileged on a free port: AS_TEST_SSHD,
 # /usr/sbin/sshd, or the one of Debian's openssh-server package, unpacked
-# (not installed); it skips when none can be had.
+# (not installed; not with AS_TEST_OFFLINE=1); it skips when none can be had.
 
 bats_require_minimum_version 1.5.0
 
@@ -32,7 +32,7 @@ setup() {
 
 teardown_file() {
 	if [ -n "${AS_SESSION_PREFIX:-}" ]; then
-		rm -f "$AS_PREFIX/etc/agent-shell/profiles/$AS_SESSION_PREFIX-ssh.profile"
+		rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$AS_SESSION_PREFIX-ssh.profile"
 		rm -rf "/tmp/$AS_SESSION_PREFIX-sshd"
 	fi
 	as_session_teardown
@@ -187,8 +187,7 @@ $AHOME/.cache/pip"
 }
 
 @test "less runs on a pseudo-terminal" {
-	run runuser -u "$OWNER" -- env -C "$PROJ" -i HOME="$OHOME" PATH=/usr/bin:/bin TERM=xterm \
-		/bin/sh -c "(sleep 1; printf q) | script -qec '$SH -- less README' /dev/null"
+	on_tty q -- less README
 	assert_success
 	assert_output --partial 'first line'
 	# Its prompt: less is paging on the terminal and took the q from it.
@@ -196,15 +195,13 @@ $AHOME/.cache/pip"
 }
 
 @test "vi edits a file through a pseudo-terminal" {
-	run runuser -u "$OWNER" -- env -C "$PROJ" -i HOME="$OHOME" PATH=/usr/bin:/bin TERM=xterm \
-		/bin/sh -c "(sleep 1; printf 'ityped in vi\033:wq\r'; sleep 1) | script -qec '$SH -- vi -u NONE -i NONE -N typed.txt' /dev/null"
+	on_tty 'ityped in vi\033:wq\r' -- vi -u NONE -i NONE -N typed.txt
 	assert_success
 	assert_equal "$(cat "$PROJ/typed.txt")" 'typed in vi'
 }
 
 @test "tmux runs a session on a pseudo-terminal and as a detached server" {
-	run runuser -u "$OWNER" -- env -C "$PROJ" -i HOME="$OHOME" PATH=/usr/bin:/bin TERM=xterm \
-		script -qec "$SH -- tmux -f /dev/null new-session 'echo inside-tmux-\$((6 * 7)); sleep 0.5'" /dev/null
+	on_tty '' -- tmux -f /dev/null new-session "'echo inside-tmux-\\\$((6 * 7)); sleep 0.5'"
 	assert_success
 	assert_output --partial 'inside-tmux-42'
 	agent_sh default 'tmux -f /dev/null -L t new-session -d -x 80 -y 24 &&
@@ -250,7 +247,7 @@ find_sshd() {
 			return 0
 		fi
 	done
-	command -v apt-get >/dev/null || return 1
+	[ "${AS_TEST_OFFLINE:-}" != 1 ] && command -v apt-get >/dev/null || return 1
 	install -d -m 0755 "$d" "$d/root"
 	(cd "$d" && apt-get download -qq openssh-server libwrap0 >/dev/null 2>&1) || return 1
 	for deb in "$d"/*.deb; do
@@ -267,7 +264,7 @@ find_sshd() {
 @test "git push over ssh with the agent's deploy key" {
 	local sshd
 	if ! sshd=$(find_sshd); then
-		skip "no sshd: none at /usr/sbin/sshd, none in AS_TEST_SSHD, and apt-get download openssh-server failed"
+		skip "no sshd: none at /usr/sbin/sshd, none in AS_TEST_SSHD, and none from apt-get download openssh-server"
 	fi
 	[ -f "$AHOME/.ssh/id_ed25519.pub" ]
 	# The git server: a throwaway account running its own sshd,
@@ -303,9 +300,9 @@ Host gitserver
 EOF
 	chown "$AGENT:" "$AHOME/.ssh/config"
 	chmod 0600 "$AHOME/.ssh/config"
-	install -d -m 0755 "$AS_PREFIX/etc/agent-shell/profiles"
+	install -d -m 0755 "$AS_SYSCONFDIR/agent-shell/profiles"
 	printf '[profile]\ninclude = default\n\n[network]\nconnect-tcp = %s\n' "$port" \
-		>"$AS_PREFIX/etc/agent-shell/profiles/$AS_SESSION_PREFIX-ssh.profile"
+		>"$AS_SYSCONFDIR/agent-shell/profiles/$AS_SESSION_PREFIX-ssh.profile"
 	agent_sh "$AS_SESSION_PREFIX-ssh" 'git push -q gitserver:proj.git HEAD:refs/heads/main 2>&1'
 	assert_success
 	run runuser -u "$srv" -- git --git-dir="$sh/proj.git" log --format=%s -1 main

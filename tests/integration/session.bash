@@ -10,7 +10,10 @@
 # Exports ADM SH OWNER AGENT OHOME AHOME PROJ PROBE.
 as_session_setup() {
 	local tag=$1
-	if [ -z "${AS_PREFIX:-}" ] || [ ! -u "$AS_PREFIX/libexec/agent-shell/agent-shell-helper" ]; then
+	# The sanitizer build installs the helper without the setuid bit
+	# (AS_NOSUID_HELPER: as_caller in common.bash enters it).
+	if [ -z "${AS_PREFIX:-}" ] || { [ ! -u "$AS_PREFIX/libexec/agent-shell/agent-shell-helper" ] &&
+		[ -z "${AS_NOSUID_HELPER:-}" ]; }; then
 		export AS_SESSION_SKIP="needs the setuid install of tests/run.sh (AS_PREFIX)"
 		return 0
 	fi
@@ -35,8 +38,9 @@ as_session_setup() {
 	echo "OWNER PRIVATE KEY" >"$OHOME/.ssh/id_ed25519"
 	install -o "$OWNER" -g "$OWNER" -m 0644 /dev/null "$OHOME/notes.txt"
 	echo "owner's notes, world-readable" >"$OHOME/notes.txt"
-	PROBE="/tmp/$AS_SESSION_PREFIX-probe"
-	install -m 0755 "$AS_PROBE" "$PROBE"
+	# Not in /tmp: the session has its own (pam_namespace).
+	PROBE="/usr/local/libexec/$AS_SESSION_PREFIX-probe"
+	install -D -m 0755 "$AS_PROBE" "$PROBE"
 	export ADM SH AS_SESSION_PREFIX OWNER AGENT OHOME AHOME PROJ PROBE
 }
 
@@ -64,9 +68,20 @@ as_session_skip() {
 in_session() {
 	local profile=$1
 	shift
-	run runuser -u "$OWNER" -- env -C "$PROJ" -i HOME="$OHOME" USER="$OWNER" LOGNAME="$OWNER" \
+	run as_caller "$OWNER" env -C "$PROJ" -i HOME="$OHOME" USER="$OWNER" LOGNAME="$OWNER" \
 		PATH=/usr/local/bin:/usr/bin:/bin TERM=xterm LANG=C.UTF-8 \
 		"$SH" -p "$profile" -- "$@"
+}
+
+# on_tty KEYS ARG...: the owner runs agent-shell ARG... on a pseudo-terminal
+# (script), typing KEYS (printf's format) after a second.  script's shell
+# would drop as_caller's euid 0 (common.bash): the owner is entered inside.
+on_tty() {
+	local keys=$1
+	shift
+	run env -C "$PROJ" -i HOME="$OHOME" PATH=/usr/bin:/bin TERM=xterm \
+		/bin/sh -c "(sleep 1; printf '$keys'; sleep 1) |
+			script -qec \"$(as_caller_cmd "$OWNER") $SH $*\" /dev/null"
 }
 
 # agent_sh PROFILE SCRIPT: SCRIPT in the agent's login shell (~/.profile
