@@ -2,14 +2,20 @@
 ; providers.  ~/.aider* and ~/.cache are under @home.
 
 [profile]
-description = default + exec of pipx/uv install dirs; AIDER_* and provider keys passed
+description = default + exec in the agent's home; AIDER_* and provider keys passed
 include = default
 
 [filesystem]
-; pipx and uv link ~/.local/bin/aider into a venv (nono #168).
-exec = ?@home/.local/bin ; the aider launcher
-exec = ?@home/.local/share ; uv tools and newer pipx venvs
-exec = ?@home/.local/pipx ; older pipx venvs
+; The CLI runs from wherever the agent installed it in its own home:
+; ~/.local (npm prefix=~/.local, the native installer), ~/.npm-global,
+; ~/.nvm, ~/.bun, pipx or uv venvs, and symlinked launchers need their
+; targets executable too (nono #168).  Per-directory optional rules
+; ("?@home/.local/bin") are resolved when the session starts, so a CLI
+; installed during a session could not run before the next one, and
+; an install script that runs what it just unpacked fails.  Executing
+; from @home grants nothing new: @home is writable, and @project and
+; @tmp are already writable and executable.
+exec = @home
 
 [network]
 connect-tcp = 443 ; the providers' APIs (already in default)

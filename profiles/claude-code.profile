@@ -2,16 +2,20 @@
 ; reach its API.  ~/.claude and ~/.claude.json are under @home.
 
 [profile]
-description = default + Claude Code's install dirs exec; ANTHROPIC_*, CLAUDE_CODE_* passed
+description = default + exec in the agent's home; ANTHROPIC_*, CLAUDE_CODE_* passed
 include = default
 
 [filesystem]
-; Symlinked launchers need their targets executable too (nono #168).
-exec = ?@home/.local/bin ; the native installer's launcher
-exec = ?@home/.local/share ; its versions, the launcher's target
-exec = ?@home/.claude/local ; the older local install
-exec = ?@home/.npm-global ; npm install -g with a user prefix
-exec = ?@home/.nvm ; node installed with nvm
+; The CLI runs from wherever the agent installed it in its own home:
+; ~/.local (npm prefix=~/.local, the native installer), ~/.npm-global,
+; ~/.nvm, ~/.bun, pipx or uv venvs, and symlinked launchers need their
+; targets executable too (nono #168).  Per-directory optional rules
+; ("?@home/.local/bin") are resolved when the session starts, so a CLI
+; installed during a session could not run before the next one, and
+; an install script that runs what it just unpacked fails.  Executing
+; from @home grants nothing new: @home is writable, and @project and
+; @tmp are already writable and executable.
+exec = @home
 
 [network]
 connect-tcp = 443 ; api.anthropic.com (already in default)

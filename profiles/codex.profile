@@ -2,16 +2,22 @@
 ; reach its API.  ~/.codex is under @home.
 
 [profile]
-description = default + exec of Codex's install dirs; OPENAI_*, CODEX_* passed
+description = default + exec in the agent's home; OPENAI_*, CODEX_* passed
 include = default
 
 [filesystem]
-; Symlinked launchers need their targets executable too (nono #168).
-exec = ?@home/.local/bin ; user-installed launchers
-exec = ?@home/.local/share ; their targets
-exec = ?@home/.npm-global ; npm install -g with a user prefix
-exec = ?@home/.nvm ; node installed with nvm
-exec = ?@home/.cargo/bin ; cargo install of the Rust build
+; The CLI runs from wherever the agent installed it in its own home:
+; ~/.local (npm prefix=~/.local, the native installer), ~/.npm-global,
+; ~/.nvm, ~/.bun, pipx or uv venvs, and symlinked launchers need their
+; targets executable too (nono #168).  Per-directory optional rules
+; ("?@home/.local/bin") are resolved when the session starts, so a CLI
+; installed during a session could not run before the next one, and
+; an install script that runs what it just unpacked fails.  Executing
+; from @home grants nothing new: @home is writable, and @project and
+; @tmp are already writable and executable.
+; codex links apply_patch and codex-linux-sandbox into ~/.codex/tmp
+; and runs them from there on every start.
+exec = @home
 
 [network]
 connect-tcp = 443 ; api.openai.com (already in default)

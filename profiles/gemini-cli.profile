@@ -2,15 +2,20 @@
 ; reach its API.  ~/.gemini is under @home.
 
 [profile]
-description = default + exec of Gemini CLI's install dirs; GEMINI_*, GOOGLE_* passed
+description = default + exec in the agent's home; GEMINI_*, GOOGLE_* passed
 include = default
 
 [filesystem]
-; Symlinked launchers need their targets executable too (nono #168).
-exec = ?@home/.local/bin ; user-installed launchers
-exec = ?@home/.local/share ; their targets
-exec = ?@home/.npm-global ; npm install -g with a user prefix
-exec = ?@home/.nvm ; node installed with nvm
+; The CLI runs from wherever the agent installed it in its own home:
+; ~/.local (npm prefix=~/.local, the native installer), ~/.npm-global,
+; ~/.nvm, ~/.bun, pipx or uv venvs, and symlinked launchers need their
+; targets executable too (nono #168).  Per-directory optional rules
+; ("?@home/.local/bin") are resolved when the session starts, so a CLI
+; installed during a session could not run before the next one, and
+; an install script that runs what it just unpacked fails.  Executing
+; from @home grants nothing new: @home is writable, and @project and
+; @tmp are already writable and executable.
+exec = @home
 
 [network]
 connect-tcp = 443 ; Google APIs (already in default)

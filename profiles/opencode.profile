@@ -3,17 +3,21 @@
 ; ~/.local/share/opencode are under @home.
 
 [profile]
-description = default + opencode's install dirs exec; OPENCODE_*, provider keys passed
+description = default + exec in the agent's home; OPENCODE_*, provider keys passed
 include = default
 
 [filesystem]
-; Symlinked launchers need their targets executable too (nono #168).
-exec = ?@home/.opencode/bin ; the install script's default
-exec = ?@home/.local/bin ; user-installed launchers
-exec = ?@home/.local/share ; their targets
-exec = ?@home/.npm-global ; npm install -g with a user prefix
-exec = ?@home/.bun ; bun install -g
-exec = ?@home/.nvm ; node installed with nvm
+; The CLI runs from wherever the agent installed it in its own home:
+; ~/.local (npm prefix=~/.local, the native installer), ~/.npm-global,
+; ~/.nvm, ~/.bun, pipx or uv venvs, and symlinked launchers need their
+; targets executable too (nono #168).  Per-directory optional rules
+; ("?@home/.local/bin") are resolved when the session starts, so a CLI
+; installed during a session could not run before the next one, and
+; an install script that runs what it just unpacked fails.  Executing
+; from @home grants nothing new: @home is writable, and @project and
+; @tmp are already writable and executable.
+; opencode's npm postinstall runs the binary it unpacked to check it.
+exec = @home
 
 [network]
 connect-tcp = 443 ; the providers' APIs (already in default)

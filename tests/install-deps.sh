@@ -13,7 +13,20 @@ packages=(
 	tmux bsdextrautils strace valgrind
 	debhelper dpkg-dev fakeroot lintian
 	libcap2-bin openssh-client bsdutils # escape suite: setcap, ssh-agent/ssh-add, script
+	# daily.bats: terminal programs on a pty, ssh with the agent's key,
+	# pip in a venv (python3-wheel builds without an index).
+	less vim python3-venv python3-pip python3-wheel python3-setuptools
+	# agents.bats: inspects the CLIs' launchers.
+	file
 )
+# agents.bats installs the agent CLIs with the system's npm.  Debian 12's
+# nodejs (18) and npm serve (the suite puts node 22 from the npm registry
+# in the agent's home for gemini-cli, which needs >= 20); NodeSource's
+# nodejs bundles npm and conflicts with Debian's npm package, so only a
+# machine without npm gets Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+	packages+=(nodejs npm)
+fi
 if [ "${1:-}" = --missing ]; then
 	for p in "${packages[@]}"; do
 		s=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)

@@ -1308,7 +1308,32 @@ static int cmd_revoke(const struct admin_ctx *ctx, const struct opts *o)
 
 /* ---- remove ---------------------------------------------------------- */
 
-/* A process of UID, or 0. */
+/* A zombie has exited: it holds nothing of the account but its pid, and
+ * no signal ends it, only its parent's wait() (an init that never reaps,
+ * as in some containers, keeps it for ever).  proc(5): the state follows
+ * the last ')' of /proc/PID/stat, since the command name may hold one. */
+static bool is_zombie(int procfd, const char *pid)
+{
+	char path[64], buf[256];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/stat", pid) >= (int)sizeof(path))
+		return false;
+	fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+/* A live process of UID, or 0. */
 static pid_t process_of(uid_t uid)
 {
 	DIR *d = opendir("/proc");
@@ -1320,7 +1345,8 @@ static pid_t process_of(uid_t uid)
 
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && st.st_uid == uid)
+		if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && st.st_uid == uid &&
+		    !is_zombie(dirfd(d), de->d_name))
 			found = (pid_t)atoi(de->d_name);
 	}
 	if (d)
