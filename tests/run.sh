@@ -145,7 +145,8 @@ if [ "$sanitize" = 1 ]; then
 	helper="$prefix/libexec/agent-shell/agent-shell-helper"
 	chown root:agent-shell-users "$helper"
 	chmod 0750 "$helper"
-	suites build-asan
+	# The agent CLIs were downloaded and run once already (normal stage).
+	AS_TEST_OFFLINE=1 suites build-asan
 	stage_done "sanitize: suites"
 fi
 
@@ -154,7 +155,7 @@ if [ "$deb" = 1 ]; then
 	# and fails otherwise.
 	install -d build-test/meson-logs
 	rm -f build-test/meson-logs/deb-testlog.json
-	"$here/tests/deb.sh" --no-deps --testlog "$here/build-test/meson-logs/deb-testlog.json" || status=1
+	AS_TEST_OFFLINE=1 "$here/tests/deb.sh" --no-deps --testlog "$here/build-test/meson-logs/deb-testlog.json" || status=1
 	# A run that ended before its results still counts as a failure.
 	[ -s build-test/meson-logs/deb-testlog.json ] ||
 		echo '{"name": "deb", "result": "FAIL", "stdout": ""}' >build-test/meson-logs/deb-testlog.json
