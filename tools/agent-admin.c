@@ -1548,159 +1548,18 @@ static int cmd_list(const struct admin_ctx *ctx, const struct opts *o)
 
 /* ---- apply ----------------------------------------------------------- */
 
-struct want_project {
-	char *path;
-	bool read_only;
-};
-
-struct want {
-	char *owner, *account, *profile, *home;
-	struct want_project *projects;
-	size_t n_projects;
-	unsigned seq;
-};
-
-struct desired {
-	struct want *agents;
-	size_t n;
-	bool prune;          /* remove agents the file does not list */
-	bool keep_home;      /* ... but keep their homes */
-	unsigned apply_seq;
-};
-
-static void desired_free(struct desired *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		struct want *w = &d->agents[i];
-
-		free(w->owner);
-		free(w->account);
-		free(w->profile);
-		free(w->home);
-		for (size_t j = 0; j < w->n_projects; j++)
-			free(w->projects[j].path);
-		free(w->projects);
-	}
-	free(d->agents);
-	memset(d, 0, sizeof(*d));
-}
-
-static int yes_no(const char *key, const char *v, bool *out, struct as_err *err)
-{
-	if (strcmp(v, "yes") == 0)
-		*out = true;
-	else if (strcmp(v, "no") == 0)
-		*out = false;
-	else
-		return as_fail(err, -EINVAL, "%s: must be yes or no", key);
-	return 0;
-}
-
-static int want_str(char **dst, const char *key, const char *v, struct as_err *err)
-{
-	if (*dst)
-		return as_fail(err, -EINVAL, "duplicate key '%s' in [agent]", key);
-	*dst = strdup(v);
-	return *dst ? 0 : as_fail(err, -ENOMEM, "out of memory");
-}
-
-static int apply_handler(void *user, const char *section, unsigned seq, const char *key,
-			 const char *value, struct as_err *err)
-{
-	struct desired *d = user;
-	struct shown s;
-	struct want *w;
-
-	if (strcmp(section, "apply") == 0) {
-		if (strcmp(key, "remove-unlisted") == 0)
-			return yes_no(key, value, &d->prune, err);
-		if (strcmp(key, "keep-home") == 0)
-			return yes_no(key, value, &d->keep_home, err);
-		return as_fail(err, -EINVAL, "unknown key '%s' in [apply]", key);
-	}
-	if (strcmp(section, "agent") != 0)
-		return as_fail(err, -EINVAL, *section ? "unknown section [%s]" : "'%s' outside a section",
-			       *section ? section : key);
-	if (d->n == 0 || d->agents[d->n - 1].seq != seq) {
-		struct want *nw = realloc(d->agents, (d->n + 1) * sizeof(*nw));
-
-		if (!nw)
-			return as_fail(err, -ENOMEM, "out of memory");
-		d->agents = nw;
-		memset(&nw[d->n], 0, sizeof(*nw));
-		nw[d->n].seq = seq;
-		d->n++;
-	}
-	w = &d->agents[d->n - 1];
-	if (strcmp(key, "owner") == 0) {
-		if (!as_owner_name_valid(value, err))
-			return -EINVAL;
-		return want_str(&w->owner, key, value, err);
-	}
-	if (strcmp(key, "account") == 0) {
-		if (!as_account_name_valid(value, err))
-			return -EINVAL;
-		return want_str(&w->account, key, value, err);
-	}
-	if (strcmp(key, "profile") == 0) {
-		if (!as_profile_name_valid(value))
-			return as_fail(err, -EINVAL, "profile '%s': not a valid profile name", show(&s, value));
-		return want_str(&w->profile, key, value, err);
-	}
-	if (strcmp(key, "home") == 0) {
-		if (value[0] != '/')
-			return as_fail(err, -EINVAL, "home '%s': not an absolute path", show(&s, value));
-		return want_str(&w->home, key, value, err);
-	}
-	if (strcmp(key, "project") == 0 || strcmp(key, "project-ro") == 0) {
-		struct want_project *np;
-		char canon[PATH_MAX];
-		const char *path = value;
-
-		if (value[0] != '/')
-			return as_fail(err, -EINVAL, "%s '%s': not an absolute path", key, show(&s, value));
-		/* The registry holds canonical paths; compare like with like.
-		 * A path that does not resolve stays as written: grant will
-		 * say what is wrong with it. */
-		if (realpath(value, canon))
-			path = canon;
-		for (size_t i = 0; i < w->n_projects; i++)
-			if (strcmp(w->projects[i].path, path) == 0)
-				return as_fail(err, -EINVAL, "%s '%s': listed twice", key, show(&s, value));
-		np = realloc(w->projects, (w->n_projects + 1) * sizeof(*np));
-		if (!np)
-			return as_fail(err, -ENOMEM, "out of memory");
-		w->projects = np;
-		np[w->n_projects].path = strdup(path);
-		np[w->n_projects].read_only = key[7] != '\0';
-		if (!np[w->n_projects].path)
-			return as_fail(err, -ENOMEM, "out of memory");
-		w->n_projects++;
-		return 0;
-	}
-	return as_fail(err, -EINVAL, "unknown key '%s' in [agent]", key);
-}
-
+/* The file is a description of what to do as root: only root may have
+ * written it.  Its grammar is in admin-apply.c. */
 static int parse_desired(const char *file, struct desired *d)
 {
 	_cleanup_free_ char *text = NULL;
 	struct as_err e = { "" };
 
 	memset(d, 0, sizeof(*d));
-	d->prune = true;
-	/* The file is a description of what to do as root: only root may
-	 * have written it. */
 	if (as_read_file(AT_FDCWD, file, AS_TRUST_ROOT_ONLY, 4 << 20, &text, &e) < 0)
 		return admin_fail("%s", e.msg);
-	if (as_ini_parse_string(text, file, apply_handler, d, &e) < 0)
+	if (admin_desired_parse(text, file, d, &e) < 0)
 		return admin_fail("%s", e.msg);
-	for (size_t i = 0; i < d->n; i++) {
-		if (!d->agents[i].owner)
-			return admin_fail("%s: an [agent] section without 'owner'", file);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(d->agents[i].owner, d->agents[j].owner) == 0)
-				return admin_fail("%s: owner '%s' listed twice", file, d->agents[i].owner);
-	}
 	return 0;
 }
 
@@ -1901,7 +1760,7 @@ out:
 	for (size_t i = 0; regs && i < d.n; i++)
 		as_registry_free(&regs[i]);
 	free(regs);
-	desired_free(&d);
+	admin_desired_free(&d);
 	return rc;
 }
 
