@@ -14,6 +14,7 @@
  */
 #include "registry.h"
 #include "account.h"
+#include "path.h"
 #include "profile.h"
 
 #include <ctype.h>
@@ -606,19 +607,10 @@ int as_registry_find_by_account(struct as_registry *r, const char *dir,
 
 /* ---- projects -------------------------------------------------------- */
 
-static bool path_within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (strncmp(path, dir, n) != 0)
-		return false;
-	return path[n] == '\0' || path[n] == '/' || (n == 1 && dir[0] == '/');
-}
-
 int as_registry_project_for(const struct as_registry *r, const char *dir)
 {
 	for (size_t i = 0; i < r->n_projects; i++)
-		if (r->projects[i].state == AS_REG_GRANTED && path_within(dir, r->projects[i].path))
+		if (r->projects[i].state == AS_REG_GRANTED && as_path_within(dir, r->projects[i].path))
 			return (int)i;
 	return -1;
 }

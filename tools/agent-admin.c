@@ -59,6 +59,7 @@
 #include "account.h"
 #include "acl.h"
 #include "admin.h"
+#include "path.h"
 #include "profile.h"
 #include "registry.h"
 
@@ -165,15 +166,6 @@ struct opts {
 };
 
 /* ---- small helpers --------------------------------------------------- */
-
-static bool path_within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (strcmp(dir, "/") == 0)
-		return path[0] == '/';
-	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
 
 /* A copy of the fields of a struct passwd we use (getpw* return static
  * storage that the next NSS call overwrites). */
@@ -781,40 +773,6 @@ out:
 
 /* ---- grant: which directories may be shared -------------------------- */
 
-static const char *const system_trees[] = {
-	"/etc", "/usr", "/bin", "/sbin", "/boot", "/proc", "/sys", "/dev", "/run",
-	NULL,
-};
-
-static bool is_lib_tree(const char *path)
-{
-	/* /lib, /lib32, /lib64, /libx32, /libexec ... and anything below */
-	return strncmp(path, "/lib", 4) == 0;
-}
-
-/* The system directory PATH is in, or NULL. */
-static const char *system_tree_of(const char *path, bool allow_var)
-{
-	for (const char *const *t = system_trees; *t; t++)
-		if (path_within(path, *t))
-			return *t;
-	if (is_lib_tree(path))
-		return "/lib*";
-	if (!allow_var && path_within(path, "/var"))
-		return "/var";
-	return NULL;
-}
-
-static void parent_of(const char *path, char *out, size_t len)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash || slash == path)
-		snprintf(out, len, "/");
-	else
-		snprintf(out, len, "%.*s", (int)(slash - path), path);
-}
-
 /*
  * Homes: DIR may not be a home root (the parent of a human's home, /home,
  * /root), the owner's whole home, inside another human's home (agents'
@@ -831,7 +789,7 @@ static int check_homes(const struct admin_ctx *ctx, const char *dir, const struc
 		return admin_fail("%s: a home root; grant a project directory instead", dir);
 	setpwent();
 	while (!msg[0] && (pw = getpwent())) {
-		char canon[PATH_MAX], parent[PATH_MAX];
+		char canon[PATH_MAX];
 		const char *homes[2] = { pw->pw_dir, NULL };
 		bool human = pw->pw_uid == 0 || pw->pw_uid >= ctx->uid_min;
 		bool is_owner = pw->pw_uid == owner->uid && strcmp(pw->pw_name, owner->name) == 0;
@@ -843,21 +801,29 @@ static int check_homes(const struct admin_ctx *ctx, const char *dir, const struc
 		for (int i = 0; i < 2 && homes[i] && !msg[0]; i++) {
 			const char *h = homes[i];
 
-			parent_of(h, parent, sizeof(parent));
-			if (human && strcmp(dir, parent) == 0 && strcmp(parent, "/") != 0)
+			switch (as_path_home_clash(dir, h, human, is_owner)) {
+			case AS_HOME_CLASH_HOME_ROOT:
 				snprintf(msg, sizeof(msg), "%s: a home root (it holds %s's home); "
 					 "grant a project directory instead", dir, pw->pw_name);
-			else if (is_owner && strcmp(dir, h) == 0)
+				break;
+			case AS_HOME_CLASH_OWN_HOME:
 				snprintf(msg, sizeof(msg), "%s: %s's whole home; grant a project "
 					 "directory inside it instead", dir, pw->pw_name);
-			else if (strcmp(dir, h) == 0)
+				break;
+			case AS_HOME_CLASH_OTHERS_HOME:
 				snprintf(msg, sizeof(msg), "%s: %s's home, not %s's to share", dir,
 					 pw->pw_name, owner->name);
-			else if (path_within(h, dir))
+				break;
+			case AS_HOME_CLASH_CONTAINS:
 				snprintf(msg, sizeof(msg), "%s: contains %s's home %s", dir,
 					 pw->pw_name, h);
-			else if (!is_owner && human && path_within(dir, h))
+				break;
+			case AS_HOME_CLASH_INSIDE:
 				snprintf(msg, sizeof(msg), "%s: inside %s's home", dir, pw->pw_name);
+				break;
+			case AS_HOME_CLASH_NONE:
+				break;
+			}
 		}
 	}
 	endpwent();
@@ -894,7 +860,7 @@ static int check_grant_dir(const struct admin_ctx *ctx, const char *given, const
 		return admin_fail("%s: %s", show(&s, given), strerror(errno));
 	if (strcmp(canon, "/") == 0)
 		return admin_fail("/: refusing to share the root directory");
-	sys = system_tree_of(canon, allow_var);
+	sys = as_path_system_tree(canon, allow_var);
 	if (sys)
 		return admin_fail("%s: inside the system directory %s%s", show(&s, canon), sys,
 				  strcmp(sys, "/var") == 0 ? " (pass --allow-var to share it anyway)" : "");
@@ -1140,7 +1106,7 @@ static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const 
 static int needing_project(const struct as_registry *reg, size_t except, const char *t)
 {
 	for (size_t i = 0; i < reg->n_projects; i++)
-		if (i != except && path_within(reg->projects[i].path, t) &&
+		if (i != except && as_path_within(reg->projects[i].path, t) &&
 		    strcmp(reg->projects[i].path, t) != 0)
 			return (int)i;
 	return -1;
@@ -1249,11 +1215,11 @@ static int cmd_grant(const struct admin_ctx *ctx, const struct opts *o)
 
 		if (strcmp(pp, canon) == 0)
 			continue;
-		if (path_within(canon, pp)) {
+		if (as_path_within(canon, pp)) {
 			admin_fail("%s: inside %s, which is already shared with %s", canon, pp, reg.account);
 			goto out;
 		}
-		if (path_within(pp, canon)) {
+		if (as_path_within(pp, canon)) {
 			admin_fail("%s: contains %s, which is already shared; revoke that first", canon, pp);
 			goto out;
 		}
