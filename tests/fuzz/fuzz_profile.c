@@ -3,9 +3,7 @@
  * libFuzzer harness for the profile grammar: the input is profile text,
  * parsed with every variable set and a search directory holding a few
  * fixture profiles, so "include = ..." reaches real files, nesting and
- * cycles.  Build: CC=clang meson setup build-fuzz -Dfuzz=true; run:
- * build-fuzz/tests/fuzz/fuzz-profile -dict=tests/fuzz/profile.dict
- *     tests/fuzz/corpus/profile
+ * cycles.  Run with bench/fuzz [SECONDS] profile (bench/README.md).
  */
 #include <stdint.h>
 #include <stdlib.h>
