@@ -14,8 +14,10 @@
  */
 #include "registry.h"
 #include "account.h"
+#include "path.h"
 #include "profile.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +34,8 @@
 #define REG_MAX_SIZE (1 << 20)
 /* "3 more than the longest line (due to '\r', '\n', and '\0')": ini.h. */
 #define REG_MAX_LINE (INI_MAX_LINE - 3)
+/* The UTF-8 byte order mark, which inih skips at the start of a file. */
+#define BOM "\xef\xbb\xbf"
 
 void as_registry_init(struct as_registry *r)
 {
@@ -143,9 +147,25 @@ static char *read_line(char *str, int num, void *stream)
 	len = nl ? (size_t)(nl - s + 1) : strlen(s);
 	run->text = s + len;
 	run->lineno++;
-	while (len > 0 && (*s == ' ' || *s == '\t')) {
+	/* What inih skips before it looks for '[' (a UTF-8 byte order mark
+	 * on line 1, then isspace() characters) is skipped here first, so
+	 * that this reader and inih agree on which lines are section headers:
+	 * "<BOM>[project]" or "\v[project]" once reached inih as a header
+	 * while section_seq stayed put, and project_key then took the new
+	 * section for the previous project, or for one that did not exist. */
+	if (run->lineno == 1 && len >= 3 && memcmp(s, BOM, 3) == 0) {
+		s += 3;
+		len -= 3;
+	}
+	while (len > 0 && isspace((unsigned char)*s)) {
 		s++;
 		len--;
+	}
+	/* inih would skip a second byte order mark on line 1 itself. */
+	if (run->lineno == 1 && len >= 3 && memcmp(s, BOM, 3) == 0) {
+		run->err_line = 1;
+		as_err_set(run->err, "%s:1: more than one byte order mark", run->filename);
+		return NULL;
 	}
 	if (len > (size_t)num - 1)
 		len = (size_t)num - 1;   /* cannot happen after the pre-scan */
@@ -587,19 +607,10 @@ int as_registry_find_by_account(struct as_registry *r, const char *dir,
 
 /* ---- projects -------------------------------------------------------- */
 
-static bool path_within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (strncmp(path, dir, n) != 0)
-		return false;
-	return path[n] == '\0' || path[n] == '/' || (n == 1 && dir[0] == '/');
-}
-
 int as_registry_project_for(const struct as_registry *r, const char *dir)
 {
 	for (size_t i = 0; i < r->n_projects; i++)
-		if (r->projects[i].state == AS_REG_GRANTED && path_within(dir, r->projects[i].path))
+		if (r->projects[i].state == AS_REG_GRANTED && as_path_within(dir, r->projects[i].path))
 			return (int)i;
 	return -1;
 }

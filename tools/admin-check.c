@@ -55,6 +55,7 @@
 #include "acl.h"
 #include "admin.h"
 #include "landlock.h"
+#include "path.h"
 #include "registry.h"
 
 /* A display or shell-quoted path: 4 bytes per escaped byte, plus quotes. */
@@ -150,56 +151,6 @@ static const char *q(char *dst, size_t len, const char *s)
 	dst[o++] = '\'';
 	dst[o] = '\0';
 	return dst;
-}
-
-static bool path_within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (strcmp(dir, "/") == 0)
-		return path[0] == '/';
-	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
-/* "/a/./b//../c" -> "/a/c", lexically (no file system access). */
-static bool path_normalize(const char *in, char *out, size_t len)
-{
-	size_t o = 0;
-	const char *p = in;
-
-	if (len < 2 || in[0] != '/')
-		return false;
-	out[0] = '\0';
-	while (*p) {
-		const char *s;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		s = p;
-		while (*p && *p != '/')
-			p++;
-		n = (size_t)(p - s);
-		if (n == 0 || (n == 1 && s[0] == '.'))
-			continue;
-		if (n == 2 && s[0] == '.' && s[1] == '.') {
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-			out[o] = '\0';
-			continue;
-		}
-		if (o + 1 + n >= len)
-			return false;
-		out[o++] = '/';
-		memcpy(out + o, s, n);
-		o += n;
-		out[o] = '\0';
-	}
-	if (o == 0)
-		snprintf(out, len, "/");
-	return true;
 }
 
 /* ---- git config, read as text -------------------------------------- */
@@ -873,7 +824,7 @@ static bool in_rw_project(const struct owner_check *o, const char *path)
 	for (size_t i = 0; i < o->reg->n_projects; i++) {
 		const struct as_reg_project *p = &o->reg->projects[i];
 
-		if (!p->read_only && path_within(path, p->path))
+		if (!p->read_only && as_path_within(path, p->path))
 			return true;
 	}
 	return false;
@@ -895,7 +846,7 @@ static bool hooks_inside(const struct owner_check *o, const char *wt, const char
 		return false;   /* ~user: somebody else's home */
 	else
 		snprintf(joined, sizeof(joined), "%s/%s", wt, value);
-	if (!path_normalize(joined, resolved, len))
+	if (!as_path_normalize(joined, resolved, len))
 		return false;
 	if (wt) {
 		char dflt[PATH_MAX + 16];
@@ -928,7 +879,7 @@ static void check_repo_hooks(struct owner_check *o, int wtfd, const char *wt)
 		char husky[PATH_MAX + 8];
 
 		snprintf(husky, sizeof(husky), "%s/.husky", wt);
-		husky_covered = path_within(resolved, husky);
+		husky_covered = as_path_within(resolved, husky);
 		fmt(fix, sizeof(fix), "review %s before running git there as %s, or git -C %s config --unset core.hooksPath, or grant the project --read-only",
 			 q(qr, sizeof(qr), resolved), o->qowner, qw);
 		emit(o->rep, K_WARNING, fix, "%s: %s/.git/config sets core.hooksPath = %s, inside the shared tree: %s can write the hooks %s's git runs",
@@ -1161,10 +1112,10 @@ static bool expected_access(const struct owner_check *o, const char *path, const
 {
 	if (st->st_uid == o->agent_uid)
 		return true;
-	if (path_within(path, o->reg->home))
+	if (as_path_within(path, o->reg->home))
 		return true;
 	for (size_t i = 0; i < o->reg->n_projects; i++)
-		if (path_within(path, o->reg->projects[i].path))
+		if (as_path_within(path, o->reg->projects[i].path))
 			return true;
 	return false;
 }
@@ -1632,7 +1583,7 @@ static bool is_ancestor(const struct owner_check *o, const char *path)
 	for (size_t i = 0; i < o->reg->n_projects; i++) {
 		const char *pp = o->reg->projects[i].path;
 
-		if (path_within(pp, path) && strcmp(pp, path) != 0)
+		if (as_path_within(pp, path) && strcmp(pp, path) != 0)
 			return true;
 	}
 	return false;
@@ -1708,7 +1659,7 @@ static void report_exposures(struct owner_check *o, const struct targets *ts)
 			if (!(t->res & verbs[v].bit))
 				continue;
 			exposure_fix(o, qp, t->path, &st, verbs[v].bit, fix, sizeof(fix));
-			if (verbs[v].bit == RES_CONNECT && path_within(t->path, "/tmp/.X11-unix")) {
+			if (verbs[v].bit == RES_CONNECT && as_path_within(t->path, "/tmp/.X11-unix")) {
 				/* Every local user can connect to X; the cookie decides. */
 				fmt(fix, sizeof(fix), "keep the X server's access list free of local: and si:localuser:%s (xhost); agent-shell sessions get a private /tmp",
 					 o->qaccount);

@@ -97,4 +97,52 @@ int admin_sudo_remove(const struct admin_ctx *ctx, const char *owner);
 int admin_sudo_content(const char *owner, const char *account, char **out);
 int admin_sudo_path(const char *owner, char *out, size_t len);
 
+/* ---- apply FILE (admin-apply.c) -------------------------------------- */
+
+/*
+ * The desired state an apply file describes:
+ *
+ *   [apply]
+ *   remove-unlisted = yes|no    (default yes)
+ *   keep-home = yes|no          (default no; yes keeps their homes)
+ *
+ *   [agent]                     (one section per owner)
+ *   owner = alice
+ *   account = ...               (optional, like add --account)
+ *   profile = ...               (optional)
+ *   home = /absolute            (optional)
+ *   project = /absolute         (repeatable; project-ro for read-only)
+ */
+struct want_project {
+	char *path;
+	bool read_only;
+};
+
+struct want {
+	char *owner, *account, *profile, *home;
+	struct want_project *projects;
+	size_t n_projects;
+	unsigned seq;
+};
+
+struct desired {
+	struct want *agents;
+	size_t n;
+	bool prune;          /* remove agents the file does not list */
+	bool keep_home;      /* ... but keep their homes */
+	unsigned apply_seq;
+};
+
+/*
+ * Parses the text of an apply file (FILE names it in messages) into D,
+ * which is reset first.  Returns 0, or -errno with err holding one line,
+ * "FILE:LINE: problem" where a line is known.  D may hold a partial result
+ * either way: the caller always frees it with admin_desired_free.
+ * A project path that resolves (realpath) is stored resolved, since the
+ * registry holds canonical paths; nothing else touches the system.
+ */
+int admin_desired_parse(const char *text, const char *file, struct desired *d,
+			struct as_err *err);
+void admin_desired_free(struct desired *d);
+
 #endif

@@ -59,6 +59,7 @@
 #include "account.h"
 #include "acl.h"
 #include "admin.h"
+#include "path.h"
 #include "profile.h"
 #include "registry.h"
 
@@ -168,15 +169,6 @@ struct opts {
 };
 
 /* ---- small helpers --------------------------------------------------- */
-
-static bool path_within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (strcmp(dir, "/") == 0)
-		return path[0] == '/';
-	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
 
 /* A copy of the fields of a struct passwd we use (getpw* return static
  * storage that the next NSS call overwrites). */
@@ -791,40 +783,6 @@ out:
 
 /* ---- grant: which directories may be shared -------------------------- */
 
-static const char *const system_trees[] = {
-	"/etc", "/usr", "/bin", "/sbin", "/boot", "/proc", "/sys", "/dev", "/run",
-	NULL,
-};
-
-static bool is_lib_tree(const char *path)
-{
-	/* /lib, /lib32, /lib64, /libx32, /libexec ... and anything below */
-	return strncmp(path, "/lib", 4) == 0;
-}
-
-/* The system directory PATH is in, or NULL. */
-static const char *system_tree_of(const char *path, bool allow_var)
-{
-	for (const char *const *t = system_trees; *t; t++)
-		if (path_within(path, *t))
-			return *t;
-	if (is_lib_tree(path))
-		return "/lib*";
-	if (!allow_var && path_within(path, "/var"))
-		return "/var";
-	return NULL;
-}
-
-static void parent_of(const char *path, char *out, size_t len)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash || slash == path)
-		snprintf(out, len, "/");
-	else
-		snprintf(out, len, "%.*s", (int)(slash - path), path);
-}
-
 /*
  * Homes: DIR may not be a home root (the parent of a human's home, /home,
  * /root), the owner's whole home, inside another human's home (agents'
@@ -841,7 +799,7 @@ static int check_homes(const struct admin_ctx *ctx, const char *dir, const struc
 		return admin_fail("%s: a home root; grant a project directory instead", dir);
 	setpwent();
 	while (!msg[0] && (pw = getpwent())) {
-		char canon[PATH_MAX], parent[PATH_MAX];
+		char canon[PATH_MAX];
 		const char *homes[2] = { pw->pw_dir, NULL };
 		bool human = pw->pw_uid == 0 || pw->pw_uid >= ctx->uid_min;
 		bool is_owner = pw->pw_uid == owner->uid && strcmp(pw->pw_name, owner->name) == 0;
@@ -853,21 +811,29 @@ static int check_homes(const struct admin_ctx *ctx, const char *dir, const struc
 		for (int i = 0; i < 2 && homes[i] && !msg[0]; i++) {
 			const char *h = homes[i];
 
-			parent_of(h, parent, sizeof(parent));
-			if (human && strcmp(dir, parent) == 0 && strcmp(parent, "/") != 0)
+			switch (as_path_home_clash(dir, h, human, is_owner)) {
+			case AS_HOME_CLASH_HOME_ROOT:
 				snprintf(msg, sizeof(msg), "%s: a home root (it holds %s's home); "
 					 "grant a project directory instead", dir, pw->pw_name);
-			else if (is_owner && strcmp(dir, h) == 0)
+				break;
+			case AS_HOME_CLASH_OWN_HOME:
 				snprintf(msg, sizeof(msg), "%s: %s's whole home; grant a project "
 					 "directory inside it instead", dir, pw->pw_name);
-			else if (strcmp(dir, h) == 0)
+				break;
+			case AS_HOME_CLASH_OTHERS_HOME:
 				snprintf(msg, sizeof(msg), "%s: %s's home, not %s's to share", dir,
 					 pw->pw_name, owner->name);
-			else if (path_within(h, dir))
+				break;
+			case AS_HOME_CLASH_CONTAINS:
 				snprintf(msg, sizeof(msg), "%s: contains %s's home %s", dir,
 					 pw->pw_name, h);
-			else if (!is_owner && human && path_within(dir, h))
+				break;
+			case AS_HOME_CLASH_INSIDE:
 				snprintf(msg, sizeof(msg), "%s: inside %s's home", dir, pw->pw_name);
+				break;
+			case AS_HOME_CLASH_NONE:
+				break;
+			}
 		}
 	}
 	endpwent();
@@ -904,7 +870,7 @@ static int check_grant_dir(const struct admin_ctx *ctx, const char *given, const
 		return admin_fail("%s: %s", show(&s, given), strerror(errno));
 	if (strcmp(canon, "/") == 0)
 		return admin_fail("/: refusing to share the root directory");
-	sys = system_tree_of(canon, allow_var);
+	sys = as_path_system_tree(canon, allow_var);
 	if (sys)
 		return admin_fail("%s: inside the system directory %s%s", show(&s, canon), sys,
 				  strcmp(sys, "/var") == 0 ? " (pass --allow-var to share it anyway)" : "");
@@ -1150,7 +1116,7 @@ static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const 
 static int needing_project(const struct as_registry *reg, size_t except, const char *t)
 {
 	for (size_t i = 0; i < reg->n_projects; i++)
-		if (i != except && path_within(reg->projects[i].path, t) &&
+		if (i != except && as_path_within(reg->projects[i].path, t) &&
 		    strcmp(reg->projects[i].path, t) != 0)
 			return (int)i;
 	return -1;
@@ -1259,11 +1225,11 @@ static int cmd_grant(const struct admin_ctx *ctx, const struct opts *o)
 
 		if (strcmp(pp, canon) == 0)
 			continue;
-		if (path_within(canon, pp)) {
+		if (as_path_within(canon, pp)) {
 			admin_fail("%s: inside %s, which is already shared with %s", canon, pp, reg.account);
 			goto out;
 		}
-		if (path_within(pp, canon)) {
+		if (as_path_within(pp, canon)) {
 			admin_fail("%s: contains %s, which is already shared; revoke that first", canon, pp);
 			goto out;
 		}
@@ -1581,159 +1547,18 @@ static int cmd_list(const struct admin_ctx *ctx, const struct opts *o)
 
 /* ---- apply ----------------------------------------------------------- */
 
-struct want_project {
-	char *path;
-	bool read_only;
-};
-
-struct want {
-	char *owner, *account, *profile, *home;
-	struct want_project *projects;
-	size_t n_projects;
-	unsigned seq;
-};
-
-struct desired {
-	struct want *agents;
-	size_t n;
-	bool prune;          /* remove agents the file does not list */
-	bool keep_home;      /* ... but keep their homes */
-	unsigned apply_seq;
-};
-
-static void desired_free(struct desired *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		struct want *w = &d->agents[i];
-
-		free(w->owner);
-		free(w->account);
-		free(w->profile);
-		free(w->home);
-		for (size_t j = 0; j < w->n_projects; j++)
-			free(w->projects[j].path);
-		free(w->projects);
-	}
-	free(d->agents);
-	memset(d, 0, sizeof(*d));
-}
-
-static int yes_no(const char *key, const char *v, bool *out, struct as_err *err)
-{
-	if (strcmp(v, "yes") == 0)
-		*out = true;
-	else if (strcmp(v, "no") == 0)
-		*out = false;
-	else
-		return as_fail(err, -EINVAL, "%s: must be yes or no", key);
-	return 0;
-}
-
-static int want_str(char **dst, const char *key, const char *v, struct as_err *err)
-{
-	if (*dst)
-		return as_fail(err, -EINVAL, "duplicate key '%s' in [agent]", key);
-	*dst = strdup(v);
-	return *dst ? 0 : as_fail(err, -ENOMEM, "out of memory");
-}
-
-static int apply_handler(void *user, const char *section, unsigned seq, const char *key,
-			 const char *value, struct as_err *err)
-{
-	struct desired *d = user;
-	struct shown s;
-	struct want *w;
-
-	if (strcmp(section, "apply") == 0) {
-		if (strcmp(key, "remove-unlisted") == 0)
-			return yes_no(key, value, &d->prune, err);
-		if (strcmp(key, "keep-home") == 0)
-			return yes_no(key, value, &d->keep_home, err);
-		return as_fail(err, -EINVAL, "unknown key '%s' in [apply]", key);
-	}
-	if (strcmp(section, "agent") != 0)
-		return as_fail(err, -EINVAL, *section ? "unknown section [%s]" : "'%s' outside a section",
-			       *section ? section : key);
-	if (d->n == 0 || d->agents[d->n - 1].seq != seq) {
-		struct want *nw = realloc(d->agents, (d->n + 1) * sizeof(*nw));
-
-		if (!nw)
-			return as_fail(err, -ENOMEM, "out of memory");
-		d->agents = nw;
-		memset(&nw[d->n], 0, sizeof(*nw));
-		nw[d->n].seq = seq;
-		d->n++;
-	}
-	w = &d->agents[d->n - 1];
-	if (strcmp(key, "owner") == 0) {
-		if (!as_owner_name_valid(value, err))
-			return -EINVAL;
-		return want_str(&w->owner, key, value, err);
-	}
-	if (strcmp(key, "account") == 0) {
-		if (!as_account_name_valid(value, err))
-			return -EINVAL;
-		return want_str(&w->account, key, value, err);
-	}
-	if (strcmp(key, "profile") == 0) {
-		if (!as_profile_name_valid(value))
-			return as_fail(err, -EINVAL, "profile '%s': not a valid profile name", show(&s, value));
-		return want_str(&w->profile, key, value, err);
-	}
-	if (strcmp(key, "home") == 0) {
-		if (value[0] != '/')
-			return as_fail(err, -EINVAL, "home '%s': not an absolute path", show(&s, value));
-		return want_str(&w->home, key, value, err);
-	}
-	if (strcmp(key, "project") == 0 || strcmp(key, "project-ro") == 0) {
-		struct want_project *np;
-		char canon[PATH_MAX];
-		const char *path = value;
-
-		if (value[0] != '/')
-			return as_fail(err, -EINVAL, "%s '%s': not an absolute path", key, show(&s, value));
-		/* The registry holds canonical paths; compare like with like.
-		 * A path that does not resolve stays as written: grant will
-		 * say what is wrong with it. */
-		if (realpath(value, canon))
-			path = canon;
-		for (size_t i = 0; i < w->n_projects; i++)
-			if (strcmp(w->projects[i].path, path) == 0)
-				return as_fail(err, -EINVAL, "%s '%s': listed twice", key, show(&s, value));
-		np = realloc(w->projects, (w->n_projects + 1) * sizeof(*np));
-		if (!np)
-			return as_fail(err, -ENOMEM, "out of memory");
-		w->projects = np;
-		np[w->n_projects].path = strdup(path);
-		np[w->n_projects].read_only = key[7] != '\0';
-		if (!np[w->n_projects].path)
-			return as_fail(err, -ENOMEM, "out of memory");
-		w->n_projects++;
-		return 0;
-	}
-	return as_fail(err, -EINVAL, "unknown key '%s' in [agent]", key);
-}
-
+/* The file is a description of what to do as root: only root may have
+ * written it.  Its grammar is in admin-apply.c. */
 static int parse_desired(const char *file, struct desired *d)
 {
 	_cleanup_free_ char *text = NULL;
 	struct as_err e = { "" };
 
 	memset(d, 0, sizeof(*d));
-	d->prune = true;
-	/* The file is a description of what to do as root: only root may
-	 * have written it. */
 	if (as_read_file(AT_FDCWD, file, AS_TRUST_ROOT_ONLY, 4 << 20, &text, &e) < 0)
 		return admin_fail("%s", e.msg);
-	if (as_ini_parse_string(text, file, apply_handler, d, &e) < 0)
+	if (admin_desired_parse(text, file, d, &e) < 0)
 		return admin_fail("%s", e.msg);
-	for (size_t i = 0; i < d->n; i++) {
-		if (!d->agents[i].owner)
-			return admin_fail("%s: an [agent] section without 'owner'", file);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(d->agents[i].owner, d->agents[j].owner) == 0)
-				return admin_fail("%s: owner '%s' listed twice", file, d->agents[i].owner);
-	}
 	return 0;
 }
 
@@ -1934,7 +1759,7 @@ out:
 	for (size_t i = 0; regs && i < d.n; i++)
 		as_registry_free(&regs[i]);
 	free(regs);
-	desired_free(&d);
+	admin_desired_free(&d);
 	return rc;
 }
 

@@ -3,70 +3,31 @@
  * libFuzzer harness for the profile grammar: the input is profile text,
  * parsed with every variable set and a search directory holding a few
  * fixture profiles, so "include = ..." reaches real files, nesting and
- * cycles.  Build: CC=clang meson setup build-fuzz -Dfuzz=true; run:
- * build-fuzz/tests/fuzz/fuzz-profile -dict=tests/fuzz/profile.dict
- *     tests/fuzz/corpus/profile
+ * cycles.  Run with bench/fuzz [SECONDS] profile (bench/README.md).
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "fuzz.h"
 #include "policy.h"
 #include "profile.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char fixdir[] = "/tmp/as-fuzz-profile-XXXXXX";
-static const char *dirs[2];
+static const char *dirs[3];
 static struct as_profile_opts opts;
 
-static const struct {
-	const char *name;
-	const char *text;
-} fixtures[] = {
-	{ "fx-base", "[profile]\ndescription = fixture\nlandlock = required\n"
-		     "[filesystem]\nexec = /usr\nread = ?/etc\n[limits]\ncore = 0\n" },
-	{ "fx-top", "[profile]\ninclude = fx-base\nlandlock = best-effort\n"
-		    "[network]\nconnect-tcp = 443\n[environment]\npass = LC_*\n" },
-	{ "fx-loop-a", "[profile]\ninclude = fx-loop-b\n" },
-	{ "fx-loop-b", "[profile]\ninclude = fx-loop-a\n" },
-	{ "fx-bad", "[filesystem]\nread = relative\n" },
-};
-
-static void cleanup(void)
-{
-	char path[sizeof(fixdir) + 64];
-
-	for (size_t i = 0; i < AS_ARRAY_SIZE(fixtures); i++) {
-		snprintf(path, sizeof(path), "%s/%s.profile", fixdir, fixtures[i].name);
-		unlink(path);
-	}
-	rmdir(fixdir);
-}
-
+/* Includes are looked up in the fixtures (tests/fuzz/fixtures/profile:
+ * fx-base, fx-top, fx-loop-a/b, fx-bad), then in the shipped profiles, so
+ * the shipped ones in the corpus load whole.  Both are in the source tree:
+ * the harness writes nothing, so a crash, a timeout or -fork leaves no
+ * temporary directory behind. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char path[sizeof(fixdir) + 64];
-
 	(void)argc;
 	(void)argv;
-	if (!mkdtemp(fixdir))
-		abort();
-	for (size_t i = 0; i < AS_ARRAY_SIZE(fixtures); i++) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/%s.profile", fixdir, fixtures[i].name);
-		f = fopen(path, "w");
-		if (!f || fputs(fixtures[i].text, f) < 0 || fclose(f) != 0)
-			abort();
-	}
-	atexit(cleanup);
-	dirs[0] = fixdir;
-	dirs[1] = NULL;
+	dirs[0] = AS_FUZZ_FIXTURES "/profile";
+	dirs[1] = AS_FUZZ_PROFILES;
+	dirs[2] = NULL;
 	opts.search_dirs = dirs;
 	opts.trust = AS_TRUST_ANY;
 	opts.vars.project = "/work/project";

@@ -92,6 +92,15 @@ static void test_parse_tolerant(void)
 	is_int(r.projects[0].traverse_pending.n, 1, "parse: traverse-pending");
 	is_int(as_registry_project_for(&r, "/srv/p"), -1, "project_for: an unfinished grant is not usable");
 	as_registry_free(&r);
+
+	/* inih skips a byte order mark; the first section still counts as
+	 * one (found by fuzz-registry: tests/fuzz/regressions/registry). */
+	is_int(as_registry_parse_string(&r, "\xef\xbb\xbf" "[agent]\nowner = bob\nowner-uid = 2000\n"
+					"account = bob-agent\naccount-uid = 2001\nhome = /h\n",
+					"bob.conf", &err), 0,
+	       "parse: a byte order mark before [agent] is skipped");
+	is_str(r.owner, "bob", "parse: the [agent] after a byte order mark is read");
+	as_registry_free(&r);
 }
 
 /* One malformed registry and the exact message it must give. */
@@ -140,6 +149,15 @@ static void test_malformed(void)
 	bad(AGENT "[project]\npath = /a\ntraverse = /\ntraverse = /\n", "x.conf:10: duplicate traverse '/'", "a duplicate traverse");
 	bad(AGENT "[project]\npath = /a\n[project]\npath = /a\n", "x.conf: project '/a' listed twice", "a project listed twice");
 	bad(AGENT "[agent]\nsudo = no\n", "x.conf:8: more than one [agent] section", "two [agent] sections");
+	bad("\xef\xbb\xbf[project]\naccess = rw\n", "x.conf:2: [project] must start with 'path', not 'access'",
+	    "a project without path first after a byte order mark");
+	bad("\xef\xbb\xbf[agent]\nowner = alice\n[agent]\nsudo = no\n", "x.conf:4: more than one [agent] section",
+	    "two [agent] sections, the first after a byte order mark");
+	bad("\xef\xbb\xbf\xef\xbb\xbf[project]\n= rw\n", "x.conf:1: more than one byte order mark",
+	    "two byte order marks (inih would skip the second)");
+	bad(AGENT "[project]\npath = /a\n\v[project]\naccess = ro\n",
+	    "x.conf:10: [project] must start with 'path', not 'access'",
+	    "a [project] header indented with a vertical tab");
 
 	memset(longline, 'a', sizeof(longline));
 	memcpy(longline, "[agent]\nhome = /", 16);
