@@ -81,6 +81,7 @@ const char *const admin_privileged_groups[] = {
 
 /* ---- messages -------------------------------------------------------- */
 
+static void vmsg(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[2 * AS_ERR_MAX];

@@ -161,7 +161,7 @@ static bool pam_runs_namespace(void)
  * anything (we are the owner here, and these are the owner's trees). */
 static void explain_namespace(const struct as_session *s)
 {
-	unsigned repos = 0, skipped = 0;
+	unsigned repos = 0;
 	struct as_err err = { "" };
 
 	if (pam_runs_namespace())
@@ -182,7 +182,6 @@ static void explain_namespace(const struct as_session *s)
 			       err.msg);
 		}
 		repos += gs.repos;
-		skipped += gs.skipped;
 		for (size_t j = 0; j < gs.notes.n; j++)
 			printf("session: git metadata: not protected: %s\n", gs.notes.v[j]);
 		as_git_stats_free(&gs);

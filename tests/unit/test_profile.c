@@ -713,7 +713,7 @@ static const char *shipped_dir(int argc, char **argv, char *buf, size_t len)
 		snprintf(buf, len, "%s/profiles", src);
 		return buf;
 	}
-	if (fl >= tl && strcmp(__FILE__ + fl - tl, tail) == 0) {
+	if (fl >= tl && strcmp(&__FILE__[fl - tl], tail) == 0) {
 		snprintf(buf, len, "%.*sprofiles", (int)(fl - tl), __FILE__);
 		if (access(buf, R_OK | X_OK) == 0)
 			return buf;
