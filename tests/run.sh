@@ -6,8 +6,9 @@
 #   2. the ASan+UBSan build: the same suites against an install whose
 #      helper is not setuid (the login suite enters it with setpriv: see
 #      as_caller in tests/integration/common.bash);
-#   3. a compile of the release configuration the quickstart uses (right
-#      after the normal build, so a warning there fails fast);
+#   3. compiles of the release configuration the quickstart uses and of a
+#      clang build with the fuzz harnesses (right after the normal build,
+#      so a warning there fails fast);
 #   4. the Debian package (tests/deb.sh): built, installed, the integration
 #      suites run against /usr, purged.
 # The last line it prints is "N passed, N failed", summed over every stage
@@ -119,6 +120,13 @@ if [ "$normal" = 1 ]; then
 	meson setup build-release-check "${ropts[@]}" >/dev/null
 	meson compile -C build-release-check >/dev/null
 	stage_done "release: compile"
+	# clang with the libFuzzer harnesses: its warnings (errors here) differ
+	# from gcc's, and bench/fuzz needs this configuration to build.
+	copts=(-Dfuzz=true)
+	[ -d build-fuzz-check/meson-info ] && copts+=(--reconfigure)
+	CC=clang meson setup build-fuzz-check "${copts[@]}" >/dev/null
+	meson compile -C build-fuzz-check >/dev/null
+	stage_done "clang+fuzz: compile"
 
 	install_fresh build-test
 	suites build-test
