@@ -173,6 +173,21 @@ static int protect_hooks(struct walk *w, int gfd, const struct stat *gst, const 
 	return r;
 }
 
+/* A directory stream of its own on DIRFD (readdir moves the offset). */
+static int open_dir(struct walk *w, int dirfd, const char *dpath, DIR **out)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int e;
+
+	*out = fd >= 0 ? fdopendir(fd) : NULL;
+	if (*out)
+		return 0;
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	return as_fail(w->err, -e, "%s: %s", dpath, strerror(e));
+}
+
 static int protect_gitdir(struct walk *w, int parentfd, const char *name, const char *gpath,
 			  unsigned depth);
 
@@ -182,16 +197,13 @@ static int protect_modules(struct walk *w, int dirfd, const char *dpath, unsigne
 {
 	DIR *d;
 	struct dirent *de;
-	int fd, r = 0;
+	int r = 0;
 
 	if (depth > MAX_DEPTH)
 		return as_fail(w->err, -ELOOP, "%s: nested too deeply", dpath);
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return as_fail(w->err, -errno, "%s: %s", dpath, strerror(errno));
-	}
+	r = open_dir(w, dirfd, dpath, &d);
+	if (r < 0)
+		return r;
 	while (r == 0 && (errno = 0, de = readdir(d))) {
 		char sub[PATH_MAX];
 		struct stat st;
@@ -388,7 +400,7 @@ static int walk_dir(struct walk *w, int dirfd, const char *rel, const char *dpat
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
-	int fd, r = 0;
+	int r = 0;
 
 	if (depth > MAX_DEPTH)
 		return as_fail(w->err, -ELOOP, "%s: nested more than %d directories deep", dpath, MAX_DEPTH);
@@ -412,12 +424,9 @@ static int walk_dir(struct walk *w, int dirfd, const char *rel, const char *dpat
 		if (r < 0)
 			return r;
 	}
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return as_fail(w->err, -errno, "%s: %s", dpath, strerror(errno));
-	}
+	r = open_dir(w, dirfd, dpath, &d);
+	if (r < 0)
+		return r;
 	while (r == 0 && (errno = 0, de = readdir(d))) {
 		char sub[PATH_MAX], subrel[PATH_MAX];
 		int cfd;
