@@ -11,6 +11,7 @@
 #include "command.h"
 #include "config.h"
 #include "env.h"
+#include "path.h"
 #include "profile.h"
 
 #define MAX_ENV_VALUE 256
@@ -152,10 +153,8 @@ static int load_policy(const struct as_session_request *req, struct as_session *
 	if (s->project_read_only) {
 		for (size_t i = 0; i < s->policy.n_paths; i++) {
 			struct as_path_rule *p = &s->policy.paths[i];
-			size_t pl = strlen(s->project);
 
-			if (strncmp(p->path, s->project, pl) == 0 &&
-			    (p->path[pl] == '\0' || p->path[pl] == '/'))
+			if (as_path_within(p->path, s->project))
 				p->access &= ~(unsigned)AS_FS_WRITE;
 			if (p->access == 0)
 				p->access = AS_FS_READ;
