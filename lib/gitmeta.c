@@ -48,15 +48,15 @@ int as_mount_ns_private(struct as_err *err)
 	return 0;
 }
 
-static void note(struct walk *w, const char *path, const char *why)
+static void note(struct as_git_stats *st, const char *path, const char *why)
 {
 	char esc[PATH_MAX];
 	char *line = NULL;
 
-	w->st->skipped++;
+	st->skipped++;
 	as_escape(path, esc, sizeof(esc));
 	if (asprintf(&line, "%s: %s", esc, why) >= 0)
-		as_strv_push_take(&w->st->notes, line);
+		as_strv_push_take(&st->notes, line);
 }
 
 static bool seen(struct walk *w, const struct stat *st)
@@ -249,7 +249,7 @@ static int protect_gitdir(struct walk *w, int parentfd, const char *name, const 
 	if (seen(w, &st))
 		return 0;
 	if (st.st_uid == w->agent_uid) {
-		note(w, gpath, "the agent's own repository (the owner's git refuses it until adopted)");
+		note(w->st, gpath, "the agent's own repository (the owner's git refuses it until adopted)");
 		return 0;
 	}
 	if (++w->st->repos > AS_GIT_MAX_REPOS)
@@ -347,7 +347,7 @@ static int protect_gitlink(struct walk *w, int dirfd, const char *rel, const cha
 		return as_fail(w->err, -errno, "%s: %s", gpath, strerror(errno));
 	buf[n] = '\0';
 	if (strncmp(buf, "gitdir: ", 8) != 0) {
-		note(w, gpath, "not a gitdir link");
+		note(w->st, gpath, "not a gitdir link");
 		return 0;
 	}
 	p = buf + 8;
@@ -358,7 +358,7 @@ static int protect_gitlink(struct walk *w, int dirfd, const char *rel, const cha
 		size_t rl = strlen(w->root);
 
 		if (strncmp(p, w->root, rl) != 0 || (p[rl] != '/' && p[rl] != '\0')) {
-			note(w, gpath, "its git dir is outside the grant; not followed");
+			note(w->st, gpath, "its git dir is outside the grant; not followed");
 			return 0;
 		}
 		snprintf(target, sizeof(target), ".%s", p + rl);
@@ -368,13 +368,13 @@ static int protect_gitlink(struct walk *w, int dirfd, const char *rel, const cha
 	/* The git dir's parent, then the git dir by its last name. */
 	slash = strrchr(target, '/');
 	if (!slash || !slash[1]) {
-		note(w, gpath, "unusual gitdir link; not followed");
+		note(w->st, gpath, "unusual gitdir link; not followed");
 		return 0;
 	}
 	*slash = '\0';
 	pfd = (int)syscall(SYS_openat2, w->rootfd, target, &how, sizeof(how));
 	if (pfd < 0) {
-		note(w, gpath, errno == EXDEV || errno == ELOOP ?
+		note(w->st, gpath, errno == EXDEV || errno == ELOOP ?
 		     "its git dir is outside the grant or behind a symbolic link; not followed" :
 		     "its git dir does not exist");
 		return 0;
@@ -382,7 +382,7 @@ static int protect_gitlink(struct walk *w, int dirfd, const char *rel, const cha
 	gfd = openat(pfd, slash + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (gfd < 0) {
 		close(pfd);
-		note(w, gpath, "its git dir is not a directory; not followed");
+		note(w->st, gpath, "its git dir is not a directory; not followed");
 		return 0;
 	}
 	close(gfd);
@@ -420,7 +420,7 @@ static int walk_dir(struct walk *w, int dirfd, const char *rel, const char *dpat
 		else if (S_ISREG(st.st_mode))
 			r = protect_gitlink(w, dirfd, rel, dpath);
 		else if (S_ISLNK(st.st_mode))
-			note(w, gpath, "a symbolic link; not followed");
+			note(w->st, gpath, "a symbolic link; not followed");
 		if (r < 0)
 			return r;
 	}
@@ -477,4 +477,29 @@ out:
 	close(w.rootfd);
 	free(w.seen);
 	return r;
+}
+
+int as_git_protect_grants(const struct as_registry *reg, uid_t agent_uid, bool dry_run,
+			  struct as_git_stats *st, struct as_err *err)
+{
+	struct as_err e = { "" };
+	struct stat rs;
+
+	for (size_t i = 0; i < reg->n_projects; i++) {
+		const struct as_reg_project *p = &reg->projects[i];
+		int r;
+
+		if (p->state != AS_REG_GRANTED || p->read_only)
+			continue;
+		/* Only the root's absence is skipped; an ENOENT inside the
+		 * tree (something removed mid-walk) fails like any error. */
+		if (lstat(p->path, &rs) < 0 && errno == ENOENT) {
+			note(st, p->path, "the granted directory is not there in the session");
+			continue;
+		}
+		r = as_git_protect_tree(p->path, agent_uid, dry_run, st, &e);
+		if (r < 0)
+			return as_fail(err, r, "under %s: %s", p->path, e.msg);
+	}
+	return 0;
 }

@@ -32,6 +32,7 @@
 #include <sys/types.h>
 
 #include "common.h"
+#include "registry.h"
 
 /* Limits of one session start (docs/security-model.md): a larger tree is
  * refused with a message, never half protected. */
@@ -58,6 +59,16 @@ void as_git_stats_free(struct as_git_stats *st);
  */
 int as_git_protect_tree(const char *root, uid_t agent_uid, bool dry_run,
 			struct as_git_stats *st, struct as_err *err);
+
+/*
+ * as_git_protect_tree over every read-write grant of REG (read-only grants
+ * are read-only to the agent already), into one ST.  A grant whose
+ * directory does not exist (removed, or under the session's private /tmp)
+ * has nothing to protect: it becomes a note.  Any other failure, anywhere
+ * in a tree, is returned: a session is never started half protected.
+ */
+int as_git_protect_grants(const struct as_registry *reg, uid_t agent_uid, bool dry_run,
+			  struct as_git_stats *st, struct as_err *err);
 
 /* unshare(CLONE_NEWNS), then make every mount a slave, so nothing mounted
  * afterwards propagates back to the namespace we came from. */

@@ -283,28 +283,14 @@ static uint64_t tmp_mount_id(void)
 static int protect_git_metadata(const struct as_session *s, struct as_git_stats *gs)
 {
 	struct as_err err = { "" };
-	int r;
 
 	if (as_mount_ns_private(&err) < 0) {
 		warnx("%s", err.msg);
 		return -1;
 	}
-	for (size_t i = 0; i < s->reg.n_projects; i++) {
-		const struct as_reg_project *p = &s->reg.projects[i];
-
-		if (p->state != AS_REG_GRANTED || p->read_only)
-			continue;
-		r = as_git_protect_tree(p->path, s->agent_uid, false, gs, &err);
-		/* A grant whose directory is gone has nothing to protect. */
-		if (r == -ENOENT) {
-			log_line(LOG_NOTICE, "git metadata: owner=%s: %s is not there in the session",
-				 s->owner, p->path);
-			continue;
-		}
-		if (r < 0) {
-			warnx("cannot protect the git metadata under %s: %s", p->path, err.msg);
-			return -1;
-		}
+	if (as_git_protect_grants(&s->reg, s->agent_uid, false, gs, &err) < 0) {
+		warnx("cannot protect the git metadata %s", err.msg);
+		return -1;
 	}
 	for (size_t i = 0; i < gs->notes.n; i++)
 		log_line(LOG_INFO, "git metadata: owner=%s: skipped %s", s->owner, gs->notes.v[i]);

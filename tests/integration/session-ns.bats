@@ -270,3 +270,18 @@ make_repos() {
 	assert_output --partial "more than 4000 git repositories under $(proj)"
 	rm -rf "$(proj)/many"
 }
+
+@test "bad input: a granted directory that is gone is noted, and the session still starts" {
+	local gone="/home/$OWNER/src/gone"
+	install -d -o "$OWNER" -g "$OWNER" "$gone"
+	"$ADM" grant "$OWNER" "$gone" >/dev/null
+	rmdir "$gone"
+	as_owner "$OWNER" "$(proj)" "$SH" --explain
+	assert_line "session: git metadata: not protected: $gone: the granted directory is not there in the session"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /usr/bin/id -un
+	install -d -o "$OWNER" -g "$OWNER" "$gone"
+	"$ADM" revoke "$OWNER" "$gone" >/dev/null
+	rmdir "$gone"
+	assert_success
+	assert_output "$OWNER-agent"
+}
