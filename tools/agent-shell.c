@@ -161,7 +161,7 @@ static bool pam_runs_namespace(void)
  * anything (we are the owner here, and these are the owner's trees). */
 static void explain_namespace(const struct as_session *s)
 {
-	unsigned repos = 0;
+	struct as_git_stats gs = { 0 };
 	struct as_err err = { "" };
 
 	if (pam_runs_namespace())
@@ -171,23 +171,13 @@ static void explain_namespace(const struct as_session *s)
 		printf("session: /tmp and /var/tmp are shared with the owner (pam_namespace is not in %s/%s "
 		       "or /etc/security/namespace.d/agent-shell.conf is missing)\n", AS_PAM_CONFDIR,
 		       AS_PAM_SERVICE);
-	for (size_t i = 0; i < s->reg.n_projects; i++) {
-		const struct as_reg_project *p = &s->reg.projects[i];
-		struct as_git_stats gs = { 0 };
-
-		if (p->state != AS_REG_GRANTED || p->read_only)
-			continue;
-		if (as_git_protect_tree(p->path, s->agent_uid, true, &gs, &err) < 0) {
-			printf("session: git metadata under %s: the session will not start: %s\n", p->path,
-			       err.msg);
-		}
-		repos += gs.repos;
-		for (size_t j = 0; j < gs.notes.n; j++)
-			printf("session: git metadata: not protected: %s\n", gs.notes.v[j]);
-		as_git_stats_free(&gs);
-	}
+	if (as_git_protect_grants(&s->reg, s->agent_uid, true, &gs, &err) < 0)
+		printf("session: the session will not start: cannot protect the git metadata %s\n", err.msg);
+	for (size_t j = 0; j < gs.notes.n; j++)
+		printf("session: git metadata: not protected: %s\n", gs.notes.v[j]);
 	printf("session: git metadata read-only (.git/config, .git/hooks, submodules, worktrees) in %u "
-	       "repositories of the read-write grants\n", repos);
+	       "repositories of the read-write grants\n", gs.repos);
+	as_git_stats_free(&gs);
 }
 
 static int explain(const struct options *o, const char *dir, const struct as_site_conf *site)
@@ -216,6 +206,35 @@ static int explain(const struct options *o, const char *dir, const struct as_sit
 	return fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
 }
 
+/* HEAD (NULL-terminated), then what both switch paths pass on to the
+ * privileged side or the sandbox stage: -C DIR [-p PROFILE] -- CMD... */
+static char **stage_argv(const char *const *head, const struct options *o, char *dir)
+{
+	size_t n = 0, nhead = 0, ncmd = 0;
+	char **v;
+
+	while (head[nhead])
+		nhead++;
+	for (char **a = o->cmd; a && *a; a++)
+		ncmd++;
+	v = calloc(nhead + ncmd + 6, sizeof(*v));
+	if (!v)
+		errx(EXIT_OWN_FAILURE, "out of memory");
+	for (size_t i = 0; i < nhead; i++)
+		v[n++] = (char *)head[i];
+	v[n++] = (char *)"-C";
+	v[n++] = dir;
+	if (o->profile) {
+		v[n++] = (char *)"-p";
+		v[n++] = (char *)o->profile;
+	}
+	v[n++] = (char *)"--";
+	for (size_t i = 0; i < ncmd; i++)
+		v[n++] = o->cmd[i];
+	v[n] = NULL;
+	return v;
+}
+
 /* Sudo sites: sudo authorizes (the owner's drop-in) and switches; the
  * sandbox stage resolves the session again as the agent.  The agent's name
  * is looked up here only to tell sudo whom to become. */
@@ -223,33 +242,12 @@ __attribute__((noreturn))
 static void exec_sudo(const struct options *o, char *dir)
 {
 	struct as_session s;
-	char **sargv;
-	size_t n = 0, ncmd = 0;
 
 	resolve(o, dir, &s);
-	for (char **a = o->cmd; a && *a; a++)
-		ncmd++;
-	sargv = calloc(ncmd + 16, sizeof(*sargv));
-	if (!sargv)
-		errx(EXIT_OWN_FAILURE, "out of memory");
-	sargv[n++] = (char *)"sudo";
-	sargv[n++] = (char *)"-u";
-	sargv[n++] = s.agent;
-	sargv[n++] = (char *)"--";
-	sargv[n++] = (char *)AS_SANDBOX_PATH;
-	sargv[n++] = (char *)"--session";
-	sargv[n++] = s.owner;
-	sargv[n++] = (char *)"-C";
-	sargv[n++] = dir;
-	if (o->profile) {
-		sargv[n++] = (char *)"-p";
-		sargv[n++] = (char *)o->profile;
-	}
-	sargv[n++] = (char *)"--";
-	for (size_t i = 0; i < ncmd; i++)
-		sargv[n++] = o->cmd[i];
-	sargv[n] = NULL;
-	execv(AS_SUDO_PATH, sargv);
+	const char *const head[] = {
+		"sudo", "-u", s.agent, "--", AS_SANDBOX_PATH, "--session", s.owner, NULL,
+	};
+	execv(AS_SUDO_PATH, stage_argv(head, o, dir));
 	errx(EXIT_OWN_FAILURE, "%s: %s (this site has switch = sudo in %s)",
 	    AS_SUDO_PATH, strerror(errno), AS_SITE_CONF);
 }
@@ -260,7 +258,6 @@ int main(int argc, char **argv)
 	struct as_site_conf site;
 	struct as_err err = { "" };
 	char **hargv;
-	size_t n = 0, ncmd = 0;
 	char *dir;
 
 	/* errx(3) names the program by this, not by argv[0], which the
@@ -283,22 +280,7 @@ int main(int argc, char **argv)
 	if (site.switch_by == AS_SWITCH_SUDO)
 		exec_sudo(&o, dir);
 
-	for (char **a = o.cmd; a && *a; a++)
-		ncmd++;
-	hargv = calloc(ncmd + 8, sizeof(*hargv));
-	if (!hargv)
-		errx(EXIT_OWN_FAILURE, "out of memory");
-	hargv[n++] = (char *)"agent-shell-helper";
-	hargv[n++] = (char *)"-C";
-	hargv[n++] = dir;
-	if (o.profile) {
-		hargv[n++] = (char *)"-p";
-		hargv[n++] = (char *)o.profile;
-	}
-	hargv[n++] = (char *)"--";
-	for (size_t i = 0; i < ncmd; i++)
-		hargv[n++] = o.cmd[i];
-	hargv[n] = NULL;
+	hargv = stage_argv((const char *const[]){ "agent-shell-helper", NULL }, &o, dir);
 
 	/* A fixed, absolute path: no PATH lookup reaches the privileged side. */
 	execv(AS_HELPER_PATH, hargv);
