@@ -141,6 +141,18 @@ static int load_policy(const struct as_session_request *req, struct as_session *
 		name = s->reg.profile && *s->reg.profile ? s->reg.profile : "default";
 	if (!as_profile_name_valid(name))
 		return as_fail(err, -EINVAL, "'%s' is not a valid profile name", name);
+	/* The admin's pin (agent-admin --profiles) is checked here, before
+	 * any profile file is read, so the helper, the sudo path and
+	 * --explain refuse alike; the caller's -p is only a choice among
+	 * the pinned profiles. */
+	if (!as_registry_profile_allowed(&s->reg, name)) {
+		_cleanup_free_ char *allowed = as_registry_join_profiles(&s->reg.profiles, ", ");
+
+		if (!allowed)
+			return as_fail(err, -ENOMEM, "out of memory");
+		return as_fail(err, -EPERM, "profile '%s' is not allowed for %s (the admin allows: %s)",
+			       name, s->agent, allowed);
+	}
 	s->profile = strdup(name);
 	if (!s->profile)
 		return as_fail(err, -ENOMEM, "out of memory");
@@ -312,6 +324,13 @@ void as_session_explain(const struct as_session *s, enum as_switch by, FILE *out
 	as_escape(s->dir, esc, sizeof(esc));
 	fprintf(out, "session: directory %s\n", esc);
 	fprintf(out, "session: profile %s\n", s->profile);
+	if (s->reg.profiles.n > 0) {
+		_cleanup_free_ char *allowed = as_registry_join_profiles(&s->reg.profiles, ", ");
+
+		fprintf(out, "session: profiles allowed by the admin: %s\n", allowed ? allowed : "?");
+	} else {
+		fprintf(out, "session: profiles allowed by the admin: any (not pinned)\n");
+	}
 	if (by == AS_SWITCH_SUDO) {
 		char dropin[64 + NAME_MAX];
 

@@ -110,6 +110,7 @@ int admin_sudo_path(const char *owner, char *out, size_t len);
  *   owner = alice
  *   account = ...               (optional, like add --account)
  *   profile = ...               (optional)
+ *   profiles = LIST | all       (optional, like add --profiles)
  *   home = /absolute            (optional)
  *   project = /absolute         (repeatable; project-ro for read-only)
  */
@@ -120,6 +121,10 @@ struct want_project {
 
 struct want {
 	char *owner, *account, *profile, *home;
+	/* profiles = LIST: the admin's pin, as written (NULL: leave it);
+	 * pin is its parsed form (empty for "all"). */
+	char *profiles;
+	struct as_strv pin;
 	struct want_project *projects;
 	size_t n_projects;
 	unsigned seq;

@@ -83,6 +83,10 @@ setup() {
 
 teardown() {
 	syslog_stop
+	# A test that pinned the owner's profiles lifts the pin again.
+	if [ -n "${P:-}" ] && grep -q '^profiles = ' "$REGDIR/$OWNER.conf" 2>/dev/null; then
+		"$ADM" set "$OWNER" --profiles all --profile default >/dev/null
+	fi
 }
 
 teardown_file() {
@@ -494,6 +498,53 @@ by-owner"
 	as_owner "$OWNER" "$(proj)" prlimit --fsize=0 "$SH" -- /bin/sh -c 'echo ok'
 	assert_success
 	assert_output ok
+}
+
+@test "an admin-pinned profile list refuses any other profile, in one line naming the allowed ones" {
+	"$ADM" set "$OWNER" --profiles offline,strict >/dev/null
+	as_owner "$OWNER" "$(proj)" "$SH" -p default -- /bin/true
+	assert_failure 1
+	assert_output "agent-shell: profile 'default' is not allowed for $OWNER-agent (the admin allows: offline, strict)"
+	as_owner "$OWNER" "$(proj)" "$SH" -p claude-code -- /bin/true
+	assert_failure 1
+	assert_output "agent-shell: profile 'claude-code' is not allowed for $OWNER-agent (the admin allows: offline, strict)"
+}
+
+@test "under a pin, a pinned profile runs, and so does a plain agent-shell (the default moved into the pin)" {
+	"$ADM" set "$OWNER" --profiles offline,strict >/dev/null
+	as_owner "$OWNER" "$(proj)" "$SH" -p strict -- /usr/bin/id -un
+	assert_success
+	assert_output "$OWNER-agent"
+	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" connect 443
+	assert_output EPERM
+}
+
+@test "--explain lists the pinned profiles, and refuses one outside them" {
+	as_owner "$OWNER" "$(proj)" "$SH" --explain
+	assert_success
+	assert_line "session: profiles allowed by the admin: any (not pinned)"
+	"$ADM" set "$OWNER" --profiles offline,strict >/dev/null
+	as_owner "$OWNER" "$(proj)" "$SH" --explain
+	assert_success
+	assert_line "session: profile offline"
+	assert_line "session: profiles allowed by the admin: offline, strict"
+	as_owner "$OWNER" "$(proj)" "$SH" -p default --explain
+	assert_failure 1
+	assert_output "agent-shell: profile 'default' is not allowed for $OWNER-agent (the admin allows: offline, strict)"
+}
+
+@test "hostile: the privileged side refuses a profile outside the pin without agent-shell's check" {
+	"$ADM" set "$OWNER" --profiles strict >/dev/null
+	if [ "$SWITCH" = helper ]; then
+		run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "$(proj)" -p default -- /bin/true
+		assert_failure 1
+		assert_output "agent-shell: profile 'default' is not allowed for $OWNER-agent (the admin allows: strict)"
+	else
+		run runuser -u "$OWNER" -- sudo -n -u "$OWNER-agent" -- "$SANDBOX" --session "$OWNER" -C "$(proj)" \
+			-p default -- /bin/true
+		assert_failure 1
+		assert_output "agent-sandbox: profile 'default' is not allowed for $OWNER-agent (the admin allows: strict)"
+	fi
 }
 
 @test "--explain shows the session and every layer without switching" {
