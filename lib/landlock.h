@@ -48,6 +48,9 @@ struct as_landlock_path {
 	 * writable through a const plan): */
 	bool built;               /* the path was looked at */
 	bool absent;              /* optional and missing: skipped */
+	const char *refused;      /* optional, under a variable, and a
+				     symlink or outside its base: skipped,
+				     and why (static) */
 	bool is_dir;
 };
 
@@ -147,5 +150,13 @@ void as_landlock_format_net(uint64_t access, char *buf, size_t len);
  * "(absent, skipped)" is known only after as_landlock_build().
  */
 void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out);
+
+/*
+ * What a rule's path opens, as the build would open it (beneath its base
+ * for a rule under @project, @home or @tmp), written to buf as the
+ * kernel names it.  Returns 0, or -errno with *error set (ELOOP: a
+ * symlink, EXDEV: leaves the base).  For --explain and agent-admin check.
+ */
+int as_landlock_rule_target(const struct as_path_rule *r, char *buf, size_t len, int *error);
 
 #endif

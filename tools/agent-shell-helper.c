@@ -395,6 +395,8 @@ static void run_child(const struct as_session *s, const struct request *req,
 		errx(EXIT_REFUSED, "%s", err.msg);
 	for (size_t i = 0; i < sb.ll.dropped.n; i++)
 		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
+	for (size_t i = 0; i < sb.notes.n; i++)
+		fprintf(stderr, "%s: warning: %s\n", prog, sb.notes.v[i]);
 	if (as_sandbox_enter(&sb, &err) < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 	execve(cmd.path, cmd.argv, env.v);

@@ -83,6 +83,12 @@ setup() {
 
 teardown() {
 	syslog_stop
+	# The symlink tests' profile, outside tree and planted links.
+	if [ -n "${P:-}" ]; then
+		rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$P-links.profile"
+		rm -rf "/opt/$P-land"
+		rm -f "/home/$OWNER-agent/.npm-global" "/home/$OWNER-agent/.config-link"
+	fi
 	# A test that pinned the owner's profiles lifts the pin again.
 	if [ -n "${P:-}" ] && grep -q '^profiles = ' "$REGDIR/$OWNER.conf" 2>/dev/null; then
 		"$ADM" set "$OWNER" --profiles all --profile default >/dev/null
@@ -454,6 +460,69 @@ by-owner"
 	rm -f "$pdir/asl-evil-$$.profile"
 	assert_failure 1
 	assert_output --partial "asl-evil-$$.profile: writable by group or others"
+}
+
+# A site profile with rules under @home, a world-readable tree outside
+# every rule (owned by another user), and the agent planting a symlink in
+# its own home from inside a session, as an agent would.
+links_setup() {
+	local pdir="$AS_SYSCONFDIR/agent-shell/profiles"
+	install -d -m 0755 "$pdir"
+	{ printf '[profile]\ninclude = default\n[filesystem]\n'; printf '%s\n' "$@"; } >"$pdir/$P-links.profile"
+	chmod 0644 "$pdir/$P-links.profile"
+	install -d -o "$OTHER" -g "$OTHER" -m 0755 "/opt/$P-land" "/opt/$P-land/tool"
+	echo "outside every rule" >"/opt/$P-land/tool/secret"
+	chmod 0644 "/opt/$P-land/tool/secret"
+}
+
+plant() {
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/ln -sfn "$1" "/home/$OWNER-agent/$2"
+	assert_success
+}
+
+@test "hostile: a symlink the agent plants at ?@home/.npm-global -> / cannot widen the next session" {
+	links_setup 'exec = ?@home/.npm-global'
+	# Without the link the rule is simply absent; the tree is out of reach.
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" -- "$PROBE" read "/opt/$P-land/tool/secret"
+	assert_output EACCES
+	plant / .npm-global
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" -- "$PROBE" read "/opt/$P-land/tool/secret"
+	assert_line EACCES
+	assert_line --regexp "warning: landlock rule /home/$OWNER-agent/.npm-global \(from .*$P-links.profile:4\) skipped: a symbolic link in the path \(rules under a variable never follow one\)\$"
+}
+
+@test "hostile: a planted symlink to another user's directory, or in a middle component, is not followed" {
+	links_setup 'exec = ?@home/.npm-global' 'read = ?@home/.config-link/tool'
+	plant "/opt/$P-land" .npm-global
+	plant "/opt/$P-land" .config-link
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" -- "$PROBE" read "/opt/$P-land/tool/secret"
+	assert_line EACCES
+	assert_line --partial "landlock rule /home/$OWNER-agent/.npm-global (from "
+	assert_line --partial "landlock rule /home/$OWNER-agent/.config-link/tool (from "
+}
+
+@test "hostile: a mandatory rule under @home that is a symlink, or leaves @home with '..', refuses the session" {
+	links_setup 'exec = @home/.npm-global'
+	plant / .npm-global
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" -- /bin/true
+	assert_failure 1
+	assert_output --regexp "/home/$OWNER-agent/.npm-global \(.*$P-links.profile:4, under @home\): refused: a symbolic link in the path"
+	links_setup 'read = @home/../../opt'
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" -- /bin/true
+	assert_failure 1
+	assert_output --partial "under @home): refused: the path leaves its base ('..')"
+}
+
+@test "--explain prints where each rule under a variable resolves, and a planted symlink's fate" {
+	links_setup 'read = ?@project/link'
+	ln -s "/opt/$P-land" "$(proj)/link"
+	chown -h "$OWNER:" "$(proj)/link"
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" --explain
+	rm -f "$(proj)/link"
+	assert_success
+	assert_line --regexp "^landlock: allow rwx $(proj) \\(from .*\\) -> $(proj) \\(beneath @project, no symlinks\\)\$"
+	assert_line --regexp "^landlock: allow ro $(proj)/link \\(from .*$P-links.profile:4\\) -> skipped: a symbolic link in the path"
+	assert_line --regexp "^landlock: allow rw /home/$OWNER-agent \\(from .*\\) -> /home/$OWNER-agent \\(beneath @home, no symlinks\\)\$"
 }
 
 @test "hostile: a target that is not the caller's agent cannot be reached" {

@@ -570,6 +570,130 @@ static void fs_policy(struct as_policy *pol, enum as_landlock_mode mode)
 	as_policy_add_path(pol, tpath("rw2"), AS_FS_WRITE, false, test_origin, &err);
 }
 
+/* ---- rules under @home, @project, @tmp: beneath the base, no symlinks --- */
+
+/* A rule under "@home" with tpath("rw1") as the agent's home. */
+static void add_home_rule(struct as_policy *pol, const char *rel, unsigned access, bool optional)
+{
+	struct as_err err = { "" };
+	char path[512];
+	size_t base = strlen(tpath("rw1"));
+
+	snprintf(path, sizeof(path), "%s%s", tpath("rw1"), rel);
+	if (as_policy_add_path_beneath(pol, path, base, "@home", access, optional, test_origin, &err) < 0)
+		printf("# add: %s\n", err.msg);
+}
+
+/* Builds pol; returns the build's result (fd closed) with err. */
+static int build_only(const struct as_policy *pol, struct as_landlock_plan *plan, struct as_err *err)
+{
+	int fd;
+
+	as_landlock_plan(pol, kernel_abi, plan, err);
+	fd = as_landlock_build(plan, err);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
+static void test_beneath(void)
+{
+	struct as_landlock_plan plan;
+	struct as_policy pol;
+	struct as_err err = { "" };
+	char want[1024], target[4096];
+	int e;
+
+	if (kernel_abi < 1) {
+		skip("beneath: rules under a variable do not follow symlinks", "needs Landlock");
+		return;
+	}
+	if (symlink("/", tpath("rw1/npm-global")) < 0 || symlink("../outside", tpath("rw1/mid")) < 0 ||
+	    mkdir(tpath("rw1/sub"), 0700) < 0 || symlink(tpath("outside"), tpath("rw1/sub/abs")) < 0) {
+		ok(0, "beneath: setup: %s", strerror(errno));
+		return;
+	}
+
+	/* The attack of issue 15: exec = ?@home/.npm-global, planted -> /. */
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/npm-global", AS_FS_EXEC, true);
+	as_policy_add_path(&pol, tpath("ro"), AS_FS_READ, false, test_origin, &err);
+	is_int(build_only(&pol, &plan, &err), 0, "beneath: an optional rule that is a symlink does not fail the build");
+	ok(plan.paths[0].absent && plan.paths[0].refused != NULL, "beneath: it is skipped, with a reason");
+	is_str(plan.paths[0].refused, "a symbolic link in the path (rules under a variable never follow one)",
+	       "beneath: the reason names the symlink");
+	as_landlock_plan_free(&plan);
+	if (kernel_abi >= 3)
+		is_int(in_sandbox(&pol, 0, probe_read, tpath("outside/file")), EACCES,
+		       "beneath: ?@home/.npm-global -> / does not open / to the agent (EACCES outside)");
+	else
+		skip("beneath: the planted symlink grants nothing", "needs Landlock ABI 3");
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/npm-global", AS_FS_EXEC, false);
+	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: a mandatory rule that is a symlink fails the build");
+	snprintf(want, sizeof(want), "%s/npm-global (/etc/agent-shell/profiles/test.profile:12, under @home): "
+		 "refused: a symbolic link in the path (rules under a variable never follow one)", tpath("rw1"));
+	is_str(err.msg, want, "beneath: the refusal names the rule, its origin and its base");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/mid/file", AS_FS_READ, false);
+	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: a symlink in a middle component fails the build");
+	like(err.msg, "refused: a symbolic link in the path", "beneath: and says it is a symlink");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/sub/abs", AS_FS_READ, false);
+	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: an absolute symlink deeper down fails the build");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/../outside", AS_FS_READ, false);
+	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: '..' out of the base fails the build");
+	like(err.msg, "refused: the path leaves its base ('..')", "beneath: and says it leaves the base");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/sub/../sub", AS_FS_READ, false);
+	is_int(build_only(&pol, &plan, &err), 0, "beneath: '..' that stays beneath the base is fine");
+	as_landlock_plan_free(&plan);
+	is_int(as_landlock_rule_target(&pol.paths[0], target, sizeof(target), &e), 0,
+	       "beneath: the target of a rule under a variable resolves");
+	is_str(target, tpath("rw1/sub"), "beneath: and is the real directory");
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "", AS_FS_WRITE, false);
+	is_int(build_only(&pol, &plan, &err), 0, "beneath: the base itself (@home) builds");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
+
+	/* An absolute rule (root's profile, the caller's flag) still follows. */
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	as_policy_add_path(&pol, tpath("rw1/mid"), AS_FS_READ, false, test_origin, &err);
+	is_int(as_landlock_rule_target(&pol.paths[0], target, sizeof(target), &e), 0,
+	       "beneath: an absolute rule resolves through its symlink");
+	is_str(target, tpath("outside"), "beneath: to the symlink's target");
+	add_home_rule(&pol, "/mid", AS_FS_READ, false);
+	ok(pol.n_paths == 1 && pol.paths[0].base_len > 0,
+	   "beneath: the same path under a variable merges into the stricter reading");
+	is_int(as_landlock_rule_target(&pol.paths[0], target, sizeof(target), &e), -ELOOP,
+	       "beneath: which then refuses the symlink");
+	is_int(e, ELOOP, "beneath: with ELOOP");
+	as_policy_free(&pol);
+
+	unlink(tpath("rw1/npm-global"));
+	unlink(tpath("rw1/mid"));
+	unlink(tpath("rw1/sub/abs"));
+	rmdir(tpath("rw1/sub"));
+}
+
 static void test_enforce_fs(void)
 {
 	struct as_policy pol;
@@ -758,6 +882,7 @@ int main(void)
 	test_build();
 	test_missing_path();
 	test_enforce_fs();
+	test_beneath();
 	test_enforce_tcp();
 	test_enforce_scopes();
 	test_enforce_terminal();
