@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "account.h"
 #include "common.h"
 
 #define ADMIN_PROG "agent-admin"
@@ -51,9 +52,10 @@ void admin_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void admin_note(const struct admin_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Groups that an agent account must never be in (sudo, adm, docker, ...);
- * NULL-terminated.  check reports membership, add removes it. */
-extern const char *const admin_privileged_groups[];
+/* Groups that an agent account must never be in (sudo, adm, docker, ...):
+ * lib/account.c's list, which the helper also checks at every session.
+ * check reports membership, add removes it. */
+#define admin_privileged_groups as_privileged_groups
 
 /*
  * Switches the calling process for good to ACCOUNT (uid, gid, and the

@@ -72,13 +72,6 @@
 #define AGENT_SHELL "/bin/bash"
 #define GECOS_PREFIX "agent-shell agent of "
 
-const char *const admin_privileged_groups[] = {
-	"root", "sudo", "adm", "wheel", "admin", "staff", "shadow", "disk",
-	"kmem", "tty", "systemd-journal", "docker", "lxd", "incus",
-	"incus-admin", "libvirt", "kvm", "lpadmin", "sambashare", "netdev",
-	NULL,
-};
-
 /* ---- messages -------------------------------------------------------- */
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

@@ -195,6 +195,10 @@ static void resolve_session(const struct request *req, struct as_session *s)
 {
 	struct as_session_request sr = {
 		.caller_uid = getuid(),
+		/* -C DIR is resolved with the caller's rights, never root's
+		 * (lib/session.c, realpath_as). */
+		.dir_as_caller = true,
+		.caller_gid = getgid(),
 		.dir = req->dir,
 		.profile = req->profile,
 		.registry_dir = AS_REGISTRYDIR,

@@ -89,6 +89,14 @@ teardown() {
 		rm -rf "/opt/$P-land"
 		rm -f "/home/$OWNER-agent/.npm-global" "/home/$OWNER-agent/.config-link"
 	fi
+	# The privileged-group test's membership, the trust tests' modes.
+	if [ -n "${P:-}" ] && id -nG "$OWNER-agent" 2>/dev/null | tr ' ' '\n' | grep -qx adm; then
+		gpasswd -d "$OWNER-agent" adm >/dev/null
+	fi
+	if [ -n "${P:-}" ]; then
+		chmod 0755 "$REGDIR" "$AS_SYSCONFDIR/agent-shell"
+		[ ! -d "$AS_SYSCONFDIR/agent-shell/profiles" ] || chmod 0755 "$AS_SYSCONFDIR/agent-shell/profiles"
+	fi
 	# A test that pinned the owner's profiles lifts the pin again.
 	if [ -n "${P:-}" ] && grep -q '^profiles = ' "$REGDIR/$OWNER.conf" 2>/dev/null; then
 		"$ADM" set "$OWNER" --profiles all --profile default >/dev/null
@@ -523,6 +531,57 @@ plant() {
 	assert_line --regexp "^landlock: allow rwx $(proj) \\(from .*\\) -> $(proj) \\(beneath @project, no symlinks\\)\$"
 	assert_line --regexp "^landlock: allow ro $(proj)/link \\(from .*$P-links.profile:4\\) -> skipped: a symbolic link in the path"
 	assert_line --regexp "^landlock: allow rw /home/$OWNER-agent \\(from .*\\) -> /home/$OWNER-agent \\(beneath @home, no symlinks\\)\$"
+}
+
+@test "hostile: -C is resolved with the caller's rights, so it probes nothing only root can see" {
+	helper_only
+	local d private="/opt/$P-private"
+	# As root, realpath would tell "is not inside a project" (it exists)
+	# from "No such file", and name where another user's process sits.
+	install -d -m 0700 "$private" "$private/inner"
+	for d in "$private/inner" "$private/no-such" /proc/1/cwd /proc/1/root/etc; do
+		run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "$d" -- /bin/true
+		[ "$output" = "agent-shell: $d: Permission denied" ] || { rm -rf "$private"; echo "$d: $output"; return 1; }
+		[ "$status" -eq 1 ] || { rm -rf "$private"; return 1; }
+	done
+	rm -rf "$private"
+	# What the caller may see still resolves (and is then checked).
+	run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "/home/$OWNER" -- /bin/true
+	assert_failure 1
+	assert_output "agent-shell: /home/$OWNER is not inside a project granted to $OWNER-agent (see agent-admin list)"
+	run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "$(proj)/." -- /usr/bin/id -un
+	assert_success
+	assert_output "$OWNER-agent"
+}
+
+@test "hostile: an agent put back into a privileged group after add is refused at session start" {
+	usermod -aG adm "$OWNER-agent"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+	gpasswd -d "$OWNER-agent" adm >/dev/null
+	assert_failure 1
+	assert_output "agent-shell: agent account $OWNER-agent is in the privileged group adm; an admin runs: agent-admin add $OWNER (which takes it out)"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+	assert_success
+}
+
+@test "hostile: a registry or profile in a directory others can write is not trusted" {
+	local pdir="$AS_SYSCONFDIR/agent-shell/profiles"
+	chmod 0775 "$REGDIR"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+	chmod 0755 "$REGDIR"
+	assert_failure 1
+	assert_output "agent-shell: $REGDIR/$OWNER.conf: its directory is writable by group or others (mode 0775); refusing to trust it"
+	chmod 0757 "$AS_SYSCONFDIR/agent-shell"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+	chmod 0755 "$AS_SYSCONFDIR/agent-shell"
+	assert_failure 1
+	assert_output "agent-shell: $AS_SYSCONFDIR/agent-shell/agent-shell.conf: its directory is writable by group or others (mode 0757); refusing to trust it"
+	install -d -m 0755 "$pdir"
+	chmod 1777 "$pdir"
+	as_owner "$OWNER" "$(proj)" "$SH" -p default -- /bin/true
+	chmod 0755 "$pdir"
+	assert_failure 1
+	assert_output --partial "$pdir/default.profile: its directory is writable by group or others (mode 1777); refusing to trust it"
 }
 
 @test "hostile: a target that is not the caller's agent cannot be reached" {
