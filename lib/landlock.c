@@ -27,7 +27,7 @@
 
 /* The highest ABI this file knows.  A newer kernel is planned for as this
  * one: rights we cannot name are rights we cannot grant or explain. */
-#define AS_LL_ABI_KNOWN 7
+#define AS_LL_ABI_KNOWN 9
 
 #define FS_ABI1                                                                 \
 	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |           \
@@ -43,13 +43,16 @@
 #define FS_FILE_RIGHTS                                                          \
 	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |           \
 	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |           \
-	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
+	 LANDLOCK_ACCESS_FS_IOCTL_DEV | LANDLOCK_ACCESS_FS_RESOLVE_UNIX)
 
 /* Profile access classes.  MAKE_CHAR and MAKE_BLOCK are handled but never
  * granted: an unprivileged agent has no business creating device nodes.
  * IOCTL_DEV comes with write, so a write rule on /dev/pts or /dev/tty keeps
  * terminals usable (raw mode needs TCSETS) while device ioctls stay denied
- * everywhere else. */
+ * everywhere else.  RESOLVE_UNIX (ABI 9) comes with write too: talking to
+ * a named socket is writing to it, so the agent reaches the sockets in its
+ * project, home and tmp, and not the owner's ssh-agent, docker.sock or
+ * D-Bus, nor /run's daemons, unless a profile grants write there. */
 #define FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 #define FS_EXEC (FS_READ | LANDLOCK_ACCESS_FS_EXECUTE)
 #define FS_WRITE                                                                \
@@ -58,7 +61,8 @@
 	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |            \
 	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |          \
 	 LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER |               \
-	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
+	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV |            \
+	 LANDLOCK_ACCESS_FS_RESOLVE_UNIX)
 
 #define NET_TCP (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP)
 #define SCOPE_ALL (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL)
@@ -89,6 +93,7 @@ static const struct bit_name fs_names[] = {
 	{ LANDLOCK_ACCESS_FS_REFER, "refer" },
 	{ LANDLOCK_ACCESS_FS_TRUNCATE, "truncate" },
 	{ LANDLOCK_ACCESS_FS_IOCTL_DEV, "ioctl_dev" },
+	{ LANDLOCK_ACCESS_FS_RESOLVE_UNIX, "resolve_unix" },
 }, net_names[] = {
 	{ LANDLOCK_ACCESS_NET_BIND_TCP, "bind_tcp" },
 	{ LANDLOCK_ACCESS_NET_CONNECT_TCP, "connect_tcp" },
@@ -97,7 +102,8 @@ static const struct bit_name fs_names[] = {
 /*
  * What a policy needs from the kernel, in ABI order.  A missing entry is
  * either a refusal (required) or one "NOT ENFORCED" line (best-effort).
- * REFER and the audit flags are deliberately absent: see landlock.h.
+ * REFER, the audit flags, TSYNC (ABI 8) and RESOLVE_UNIX (ABI 9) are
+ * deliberately absent: see landlock.h.
  */
 enum need_kind { NEED_FS, NEED_NET, NEED_SCOPE_UNIX, NEED_SCOPE_SIGNAL };
 
@@ -165,6 +171,10 @@ void as_landlock_caps_for_abi(int abi, struct as_landlock_caps *out)
 		out->scoped = SCOPE_ALL;
 	if (abi >= 7) /* Linux 6.15 */
 		out->restrict_flags = RESTRICT_ALL;
+	if (abi >= 8) /* Linux 7.0 */
+		out->restrict_flags |= LANDLOCK_RESTRICT_SELF_TSYNC;
+	if (abi >= 9) /* Linux 7.1 */
+		out->fs |= LANDLOCK_ACCESS_FS_RESOLVE_UNIX;
 }
 
 static uint64_t class_rights(unsigned access)
@@ -292,8 +302,12 @@ int as_landlock_plan_capped(const struct as_policy *pol, int kernel_abi, int abi
 	if (pol->scope_signal)
 		plan->scoped |= plan->caps.scoped & LANDLOCK_SCOPE_SIGNAL;
 	/* By default only denials by the process that called restrict_self
-	 * are logged; the command we exec is the one worth auditing. */
-	plan->restrict_flags = plan->caps.restrict_flags & LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON;
+	 * are logged; the command we exec is the one worth auditing.  TSYNC
+	 * (ABI 8): the sandbox stage is single-threaded when it restricts,
+	 * but a framework calling this code from a threaded process must
+	 * not leave a sibling thread outside the domain. */
+	plan->restrict_flags = plan->caps.restrict_flags &
+			       (LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON | LANDLOCK_RESTRICT_SELF_TSYNC);
 
 	for (size_t i = 0; i < AS_ARRAY_SIZE(needs); i++) {
 		char *line = NULL;
@@ -684,6 +698,17 @@ void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out)
 		if (!(plan->handled_fs & LANDLOCK_ACCESS_FS_REFER))
 			fprintf(out, "landlock: refer unavailable (ABI 2, Linux 5.19): renames and links "
 				     "across directories are always denied (EXDEV)\n");
+		if (plan->handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX)
+			fprintf(out, "landlock: named unix sockets: connect only beneath a write rule "
+				     "(ABI 9)\n");
+		else
+			fprintf(out, "landlock: named unix sockets: connect not restricted (needs ABI 9, "
+				     "Linux 7.1); the separate uid and file modes still guard the owner's\n");
+		if (plan->restrict_flags & LANDLOCK_RESTRICT_SELF_TSYNC)
+			fprintf(out, "landlock: every thread of the process is restricted at once (ABI 8)\n");
+		else
+			fprintf(out, "landlock: the calling thread is restricted (all threads at once needs "
+				     "ABI 8, Linux 7.0); the sandbox stage has no other thread\n");
 		if (plan->restrict_flags & LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON)
 			fprintf(out, "landlock: denials logged via audit (ABI %d)\n", abi);
 		else
