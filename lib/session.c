@@ -71,15 +71,23 @@ static int identify_caller(const struct as_session_request *req, struct as_sessi
 static int check_agent_groups(const struct as_session *s, struct as_err *err)
 {
 	_cleanup_free_ gid_t *groups = NULL;
-	int n = 0;
+	int n = 64, want;
 
-	if (getgrouplist(s->agent, s->agent_gid, NULL, &n) != -1 || n <= 0)
-		return as_fail(err, -EIO, "cannot list the groups of agent account %s", s->agent);
-	groups = calloc((size_t)n, sizeof(*groups));
-	if (!groups)
-		return as_fail(err, -ENOMEM, "out of memory");
-	if (getgrouplist(s->agent, s->agent_gid, groups, &n) < 0)
-		return as_fail(err, -EIO, "cannot list the groups of agent account %s", s->agent);
+	/* getgrouplist says how many it needs when the array is too small. */
+	for (int tries = 0;; tries++) {
+		free(groups);
+		groups = calloc((size_t)n, sizeof(*groups));
+		if (!groups)
+			return as_fail(err, -ENOMEM, "out of memory");
+		want = n;
+		if (getgrouplist(s->agent, s->agent_gid, groups, &want) >= 0) {
+			n = want;
+			break;
+		}
+		if (tries > 0 || want <= n)
+			return as_fail(err, -EIO, "cannot list the groups of agent account %s", s->agent);
+		n = want;
+	}
 	for (int i = 0; i < n; i++)
 		if (groups[i] == 0)
 			return as_fail(err, -EPERM, "agent account %s is in group id 0; an admin runs: "
