@@ -160,7 +160,7 @@ void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out);
  * What a rule's path opens, as the build would open it (beneath its base
  * for a rule under @project, @home or @tmp), written to buf as the
  * kernel names it.  Returns 0, or -errno with *error set (ELOOP: a
- * symlink, EXDEV: leaves the base).  For --explain and agent-admin check.
+ * symlink, EXDEV: leaves the base).  For --explain and the unit tests.
  */
 int as_landlock_rule_target(const struct as_path_rule *r, char *buf, size_t len, int *error);
 
