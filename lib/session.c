@@ -66,7 +66,9 @@ static int identify_caller(const struct as_session_request *req, struct as_sessi
  * service): checked again at every session start, since docker, disk,
  * shadow or sudo would hand the agent root or other users' data around
  * every layer.  Group id 0 counts whatever its name.  NSS errors fail
- * closed.
+ * closed.  Each of the agent's gids is named by getgrgid, so a listed
+ * group sharing its gid with an unlisted name that NSS returns first is
+ * missed here; duplicate gids are an admin error in their own right.
  */
 static int check_agent_groups(const struct as_session *s, struct as_err *err)
 {
@@ -92,18 +94,22 @@ static int check_agent_groups(const struct as_session *s, struct as_err *err)
 		if (groups[i] == 0)
 			return as_fail(err, -EPERM, "agent account %s is in group id 0; an admin runs: "
 				       "agent-admin check %s", s->agent, s->owner);
-	for (const char *const *g = as_privileged_groups; *g; g++) {
+	/* By the agent's own groups (two, usually), not by the list: a
+	 * getgrnam for each listed name that does not exist here walks every
+	 * NSS source, 1.4 ms per session on this machine, against 10 us. */
+	for (int i = 0; i < n; i++) {
 		struct group *gr;
 
 		errno = 0;
-		gr = getgrnam(*g);
+		gr = getgrgid(groups[i]);
 		if (!gr) {
 			if (errno != 0 && errno != ENOENT && errno != ESRCH)
-				return as_fail(err, -EIO, "cannot look up group %s: %s", *g, strerror(errno));
+				return as_fail(err, -EIO, "cannot look up group id %u: %s",
+					       (unsigned)groups[i], strerror(errno));
 			continue;
 		}
-		for (int i = 0; i < n; i++)
-			if (groups[i] == gr->gr_gid)
+		for (const char *const *g = as_privileged_groups; *g; g++)
+			if (strcmp(gr->gr_name, *g) == 0)
 				return as_fail(err, -EPERM, "agent account %s is in the privileged group %s; "
 					       "an admin runs: agent-admin add %s (which takes it out)",
 					       s->agent, *g, s->owner);
