@@ -20,6 +20,12 @@ bool as_account_name_valid(const char *name, struct as_err *err);
  * ':', whitespace or control characters, so a name is never a path. */
 bool as_owner_name_valid(const char *name, struct as_err *err);
 
+/* Groups that give root, devices, logs or other users' data around every
+ * layer (sudo, docker, disk, shadow, ...); NULL-terminated.  An agent
+ * account must be in none: agent-admin add takes it out, check reports
+ * it, and every session start refuses it (lib/session.c). */
+extern const char *const as_privileged_groups[];
+
 /* UID_MIN from /etc/login.defs (1000 if absent or unreadable): accounts
  * below it are system accounts. */
 uid_t as_uid_min(void);

@@ -90,16 +90,75 @@ int as_check_trusted_fd(int fd, const char *path, enum as_trust trust,
 	return 0;
 }
 
+/*
+ * The directory fd holds PATH: it and every directory above it up to "/"
+ * must be root-owned; it must not be writable by group or other, and an
+ * ancestor only when sticky (a sticky /tmp lets nobody rename root's
+ * directory).  Walks ".." from the directory itself, so the directories
+ * checked are the real ones, whatever symlinks the path went through.
+ */
+static int check_dir_chain(int dfd, const char *path, struct as_err *err)
+{
+	_cleanup_close_ int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	struct stat st, root;
+
+	if (fd < 0 || stat("/", &root) < 0)
+		return as_fail(err, -errno, "%s: cannot check its directory: %s", path, strerror(errno));
+	for (int depth = 0; depth < 256; depth++) {
+		int up;
+
+		if (fstat(fd, &st) < 0)
+			return as_fail(err, -errno, "%s: cannot check its directory: %s", path, strerror(errno));
+		if (st.st_uid != 0)
+			return as_fail(err, -EPERM, "%s: %s not owned by root (uid %u); refusing to trust it",
+				       path, depth ? "a directory above it is" : "its directory is",
+				       (unsigned)st.st_uid);
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (depth == 0 || !(st.st_mode & S_ISVTX)))
+			return as_fail(err, -EPERM,
+				       "%s: %s writable by group or others (mode %04o); refusing to trust it",
+				       path, depth ? "a directory above it is" : "its directory is",
+				       (unsigned)(st.st_mode & 07777));
+		if (st.st_dev == root.st_dev && st.st_ino == root.st_ino)
+			return 0;
+		up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0)
+			return as_fail(err, -errno, "%s: cannot check its directory: %s", path, strerror(errno));
+		close(fd);
+		fd = up;
+	}
+	return as_fail(err, -ELOOP, "%s: its directory is too deep to check", path);
+}
+
 int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
 		 char **out, struct as_err *err)
 {
 	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int hold = -1;
 	_cleanup_free_ char *buf = NULL;
+	const char *name = path;
 	size_t len = 0;
 	int r;
 
 	*out = NULL;
-	fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (trust == AS_TRUST_ROOT_ONLY) {
+		const char *slash = strrchr(path, '/');
+		_cleanup_free_ char *dir = NULL;
+
+		if (slash) {
+			dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+			if (!dir)
+				return as_fail(err, -ENOMEM, "%s: out of memory", path);
+			name = slash + 1;
+		}
+		hold = openat(dirfd, dir ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (hold < 0)
+			return as_fail(err, -errno, "%s: %s", path, strerror(errno));
+		r = check_dir_chain(hold, path, err);
+		if (r < 0)
+			return r;
+		dirfd = hold;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return as_fail(err, -errno, "%s: %s", path, strerror(errno));
 	r = as_check_trusted_fd(fd, path, trust, err);

@@ -57,7 +57,10 @@ void as_strv_free(struct as_strv *sv);
 
 /* Trust requirements for a file the privileged path reads, checked on the
  * opened fd (never on the path): a regular file, owned by root, not writable
- * by group or other. */
+ * by group or other; and (AS_TRUST_ROOT_ONLY) the directory holding it too,
+ * and every directory above that root-owned and not writable by group or
+ * other unless sticky (/tmp): whoever can write the holding directory can
+ * put any file there, whoever can write an ancestor can swap the directory. */
 enum as_trust {
 	AS_TRUST_ANY = 0,
 	AS_TRUST_ROOT_ONLY = 1,
@@ -66,7 +69,10 @@ enum as_trust {
 /*
  * Reads a whole small regular file (at most max bytes) into a NUL-terminated
  * heap buffer.  Opens with O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, checks the fd with
- * fstat, and refuses NUL bytes.  Returns 0, or -errno with err set.
+ * fstat, and refuses NUL bytes.  Under AS_TRUST_ROOT_ONLY the holding
+ * directory is opened and checked first, and the file opened beneath that
+ * fd, so the checked directory is the one read from.  Returns 0, or -errno
+ * with err set.
  */
 int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
 		 char **out, struct as_err *err);

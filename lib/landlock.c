@@ -16,14 +16,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/openat2.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "landlock_uapi.h"
 
 /* The highest ABI this file knows.  A newer kernel is planned for as this
  * one: rights we cannot name are rights we cannot grant or explain. */
-#define AS_LL_ABI_KNOWN 7
+#define AS_LL_ABI_KNOWN 9
 
 #define FS_ABI1                                                                 \
 	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |           \
@@ -39,13 +43,16 @@
 #define FS_FILE_RIGHTS                                                          \
 	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |           \
 	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |           \
-	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
+	 LANDLOCK_ACCESS_FS_IOCTL_DEV | LANDLOCK_ACCESS_FS_RESOLVE_UNIX)
 
 /* Profile access classes.  MAKE_CHAR and MAKE_BLOCK are handled but never
  * granted: an unprivileged agent has no business creating device nodes.
  * IOCTL_DEV comes with write, so a write rule on /dev/pts or /dev/tty keeps
  * terminals usable (raw mode needs TCSETS) while device ioctls stay denied
- * everywhere else. */
+ * everywhere else.  RESOLVE_UNIX (ABI 9) comes with write too: talking to
+ * a named socket is writing to it, so the agent reaches the sockets in its
+ * project, home and tmp, and not the owner's ssh-agent, docker.sock or
+ * D-Bus, nor /run's daemons, unless a profile grants write there. */
 #define FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 #define FS_EXEC (FS_READ | LANDLOCK_ACCESS_FS_EXECUTE)
 #define FS_WRITE                                                                \
@@ -54,7 +61,8 @@
 	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |            \
 	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |          \
 	 LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER |               \
-	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
+	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV |            \
+	 LANDLOCK_ACCESS_FS_RESOLVE_UNIX)
 
 #define NET_TCP (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP)
 #define SCOPE_ALL (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL)
@@ -85,6 +93,7 @@ static const struct bit_name fs_names[] = {
 	{ LANDLOCK_ACCESS_FS_REFER, "refer" },
 	{ LANDLOCK_ACCESS_FS_TRUNCATE, "truncate" },
 	{ LANDLOCK_ACCESS_FS_IOCTL_DEV, "ioctl_dev" },
+	{ LANDLOCK_ACCESS_FS_RESOLVE_UNIX, "resolve_unix" },
 }, net_names[] = {
 	{ LANDLOCK_ACCESS_NET_BIND_TCP, "bind_tcp" },
 	{ LANDLOCK_ACCESS_NET_CONNECT_TCP, "connect_tcp" },
@@ -93,7 +102,8 @@ static const struct bit_name fs_names[] = {
 /*
  * What a policy needs from the kernel, in ABI order.  A missing entry is
  * either a refusal (required) or one "NOT ENFORCED" line (best-effort).
- * REFER and the audit flags are deliberately absent: see landlock.h.
+ * REFER, the audit flags, TSYNC (ABI 8) and RESOLVE_UNIX (ABI 9) are
+ * deliberately absent: see landlock.h.
  */
 enum need_kind { NEED_FS, NEED_NET, NEED_SCOPE_UNIX, NEED_SCOPE_SIGNAL };
 
@@ -161,6 +171,10 @@ void as_landlock_caps_for_abi(int abi, struct as_landlock_caps *out)
 		out->scoped = SCOPE_ALL;
 	if (abi >= 7) /* Linux 6.15 */
 		out->restrict_flags = RESTRICT_ALL;
+	if (abi >= 8) /* Linux 7.0 */
+		out->restrict_flags |= LANDLOCK_RESTRICT_SELF_TSYNC;
+	if (abi >= 9) /* Linux 7.1 */
+		out->fs |= LANDLOCK_ACCESS_FS_RESOLVE_UNIX;
 }
 
 static uint64_t class_rights(unsigned access)
@@ -288,8 +302,12 @@ int as_landlock_plan_capped(const struct as_policy *pol, int kernel_abi, int abi
 	if (pol->scope_signal)
 		plan->scoped |= plan->caps.scoped & LANDLOCK_SCOPE_SIGNAL;
 	/* By default only denials by the process that called restrict_self
-	 * are logged; the command we exec is the one worth auditing. */
-	plan->restrict_flags = plan->caps.restrict_flags & LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON;
+	 * are logged; the command we exec is the one worth auditing.  TSYNC
+	 * (ABI 8): the sandbox stage is single-threaded when it restricts,
+	 * but a framework calling this code from a threaded process must
+	 * not leave a sibling thread outside the domain. */
+	plan->restrict_flags = plan->caps.restrict_flags &
+			       (LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON | LANDLOCK_RESTRICT_SELF_TSYNC);
 
 	for (size_t i = 0; i < AS_ARRAY_SIZE(needs); i++) {
 		char *line = NULL;
@@ -348,6 +366,94 @@ static int no_eperm(int r)
 	return r == -EPERM ? -EACCES : r;
 }
 
+/*
+ * Opens a rule's path O_PATH (no read access is needed to name a
+ * hierarchy, and nothing is opened that could have side effects: a FIFO, a
+ * tape).  Returns the fd or -errno.
+ *
+ * A rule written under @project, @home or @tmp names a place inside a tree
+ * the agent can write: it could plant ~/.npm-global -> / and widen the next
+ * session's rule to the whole filesystem.  Such a rule is opened beneath
+ * its base with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS): a symlink anywhere after the base fails with
+ * ELOOP, a ".." above it with EXDEV.  Not RESOLVE_IN_ROOT: it would
+ * re-read "/" in a planted absolute link as the base itself and grant,
+ * without a word, a directory nobody wrote into a profile; a refusal is
+ * explicit.  The base (the registry's canonical project, the agent's home
+ * from passwd, /tmp) is the admin's and is opened as written.  Absolute
+ * rules come from root-owned profiles or the caller's own flags and are
+ * followed.
+ */
+static int open_rule(const struct as_path_rule *r)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_free_ char *base = NULL;
+	_cleanup_close_ int bfd = -1;
+	const char *rel;
+	long fd;
+
+	if (r->base_len == 0) {
+		fd = open(r->path, O_PATH | O_CLOEXEC);
+		return fd < 0 ? -errno : (int)fd;
+	}
+	base = strndup(r->path, r->base_len);
+	if (!base)
+		return -ENOMEM;
+	bfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (bfd < 0)
+		return -errno;
+	rel = r->path + r->base_len;
+	while (*rel == '/')
+		rel++;
+	if (!*rel) {
+		fd = bfd;
+		bfd = -1;
+		return (int)fd;
+	}
+	fd = syscall(SYS_openat2, bfd, rel, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* Why open_rule refused a rule under a variable, for messages. */
+static const char *beneath_why(int e)
+{
+	switch (e) {
+	case ELOOP:
+		return "a symbolic link in the path (rules under a variable never follow one)";
+	case EXDEV:
+		return "the path leaves its base ('..')";
+	case EAGAIN:
+		return "the tree changed while it was resolved";
+	case ENOSYS:
+		return "this kernel lacks openat2 (Linux 5.6)";
+	}
+	return NULL;
+}
+
+int as_landlock_rule_target(const struct as_path_rule *r, char *buf, size_t len, int *error)
+{
+	_cleanup_close_ int fd = open_rule(r);
+	char proc[64];
+	ssize_t n;
+
+	*error = 0;
+	if (fd < 0) {
+		*error = -fd;
+		return fd;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, len - 1);
+	if (n < 0) {
+		*error = errno;
+		return -errno;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
 static int add_path_rule(int ruleset_fd, struct as_landlock_path *p, struct as_err *err)
 {
 	struct as_ll_path_beneath_attr attr = { 0 };
@@ -356,18 +462,27 @@ static int add_path_rule(int ruleset_fd, struct as_landlock_path *p, struct as_e
 	struct stat st;
 
 	as_origin_format(p->rule->origin, where, sizeof(where));
-	/* O_PATH: no read access is needed to name a hierarchy, and nothing
-	 * is opened that could have side effects (a FIFO, a tape).  Symlinks
-	 * are followed: profile paths are trusted input. */
-	fd = open(p->rule->path, O_PATH | O_CLOEXEC);
+	fd = open_rule(p->rule);
 	if (fd < 0) {
-		int e = errno;
+		int e = -fd;
+		const char *why = p->rule->base_len ? beneath_why(e) : NULL;
 
 		if (p->rule->optional && (e == ENOENT || e == ENOTDIR)) {
 			p->built = true;
 			p->absent = true;
 			return 0;
 		}
+		/* An optional rule the agent turned into a symlink is
+		 * skipped like a missing one, and said so (p->refused). */
+		if (p->rule->optional && why) {
+			p->built = true;
+			p->absent = true;
+			p->refused = why;
+			return 0;
+		}
+		if (why)
+			return as_fail(err, -EACCES, "%s (%s, under %s): refused: %s", p->rule->path, where,
+				       p->rule->base_var, why);
 		return as_fail(err, no_eperm(-e), "%s (%s): %s", p->rule->path, where, strerror(e));
 	}
 	if (fstat(fd, &st) < 0)
@@ -511,6 +626,29 @@ static void explain_scope(const struct as_landlock_plan *plan, const char *name,
 		fprintf(out, "landlock: scope %s: not enforced (needs ABI 6, Linux 6.12)\n", name);
 }
 
+/* " -> TARGET" for a rule under a variable: what the build will open, as
+ * whoever runs --explain can see it (the owner may not enter the agent's
+ * 0700 home: then it says so). */
+static void explain_target(const struct as_path_rule *r, char *buf, size_t len)
+{
+	char t[4096];
+	const char *why;
+	int e;
+
+	if (as_landlock_rule_target(r, t, sizeof(t), &e) == 0) {
+		snprintf(buf, len, " -> %s (beneath %s, no symlinks)", t, r->base_var);
+		return;
+	}
+	why = beneath_why(e);
+	if (why)
+		snprintf(buf, len, " -> %s: %s", r->optional ? "skipped" : "REFUSED, the session will not start",
+			 why);
+	else if (r->optional && (e == ENOENT || e == ENOTDIR))
+		snprintf(buf, len, " -> absent, skipped");
+	else
+		snprintf(buf, len, " -> not resolved here: %s", strerror(e));
+}
+
 void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out)
 {
 	char buf[512], where[512];
@@ -536,10 +674,13 @@ void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out)
 		}
 		for (size_t i = 0; i < plan->n_paths; i++) {
 			const struct as_landlock_path *p = &plan->paths[i];
+			char target[4096 + 160] = "";
 
 			as_origin_format(p->rule->origin, where, sizeof(where));
-			fprintf(out, "landlock: allow %s %s%s (from %s)\n", class_label(p->rule->access),
-				p->rule->path, p->absent ? " (absent, skipped)" : "", where);
+			if (p->rule->base_len)
+				explain_target(p->rule, target, sizeof(target));
+			fprintf(out, "landlock: allow %s %s%s (from %s)%s\n", class_label(p->rule->access),
+				p->rule->path, p->absent ? " (absent, skipped)" : "", where, target);
 		}
 		for (size_t i = 0; i < plan->n_ports; i++) {
 			const struct as_landlock_port *p = &plan->ports[i];
@@ -557,6 +698,17 @@ void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out)
 		if (!(plan->handled_fs & LANDLOCK_ACCESS_FS_REFER))
 			fprintf(out, "landlock: refer unavailable (ABI 2, Linux 5.19): renames and links "
 				     "across directories are always denied (EXDEV)\n");
+		if (plan->handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX)
+			fprintf(out, "landlock: named unix sockets: connect only beneath a write rule "
+				     "(ABI 9)\n");
+		else
+			fprintf(out, "landlock: named unix sockets: connect not restricted (needs ABI 9, "
+				     "Linux 7.1); the separate uid and file modes still guard the owner's\n");
+		if (plan->restrict_flags & LANDLOCK_RESTRICT_SELF_TSYNC)
+			fprintf(out, "landlock: every thread of the process is restricted at once (ABI 8)\n");
+		else
+			fprintf(out, "landlock: the calling thread is restricted (all threads at once needs "
+				     "ABI 8, Linux 7.0); the sandbox stage has no other thread\n");
 		if (plan->restrict_flags & LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON)
 			fprintf(out, "landlock: denials logged via audit (ABI %d)\n", abi);
 		else

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Landlock: probe the kernel's ABI once, turn a policy into a plan for that
- * ABI (pure, unit-testable for every ABI 1..7), then build the ruleset
+ * ABI (pure, unit-testable for every ABI 1..9), then build the ruleset
  * (opens rule paths) and finally restrict the calling thread.
  */
 #ifndef AS_LANDLOCK_H
@@ -48,6 +48,9 @@ struct as_landlock_path {
 	 * writable through a const plan): */
 	bool built;               /* the path was looked at */
 	bool absent;              /* optional and missing: skipped */
+	const char *refused;      /* optional, under a variable, and a
+				     symlink or outside its base: skipped,
+				     and why (static) */
 	bool is_dir;
 };
 
@@ -88,7 +91,12 @@ struct as_landlock_plan {
  * why (not built / disabled at boot).  Rights the policy does not need are
  * never a reason to fail: REFER (ABI 2) is missing only on ABI 1, where
  * Landlock then denies every cross-directory rename or link (EXDEV), which
- * is stricter; audit logging (ABI 7) is a convenience.
+ * is stricter; audit logging (ABI 7) is a convenience; TSYNC (ABI 8) and
+ * RESOLVE_UNIX (ABI 9) are used where offered, and no profile "needs"
+ * them: the sandbox stage restricts before it has a second thread, and
+ * the owner's named sockets are guarded by the separate uid and DAC
+ * without them.  So "landlock = required" keeps meaning the rights the
+ * profile needs, and an ABI 7 kernel still runs a required profile.
  */
 int as_landlock_plan(const struct as_policy *pol, int abi,
 		     struct as_landlock_plan *plan, struct as_err *err);
@@ -147,5 +155,13 @@ void as_landlock_format_net(uint64_t access, char *buf, size_t len);
  * "(absent, skipped)" is known only after as_landlock_build().
  */
 void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out);
+
+/*
+ * What a rule's path opens, as the build would open it (beneath its base
+ * for a rule under @project, @home or @tmp), written to buf as the
+ * kernel names it.  Returns 0, or -errno with *error set (ELOOP: a
+ * symlink, EXDEV: leaves the base).  For --explain and the unit tests.
+ */
+int as_landlock_rule_target(const struct as_path_rule *r, char *buf, size_t len, int *error);
 
 #endif

@@ -104,6 +104,14 @@
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
 #endif
 
+/* ABI 9 (Linux 7.1): connect(2), and sendmsg(2) with an address, to a
+ * named (pathname) unix socket created outside the domain; allowed on a
+ * rule for the socket file or a directory above it.  Sockets created
+ * inside the domain stay reachable. */
+#ifndef LANDLOCK_ACCESS_FS_RESOLVE_UNIX
+#define LANDLOCK_ACCESS_FS_RESOLVE_UNIX (1ULL << 16)
+#endif
+
 /* Network access rights, ABI 4 (Linux 6.7): TCP ports only. */
 #ifndef LANDLOCK_ACCESS_NET_BIND_TCP
 #define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
@@ -130,6 +138,12 @@
 #endif
 #ifndef LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF
 #define LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF (1U << 2)
+#endif
+
+/* ABI 8 (Linux 7.0): restrict every thread of the process at once, not
+ * only the calling one (and set no_new_privs on the others too). */
+#ifndef LANDLOCK_RESTRICT_SELF_TSYNC
+#define LANDLOCK_RESTRICT_SELF_TSYNC (1U << 3)
 #endif
 
 /*

@@ -59,6 +59,13 @@ static bool has_control_chars(const char *s)
 int as_policy_add_path(struct as_policy *pol, const char *path, unsigned access,
 		       bool optional, struct as_origin origin, struct as_err *err)
 {
+	return as_policy_add_path_beneath(pol, path, 0, NULL, access, optional, origin, err);
+}
+
+int as_policy_add_path_beneath(struct as_policy *pol, const char *path, size_t base_len,
+			       const char *base_var, unsigned access, bool optional,
+			       struct as_origin origin, struct as_err *err)
+{
 	struct as_path_rule *nv;
 	char where[256];
 
@@ -77,6 +84,10 @@ int as_policy_add_path(struct as_policy *pol, const char *path, unsigned access,
 			pol->paths[i].access |= access;
 			/* A mandatory mention wins over an optional one. */
 			pol->paths[i].optional = pol->paths[i].optional && optional;
+			if (base_len && !pol->paths[i].base_len) {
+				pol->paths[i].base_len = base_len;
+				pol->paths[i].base_var = base_var;
+			}
 			return 0;
 		}
 	}
@@ -90,6 +101,8 @@ int as_policy_add_path(struct as_policy *pol, const char *path, unsigned access,
 	nv[pol->n_paths].access = access;
 	nv[pol->n_paths].optional = optional;
 	nv[pol->n_paths].origin = origin;
+	nv[pol->n_paths].base_len = base_len <= strlen(path) ? base_len : 0;
+	nv[pol->n_paths].base_var = nv[pol->n_paths].base_len ? base_var : NULL;
 	pol->n_paths++;
 	return 0;
 }

@@ -33,6 +33,12 @@ struct as_path_rule {
 	unsigned access;   /* AS_FS_* bits */
 	bool optional;     /* '?' prefix in a profile: a missing path is skipped */
 	struct as_origin origin;
+	/* A rule written under @project, @home or @tmp: path[0..base_len) is
+	 * the variable's value, and the rest is resolved beneath it without
+	 * following symlinks (lib/landlock.c).  base_len 0, base_var NULL:
+	 * an absolute rule, followed as written. */
+	size_t base_len;
+	const char *base_var;  /* "@home", ... (static) */
 };
 
 struct as_port_rule {
@@ -91,6 +97,13 @@ void as_policy_free(struct as_policy *pol);
  */
 int as_policy_add_path(struct as_policy *pol, const char *path, unsigned access,
 		       bool optional, struct as_origin origin, struct as_err *err);
+
+/* The same for a rule under a variable: the first base_len bytes of path
+ * are the value of base_var.  Merged with an absolute rule for the same
+ * path, the result is resolved beneath the base (the stricter reading). */
+int as_policy_add_path_beneath(struct as_policy *pol, const char *path, size_t base_len,
+			       const char *base_var, unsigned access, bool optional,
+			       struct as_origin origin, struct as_err *err);
 
 enum as_port_kind { AS_PORT_CONNECT, AS_PORT_BIND };
 

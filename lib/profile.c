@@ -211,17 +211,24 @@ static int claim(struct pfile *pf, struct slot *s, const char *key)
 /* ---- values ----------------------------------------------------------- */
 
 /* Expands a leading @project, @home or @tmp (followed by '/' or the end).
- * Any other leading '@' is an error naming it. */
-static int expand(struct pfile *pf, const char *v, char **out)
+ * Any other leading '@' is an error naming it.  With base_len, says how
+ * much of *out is the variable's value (0 without one) and which it was. */
+static int expand(struct pfile *pf, const char *v, char **out, size_t *base_len,
+		  const char **base_var)
 {
 	const struct as_profile_vars *vars = &pf->ld->opts->vars;
 	static const char *const names[] = { "project", "home", "tmp" };
+	static const char *const vnames[] = { "@project", "@home", "@tmp" };
 	const char *vals[] = { vars->project, vars->home, vars->tmp };
 	size_t nl = strcspn(v + 1, "/");
 	const char *val = NULL;
 	size_t vl;
 
 	*out = NULL;
+	if (base_len) {
+		*base_len = 0;
+		*base_var = NULL;
+	}
 	if (v[0] != '@') {
 		*out = strdup(v);
 		return *out ? 0 : pf_fail(pf, -ENOMEM, "out of memory");
@@ -231,6 +238,8 @@ static int expand(struct pfile *pf, const char *v, char **out)
 			val = vals[i];
 			if (!val || !*val)
 				return pf_fail(pf, -EINVAL, "variable @%s has no value here", names[i]);
+			if (base_var)
+				*base_var = vnames[i];
 			break;
 		}
 	}
@@ -248,6 +257,8 @@ static int expand(struct pfile *pf, const char *v, char **out)
 		*out = NULL;
 		return pf_fail(pf, -ENOMEM, "out of memory");
 	}
+	if (base_len)
+		*base_len = vl;
 	return 0;
 }
 
@@ -255,7 +266,9 @@ static int parse_path(struct pfile *pf, const char *key, const char *v, unsigned
 {
 	_cleanup_free_ char *path = NULL;
 	struct as_origin at = { pf->file, pf->line };
+	const char *base_var = NULL;
 	bool optional = false;
+	size_t base_len;
 	int r;
 
 	if (v[0] == '?') {
@@ -264,11 +277,12 @@ static int parse_path(struct pfile *pf, const char *key, const char *v, unsigned
 		if (!*v)
 			return pf_fail(pf, -EINVAL, "%s: '?' needs a path after it", key);
 	}
-	r = expand(pf, v, &path);
+	r = expand(pf, v, &path, &base_len, &base_var);
 	if (r < 0)
 		return r;
 	/* as_policy_add_path names file:line and the path itself. */
-	r = as_policy_add_path(pf->ld->pol, path, access, optional, at, pf->ld->err);
+	r = as_policy_add_path_beneath(pf->ld->pol, path, base_len, base_var, access, optional, at,
+				       pf->ld->err);
 	if (r < 0) {
 		pf->failed = true;
 		pf->rc = r;
@@ -510,7 +524,7 @@ static int key_environment(struct pfile *pf, const char *key, const char *v)
 	for (size_t i = 0; i < pol->env_set.n; i++)
 		if (strncmp(pol->env_set.v[i], v, nl + 1) == 0)
 			return pf_fail(pf, -EINVAL, "set: %s is already set", name);
-	r = expand(pf, eq + 1, &value);
+	r = expand(pf, eq + 1, &value, NULL, NULL);
 	if (r < 0)
 		return r;
 	if (asprintf(&entry, "%s=%s", name, value) < 0)

@@ -56,6 +56,7 @@ void as_registry_free(struct as_registry *r)
 	free(r->account);
 	free(r->home);
 	free(r->profile);
+	as_strv_free(&r->profiles);
 	for (size_t i = 0; i < r->n_projects; i++)
 		project_free(&r->projects[i]);
 	free(r->projects);
@@ -63,6 +64,69 @@ void as_registry_free(struct as_registry *r)
 }
 
 /* ---- values ---------------------------------------------------------- */
+
+int as_registry_parse_profiles(const char *list, struct as_strv *out, struct as_err *err)
+{
+	char shown[256];
+	const char *p = list;
+
+	as_escape(list, shown, sizeof(shown));
+	if (strcmp(list, "all") == 0)
+		return 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		char *name = strndup(p, n);
+		char one[128];
+
+		if (!name)
+			return as_fail(err, -ENOMEM, "out of memory");
+		as_escape(name, one, sizeof(one));
+		if (!as_profile_name_valid(name) || strcmp(name, "all") == 0) {
+			free(name);
+			as_strv_free(out);
+			return as_fail(err, -EINVAL, "profiles '%s': '%s' is not a valid profile name",
+				       shown, one);
+		}
+		if (as_strv_contains(out, name)) {
+			free(name);
+			as_strv_free(out);
+			return as_fail(err, -EINVAL, "profiles '%s': '%s' is listed twice", shown, one);
+		}
+		if (as_strv_push_take(out, name) < 0) {
+			as_strv_free(out);
+			return as_fail(err, -ENOMEM, "out of memory");
+		}
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+}
+
+char *as_registry_join_profiles(const struct as_strv *profiles, const char *sep)
+{
+	size_t len = 1;
+	char *s;
+
+	if (profiles->n == 0)
+		return strdup("all");
+	for (size_t i = 0; i < profiles->n; i++)
+		len += strlen(profiles->v[i]) + strlen(sep);
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < profiles->n; i++) {
+		if (i)
+			strcat(s, sep);
+		strcat(s, profiles->v[i]);
+	}
+	return s;
+}
+
+bool as_registry_profile_allowed(const struct as_registry *r, const char *name)
+{
+	return r->profiles.n == 0 || as_strv_contains(&r->profiles, name);
+}
 
 bool as_registry_value_ok(const char *key, const char *value, struct as_err *err)
 {
@@ -238,7 +302,7 @@ int as_ini_parse_string(const char *text, const char *filename, as_ini_handler h
 /* ---- the registry grammar -------------------------------------------- */
 
 enum { SEEN_OWNER = 1, SEEN_OWNER_UID = 2, SEEN_ACCOUNT = 4, SEEN_ACCOUNT_UID = 8,
-       SEEN_HOME = 16, SEEN_PROFILE = 32, SEEN_SUDO = 64 };
+       SEEN_HOME = 16, SEEN_PROFILE = 32, SEEN_SUDO = 64, SEEN_PROFILES = 128 };
 enum { PSEEN_ACCESS = 1, PSEEN_STATE = 2 };
 
 struct parser {
@@ -276,6 +340,7 @@ static int agent_key(struct parser *p, const char *name, const char *value, stru
 		{ "owner", SEEN_OWNER }, { "owner-uid", SEEN_OWNER_UID },
 		{ "account", SEEN_ACCOUNT }, { "account-uid", SEEN_ACCOUNT_UID },
 		{ "home", SEEN_HOME }, { "profile", SEEN_PROFILE }, { "sudo", SEEN_SUDO },
+		{ "profiles", SEEN_PROFILES },
 	};
 	struct as_registry *r = p->r;
 	struct as_err e;
@@ -312,6 +377,14 @@ static int agent_key(struct parser *p, const char *name, const char *value, stru
 		if (!as_profile_name_valid(value))
 			return as_fail(err, -EINVAL, "profile '%s': not a valid profile name", shown);
 		return set_str(&r->profile, name, value, err);
+	case SEEN_PROFILES:
+		/* "all" is never written (the key is left out instead), so a
+		 * registry that says it was not written by agent-admin. */
+		if (strcmp(value, "all") == 0)
+			return as_fail(err, -EINVAL, "profiles 'all': leave the key out to allow any profile");
+		if (!as_registry_value_ok(name, value, err))
+			return -EINVAL;
+		return as_registry_parse_profiles(value, &r->profiles, err);
 	case SEEN_SUDO:
 		if (strcmp(value, "yes") == 0)
 			r->sudo = true;
@@ -701,6 +774,16 @@ int as_registry_format(const struct as_registry *r, char **out, struct as_err *e
 	put(&b, "account-uid", num, err);
 	put(&b, "home", r->home, err);
 	put(&b, "profile", r->profile ? r->profile : "default", err);
+	if (r->profiles.n > 0) {
+		char *list = as_registry_join_profiles(&r->profiles, ",");
+
+		if (!list) {
+			free(b.s);
+			return as_fail(err, -ENOMEM, "out of memory");
+		}
+		put(&b, "profiles", list, err);
+		free(list);
+	}
 	put(&b, "sudo", r->sudo ? "yes" : "no", err);
 	for (size_t i = 0; i < r->n_projects; i++) {
 		const struct as_reg_project *p = &r->projects[i];

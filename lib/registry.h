@@ -12,6 +12,7 @@
  *   account-uid = 1001
  *   home = /home/alice-agent
  *   profile = default
+ *   profiles = default,offline
  *   sudo = no
  *
  *   [project]
@@ -19,6 +20,10 @@
  *   access = rw
  *   traverse = /home/alice
  *   traverse = /home/alice/src
+ *
+ * "profiles" (optional; absent: any profile) pins the profiles the agent
+ * may be run under: agent-shell, the helper and the sudo path refuse any
+ * other (admin-pinned policy, agent-admin add/set --profiles).
  *
  * Each [project] section starts a new project; "path" comes first.
  * "traverse" lists the ancestors this grant gave u:ACCOUNT:--x, so revoke
@@ -63,6 +68,7 @@ struct as_registry {
 	uid_t account_uid;
 	char *home;
 	char *profile;           /* default profile for agent-shell */
+	struct as_strv profiles; /* the only profiles allowed; empty: any */
 	bool sudo;               /* a sudoers drop-in was installed */
 	struct as_reg_project *projects;
 	size_t n_projects;
@@ -126,6 +132,19 @@ int as_registry_intent_set(const char *dir, const char *owner, const char *accou
 int as_registry_intent_get(const char *dir, const char *owner, char **account,
 			   struct as_err *err);
 int as_registry_intent_clear(const char *dir, const char *owner, struct as_err *err);
+
+/*
+ * Parses a profile list, "NAME[,NAME...]" (no blanks, no duplicates, each a
+ * valid profile name), into OUT, which must be empty; "all" gives an empty
+ * OUT (any profile).  Returns 0 or -EINVAL/-ENOMEM with err set.
+ */
+int as_registry_parse_profiles(const char *list, struct as_strv *out, struct as_err *err);
+
+/* Joins a profile list with SEP ("all" when it is empty); NULL on ENOMEM. */
+char *as_registry_join_profiles(const struct as_strv *profiles, const char *sep);
+
+/* Whether profile NAME may be used under r's pin (any, when none). */
+bool as_registry_profile_allowed(const struct as_registry *r, const char *name);
 
 /* Whether a value can be stored in the registry (no control characters,
  * no leading/trailing space, no ';' or '#', fits the system inih's 200-byte

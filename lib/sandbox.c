@@ -13,6 +13,24 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
+static int collect_notes(struct as_sandbox *sb, struct as_err *err)
+{
+	for (size_t i = 0; i < sb->ll.n_paths; i++) {
+		const struct as_landlock_path *p = &sb->ll.paths[i];
+		char where[512], *line;
+
+		if (!p->refused)
+			continue;
+		as_origin_format(p->rule->origin, where, sizeof(where));
+		if (asprintf(&line, "landlock rule %s (from %s) skipped: %s", p->rule->path, where,
+			     p->refused) < 0)
+			return as_fail(err, -ENOMEM, "out of memory");
+		if (as_strv_push_take(&sb->notes, line) < 0)
+			return as_fail(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 static int plan(struct as_sandbox *sb, const struct as_policy *pol,
 		const struct as_sandbox_opts *opts, bool build, struct as_err *err)
 {
@@ -46,6 +64,9 @@ static int plan(struct as_sandbox *sb, const struct as_policy *pol,
 			if (r < -1)
 				return r;
 			sb->ruleset_fd = r;
+			r = collect_notes(sb, err);
+			if (r < 0)
+				return r;
 		}
 	}
 	if (!sb->opts.skip_seccomp) {
@@ -152,6 +173,7 @@ void as_sandbox_free(struct as_sandbox *sb)
 		close(sb->ruleset_fd);
 	sb->ruleset_fd = -1;
 	as_landlock_plan_free(&sb->ll);
+	as_strv_free(&sb->notes);
 	as_seccomp_free(sb->sc);
 	sb->sc = NULL;
 }

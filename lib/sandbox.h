@@ -34,6 +34,10 @@ struct as_sandbox {
 	struct as_landlock_plan ll;
 	int ruleset_fd;                /* -1: nothing to enforce */
 	struct as_seccomp *sc;
+	/* Optional rules skipped for a reason the caller must hear of (a
+	 * symlink under @home, ...): "PATH (from FILE:LINE): WHY".  Printed
+	 * as warnings next to ll.dropped. */
+	struct as_strv notes;
 };
 
 int as_sandbox_prepare(struct as_sandbox *sb, const struct as_policy *pol,

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <linux/sched.h>
 #include <linux/filter.h>
 #include <sys/syscall.h>
@@ -74,6 +75,8 @@ enum sc_special {
 	SC_PERSONALITY,
 	SC_UDP,
 	SC_INET,
+	SC_STREAMS,
+	SC_NET,
 };
 
 static const struct {
@@ -86,6 +89,11 @@ static const struct {
 	[SC_PERSONALITY] = { "@personality", "personality other than PER_LINUX, PER_LINUX32, UNAME26 and the query 0xffffffff", true },
 	[SC_UDP] = { "@udp", "socket(AF_INET/AF_INET6, SOCK_DGRAM)", false },
 	[SC_INET] = { "@inet", "socket(AF_INET/AF_INET6)", false },
+	[SC_STREAMS] = { "@non-tcp-streams",
+			 "socket(AF_INET/AF_INET6) other than TCP, UDP and raw (MPTCP, SCTP, SMC, DCCP), "
+			 "and socket/socketpair of families but AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK "
+			 "(AF_SMC, AF_VSOCK, AF_RDS, AF_TIPC, ...)", true },
+	[SC_NET] = { "@net", "socket/socketpair of every family but AF_UNIX", false },
 };
 
 /* Namespace flags clone(2) honours.  CLONE_NEWTIME (0x80) is not among
@@ -100,6 +108,38 @@ static const uint64_t sc_clone_ns_flags[] = {
  * agent shares with its owner: TIOCSTI fakes keystrokes (CVE-2016-7545 and
  * the su/sudo/bwrap escapes), TIOCLINUX can paste the console selection. */
 static const uint64_t sc_tty_ioctls[] = { TIOCSTI, TIOCLINUX };
+
+/*
+ * Landlock's TCP rules cover exactly TCP: an AF_INET/AF_INET6 socket of type
+ * SOCK_STREAM and protocol IPPROTO_TCP (sk_is_tcp(), security/landlock/net.c).
+ * Every other connection protocol on IP reaches any port: MPTCP
+ * (SOCK_STREAM, 262; on by default in Debian's kernels), SCTP (SOCK_STREAM or
+ * SOCK_SEQPACKET, 132; SOCK_SEQPACKET with protocol 0 picks SCTP too), SMC
+ * (IPPROTO_SMC, 256, Linux 6.11), DCCP (SOCK_DCCP).  So on IP only the
+ * types stream, datagram and raw pass, and a stream socket only with
+ * protocol 0 or IPPROTO_TCP: an allowlist, so a protocol added to the kernel
+ * later is refused too.  Datagram sockets are the egress fence's and @udp's.
+ */
+static const int sc_inet_families[] = { AF_INET, AF_INET6 };
+
+/* type & 0xf (SOCK_TYPE_MASK) outside SOCK_STREAM, SOCK_DGRAM, SOCK_RAW
+ * (1-3), as masked compares: 0, 4-7, 8-11, 12-15. */
+static const struct { uint64_t mask, value; } sc_inet_bad_types[] = {
+	{ 0xf, 0 }, { 0xc, 0x4 }, { 0xc, 0x8 }, { 0xc, 0xc },
+};
+
+/*
+ * Families a sandboxed process may open sockets of, by default: local
+ * sockets, IP (under Landlock's TCP rules and the rules above) and netlink
+ * (glibc's getaddrinfo and getifaddrs need NETLINK_ROUTE).  Everything else
+ * carries connections no Landlock rule covers (AF_SMC, AF_RDS, AF_TIPC over
+ * IP; AF_VSOCK to the hypervisor host, which Docker's default profile also
+ * refuses) or is kernel surface a coding agent has no use for (AF_ALG,
+ * AF_BLUETOOTH, AF_PACKET, ...).  Sorted: the rules are built from the gaps.
+ */
+static const uint64_t sc_families_default[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+/* @net (the offline profile): local sockets only. */
+static const uint64_t sc_families_unix[] = { AF_UNIX };
 
 /* Personalities glibc, setarch and uname26 programs use (the ones Docker's
  * default profile allows), plus 0xffffffff, which only queries.  Everything
@@ -378,6 +418,110 @@ static int sc_add_inet(struct sc_builder *b, bool dgram_only)
 	return 0;
 }
 
+/*
+ * Denies syscall nr when argument arg is none of the sorted values in allow.
+ * libseccomp ORs rules and compares an argument at most once per rule, so
+ * each gap between allowed values becomes aligned power-of-two blocks, each
+ * one masked compare over all 64 bits, and everything above the last value
+ * one "greater than".  All 64 bits are compared on purpose: the kernel reads
+ * an int, so a value with high bits set and an allowed low half is refused
+ * (fail closed) rather than let through, and one with a denied low half is
+ * above the last allowed value.
+ */
+static int sc_deny_outside(struct sc_builder *b, const char *what, int nr, unsigned int arg,
+			   const uint64_t *allow, size_t n)
+{
+	uint64_t lo = 0;
+	int rc;
+
+	for (size_t i = 0; i <= n; i++) {
+		uint64_t hi = i < n ? allow[i] : lo; /* the gap is [lo, hi) */
+
+		while (lo < hi) {
+			uint64_t size = 1;
+			struct scmp_arg_cmp a;
+
+			/* The largest block aligned at lo that fits. */
+			while ((lo & (2 * size - 1)) == 0 && lo + 2 * size <= hi)
+				size *= 2;
+			a = SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, ~(size - 1), lo);
+			rc = sc_add(b, what, SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
+			if (rc < 0)
+				return rc;
+			lo += size;
+		}
+		if (i < n)
+			lo = allow[i] + 1;
+	}
+	{
+		struct scmp_arg_cmp a = SCMP_CMP(arg, SCMP_CMP_GT, allow[n - 1]);
+
+		return sc_add(b, what, SCMP_ACT_ERRNO(EPERM), nr, 1, &a);
+	}
+}
+
+/* socket and socketpair of a family outside allow. */
+static int sc_add_families(struct sc_builder *b, const uint64_t *allow, size_t n)
+{
+	static const char *const calls[] = { "socket", "socketpair" };
+	int rc;
+
+	for (size_t i = 0; i < AS_ARRAY_SIZE(calls); i++) {
+		int nr = sc_resolve(calls[i]);
+
+		if (nr < 0)
+			continue;
+		rc = sc_deny_outside(b, calls[i], nr, 0, allow, n);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The rules of @non-tcp-streams: see sc_inet_families. */
+static int sc_add_streams(struct sc_builder *b)
+{
+	int nr = sc_resolve("socket");
+	int rc;
+
+	if (nr < 0)
+		return 0;
+	for (size_t f = 0; f < AS_ARRAY_SIZE(sc_inet_families); f++) {
+		uint64_t fam = (uint64_t)sc_inet_families[f];
+
+		for (size_t t = 0; t < AS_ARRAY_SIZE(sc_inet_bad_types); t++) {
+			struct scmp_arg_cmp a[2] = {
+				SCMP_A0(SCMP_CMP_MASKED_EQ, SC_LOW32, fam),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, sc_inet_bad_types[t].mask,
+					sc_inet_bad_types[t].value),
+			};
+
+			rc = sc_add(b, "socket", SCMP_ACT_ERRNO(EPERM), nr, 2, a);
+			if (rc < 0)
+				return rc;
+		}
+		/* A stream socket: protocol 0 (TCP) or IPPROTO_TCP only.
+		 * Above IPPROTO_TCP in 64 bits (MPTCP, SCTP, SMC, and any
+		 * value with high bits set), or 1-5 in the low 32 bits. */
+		{
+			struct scmp_arg_cmp a[3] = {
+				SCMP_A0(SCMP_CMP_MASKED_EQ, SC_LOW32, fam),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM),
+				SCMP_A2(SCMP_CMP_GT, IPPROTO_TCP),
+			};
+
+			rc = sc_add(b, "socket", SCMP_ACT_ERRNO(EPERM), nr, 3, a);
+			for (uint64_t p = 1; p < IPPROTO_TCP && rc == 0; p++) {
+				a[2] = SCMP_A2(SCMP_CMP_MASKED_EQ, SC_LOW32, p);
+				rc = sc_add(b, "socket", SCMP_ACT_ERRNO(EPERM), nr, 3, a);
+			}
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return sc_add_families(b, sc_families_default, AS_ARRAY_SIZE(sc_families_default));
+}
+
 static int sc_add_special(struct sc_builder *b, enum sc_special s)
 {
 	switch (s) {
@@ -391,6 +535,10 @@ static int sc_add_special(struct sc_builder *b, enum sc_special s)
 		return sc_add_inet(b, true);
 	case SC_INET:
 		return sc_add_inet(b, false);
+	case SC_STREAMS:
+		return sc_add_streams(b);
+	case SC_NET:
+		return sc_add_families(b, sc_families_unix, AS_ARRAY_SIZE(sc_families_unix));
 	}
 	return -EINVAL;
 }

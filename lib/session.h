@@ -19,6 +19,11 @@
 
 struct as_session_request {
 	uid_t caller_uid;      /* getuid() of the caller */
+	/* The setuid helper: resolve DIR with the caller's filesystem ids
+	 * (caller_uid, caller_gid), not root's.  Off for the unprivileged
+	 * callers, who resolve with their own rights anyway. */
+	bool dir_as_caller;
+	gid_t caller_gid;      /* getgid() of the caller, with dir_as_caller */
 	const char *dir;       /* -C DIR, or the caller's cwd (absolute) */
 	const char *profile;   /* -p PROFILE, or NULL for the registry default */
 	const char *registry_dir;      /* AS_REGISTRYDIR */

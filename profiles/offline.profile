@@ -13,8 +13,7 @@ exec = @tmp ; test runners build and run binaries there
 write = @home ; see default.profile before using this as yourself
 
 [seccomp]
-deny = @udp ; Landlock cannot filter UDP: no DNS, no QUIC either
-deny = @inet ; no IP socket at all: a second layer beside Landlock
+deny = @net ; AF_UNIX only: no IP (TCP, UDP, DNS), netlink, vsock or packet socket
 
 [environment]
 pass = EDITOR

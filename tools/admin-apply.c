@@ -38,6 +38,8 @@ void admin_desired_free(struct desired *d)
 		free(w->account);
 		free(w->profile);
 		free(w->home);
+		free(w->profiles);
+		as_strv_free(&w->pin);
 		for (size_t j = 0; j < w->n_projects; j++)
 			free(w->projects[j].path);
 		free(w->projects);
@@ -107,6 +109,14 @@ static int apply_handler(void *user, const char *section, unsigned seq, const ch
 		if (!as_profile_name_valid(value))
 			return as_fail(err, -EINVAL, "profile '%s': not a valid profile name", show(&s, value));
 		return want_str(&w->profile, key, value, err);
+	}
+	if (strcmp(key, "profiles") == 0) {
+		if (w->profiles)
+			return as_fail(err, -EINVAL, "duplicate key '%s' in [agent]", key);
+		if (!as_registry_value_ok(key, value, err) ||
+		    as_registry_parse_profiles(value, &w->pin, err) < 0)
+			return -EINVAL;
+		return want_str(&w->profiles, key, value, err);
 	}
 	if (strcmp(key, "home") == 0) {
 		if (value[0] != '/')

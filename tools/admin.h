@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "account.h"
 #include "common.h"
 
 #define ADMIN_PROG "agent-admin"
@@ -51,9 +52,10 @@ void admin_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void admin_note(const struct admin_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Groups that an agent account must never be in (sudo, adm, docker, ...);
- * NULL-terminated.  check reports membership, add removes it. */
-extern const char *const admin_privileged_groups[];
+/* Groups that an agent account must never be in (sudo, adm, docker, ...):
+ * lib/account.c's list, which the helper also checks at every session.
+ * check reports membership, add removes it. */
+#define admin_privileged_groups as_privileged_groups
 
 /*
  * Switches the calling process for good to ACCOUNT (uid, gid, and the
@@ -110,6 +112,7 @@ int admin_sudo_path(const char *owner, char *out, size_t len);
  *   owner = alice
  *   account = ...               (optional, like add --account)
  *   profile = ...               (optional)
+ *   profiles = LIST | all       (optional, like add --profiles)
  *   home = /absolute            (optional)
  *   project = /absolute         (repeatable; project-ro for read-only)
  */
@@ -120,6 +123,10 @@ struct want_project {
 
 struct want {
 	char *owner, *account, *profile, *home;
+	/* profiles = LIST: the admin's pin, as written (NULL: leave it);
+	 * pin is its parsed form (empty for "all"). */
+	char *profiles;
+	struct as_strv pin;
 	struct want_project *projects;
 	size_t n_projects;
 	unsigned seq;

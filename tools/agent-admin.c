@@ -72,13 +72,6 @@
 #define AGENT_SHELL "/bin/bash"
 #define GECOS_PREFIX "agent-shell agent of "
 
-const char *const admin_privileged_groups[] = {
-	"root", "sudo", "adm", "wheel", "admin", "staff", "shadow", "disk",
-	"kmem", "tty", "systemd-journal", "docker", "lxd", "incus",
-	"incus-admin", "libvirt", "kvm", "lpadmin", "sambashare", "netdev",
-	NULL,
-};
-
 /* ---- messages -------------------------------------------------------- */
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -160,12 +153,14 @@ enum {
 	OPT_JSON = 1u << 6,
 	OPT_DRY_RUN = 1u << 7,
 	OPT_SUDO = 1u << 8,
+	OPT_PROFILES = 1u << 9,
 };
 
 struct opts {
 	const char *pos[2];      /* positional arguments */
 	int npos;
 	const char *account, *profile, *home;
+	const char *profiles;    /* --profiles LIST: the admin's pin */
 	bool read_only, allow_var, keep_home, json, dry_run, sudo;
 };
 
@@ -593,6 +588,81 @@ static void warn_missing_profile(const char *profile)
 			   "until it exists", profile, AS_PROFILEDIR_ETC, AS_PROFILEDIR_VENDOR);
 }
 
+/* ---- admin-pinned profiles (--profiles) ------------------------------ */
+
+/*
+ * Checks --profile and --profiles against each other and the registry's
+ * pin (CUR, empty: any), before anything changes: PIN gets the parsed
+ * --profiles.  A --profile outside the pin that will be in force is
+ * refused rather than left for every session to refuse.
+ */
+static int check_profile_opts(const struct opts *o, const struct as_strv *cur, struct as_strv *pin)
+{
+	struct as_err e = { "" };
+	struct shown s;
+
+	if (o->profile && (!as_profile_name_valid(o->profile) ||
+			   !as_registry_value_ok("profile", o->profile, NULL)))
+		return admin_fail("--profile %s: not a valid profile name", show(&s, o->profile));
+	if (o->profiles && (!as_registry_value_ok("profiles", o->profiles, &e) ||
+			    as_registry_parse_profiles(o->profiles, pin, &e) < 0))
+		return admin_fail("--%s", e.msg);
+	if (!o->profiles)
+		pin = (struct as_strv *)cur;
+	if (o->profile && pin->n > 0 && !as_strv_contains(pin, o->profile)) {
+		_cleanup_free_ char *list = as_registry_join_profiles(pin, ",");
+
+		return admin_fail("--profile %s: not among the allowed profiles (%s); "
+				  "change --profiles too", o->profile, list ? list : "?");
+	}
+	return 0;
+}
+
+static bool strv_equal(const struct as_strv *a, const struct as_strv *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Puts the checked PIN (taken) into REG; a default profile outside it
+ * becomes the first pinned one, so a plain `agent-shell` keeps working. */
+static int set_pin(const struct admin_ctx *ctx, struct as_registry *reg, struct as_strv *pin,
+		   bool *changed)
+{
+	_cleanup_free_ char *list = NULL;
+
+	if (!strv_equal(&reg->profiles, pin)) {
+		as_strv_free(&reg->profiles);
+		reg->profiles = *pin;
+		memset(pin, 0, sizeof(*pin));
+		list = as_registry_join_profiles(&reg->profiles, ",");
+		if (!list)
+			return admin_fail("out of memory");
+		if (reg->profiles.n > 0)
+			admin_note(ctx, "%s: allowed profiles are now %s", reg->account, list);
+		else
+			admin_note(ctx, "%s: any profile is now allowed", reg->account);
+		*changed = true;
+	}
+	as_strv_free(pin);
+	if (!as_registry_profile_allowed(reg, reg->profile)) {
+		char *p = strdup(reg->profiles.v[0]);
+
+		if (!p)
+			return admin_fail("out of memory");
+		admin_note(ctx, "%s: default profile is now %s (%s is not allowed)", reg->account, p,
+			   reg->profile);
+		free(reg->profile);
+		reg->profile = p;
+		*changed = true;
+	}
+	return 0;
+}
+
 static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 {
 	const char *owner = o->pos[0];
@@ -603,6 +673,7 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 	char defacct[80];
 	const char *account;
 	bool have_reg, changed = false;
+	struct as_strv pin = { 0 };
 	struct shown s;
 	int rc;
 
@@ -630,11 +701,9 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 		rc = admin_fail("%s: the agent account must not be the owner", account);
 		goto out;
 	}
-	if (o->profile && (!as_profile_name_valid(o->profile) ||
-			   !as_registry_value_ok("profile", o->profile, NULL))) {
-		rc = admin_fail("--profile %s: not a valid profile name", show(&s, o->profile));
+	rc = check_profile_opts(o, &reg.profiles, &pin);
+	if (rc)
 		goto out;
-	}
 
 	if (have_reg) {
 		rc = ADMIN_EXIT_FAIL;
@@ -757,6 +826,8 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 		admin_note(ctx, "%s: profile is now %s", account, p);
 		changed = true;
 	}
+	if (o->profiles && set_pin(ctx, &reg, &pin, &changed))
+		goto out;
 	/* The sudoers drop-in names the agent; it goes live once the
 	 * account is complete, and the registry records it. */
 	if (o->sudo) {
@@ -768,6 +839,8 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 		goto out;
 	if (o->profile)
 		warn_missing_profile(o->profile);
+	for (size_t i = 0; o->profiles && i < reg.profiles.n; i++)
+		warn_missing_profile(reg.profiles.v[i]);
 	if (as_registry_intent_clear(ctx->regdir, owner, &e) < 0) {
 		admin_fail("%s", e.msg);
 		goto out;
@@ -778,6 +851,57 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 		admin_note(ctx, "%s: already set up as the agent of %s; nothing to do", account, owner);
 	rc = 0;
 out:
+	as_strv_free(&pin);
+	as_registry_free(&reg);
+	return rc;
+}
+
+/* ---- set: change an existing agent's profile settings ------------------ */
+
+static int cmd_set(const struct admin_ctx *ctx, const struct opts *o)
+{
+	const char *owner = o->pos[0];
+	struct as_registry reg;
+	struct as_strv pin = { 0 };
+	bool changed = false;
+	int rc;
+
+	if (!o->profile && !o->profiles)
+		return admin_usage("set: nothing to set: give --profile, --profiles or both");
+	rc = load_reg(ctx, owner, &reg);
+	if (rc == -ENOENT)
+		return admin_fail("%s has no agent account (agent-admin add %s first)", owner, owner);
+	if (rc < 0)
+		return ADMIN_EXIT_FAIL;
+	rc = check_profile_opts(o, &reg.profiles, &pin);
+	if (rc)
+		goto out;
+	rc = ADMIN_EXIT_FAIL;
+	if (o->profiles && set_pin(ctx, &reg, &pin, &changed))
+		goto out;
+	if (o->profile && strcmp(o->profile, reg.profile) != 0) {
+		char *p = strdup(o->profile);
+
+		if (!p) {
+			admin_fail("out of memory");
+			goto out;
+		}
+		free(reg.profile);
+		reg.profile = p;
+		admin_note(ctx, "%s: profile is now %s", reg.account, p);
+		changed = true;
+	}
+	if (save_reg(ctx, &reg))
+		goto out;
+	if (o->profile)
+		warn_missing_profile(o->profile);
+	for (size_t i = 0; o->profiles && i < reg.profiles.n; i++)
+		warn_missing_profile(reg.profiles.v[i]);
+	if (!changed)
+		admin_note(ctx, "%s: nothing to change", reg.account);
+	rc = 0;
+out:
+	as_strv_free(&pin);
 	as_registry_free(&reg);
 	return rc;
 }
@@ -1482,6 +1606,15 @@ static json_object *reg_json(const struct as_registry *r)
 	json_object_object_add(o, "account_uid", json_object_new_int64(r->account_uid));
 	json_object_object_add(o, "home", json_object_new_string(r->home));
 	json_object_object_add(o, "profile", json_object_new_string(r->profile));
+	if (r->profiles.n > 0) {
+		json_object *pa = json_object_new_array();
+
+		for (size_t i = 0; i < r->profiles.n; i++)
+			json_object_array_add(pa, json_object_new_string(r->profiles.v[i]));
+		json_object_object_add(o, "profiles", pa);
+	} else {
+		json_object_object_add(o, "profiles", NULL); /* any */
+	}
 	json_object_object_add(o, "sudo", json_object_new_boolean(r->sudo));
 	for (size_t i = 0; i < r->n_projects; i++) {
 		const struct as_reg_project *p = &r->projects[i];
@@ -1523,8 +1656,13 @@ static int cmd_list(const struct admin_ctx *ctx, const struct opts *o)
 		if (o->json) {
 			json_object_array_add(agents, reg_json(&reg));
 		} else {
-			fprintf(ctx->out, "%s (uid %u): agent of %s, profile %s, home %s\n",
-				reg.account, (unsigned)reg.account_uid, reg.owner, reg.profile, reg.home);
+			_cleanup_free_ char *pinned = as_registry_join_profiles(&reg.profiles, ",");
+
+			fprintf(ctx->out, "%s (uid %u): agent of %s, profile %s%s%s%s, home %s\n",
+				reg.account, (unsigned)reg.account_uid, reg.owner, reg.profile,
+				reg.profiles.n > 0 ? " (allowed: " : "",
+				reg.profiles.n > 0 ? (pinned ? pinned : "?") : "",
+				reg.profiles.n > 0 ? ")" : "", reg.home);
 			for (size_t j = 0; j < reg.n_projects; j++) {
 				const struct as_reg_project *p = &reg.projects[j];
 
@@ -1600,6 +1738,8 @@ static void print_action(FILE *out, const struct action *a)
 		fprintf(out, " --account %s", o->account);
 	if (o->profile)
 		fprintf(out, " --profile %s", o->profile);
+	if (o->profiles)
+		fprintf(out, " --profiles %s", o->profiles);
 	if (o->home)
 		fprintf(out, " --home %s", o->home);
 	if (o->read_only)
@@ -1631,10 +1771,12 @@ static int make_plan(const struct admin_ctx *ctx, const struct desired *d,
 			break;
 		}
 		if (!have || (w->profile && strcmp(w->profile, reg->profile) != 0) ||
+		    (w->profiles && !strv_equal(&w->pin, &reg->profiles)) ||
 		    !user_lookup(reg->account, &a) || !admin_in_group(reg->account, AS_AGENTS_GROUP) ||
 		    !admin_in_group(w->owner, AS_USERS_GROUP)) {
 			o.account = w->account;
 			o.profile = w->profile;
+			o.profiles = w->profiles;
 			o.home = have ? NULL : w->home;
 			rc = plan_push(plan, ACT_ADD, &o);
 		}
@@ -1775,8 +1917,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "add", 1, 1, OPT_ACCOUNT | OPT_PROFILE | OPT_HOME | OPT_SUDO, cmd_add,
-	  "add OWNER [--account NAME] [--profile P] [--home DIR] [--sudo]" },
+	{ "add", 1, 1, OPT_ACCOUNT | OPT_PROFILE | OPT_PROFILES | OPT_HOME | OPT_SUDO, cmd_add,
+	  "add OWNER [--account NAME] [--profile P] [--profiles LIST] [--home DIR] [--sudo]" },
+	{ "set", 1, 1, OPT_PROFILE | OPT_PROFILES, cmd_set,
+	  "set OWNER [--profile P] [--profiles LIST|all]" },
 	{ "grant", 2, 2, OPT_READ_ONLY | OPT_ALLOW_VAR, cmd_grant,
 	  "grant OWNER DIR [--read-only] [--allow-var]" },
 	{ "revoke", 2, 2, 0, cmd_revoke, "revoke OWNER DIR" },
@@ -1803,6 +1947,7 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 	static const struct option longopts[] = {
 		{ "account", required_argument, NULL, 'a' },
 		{ "profile", required_argument, NULL, 'p' },
+		{ "profiles", required_argument, NULL, 'P' },
 		{ "home", required_argument, NULL, 'H' },
 		{ "read-only", no_argument, NULL, 'r' },
 		{ "allow-var", no_argument, NULL, 'V' },
@@ -1833,6 +1978,7 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 			continue;
 		case 'a': need = OPT_ACCOUNT; o->account = optarg; break;
 		case 'p': need = OPT_PROFILE; o->profile = optarg; break;
+		case 'P': need = OPT_PROFILES; o->profiles = optarg; break;
 		case 'H': need = OPT_HOME; o->home = optarg; break;
 		case 'r': need = OPT_READ_ONLY; o->read_only = true; break;
 		case 'V': need = OPT_ALLOW_VAR; o->allow_var = true; break;

@@ -384,6 +384,8 @@ static void run_session(const struct options *o)
 		errx(EXIT_REFUSED, "%s", err.msg);
 	for (size_t i = 0; i < sb.ll.dropped.n; i++)
 		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
+	for (size_t i = 0; i < sb.notes.n; i++)
+		fprintf(stderr, "%s: warning: %s\n", prog, sb.notes.v[i]);
 	/* sudo logs the command; this line says which session it was.  No
 	 * process stays behind to log the end (the helper path does). */
 	as_escape(s.project, project, sizeof(project));
@@ -453,6 +455,8 @@ int main(int argc, char **argv)
 	/* Say once, on stderr, what this kernel cannot enforce. */
 	for (size_t i = 0; i < sb.ll.dropped.n; i++)
 		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
+	for (size_t i = 0; i < sb.notes.n; i++)
+		fprintf(stderr, "%s: warning: %s\n", prog, sb.notes.v[i]);
 
 	if (as_env_build(&pol, environ, &env, &err) < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);

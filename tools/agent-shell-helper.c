@@ -195,6 +195,10 @@ static void resolve_session(const struct request *req, struct as_session *s)
 {
 	struct as_session_request sr = {
 		.caller_uid = getuid(),
+		/* -C DIR is resolved with the caller's rights, never root's
+		 * (lib/session.c, realpath_as). */
+		.dir_as_caller = true,
+		.caller_gid = getgid(),
 		.dir = req->dir,
 		.profile = req->profile,
 		.registry_dir = AS_REGISTRYDIR,
@@ -395,6 +399,8 @@ static void run_child(const struct as_session *s, const struct request *req,
 		errx(EXIT_REFUSED, "%s", err.msg);
 	for (size_t i = 0; i < sb.ll.dropped.n; i++)
 		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
+	for (size_t i = 0; i < sb.notes.n; i++)
+		fprintf(stderr, "%s: warning: %s\n", prog, sb.notes.v[i]);
 	if (as_sandbox_enter(&sb, &err) < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 	execve(cmd.path, cmd.argv, env.v);

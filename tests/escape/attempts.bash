@@ -15,6 +15,7 @@
 #   tty     run on a pseudo-terminal that is the caller's controlling tty
 #   fd7     the launcher passes an fd 7 open on the owner's home
 #   limits  use the escape limits profile (default + nproc/fsize)
+#   offline use the offline profile instead of default
 #   limit   a known limit, not an escape: what no layer stops, documented
 #           in docs/security-model.md with the admin's fix
 #
@@ -137,6 +138,15 @@ esc_attempts() {
 	A loopback-bash sockets - "$(printf 'bash: connect: Permission denied\nbash: line 1: /dev/tcp/127.0.0.1/%s: Permission denied' "$TCP_PORT")" = \
 		"connect to the loopback service with bash's /dev/tcp" "bash -c 'echo x >/dev/tcp/127.0.0.1/$TCP_PORT' && echo ok"
 	A tcp-bind sockets - EACCES = "listen on a TCP port not granted" "$p bind $(( TCP_PORT + 1 ))"
+	A mptcp sockets - EPERM = "connect to the loopback service on a port not granted over MPTCP" \
+		"$p connect-mptcp $TCP_PORT"
+	A sctp sockets - EPERM = "open an SCTP socket (SOCK_SEQPACKET, protocol 0)" "$p socket 2 5 0"
+	A smc sockets - EPERM = "open an AF_SMC socket" "$p socket 43 1 0"
+	A vsock sockets - EPERM = "open an AF_VSOCK socket (to the hypervisor host)" "$p socket 40 1 0"
+	A offline-tcp sockets offline EPERM = "offline: connect to the loopback TCP service" "$p connect $TCP_PORT"
+	A offline-udp sockets offline EPERM = "offline: send UDP to a loopback port" "$p udp-send $TCP_PORT"
+	A offline-netlink sockets offline EPERM = "offline: open a NETLINK_ROUTE socket" "$p socket 16 3 0"
+	A offline-vsock sockets offline EPERM = "offline: open an AF_VSOCK socket" "$p socket 40 1 0"
 
 	# --- privilege --------------------------------------------------------------
 	A suid-setuid priv - EPERM = "setuid(0) in a setuid-root binary" "$STAGE/probe-suid setuid0"
@@ -195,6 +205,11 @@ esc_run() {
 		profile_sb="$STAGE/sb/limits.profile"
 		profile_drv="$STAGE/drv/limits.profile"
 		profile_sh=(-p "$LIMITS_PROFILE")
+	fi
+	if [[ $opts == *,offline,* ]]; then
+		profile_sb="$STAGE/sb/offline.profile"
+		profile_drv="$STAGE/drv/offline.profile"
+		profile_sh=(-p offline)
 	fi
 	case $mode in
 	session)

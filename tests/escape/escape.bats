@@ -288,6 +288,38 @@ esc_check() {
 	esc_check tcp-bind
 }
 
+@test "the owner's sockets: connect to the loopback service on a port not granted over MPTCP" {
+	esc_check mptcp
+}
+
+@test "the owner's sockets: open an SCTP socket (SOCK_SEQPACKET, protocol 0)" {
+	esc_check sctp
+}
+
+@test "the owner's sockets: open an AF_SMC socket" {
+	esc_check smc
+}
+
+@test "the owner's sockets: open an AF_VSOCK socket (to the hypervisor host)" {
+	esc_check vsock
+}
+
+@test "the owner's sockets: offline: connect to the loopback TCP service" {
+	esc_check offline-tcp
+}
+
+@test "the owner's sockets: offline: send UDP to a loopback port" {
+	esc_check offline-udp
+}
+
+@test "the owner's sockets: offline: open a NETLINK_ROUTE socket" {
+	esc_check offline-netlink
+}
+
+@test "the owner's sockets: offline: open an AF_VSOCK socket" {
+	esc_check offline-vsock
+}
+
 @test "privilege: setuid(0) in a setuid-root binary" {
 	esc_check suid-setuid
 }

@@ -126,7 +126,8 @@ esc_fixture_up() {
 	install -d -o "$OWNER" -g "$OWNER" -m 0700 "$SBHOME"
 	install -m 0644 "$src/base.profile" "$STAGE/sb/base.profile"
 	sed "s|^write = @home|write = $SBHOME|" "$src/default.profile" >"$STAGE/sb/default.profile"
-	install -m 0644 "$src/base.profile" "$src/default.profile" "$STAGE/drv/"
+	sed "s|^write = @home|write = $SBHOME|" "$src/offline.profile" >"$STAGE/sb/offline.profile"
+	install -m 0644 "$src/base.profile" "$src/default.profile" "$src/offline.profile" "$STAGE/drv/"
 	local limits="[profile]
 description = escape suite: default plus process and file-size limits
 include = default

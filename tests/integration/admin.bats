@@ -78,6 +78,10 @@ teardown() {
 		done
 	done
 	pkill -KILL -u "$ALICE-agent" 2>/dev/null || true
+	# A test that pinned alice's profiles lifts the pin again.
+	if grep -q '^profiles = ' "$REGDIR/$ALICE.conf" 2>/dev/null; then
+		"$ADM" set "$ALICE" --profiles all --profile default >/dev/null
+	fi
 	rm -rf "/home/$ALICE/t" "/home/$BOB/t" "/home/$DAVE/t" "/home/$ERIN/t"
 }
 
@@ -672,6 +676,106 @@ a = [x for x in doc["agents"] if x["owner"] == sys.argv[1]][0]
 assert a["account"] == sys.argv[1] + "-agent", a
 assert {"path": sys.argv[2], "access": "ro", "state": "granted"}.items() <= a["projects"][0].items(), a
 ' "$ALICE" "$d"
+}
+
+# ---- admin-pinned profiles -------------------------------------------------
+
+@test "add --profiles pins the profiles, and moves the default into the pin" {
+	run "$ADM" add "$ALICE" --profiles offline,strict
+	assert_success
+	assert_line "$ALICE-agent: allowed profiles are now offline,strict"
+	assert_line "$ALICE-agent: default profile is now offline (default is not allowed)"
+	run grep -E '^profiles? = ' "$REGDIR/$ALICE.conf"
+	assert_output "profile = offline
+profiles = offline,strict"
+}
+
+@test "list and list --json show the pinned profiles" {
+	"$ADM" set "$ALICE" --profiles strict,offline >/dev/null
+	run "$ADM" list
+	assert_line --partial "agent of $ALICE, profile strict (allowed: strict,offline), home "
+	run "$ADM" list --json
+	echo "$output" | python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+a = [x for x in doc["agents"] if x["owner"] == sys.argv[1]][0]
+assert a["profiles"] == ["strict", "offline"], a
+b = [x for x in doc["agents"] if x["owner"] == sys.argv[2]][0]
+assert b["profiles"] is None, b
+' "$ALICE" "$BOB"
+}
+
+@test "set --profiles all lifts the pin and leaves the default" {
+	"$ADM" set "$ALICE" --profiles offline >/dev/null
+	run "$ADM" set "$ALICE" --profiles all
+	assert_success
+	assert_output "$ALICE-agent: any profile is now allowed"
+	run grep -E '^profiles? = ' "$REGDIR/$ALICE.conf"
+	assert_output "profile = offline"
+	run "$ADM" set "$ALICE" --profiles all
+	assert_output "$ALICE-agent: nothing to change"
+}
+
+@test "set refuses a --profile outside the pin, changing nothing" {
+	local before
+	"$ADM" set "$ALICE" --profiles offline >/dev/null
+	before=$(md5sum <"$REGDIR/$ALICE.conf")
+	run "$ADM" set "$ALICE" --profile default
+	assert_failure 1
+	assert_output "agent-admin: --profile default: not among the allowed profiles (offline); change --profiles too"
+	run "$ADM" set "$ALICE" --profile default --profiles strict
+	assert_failure 1
+	assert_output "agent-admin: --profile default: not among the allowed profiles (strict); change --profiles too"
+	[ "$(md5sum <"$REGDIR/$ALICE.conf")" = "$before" ]
+}
+
+@test "set refuses a malformed --profiles with what is wrong, changing nothing" {
+	local before
+	before=$(md5sum <"$REGDIR/$ALICE.conf")
+	run "$ADM" set "$ALICE" --profiles offline,../etc/x
+	assert_failure 1
+	assert_output "agent-admin: --profiles 'offline,../etc/x': '../etc/x' is not a valid profile name"
+	run "$ADM" set "$ALICE" --profiles strict,strict
+	assert_failure 1
+	assert_output "agent-admin: --profiles 'strict,strict': 'strict' is listed twice"
+	run "$ADM" set "$ALICE" --profiles ''
+	assert_failure 1
+	assert_output "agent-admin: --profiles: empty value"
+	run "$ADM" add "$ALICE" --profiles "$(printf 'a\nb')"
+	assert_failure 1
+	assert_output --partial 'a\x0ab'
+	[ "$(md5sum <"$REGDIR/$ALICE.conf")" = "$before" ]
+}
+
+@test "set needs an option and an existing agent" {
+	run "$ADM" set "$ALICE"
+	assert_failure 2
+	assert_output "agent-admin: set: nothing to set: give --profile, --profiles or both (see --help)"
+	run "$ADM" set "$CAROL" --profiles offline
+	assert_failure 1
+	assert_output "agent-admin: $CAROL has no agent account (agent-admin add $CAROL first)"
+	run "$ADM" set "$ALICE" --account x
+	assert_failure 2
+	assert_output "agent-admin: set: option '--account' does not apply here (see --help)"
+}
+
+@test "apply pins and unpins profiles, and is idempotent" {
+	local f="$BATS_TEST_TMPDIR/pin.ini"
+	printf '[apply]\nremove-unlisted = no\n\n[agent]\nowner = %s\nprofiles = strict\n' "$ALICE" >"$f"
+	run "$ADM" apply "$f"
+	assert_success
+	assert_output "add $ALICE --profiles strict"
+	run grep -E '^profiles? = ' "$REGDIR/$ALICE.conf"
+	assert_output "profile = strict
+profiles = strict"
+	run "$ADM" apply "$f"
+	assert_success
+	assert_output ''
+	printf '[apply]\nremove-unlisted = no\n\n[agent]\nowner = %s\nprofiles = all\n' "$ALICE" >"$f"
+	run "$ADM" apply "$f"
+	assert_output "add $ALICE --profiles all"
+	run grep -c '^profiles = ' "$REGDIR/$ALICE.conf"
+	assert_output 0
 }
 
 @test "apply --dry-run prints the plan and changes nothing" {

@@ -259,7 +259,8 @@ v22\.[0-9]+\.[0-9]+\$"
 	# --sandbox danger-full-access; agent-shell is the sandbox.
 	agent_sh codex "codex sandbox linux -- /bin/true"
 	assert_failure
-	assert_output --partial 'bwrap: No permissions to create new namespace'
+	# Newer bubblewrap releases say "create a new namespace", older "create new".
+	assert_output --regexp 'bwrap: No permissions to create (a )?new namespace'
 }
 
 @test "gemini-cli installs from the npm registry into the agent's home, as the agent" {

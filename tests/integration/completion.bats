@@ -76,7 +76,8 @@ check
 grant
 list
 remove
-revoke"
+revoke
+set"
 	run complete_words agent-admin re
 	assert_output "remove
 revoke"
@@ -162,7 +163,12 @@ bob"
 --help
 --home
 --profile
+--profiles
 --sudo"
+	run complete_words agent-admin set alice --
+	assert_output "--help
+--profile
+--profiles"
 }
 
 @test "the install puts the completion under all three names" {

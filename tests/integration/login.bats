@@ -83,6 +83,24 @@ setup() {
 
 teardown() {
 	syslog_stop
+	# The symlink tests' profile, outside tree and planted links.
+	if [ -n "${P:-}" ]; then
+		rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$P-links.profile"
+		rm -rf "/opt/$P-land"
+		rm -f "/home/$OWNER-agent/.npm-global" "/home/$OWNER-agent/.config-link"
+	fi
+	# The privileged-group test's membership, the trust tests' modes.
+	if [ -n "${P:-}" ] && id -nG "$OWNER-agent" 2>/dev/null | tr ' ' '\n' | grep -qx adm; then
+		gpasswd -d "$OWNER-agent" adm >/dev/null
+	fi
+	if [ -n "${P:-}" ]; then
+		chmod 0755 "$REGDIR" "$AS_SYSCONFDIR/agent-shell"
+		[ ! -d "$AS_SYSCONFDIR/agent-shell/profiles" ] || chmod 0755 "$AS_SYSCONFDIR/agent-shell/profiles"
+	fi
+	# A test that pinned the owner's profiles lifts the pin again.
+	if [ -n "${P:-}" ] && grep -q '^profiles = ' "$REGDIR/$OWNER.conf" 2>/dev/null; then
+		"$ADM" set "$OWNER" --profiles all --profile default >/dev/null
+	fi
 }
 
 teardown_file() {
@@ -452,6 +470,120 @@ by-owner"
 	assert_output --partial "asl-evil-$$.profile: writable by group or others"
 }
 
+# A site profile with rules under @home, a world-readable tree outside
+# every rule (owned by another user), and the agent planting a symlink in
+# its own home from inside a session, as an agent would.
+links_setup() {
+	local pdir="$AS_SYSCONFDIR/agent-shell/profiles"
+	install -d -m 0755 "$pdir"
+	{ printf '[profile]\ninclude = default\n[filesystem]\n'; printf '%s\n' "$@"; } >"$pdir/$P-links.profile"
+	chmod 0644 "$pdir/$P-links.profile"
+	install -d -o "$OTHER" -g "$OTHER" -m 0755 "/opt/$P-land" "/opt/$P-land/tool"
+	echo "outside every rule" >"/opt/$P-land/tool/secret"
+	chmod 0644 "/opt/$P-land/tool/secret"
+}
+
+plant() {
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/ln -sfn "$1" "/home/$OWNER-agent/$2"
+	assert_success
+}
+
+@test "hostile: a symlink the agent plants at ?@home/.npm-global -> / cannot widen the next session" {
+	links_setup 'exec = ?@home/.npm-global'
+	# Without the link the rule is simply absent; the tree is out of reach.
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" -- "$PROBE" read "/opt/$P-land/tool/secret"
+	assert_output EACCES
+	plant / .npm-global
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" -- "$PROBE" read "/opt/$P-land/tool/secret"
+	assert_line EACCES
+	assert_line --regexp "warning: landlock rule /home/$OWNER-agent/.npm-global \(from .*$P-links.profile:4\) skipped: a symbolic link in the path \(rules under a variable never follow one\)\$"
+}
+
+@test "hostile: a planted symlink to another user's directory, or in a middle component, is not followed" {
+	links_setup 'exec = ?@home/.npm-global' 'read = ?@home/.config-link/tool'
+	plant "/opt/$P-land" .npm-global
+	plant "/opt/$P-land" .config-link
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" -- "$PROBE" read "/opt/$P-land/tool/secret"
+	assert_line EACCES
+	assert_line --partial "landlock rule /home/$OWNER-agent/.npm-global (from "
+	assert_line --partial "landlock rule /home/$OWNER-agent/.config-link/tool (from "
+}
+
+@test "hostile: a mandatory rule under @home that is a symlink, or leaves @home with '..', refuses the session" {
+	links_setup 'exec = @home/.npm-global'
+	plant / .npm-global
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" -- /bin/true
+	assert_failure 1
+	assert_output --regexp "/home/$OWNER-agent/.npm-global \(.*$P-links.profile:4, under @home\): refused: a symbolic link in the path"
+	links_setup 'read = @home/../../opt'
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" -- /bin/true
+	assert_failure 1
+	assert_output --partial "under @home): refused: the path leaves its base ('..')"
+}
+
+@test "--explain prints where each rule under a variable resolves, and a planted symlink's fate" {
+	links_setup 'read = ?@project/link'
+	ln -s "/opt/$P-land" "$(proj)/link"
+	chown -h "$OWNER:" "$(proj)/link"
+	as_owner "$OWNER" "$(proj)" "$SH" -p "$P-links" --explain
+	rm -f "$(proj)/link"
+	assert_success
+	assert_line --regexp "^landlock: allow rwx $(proj) \\(from .*\\) -> $(proj) \\(beneath @project, no symlinks\\)\$"
+	assert_line --regexp "^landlock: allow ro $(proj)/link \\(from .*$P-links.profile:4\\) -> skipped: a symbolic link in the path"
+	assert_line --regexp "^landlock: allow rw /home/$OWNER-agent \\(from .*\\) -> /home/$OWNER-agent \\(beneath @home, no symlinks\\)\$"
+}
+
+@test "hostile: -C is resolved with the caller's rights, so it probes nothing only root can see" {
+	helper_only
+	local d private="/opt/$P-private"
+	# As root, realpath would tell "is not inside a project" (it exists)
+	# from "No such file", and name where another user's process sits.
+	install -d -m 0700 "$private" "$private/inner"
+	for d in "$private/inner" "$private/no-such" /proc/1/cwd /proc/1/root/etc; do
+		run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "$d" -- /bin/true
+		[ "$output" = "agent-shell: $d: Permission denied" ] || { rm -rf "$private"; echo "$d: $output"; return 1; }
+		[ "$status" -eq 1 ] || { rm -rf "$private"; return 1; }
+	done
+	rm -rf "$private"
+	# What the caller may see still resolves (and is then checked).
+	run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "/home/$OWNER" -- /bin/true
+	assert_failure 1
+	assert_output "agent-shell: /home/$OWNER is not inside a project granted to $OWNER-agent (see agent-admin list)"
+	run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "$(proj)/." -- /usr/bin/id -un
+	assert_success
+	assert_output "$OWNER-agent"
+}
+
+@test "hostile: an agent put back into a privileged group after add is refused at session start" {
+	usermod -aG adm "$OWNER-agent"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+	gpasswd -d "$OWNER-agent" adm >/dev/null
+	assert_failure 1
+	assert_output "agent-shell: agent account $OWNER-agent is in the privileged group adm; an admin runs: agent-admin add $OWNER (which takes it out)"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+	assert_success
+}
+
+@test "hostile: a registry or profile in a directory others can write is not trusted" {
+	local pdir="$AS_SYSCONFDIR/agent-shell/profiles"
+	chmod 0775 "$REGDIR"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+	chmod 0755 "$REGDIR"
+	assert_failure 1
+	assert_output "agent-shell: $REGDIR/$OWNER.conf: its directory is writable by group or others (mode 0775); refusing to trust it"
+	chmod 0757 "$AS_SYSCONFDIR/agent-shell"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+	chmod 0755 "$AS_SYSCONFDIR/agent-shell"
+	assert_failure 1
+	assert_output "agent-shell: $AS_SYSCONFDIR/agent-shell/agent-shell.conf: its directory is writable by group or others (mode 0757); refusing to trust it"
+	install -d -m 0755 "$pdir"
+	chmod 1777 "$pdir"
+	as_owner "$OWNER" "$(proj)" "$SH" -p default -- /bin/true
+	chmod 0755 "$pdir"
+	assert_failure 1
+	assert_output --partial "$pdir/default.profile: its directory is writable by group or others (mode 1777); refusing to trust it"
+}
+
 @test "hostile: a target that is not the caller's agent cannot be reached" {
 	if [ "$SWITCH" = sudo ]; then
 		run runuser -u "$OWNER" -- sudo -n -u "$OTHER-agent" -- "$SANDBOX" --session "$OTHER" -C "/home/$OTHER/src/proj" -- /usr/bin/id
@@ -494,6 +626,53 @@ by-owner"
 	as_owner "$OWNER" "$(proj)" prlimit --fsize=0 "$SH" -- /bin/sh -c 'echo ok'
 	assert_success
 	assert_output ok
+}
+
+@test "an admin-pinned profile list refuses any other profile, in one line naming the allowed ones" {
+	"$ADM" set "$OWNER" --profiles offline,strict >/dev/null
+	as_owner "$OWNER" "$(proj)" "$SH" -p default -- /bin/true
+	assert_failure 1
+	assert_output "agent-shell: profile 'default' is not allowed for $OWNER-agent (the admin allows: offline, strict)"
+	as_owner "$OWNER" "$(proj)" "$SH" -p claude-code -- /bin/true
+	assert_failure 1
+	assert_output "agent-shell: profile 'claude-code' is not allowed for $OWNER-agent (the admin allows: offline, strict)"
+}
+
+@test "under a pin, a pinned profile runs, and so does a plain agent-shell (the default moved into the pin)" {
+	"$ADM" set "$OWNER" --profiles offline,strict >/dev/null
+	as_owner "$OWNER" "$(proj)" "$SH" -p strict -- /usr/bin/id -un
+	assert_success
+	assert_output "$OWNER-agent"
+	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" connect 443
+	assert_output EPERM
+}
+
+@test "--explain lists the pinned profiles, and refuses one outside them" {
+	as_owner "$OWNER" "$(proj)" "$SH" --explain
+	assert_success
+	assert_line "session: profiles allowed by the admin: any (not pinned)"
+	"$ADM" set "$OWNER" --profiles offline,strict >/dev/null
+	as_owner "$OWNER" "$(proj)" "$SH" --explain
+	assert_success
+	assert_line "session: profile offline"
+	assert_line "session: profiles allowed by the admin: offline, strict"
+	as_owner "$OWNER" "$(proj)" "$SH" -p default --explain
+	assert_failure 1
+	assert_output "agent-shell: profile 'default' is not allowed for $OWNER-agent (the admin allows: offline, strict)"
+}
+
+@test "hostile: the privileged side refuses a profile outside the pin without agent-shell's check" {
+	"$ADM" set "$OWNER" --profiles strict >/dev/null
+	if [ "$SWITCH" = helper ]; then
+		run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "$(proj)" -p default -- /bin/true
+		assert_failure 1
+		assert_output "agent-shell: profile 'default' is not allowed for $OWNER-agent (the admin allows: strict)"
+	else
+		run runuser -u "$OWNER" -- sudo -n -u "$OWNER-agent" -- "$SANDBOX" --session "$OWNER" -C "$(proj)" \
+			-p default -- /bin/true
+		assert_failure 1
+		assert_output "agent-sandbox: profile 'default' is not allowed for $OWNER-agent (the admin allows: strict)"
+	fi
 }
 
 @test "--explain shows the session and every layer without switching" {

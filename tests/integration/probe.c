@@ -21,6 +21,10 @@
  *   probe userfaultfd | userns-mount | clone3-ns | int80-unshare | x32
  *   probe forkbomb N           (up to N children; "ok" if all were made)
  *   probe fsize PATH BYTES     (write BYTES to PATH with SIGXFSZ ignored)
+ *   probe connect-mptcp PORT   (MPTCP to 127.0.0.1:PORT; a plain TCP
+ *                              listener answers it, MPTCP falls back)
+ *   probe socket FAMILY TYPE PROTOCOL | socketpair FAMILY TYPE
+ *                              (numbers, as socket(2) takes them)
  * Operations that run in a child (int80-unshare, x32) print "SIGSYS" when
  * seccomp kills it.
  */
@@ -70,6 +74,19 @@ static int tcp(const char *port, int do_bind)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (do_bind)
 		return bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	return connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+/* MPTCP: IPPROTO_MPTCP (262) is missing from glibc 2.36's headers. */
+static int mptcp_connect(const char *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 262);
+
+	if (fd < 0)
+		return -1;
+	sa.sin_port = htons((uint16_t)atoi(port));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	return connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 }
 
@@ -492,6 +509,14 @@ int main(int argc, char **argv)
 		return in_child(int80_unshare);
 	if (!strcmp(op, "x32"))
 		return in_child(x32_getpid);
+	if (!strcmp(op, "connect-mptcp"))
+		return report(mptcp_connect(a));
+	if (!strcmp(op, "socket") && argc > 4)
+		return report(socket(atoi(a), atoi(b), atoi(argv[4])));
+	if (!strcmp(op, "socketpair")) {
+		int sv[2];
+		return report(socketpair(atoi(a), atoi(b), 0, sv));
+	}
 	if (!strcmp(op, "forkbomb"))
 		return forkbomb(a);
 	if (!strcmp(op, "fsize"))

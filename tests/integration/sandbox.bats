@@ -376,6 +376,71 @@ s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); s.listen(1); time
 	assert_output EPERM
 }
 
+@test "MPTCP cannot reach a port Landlock does not grant" {
+	tcp_listener
+	P -- "$AS_STAGE/probe" connect-mptcp "$PORT"
+	assert_output EPERM
+}
+
+@test "MPTCP fails even to a granted port: seccomp refuses the socket" {
+	tcp_listener
+	P --connect "$PORT" -- "$AS_STAGE/probe" connect-mptcp "$PORT"
+	assert_output EPERM
+	P --connect "$PORT" -- "$AS_STAGE/probe" connect "$PORT"
+	assert_output ok
+}
+
+@test "without seccomp MPTCP reaches an ungranted port (the Landlock gap seccomp closes)" {
+	tcp_listener
+	P --test-ablate seccomp -- "$AS_STAGE/probe" connect "$PORT"
+	assert_output EACCES
+	P --test-ablate seccomp -- "$AS_STAGE/probe" connect-mptcp "$PORT"
+	assert_output ok
+}
+
+@test "SCTP, SMC and DCCP sockets are refused under every profile" {
+	for spec in "2 1 132" "10 1 132" "2 5 132" "10 5 0" "2 1 256" "2 6 33" "43 1 0"; do
+		# shellcheck disable=SC2086 # spec is three numbers
+		P -- "$AS_STAGE/probe" socket $spec
+		[ "$output" = EPERM ] || { echo "socket $spec: $output"; return 1; }
+	done
+}
+
+@test "vsock, RDS, TIPC, AF_ALG and bluetooth sockets are refused under every profile" {
+	for spec in "40 1 0" "21 5 0" "30 4 0" "38 5 0" "31 1 0"; do
+		# shellcheck disable=SC2086 # spec is three numbers
+		P -- "$AS_STAGE/probe" socket $spec
+		[ "$output" = EPERM ] || { echo "socket $spec: $output"; return 1; }
+	done
+	P -- "$AS_STAGE/probe" socketpair 40 1
+	assert_output EPERM
+}
+
+@test "TCP, UDP, netlink and unix sockets still open under the default profile" {
+	for spec in "2 1 0" "10 1 6" "2 2 0" "10 2 17" "16 3 0" "1 1 0" "1 2 0"; do
+		# shellcheck disable=SC2086 # spec is three numbers
+		sbx -p default -x "$AS_STAGE" -- "$AS_STAGE/probe" socket $spec
+		[ "$output" = ok ] || { echo "socket $spec: $output"; return 1; }
+	done
+}
+
+@test "the offline profile refuses netlink, vsock, packet and bluetooth sockets" {
+	for spec in "16 3 0" "16 2 0" "40 1 0" "17 2 0" "31 1 0" "10 1 0"; do
+		# shellcheck disable=SC2086 # spec is three numbers
+		sbx -p offline -x "$AS_STAGE" -- "$AS_STAGE/probe" socket $spec
+		[ "$output" = EPERM ] || { echo "socket $spec: $output"; return 1; }
+	done
+	sbx -p offline -x "$AS_STAGE" -- "$AS_STAGE/probe" socketpair 16 3
+	assert_output EPERM
+}
+
+@test "the offline profile still opens unix sockets and socket pairs" {
+	sbx -p offline -x "$AS_STAGE" -- "$AS_STAGE/probe" socket 1 1 0
+	assert_output ok
+	sbx -p offline -x "$AS_STAGE" -- "$AS_STAGE/probe" socketpair 1 2
+	assert_output ok
+}
+
 @test "the default profile writes the project and /tmp but not elsewhere" {
 	outside=$(mktemp -d /var/tmp/as-out.XXXXXX)
 	chmod 0777 "$outside"

@@ -29,7 +29,8 @@ static const char documented[] =
 	"\n"
 	"[agent]\n"
 	"owner = carol\n"
-	"profile = offline\n";
+	"profile = offline\n"
+	"profiles = offline,strict ; optional: the pin (all: any); left out, unchanged\n";
 
 static void test_documented(void)
 {
@@ -55,6 +56,10 @@ static void test_documented(void)
 	ok(d.agents[1].account == NULL && d.agents[1].home == NULL,
 	   "parse: optional keys left out stay unset");
 	is_int(d.agents[1].n_projects, 0, "parse: an agent without projects");
+	is_str(d.agents[1].profiles, "offline,strict", "parse: profiles, as written");
+	is_int(d.agents[1].pin.n, 2, "parse: profiles, parsed into the pin");
+	is_str(d.agents[1].pin.v[1], "strict", "parse: the pin keeps the order");
+	ok(d.agents[0].profiles == NULL, "parse: no profiles key leaves the pin alone");
 	admin_desired_free(&d);
 	is_int(d.n, 0, "free: leaves an empty description");
 }
@@ -161,6 +166,12 @@ static void test_malformed(void)
 	bad("[agent]\nowner = alice\nthis is not ini\n",
 	    "x.ini:3: syntax error (expected [section] or key = value)", "a line that is not INI");
 	bad("[agent]\nprofile = default\n", "x.ini: an [agent] section without 'owner'", "an agent without owner");
+	bad("[agent]\nowner = alice\nprofiles = offline,/etc/x\n",
+	    "x.ini:3: profiles 'offline,/etc/x': '/etc/x' is not a valid profile name", "a pinned profile that is a path");
+	bad("[agent]\nowner = alice\nprofiles = strict,strict\n",
+	    "x.ini:3: profiles 'strict,strict': 'strict' is listed twice", "a profile pinned twice");
+	bad("[agent]\nowner = alice\nprofiles = all\nprofiles = strict\n",
+	    "x.ini:4: duplicate key 'profiles' in [agent]", "two profiles keys");
 	bad("[agent]\nowner = alice\n[agent]\nowner = bob\n[agent]\nowner = alice\n",
 	    "x.ini: owner 'alice' listed twice", "an owner listed twice");
 	bad("[agent]\nowner = alice\n[apply]\nkeep-home = yes\n[agent]\naccount = bob-agent\n",

@@ -60,6 +60,65 @@ static void test_read_file(void)
 	rmdir(dir);
 }
 
+/* Root-only trust covers the directory holding the file and those above. */
+static void test_read_file_dirs(void)
+{
+	char dir[] = "/tmp/as-trust-XXXXXX";
+	struct as_err err = { "" };
+	char *buf = NULL;
+	int fd, dfd;
+
+	if (geteuid() != 0) {
+		ok(1, "read_file: directory trust # SKIP needs root to own the test tree");
+		return;
+	}
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	ok(mkdirat(dfd, "sub", 0755) == 0, "make a subdirectory");
+	fd = openat(dfd, "sub/f", O_WRONLY | O_CREAT, 0644);
+	ok(fd >= 0 && write(fd, "x\n", 2) == 2, "write test file");
+	close(fd);
+	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), 0,
+	       "read_file: a root file in root directories is trusted");
+	free(buf);
+	buf = NULL;
+
+	ok(fchmodat(dfd, "sub", 0775, 0) == 0, "make the holding directory group-writable");
+	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), -EPERM,
+	       "read_file: a file in a group-writable directory is not trusted");
+	is_str(err.msg, "sub/f: its directory is writable by group or others (mode 0775); refusing to trust it",
+	       "read_file: names the directory and its mode");
+	ok(fchmodat(dfd, "sub", 01777, 0) == 0, "make the holding directory sticky and world-writable");
+	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), -EPERM,
+	       "read_file: a sticky holding directory is still refused (anyone could add a file)");
+	ok(fchmodat(dfd, "sub", 0755, 0) == 0 && fchownat(dfd, "sub", 65534, 0, 0) == 0,
+	   "give the holding directory to nobody");
+	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), -EPERM,
+	       "read_file: a file in a directory not owned by root is not trusted");
+	is_str(err.msg, "sub/f: its directory is not owned by root (uid 65534); refusing to trust it",
+	       "read_file: names the owner");
+	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ANY, 100, &buf, &err), 0,
+	       "read_file: AS_TRUST_ANY does not look at directories");
+	free(buf);
+	buf = NULL;
+	ok(fchownat(dfd, "sub", 0, 0, 0) == 0 && fchmod(dfd, 0777) == 0, "make the directory above world-writable");
+	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), -EPERM,
+	       "read_file: a world-writable directory above is not trusted");
+	is_str(err.msg, "sub/f: a directory above it is writable by group or others (mode 0777); refusing to trust it",
+	       "read_file: says it is a directory above");
+	ok(fchmod(dfd, 01777) == 0, "make the directory above sticky, like /tmp");
+	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), 0,
+	       "read_file: a sticky directory above is fine");
+	free(buf);
+	unlinkat(dfd, "sub/f", 0);
+	unlinkat(dfd, "sub", AT_REMOVEDIR);
+	close(dfd);
+	rmdir(dir);
+}
+
 static void test_resolve_command(void)
 {
 	char dir[] = "/tmp/as-cmd-XXXXXX";
@@ -101,6 +160,7 @@ int main(void)
 {
 	test_escape();
 	test_read_file();
+	test_read_file_dirs();
 	test_resolve_command();
 	return tap_done();
 }

@@ -65,10 +65,12 @@ static void test_caps(void)
 		[5] = { 0xffff, 0x3, 0, 0 },
 		[6] = { 0xffff, 0x3, 0x3, 0 },
 		[7] = { 0xffff, 0x3, 0x3, 0x7 },
+		[8] = { 0xffff, 0x3, 0x3, 0xf },
+		[9] = { 0x1ffff, 0x3, 0x3, 0xf },
 	};
 	struct as_landlock_caps c;
 
-	for (int abi = 0; abi <= 7; abi++) {
+	for (int abi = 0; abi <= 9; abi++) {
 		as_landlock_caps_for_abi(abi, &c);
 		ok(c.abi == abi && c.fs == want[abi].fs && c.net == want[abi].net &&
 		   c.scoped == want[abi].scoped && c.restrict_flags == want[abi].flags,
@@ -90,6 +92,8 @@ static void test_uapi_values(void)
 	is_int(LANDLOCK_ACCESS_NET_BIND_TCP | (LANDLOCK_ACCESS_NET_CONNECT_TCP << 4), 0x21,
 	       "uapi: bind_tcp is bit 0, connect_tcp bit 1 (ABI 4)");
 	is_int(LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON, 2, "uapi: log_new_exec_on is bit 1 (ABI 7)");
+	is_int(LANDLOCK_RESTRICT_SELF_TSYNC, 1U << 3, "uapi: tsync is bit 3 (ABI 8)");
+	is_int(LANDLOCK_ACCESS_FS_RESOLVE_UNIX, 1ULL << 16, "uapi: resolve_unix is bit 16 (ABI 9)");
 	is_int(sizeof(struct as_ll_path_beneath_attr), 12, "uapi: path_beneath_attr is packed");
 }
 
@@ -109,6 +113,71 @@ static void test_format(void)
 	is_str(buf, "bind_tcp connect_tcp", "format: net rights");
 	as_landlock_format_fs(0xffff, buf, 20);
 	ok(strlen(buf) < 20, "format: a short buffer truncates safely");
+}
+
+/*
+ * ABI 8 and 9 are used where offered and needed by no profile: planned for
+ * ABI 9, 8 and 7 (the fallback this kernel takes), a required profile runs
+ * on each, TSYNC comes with 8, RESOLVE_UNIX with 9, and only with write.
+ */
+static void test_plan_abi8_abi9(void)
+{
+	struct as_landlock_plan plan;
+	struct as_policy pol;
+	struct as_err err = { "" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	policy_with(&pol, AS_LANDLOCK_REQUIRED);
+	as_policy_add_path(&pol, "/srv/project", AS_FS_WRITE | AS_FS_EXEC, false, test_origin, &err);
+	as_policy_add_path(&pol, "/usr", AS_FS_EXEC, false, test_origin, &err);
+	as_policy_add_path(&pol, "/etc", AS_FS_READ, false, test_origin, &err);
+
+	is_int(as_landlock_plan(&pol, 9, &plan, &err), 0, "abi9: a required profile plans on ABI 9");
+	ok(plan.handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX, "abi9: resolve_unix is handled");
+	ok(plan.paths[0].access & LANDLOCK_ACCESS_FS_RESOLVE_UNIX, "abi9: a write rule grants resolve_unix");
+	ok(!(plan.paths[1].access & LANDLOCK_ACCESS_FS_RESOLVE_UNIX), "abi9: an exec rule does not");
+	ok(!(plan.paths[2].access & LANDLOCK_ACCESS_FS_RESOLVE_UNIX), "abi9: a read rule does not");
+	ok(plan.restrict_flags & LANDLOCK_RESTRICT_SELF_TSYNC, "abi9: tsync is on");
+	is_int(plan.dropped.n, 0, "abi9: nothing is dropped");
+	f = open_memstream(&buf, &len);
+	as_landlock_explain(&plan, f);
+	fclose(f);
+	like(buf, "landlock: named unix sockets: connect only beneath a write rule (ABI 9)\n",
+	     "abi9: explain says named sockets are restricted");
+	like(buf, "landlock: every thread of the process is restricted at once (ABI 8)\n",
+	     "abi9: explain says every thread is restricted");
+	free(buf);
+	buf = NULL;
+	as_landlock_plan_free(&plan);
+
+	is_int(as_landlock_plan(&pol, 8, &plan, &err), 0, "abi8: a required profile plans on ABI 8");
+	ok(!(plan.handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX), "abi8: resolve_unix is not handled");
+	ok(!(plan.paths[0].access & LANDLOCK_ACCESS_FS_RESOLVE_UNIX), "abi8: nor granted");
+	ok(plan.restrict_flags & LANDLOCK_RESTRICT_SELF_TSYNC, "abi8: tsync is on");
+	as_landlock_plan_free(&plan);
+
+	is_int(as_landlock_plan_capped(&pol, 9, 7, &plan, &err), 0,
+	       "abi7: a required profile still plans with the ABI capped at 7");
+	is_int(plan.caps.abi, 7, "abi7: the plan is for ABI 7");
+	ok(!(plan.handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX), "abi7: resolve_unix is not handled");
+	ok(!(plan.restrict_flags & LANDLOCK_RESTRICT_SELF_TSYNC), "abi7: tsync is off (ABI 7 refuses the flag)");
+	is_int(plan.dropped.n, 0, "abi7: and nothing is reported as dropped");
+	f = open_memstream(&buf, &len);
+	as_landlock_explain(&plan, f);
+	fclose(f);
+	like(buf, "landlock: named unix sockets: connect not restricted (needs ABI 9, Linux 7.1)",
+	     "abi7: explain says named sockets are not restricted, and why");
+	like(buf, "landlock: the calling thread is restricted (all threads at once needs ABI 8, Linux 7.0)",
+	     "abi7: explain says only the calling thread is restricted");
+	free(buf);
+	as_landlock_plan_free(&plan);
+
+	is_int(as_landlock_plan(&pol, 10, &plan, &err), 0, "abi10: a newer kernel plans as the newest known");
+	ok(plan.caps.fs == 0x1ffff && plan.caps.abi == 10, "abi10: with ABI 9's rights, nothing unknown");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
 }
 
 /* Required mode: ABI 1-5 lack something the default policy needs. */
@@ -570,6 +639,130 @@ static void fs_policy(struct as_policy *pol, enum as_landlock_mode mode)
 	as_policy_add_path(pol, tpath("rw2"), AS_FS_WRITE, false, test_origin, &err);
 }
 
+/* ---- rules under @home, @project, @tmp: beneath the base, no symlinks --- */
+
+/* A rule under "@home" with tpath("rw1") as the agent's home. */
+static void add_home_rule(struct as_policy *pol, const char *rel, unsigned access, bool optional)
+{
+	struct as_err err = { "" };
+	char path[512];
+	size_t base = strlen(tpath("rw1"));
+
+	snprintf(path, sizeof(path), "%s%s", tpath("rw1"), rel);
+	if (as_policy_add_path_beneath(pol, path, base, "@home", access, optional, test_origin, &err) < 0)
+		printf("# add: %s\n", err.msg);
+}
+
+/* Builds pol; returns the build's result (fd closed) with err. */
+static int build_only(const struct as_policy *pol, struct as_landlock_plan *plan, struct as_err *err)
+{
+	int fd;
+
+	as_landlock_plan(pol, kernel_abi, plan, err);
+	fd = as_landlock_build(plan, err);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
+static void test_beneath(void)
+{
+	struct as_landlock_plan plan;
+	struct as_policy pol;
+	struct as_err err = { "" };
+	char want[1024], target[4096];
+	int e;
+
+	if (kernel_abi < 1) {
+		skip("beneath: rules under a variable do not follow symlinks", "needs Landlock");
+		return;
+	}
+	if (symlink("/", tpath("rw1/npm-global")) < 0 || symlink("../outside", tpath("rw1/mid")) < 0 ||
+	    mkdir(tpath("rw1/sub"), 0700) < 0 || symlink(tpath("outside"), tpath("rw1/sub/abs")) < 0) {
+		ok(0, "beneath: setup: %s", strerror(errno));
+		return;
+	}
+
+	/* The attack of issue 15: exec = ?@home/.npm-global, planted -> /. */
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/npm-global", AS_FS_EXEC, true);
+	as_policy_add_path(&pol, tpath("ro"), AS_FS_READ, false, test_origin, &err);
+	is_int(build_only(&pol, &plan, &err), 0, "beneath: an optional rule that is a symlink does not fail the build");
+	ok(plan.paths[0].absent && plan.paths[0].refused != NULL, "beneath: it is skipped, with a reason");
+	is_str(plan.paths[0].refused, "a symbolic link in the path (rules under a variable never follow one)",
+	       "beneath: the reason names the symlink");
+	as_landlock_plan_free(&plan);
+	if (kernel_abi >= 3)
+		is_int(in_sandbox(&pol, 0, probe_read, tpath("outside/file")), EACCES,
+		       "beneath: ?@home/.npm-global -> / does not open / to the agent (EACCES outside)");
+	else
+		skip("beneath: the planted symlink grants nothing", "needs Landlock ABI 3");
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/npm-global", AS_FS_EXEC, false);
+	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: a mandatory rule that is a symlink fails the build");
+	snprintf(want, sizeof(want), "%s/npm-global (/etc/agent-shell/profiles/test.profile:12, under @home): "
+		 "refused: a symbolic link in the path (rules under a variable never follow one)", tpath("rw1"));
+	is_str(err.msg, want, "beneath: the refusal names the rule, its origin and its base");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/mid/file", AS_FS_READ, false);
+	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: a symlink in a middle component fails the build");
+	like(err.msg, "refused: a symbolic link in the path", "beneath: and says it is a symlink");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/sub/abs", AS_FS_READ, false);
+	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: an absolute symlink deeper down fails the build");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/../outside", AS_FS_READ, false);
+	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: '..' out of the base fails the build");
+	like(err.msg, "refused: the path leaves its base ('..')", "beneath: and says it leaves the base");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "/sub/../sub", AS_FS_READ, false);
+	is_int(build_only(&pol, &plan, &err), 0, "beneath: '..' that stays beneath the base is fine");
+	as_landlock_plan_free(&plan);
+	is_int(as_landlock_rule_target(&pol.paths[0], target, sizeof(target), &e), 0,
+	       "beneath: the target of a rule under a variable resolves");
+	is_str(target, tpath("rw1/sub"), "beneath: and is the real directory");
+	as_policy_free(&pol);
+
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	add_home_rule(&pol, "", AS_FS_WRITE, false);
+	is_int(build_only(&pol, &plan, &err), 0, "beneath: the base itself (@home) builds");
+	as_landlock_plan_free(&plan);
+	as_policy_free(&pol);
+
+	/* An absolute rule (root's profile, the caller's flag) still follows. */
+	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
+	as_policy_add_path(&pol, tpath("rw1/mid"), AS_FS_READ, false, test_origin, &err);
+	is_int(as_landlock_rule_target(&pol.paths[0], target, sizeof(target), &e), 0,
+	       "beneath: an absolute rule resolves through its symlink");
+	is_str(target, tpath("outside"), "beneath: to the symlink's target");
+	add_home_rule(&pol, "/mid", AS_FS_READ, false);
+	ok(pol.n_paths == 1 && pol.paths[0].base_len > 0,
+	   "beneath: the same path under a variable merges into the stricter reading");
+	is_int(as_landlock_rule_target(&pol.paths[0], target, sizeof(target), &e), -ELOOP,
+	       "beneath: which then refuses the symlink");
+	is_int(e, ELOOP, "beneath: with ELOOP");
+	as_policy_free(&pol);
+
+	unlink(tpath("rw1/npm-global"));
+	unlink(tpath("rw1/mid"));
+	unlink(tpath("rw1/sub/abs"));
+	rmdir(tpath("rw1/sub"));
+}
+
 static void test_enforce_fs(void)
 {
 	struct as_policy pol;
@@ -750,6 +943,7 @@ int main(void)
 	test_plan_required();
 	test_plan_best_effort();
 	test_plan_rights();
+	test_plan_abi8_abi9();
 
 	if (setup_tree() < 0) {
 		ok(0, "setup: temporary tree under /tmp: %s", strerror(errno));
@@ -758,6 +952,7 @@ int main(void)
 	test_build();
 	test_missing_path();
 	test_enforce_fs();
+	test_beneath();
 	test_enforce_tcp();
 	test_enforce_scopes();
 	test_enforce_terminal();

@@ -119,6 +119,60 @@ static void bad(const char *text, const char *want, const char *name)
 
 #define AGENT "[agent]\nowner = alice\nowner-uid = 1000\naccount = alice-agent\naccount-uid = 1001\nhome = /h\n"
 
+/* The admin's pin: parsed, kept in order, written back, and checked. */
+static void test_profiles_pin(void)
+{
+	static const char pinned[] =
+		"# Managed by agent-admin(8).\n"
+		"[agent]\n"
+		"owner = alice\n"
+		"owner-uid = 1000\n"
+		"account = alice-agent\n"
+		"account-uid = 1001\n"
+		"home = /home/alice-agent\n"
+		"profile = offline\n"
+		"profiles = offline,strict,claude-code\n"
+		"sudo = no\n";
+	struct as_registry r;
+	struct as_err err = { "" };
+	struct as_strv sv = { 0 };
+	char *out = NULL, *joined;
+
+	is_int(as_registry_parse_string(&r, pinned, "alice.conf", &err), 0, "pin: a registry with profiles parses");
+	is_int(r.profiles.n, 3, "pin: three profiles");
+	is_str(r.profiles.v[2], "claude-code", "pin: order kept");
+	ok(as_registry_profile_allowed(&r, "strict"), "pin: a pinned profile is allowed");
+	ok(!as_registry_profile_allowed(&r, "default"), "pin: another profile is not");
+	ok(!as_registry_profile_allowed(&r, "offlin"), "pin: a prefix of a pinned name is not");
+	is_int(as_registry_format(&r, &out, &err), 0, "pin: format succeeds");
+	is_str(out, pinned, "pin: round trip gives back the exact text");
+	free(out);
+	joined = as_registry_join_profiles(&r.profiles, ", ");
+	is_str(joined, "offline, strict, claude-code", "pin: joined for a message");
+	free(joined);
+	as_registry_free(&r);
+
+	is_int(as_registry_parse_string(&r, good, "alice.conf", &err), 0, "pin: a registry without profiles parses");
+	is_int(r.profiles.n, 0, "pin: no key, no pin");
+	ok(as_registry_profile_allowed(&r, "anything-at-all"), "pin: without one, any profile is allowed");
+	joined = as_registry_join_profiles(&r.profiles, ",");
+	is_str(joined, "all", "pin: an empty pin joins as 'all'");
+	free(joined);
+	as_registry_free(&r);
+
+	is_int(as_registry_parse_profiles("all", &sv, &err), 0, "parse_profiles: 'all' is accepted");
+	is_int(sv.n, 0, "parse_profiles: 'all' is the empty pin");
+	is_int(as_registry_parse_profiles("strict", &sv, &err), 0, "parse_profiles: one name");
+	is_int(sv.n, 1, "parse_profiles: one entry");
+	as_strv_free(&sv);
+	is_int(as_registry_parse_profiles("strict,", &sv, &err), -EINVAL, "parse_profiles: a trailing comma fails");
+	is_str(err.msg, "profiles 'strict,': '' is not a valid profile name", "parse_profiles: and says so");
+	is_int(sv.n, 0, "parse_profiles: nothing is kept on failure");
+	is_int(as_registry_parse_profiles("a\nb", &sv, &err), -EINVAL, "parse_profiles: a control character fails");
+	is_str(err.msg, "profiles 'a\\x0ab': 'a\\x0ab' is not a valid profile name",
+	       "parse_profiles: the message escapes it");
+}
+
 static void test_malformed(void)
 {
 	char longline[400];
@@ -149,6 +203,19 @@ static void test_malformed(void)
 	bad(AGENT "[project]\npath = /a\ntraverse = /\ntraverse = /\n", "x.conf:10: duplicate traverse '/'", "a duplicate traverse");
 	bad(AGENT "[project]\npath = /a\n[project]\npath = /a\n", "x.conf: project '/a' listed twice", "a project listed twice");
 	bad(AGENT "[agent]\nsudo = no\n", "x.conf:8: more than one [agent] section", "two [agent] sections");
+	bad(AGENT "profiles = offline,../x\n", "x.conf:7: profiles 'offline,../x': '../x' is not a valid profile name",
+	    "a pinned profile that is a path");
+	bad(AGENT "profiles = offline,,strict\n", "x.conf:7: profiles 'offline,,strict': '' is not a valid profile name",
+	    "an empty name in the profile list");
+	bad(AGENT "profiles = offline, strict\n", "x.conf:7: profiles 'offline, strict': ' strict' is not a valid profile name",
+	    "a blank in the profile list");
+	bad(AGENT "profiles = offline,strict,offline\n",
+	    "x.conf:7: profiles 'offline,strict,offline': 'offline' is listed twice", "a profile pinned twice");
+	bad(AGENT "profiles = all\n", "x.conf:7: profiles 'all': leave the key out to allow any profile",
+	    "profiles = all (agent-admin leaves the key out)");
+	bad(AGENT "profiles = offline,all\n", "x.conf:7: profiles 'offline,all': 'all' is not a valid profile name",
+	    "'all' inside a list");
+	bad(AGENT "profiles = a\nprofiles = b\n", "x.conf:8: duplicate key 'profiles' in [agent]", "two profiles keys");
 	bad("\xef\xbb\xbf[project]\naccess = rw\n", "x.conf:2: [project] must start with 'path', not 'access'",
 	    "a project without path first after a byte order mark");
 	bad("\xef\xbb\xbf[agent]\nowner = alice\n[agent]\nsudo = no\n", "x.conf:4: more than one [agent] section",
@@ -306,6 +373,7 @@ int main(void)
 	test_parse_good();
 	test_parse_tolerant();
 	test_malformed();
+	test_profiles_pin();
 	test_value_ok();
 	test_names();
 	test_run();

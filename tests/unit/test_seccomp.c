@@ -22,6 +22,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -264,6 +265,64 @@ static int p_udp4_high(void) { return sock((1L << 32) | AF_INET, SOCK_DGRAM); }
 static int p_tcp4(void) { return sock(AF_INET, SOCK_STREAM | SOCK_CLOEXEC); }
 static int p_unix_dgram(void) { return sock(AF_UNIX, SOCK_DGRAM); }
 
+static int sock3(long family, long type, long protocol)
+{
+	long fd = syscall(SYS_socket, family, type, protocol);
+
+	if (fd < 0)
+		return errno;
+	close((int)fd);
+	return 0;
+}
+
+static int pair(long family, long type)
+{
+	int sv[2];
+
+	if (syscall(SYS_socketpair, family, type, 0, sv) < 0)
+		return errno;
+	close(sv[0]);
+	close(sv[1]);
+	return 0;
+}
+
+/* Numbers glibc 2.36's headers may lack. */
+#define T_IPPROTO_MPTCP 262
+#define T_IPPROTO_SMC 256
+#define T_AF_SMC 43
+#define T_SOCK_DCCP 6
+
+static int p_mptcp4(void) { return sock3(AF_INET, SOCK_STREAM, T_IPPROTO_MPTCP); }
+static int p_mptcp6(void) { return sock3(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, T_IPPROTO_MPTCP); }
+static int p_mptcp4_high_proto(void) { return sock3(AF_INET, SOCK_STREAM, (1L << 32) | T_IPPROTO_MPTCP); }
+static int p_mptcp4_high_family(void) { return sock3((1L << 32) | AF_INET, SOCK_STREAM, T_IPPROTO_MPTCP); }
+static int p_sctp4_stream(void) { return sock3(AF_INET, SOCK_STREAM, IPPROTO_SCTP); }
+static int p_sctp6_seqpacket(void) { return sock3(AF_INET6, SOCK_SEQPACKET, IPPROTO_SCTP); }
+static int p_seqpacket4_proto0(void) { return sock3(AF_INET, SOCK_SEQPACKET | SOCK_NONBLOCK, 0); }
+static int p_inet_smc(void) { return sock3(AF_INET, SOCK_STREAM, T_IPPROTO_SMC); }
+static int p_dccp4(void) { return sock3(AF_INET, T_SOCK_DCCP, IPPROTO_DCCP); }
+static int p_stream4_icmp(void) { return sock3(AF_INET, SOCK_STREAM, IPPROTO_ICMP); }
+static int p_tcp4_proto(void) { return sock3(AF_INET, SOCK_STREAM, IPPROTO_TCP); }
+static int p_tcp6_proto0(void) { return sock3(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0); }
+static int p_udp4_proto(void) { return sock3(AF_INET, SOCK_DGRAM, IPPROTO_UDP); }
+static int p_af_smc(void) { return sock3(T_AF_SMC, SOCK_STREAM, 0); }
+static int p_vsock(void) { return sock3(AF_VSOCK, SOCK_STREAM, 0); }
+static int p_vsock_high(void) { return sock3((1L << 32) | AF_VSOCK, SOCK_STREAM, 0); }
+static int p_rds(void) { return sock3(AF_RDS, SOCK_SEQPACKET, 0); }
+static int p_tipc(void) { return sock3(AF_TIPC, SOCK_RDM, 0); }
+static int p_alg(void) { return sock3(AF_ALG, SOCK_SEQPACKET, 0); }
+static int p_unspec(void) { return sock3(AF_UNSPEC, SOCK_STREAM, 0); }
+static int p_netlink(void) { return sock3(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0); }
+static int p_netlink_dgram(void) { return sock3(AF_NETLINK, SOCK_DGRAM, 0); }
+static int p_packet(void) { return sock3(AF_PACKET, SOCK_DGRAM, 0); }
+static int p_bluetooth(void) { return sock3(AF_BLUETOOTH, SOCK_STREAM, 0); }
+static int p_unix_stream(void) { return sock3(AF_UNIX, SOCK_STREAM, 0); }
+static int p_unix_high(void) { return sock3((1L << 32) | AF_UNIX, SOCK_STREAM, 0); }
+static int p_pair_unix(void) { return pair(AF_UNIX, SOCK_STREAM); }
+static int p_pair_inet(void) { return pair(AF_INET, SOCK_STREAM); }
+static int p_pair_vsock(void) { return pair(AF_VSOCK, SOCK_STREAM); }
+static int p_pair_netlink(void) { return pair(AF_NETLINK, SOCK_RAW); }
+
 static void test_default_denies(void)
 {
 	const struct as_policy *pol = &default_pol;
@@ -429,6 +488,67 @@ static void test_profile_additions(void)
 	as_policy_free(&pol);
 }
 
+/* Landlock's TCP rules see only IPPROTO_TCP stream sockets; every other
+ * connection protocol, and every family outside the default four, is
+ * refused by the default filter. */
+static void test_non_tcp_streams(void)
+{
+	const struct as_policy *pol = &default_pol;
+
+	is_int(run(BARE, p_mptcp4), 0, "without the filter an MPTCP socket opens (this kernel has MPTCP)");
+	is_int(run(pol, p_mptcp4), EPERM, "socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP) fails with EPERM");
+	is_int(run(pol, p_mptcp6), EPERM, "socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_MPTCP) fails with EPERM");
+	is_int(run(pol, p_mptcp4_high_proto), EPERM, "MPTCP with high bits in the protocol fails with EPERM");
+	is_int(run(pol, p_mptcp4_high_family), EPERM, "MPTCP with high bits in the family fails with EPERM");
+	is_int(run(pol, p_sctp4_stream), EPERM, "socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails with EPERM");
+	is_int(run(pol, p_sctp6_seqpacket), EPERM, "socket(AF_INET6, SOCK_SEQPACKET, IPPROTO_SCTP) fails with EPERM");
+	is_int(run(pol, p_seqpacket4_proto0), EPERM, "socket(AF_INET, SOCK_SEQPACKET, 0) (SCTP's default) fails with EPERM");
+	is_int(run(pol, p_inet_smc), EPERM, "socket(AF_INET, SOCK_STREAM, IPPROTO_SMC) fails with EPERM");
+	is_int(run(pol, p_dccp4), EPERM, "socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP) fails with EPERM");
+	is_int(run(pol, p_stream4_icmp), EPERM, "a stream socket of protocol 1-5 fails with EPERM");
+	is_int(run(pol, p_af_smc), EPERM, "socket(AF_SMC) fails with EPERM");
+	is_int(run(BARE, p_vsock), 0, "without the filter an AF_VSOCK socket opens");
+	is_int(run(pol, p_vsock), EPERM, "socket(AF_VSOCK) fails with EPERM");
+	is_int(run(pol, p_vsock_high), EPERM, "socket(AF_VSOCK) with high bits in the family fails with EPERM");
+	is_int(run(pol, p_rds), EPERM, "socket(AF_RDS) fails with EPERM");
+	is_int(run(pol, p_tipc), EPERM, "socket(AF_TIPC) fails with EPERM");
+	is_int(run(pol, p_alg), EPERM, "socket(AF_ALG) fails with EPERM");
+	is_int(run(pol, p_bluetooth), EPERM, "socket(AF_BLUETOOTH) fails with EPERM");
+	is_int(run(pol, p_unspec), EPERM, "socket(AF_UNSPEC) fails with EPERM");
+	is_int(run(pol, p_pair_vsock), EPERM, "socketpair(AF_VSOCK) fails with EPERM");
+	is_int(run(pol, p_tcp4), 0, "TCP sockets (protocol 0) still open");
+	is_int(run(pol, p_tcp4_proto), 0, "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) still opens");
+	is_int(run(pol, p_tcp6_proto0), 0, "socket(AF_INET6, SOCK_STREAM|SOCK_NONBLOCK, 0) still opens");
+	is_int(run(pol, p_udp4_proto), 0, "UDP sockets still open (the egress fence's and @udp's)");
+	is_int(run(pol, p_netlink), 0, "NETLINK_ROUTE sockets still open (getaddrinfo, getifaddrs)");
+	is_int(run(pol, p_unix_stream), 0, "AF_UNIX sockets still open");
+	is_int(run(pol, p_pair_unix), 0, "socketpair(AF_UNIX) still works");
+	is_int(run(pol, p_pair_inet), EOPNOTSUPP, "socketpair(AF_INET) reaches the kernel's EOPNOTSUPP");
+}
+
+/* @net (the offline profile): an allowlist of one family, AF_UNIX. */
+static void test_net_group(void)
+{
+	struct as_policy pol;
+
+	as_policy_init(&pol);
+	as_strv_push(&pol.seccomp_deny, "@net");
+	is_int(run(&pol, p_tcp4), EPERM, "@net: TCP sockets fail with EPERM");
+	is_int(run(&pol, p_udp6), EPERM, "@net: UDP sockets fail with EPERM");
+	is_int(run(BARE, p_netlink), 0, "without the filter a netlink socket opens");
+	is_int(run(&pol, p_netlink), EPERM, "@net: AF_NETLINK (raw) fails with EPERM");
+	is_int(run(&pol, p_netlink_dgram), EPERM, "@net: AF_NETLINK (dgram) fails with EPERM");
+	is_int(run(&pol, p_pair_netlink), EPERM, "@net: socketpair(AF_NETLINK) fails with EPERM");
+	is_int(run(&pol, p_vsock), EPERM, "@net: AF_VSOCK fails with EPERM");
+	is_int(run(&pol, p_packet), EPERM, "@net: AF_PACKET fails with EPERM (even as root)");
+	is_int(run(&pol, p_bluetooth), EPERM, "@net: AF_BLUETOOTH fails with EPERM");
+	is_int(run(&pol, p_unix_high), EPERM, "@net: AF_UNIX with high bits in the family fails closed");
+	is_int(run(&pol, p_unix_stream), 0, "@net: AF_UNIX stream sockets still open");
+	is_int(run(&pol, p_unix_dgram), 0, "@net: AF_UNIX datagram sockets still open");
+	is_int(run(&pol, p_pair_unix), 0, "@net: socketpair(AF_UNIX) still works");
+	as_policy_free(&pol);
+}
+
 static void test_names(void)
 {
 	struct as_policy pol;
@@ -512,6 +632,8 @@ static void test_explain(void)
 	like(buf, "seccomp: deny chmod (EPERM, policy)\n", "explain: a profile syscall");
 	like(buf, "seccomp: deny socket(AF_INET/AF_INET6, SOCK_DGRAM) (EPERM, policy)\n",
 	     "explain: a profile group");
+	like(buf, "seccomp: deny socket(AF_INET/AF_INET6) other than TCP, UDP and raw (MPTCP, SCTP, SMC, DCCP)",
+	     "explain: non-TCP stream protocols");
 	ok(!strstr(buf, "deny vm86 "), "explain: syscalls this architecture lacks are not listed");
 	free(buf);
 	as_policy_free(&pol);
@@ -592,6 +714,8 @@ int main(void)
 	loading(test_personality, "test_personality");
 	loading(test_abis_and_future, "test_abis_and_future");
 	loading(test_profile_additions, "test_profile_additions");
+	loading(test_non_tcp_streams, "test_non_tcp_streams");
+	loading(test_net_group, "test_net_group");
 	test_names();
 	test_table();
 	test_explain();
