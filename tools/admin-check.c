@@ -595,6 +595,34 @@ static void check_accounts(struct owner_check *o)
 	}
 }
 
+/* Layer 0: the agent account starts nothing except through agent-shell. */
+static void check_host_access(struct owner_check *o)
+{
+	struct admin_host_state hs;
+	char fix[4 * QMAX];
+
+	admin_host_inspect(o->reg->account, &hs);
+	fmt(fix, sizeof(fix), "agent-admin add %s", o->qowner);
+	if (hs.dropin == 0)
+		emit(o->rep, K_PROBLEM, fix, "%s: %s is missing: sshd lets agent %s log in with a key",
+		     o->qowner, admin_host_dropin_path(), o->qaccount);
+	else if (hs.dropin < 0)
+		emit(o->rep, K_PROBLEM, "move it away, then agent-admin add OWNER",
+		     "%s: %s is not what agent-admin writes (or not root's)", o->qowner,
+		     admin_host_dropin_path());
+	if (!hs.cron_refused)
+		emit(o->rep, K_PROBLEM, fix, "%s: crontab lets agent %s in (%s or %s): it can schedule "
+		     "cron jobs outside agent-shell", o->qowner, o->qaccount, AS_CRON_DENY, AS_CRON_ALLOW);
+	if (!hs.at_refused)
+		emit(o->rep, K_PROBLEM, fix, "%s: at lets agent %s in (%s or %s): it can queue jobs "
+		     "outside agent-shell", o->qowner, o->qaccount, AS_AT_DENY, AS_AT_ALLOW);
+	if (hs.lingering) {
+		fmt(fix, sizeof(fix), "loginctl disable-linger %s", o->qaccount);
+		emit(o->rep, K_PROBLEM, fix, "%s: agent %s lingers: systemd runs its user units "
+		     "outside agent-shell", o->qowner, o->qaccount);
+	}
+}
+
 static void check_agent_home(struct owner_check *o)
 {
 	const char *home = o->reg->home;
@@ -1706,8 +1734,10 @@ static void check_owner(const struct admin_ctx *ctx, struct report *rep, const s
 	q(o.qowner, sizeof(o.qowner), reg->owner);
 	q(o.qaccount, sizeof(o.qaccount), reg->account);
 	check_accounts(&o);
-	if (o.agent_ok)
+	if (o.agent_ok) {
+		check_host_access(&o);
 		check_agent_home(&o);
+	}
 	check_projects(&o);
 	check_exposure(&o);
 	if (o.agent_home_fd >= 0)

@@ -727,8 +727,11 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 		admin_note(ctx, "locked the password of %s", account);
 		changed = true;
 	}
+	/* The agents group before the sshd drop-in that names it: from
+	 * here on, the account starts nothing except through agent-shell. */
 	if (drop_privileged_groups(ctx, &a, &changed) ||
 	    ensure_member(ctx, account, AS_AGENTS_GROUP, &changed) ||
+	    admin_host_lock(ctx, account, &changed) ||
 	    ensure_member(ctx, owner, AS_USERS_GROUP, &changed))
 		goto out;
 
@@ -1388,6 +1391,8 @@ static int remove_interrupted_add(const struct admin_ctx *ctx, const char *owner
 		if (userdel(ctx, &a, a.home, keep_home))
 			return ADMIN_EXIT_FAIL;
 	}
+	if (admin_host_unlock(ctx, account))
+		return ADMIN_EXIT_FAIL;
 	if (leave_users_group(ctx, owner))
 		return ADMIN_EXIT_FAIL;
 	if (as_registry_intent_clear(ctx->regdir, owner, &e) < 0)
@@ -1444,6 +1449,9 @@ static int cmd_remove(const struct admin_ctx *ctx, const struct opts *o)
 	if (leave_users_group(ctx, owner))
 		goto out;
 	if (a.found && userdel(ctx, &a, reg.home, o->keep_home))
+		goto out;
+	/* Only once the account is gone: its deny lines guard it until then. */
+	if (admin_host_unlock(ctx, reg.account))
 		goto out;
 	if (as_registry_delete(ctx->regdir, owner, &e) < 0 ||
 	    as_registry_intent_clear(ctx->regdir, owner, &e) < 0) {

@@ -1,0 +1,325 @@
+#!/usr/bin/env bats
+# Layer 0, the host (suite 'root'; issue 15): agent accounts start nothing
+# except through agent-shell -- no ssh login, no cron, no at, no lingering
+# user manager -- and other owners' agents are shut out of each owner's
+# home and grants.  Tried with the real programs: an sshd on 127.0.0.1 that
+# reads the real drop-in directory, crontab(1) and at(1).
+#
+# sshd, crontab and at come from AS_TEST_SSHD / the system, or from
+# Debian's packages unpacked into a scratch directory (never installed:
+# their postinst would start daemons); tests that need one skip when none
+# can be had (AS_TEST_OFFLINE=1).  The sshd runs as root, as a real one
+# does: it needs the privilege-separation account "sshd" and /run/sshd,
+# created for the run if missing and removed again.
+#
+# Every account starts with a prefix unique to the run; the files of /etc
+# this suite changes are saved in setup_file and put back in teardown_file.
+
+bats_require_minimum_version 1.5.0
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+DROPIN=/etc/ssh/sshd_config.d/agent-shell.conf
+SAVED_FILES="/etc/cron.deny /etc/cron.allow /etc/at.deny /etc/at.allow $DROPIN"
+
+setup_file() {
+	if [ -n "${AS_PREFIX:-}" ] && [ -x "$AS_PREFIX/sbin/agent-admin" ]; then
+		ADM="$AS_PREFIX/sbin/agent-admin"
+	else
+		ADM="$AS_BUILD_DIR/tools/agent-admin"
+	fi
+	REGDIR=$("$ADM" --help | sed -n 's|^Registry: \(.*\)/OWNER.conf.*|\1|p')
+	P="ash$$"
+	SAVE="$BATS_FILE_TMPDIR/save"
+	SCRATCH=$(mktemp -d /tmp/as-host.XXXXXX)
+	chmod 0755 "$SCRATCH"
+	mkdir -p "$SAVE"
+	local f
+	for f in $SAVED_FILES; do
+		if [ -e "$f" ]; then cp -p "$f" "$SAVE/$(echo "$f" | tr / _)"; fi
+	done
+	HAD_LINGER_DIR=0; [ -d /var/lib/systemd/linger ] && HAD_LINGER_DIR=1
+	HAD_SPOOL=0; [ -d /var/spool/cron ] && HAD_SPOOL=1
+	HAD_SSHD_DIR=0; [ -d /etc/ssh/sshd_config.d ] && HAD_SSHD_DIR=1
+	ALICE=${P}a BOB=${P}b CAROL=${P}c
+	for f in "$ALICE" "$BOB" "$CAROL"; do
+		useradd --create-home --home-dir "/tmp/$f-home" --shell /bin/bash --comment "agent-shell host test" "$f"
+	done
+	"$ADM" add "$ALICE" >/dev/null
+	"$ADM" add "$BOB" >/dev/null
+	export ADM REGDIR P SAVE SCRATCH HAD_LINGER_DIR HAD_SPOOL HAD_SSHD_DIR ALICE BOB CAROL
+}
+
+teardown_file() {
+	local u f
+	for f in "$SCRATCH"/*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	for u in "$ALICE" "$BOB" "$CAROL"; do
+		pkill -KILL -u "$u-agent" 2>/dev/null || true
+		"$ADM" remove "$u" >/dev/null 2>&1 || true
+	done
+	for u in $(cut -d: -f1 /etc/passwd | grep "^$P"); do
+		pkill -KILL -u "$u" 2>/dev/null || true
+		userdel --remove "$u" 2>/dev/null || true
+		rm -rf "/tmp/$u-home"
+	done
+	rm -f "$REGDIR/$P"*.conf "$REGDIR/.$P"*
+	for f in $SAVED_FILES; do
+		if [ -e "$SAVE/$(echo "$f" | tr / _)" ]; then
+			cp -p "$SAVE/$(echo "$f" | tr / _)" "$f"
+		else
+			rm -f "$f"
+		fi
+	done
+	[ "$HAD_LINGER_DIR" = 1 ] || rm -rf /var/lib/systemd/linger
+	[ "$HAD_SPOOL" = 1 ] || rm -rf /var/spool/cron
+	[ "$HAD_SSHD_DIR" = 1 ] || rmdir /etc/ssh/sshd_config.d 2>/dev/null || true
+	if [ -f "$SCRATCH/made-sshd-user" ]; then userdel sshd 2>/dev/null || true; fi
+	if [ -f "$SCRATCH/made-run-sshd" ]; then rmdir /run/sshd 2>/dev/null || true; fi
+	rm -rf "$SCRATCH"
+}
+
+# ---- tools from Debian's packages, unpacked ------------------------------
+
+# Prints the path of PROGRAM (usr/bin/crontab, usr/sbin/sshd, ...) from
+# PACKAGE, unpacked under $SCRATCH with the extra packages it links.
+unpacked() {
+	local pkg=$1 prog=$2 d="$SCRATCH/$1" deb libs
+	shift 2
+	if [ ! -x "$d/root/$prog" ]; then
+		[ "${AS_TEST_OFFLINE:-}" != 1 ] && command -v apt-get >/dev/null || return 1
+		install -d -m 0755 "$d" "$d/root"
+		(cd "$d" && apt-get download -qq "$pkg" "$@" >/dev/null 2>&1) || return 1
+		for deb in "$d"/*.deb; do dpkg-deb -x "$deb" "$d/root" || return 1; done
+		chmod -R a+rX "$d"
+	fi
+	libs=$(find "$d/root" -name '*.so*' -printf '%h\n' | sort -u | paste -sd:)
+	printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$libs" "$d/root/$prog" >"$d/run"
+	chmod 0755 "$d/run"
+	echo "$d/run"
+}
+
+find_sshd() {
+	local c
+	for c in "${AS_TEST_SSHD:-}" /usr/sbin/sshd; do
+		if [ -n "$c" ] && [ -x "$c" ]; then echo "$c"; return 0; fi
+	done
+	unpacked openssh-server usr/sbin/sshd libwrap0
+}
+
+# An sshd as root on a free port of 127.0.0.1 that includes the real
+# drop-in directory, as Debian's sshd_config does from its first line
+# (NAME "plain": one that does not, the control).  Its port is in
+# $SCRATCH/NAME.port.
+start_sshd() {
+	local name=${1:-real} sshd port include="Include /etc/ssh/sshd_config.d/*.conf"
+	[ "$name" = real ] || include=""
+	sshd=$(find_sshd) || skip "no sshd: none installed, none in AS_TEST_SSHD, and none from apt-get download openssh-server"
+	if ! getent passwd sshd >/dev/null; then
+		useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd
+		touch "$SCRATCH/made-sshd-user"
+	fi
+	if [ ! -d /run/sshd ]; then
+		install -d -m 0755 /run/sshd
+		touch "$SCRATCH/made-run-sshd"
+	fi
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	[ -f "$SCRATCH/host_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$SCRATCH/host_key"
+	cat >"$SCRATCH/$name.config" <<EOF
+$include
+Port $port
+ListenAddress 127.0.0.1
+HostKey $SCRATCH/host_key
+PidFile $SCRATCH/$name.pid
+UsePAM yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+EOF
+	"$sshd" -f "$SCRATCH/$name.config" -E "$SCRATCH/$name.log"
+	for _ in $(seq 50); do [ -s "$SCRATCH/$name.pid" ] && break; sleep 0.1; done
+	echo "$port" >"$SCRATCH/$name.port"
+}
+
+# A key in USER's ~/.ssh/authorized_keys, written as the user would.
+plant_key() {
+	local user=$1 home
+	home=$(getent passwd "$user" | cut -d: -f6)
+	[ -f "$SCRATCH/id_$user" ] || ssh-keygen -q -t ed25519 -N '' -f "$SCRATCH/id_$user"
+	runuser -u "$user" -- sh -c "umask 077; mkdir -p '$home/.ssh' && cat >>'$home/.ssh/authorized_keys'" <"$SCRATCH/id_$user.pub"
+}
+
+# ssh_as USER [SSHD]: runs "echo logged-in" as USER over ssh.
+ssh_as() {
+	run ssh -F /dev/null -i "$SCRATCH/id_$1" -o BatchMode=yes -o IdentitiesOnly=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		-o ConnectTimeout=10 -p "$(cat "$SCRATCH/${2:-real}.port")" "$1@127.0.0.1" echo logged-in
+}
+
+# ---- ssh, cron, at, linger --------------------------------------------------
+
+@test "add installs the sshd drop-in denying the agents group, root's and 0644" {
+	run cat "$DROPIN"
+	assert_success
+	assert_line "DenyGroups agent-shell-agents"
+	assert_equal "$(stat -c '%U:%G %a' "$DROPIN")" "root:root 644"
+}
+
+@test "every agent account is in the group the drop-in denies" {
+	run id -nG "$ALICE-agent"
+	assert_output --regexp '(^| )agent-shell-agents( |$)'
+	run id -nG "$BOB-agent"
+	assert_output --regexp '(^| )agent-shell-agents( |$)'
+}
+
+@test "a key the agent planted in its authorized_keys does not log in over ssh" {
+	start_sshd
+	plant_key "$ALICE-agent"
+	ssh_as "$ALICE-agent"
+	assert_failure 255
+	refute_output --partial logged-in
+	run grep -F "User $ALICE-agent from 127.0.0.1 not allowed because a group is listed in DenyGroups" "$SCRATCH/real.log"
+	assert_success
+}
+
+@test "a normal user's key logs in over the same sshd" {
+	[ -f "$SCRATCH/real.port" ] || start_sshd
+	plant_key "$CAROL"
+	ssh_as "$CAROL"
+	assert_success
+	assert_output logged-in
+}
+
+@test "an sshd without the drop-in lets the agent's planted key in (the drop-in is what stops it)" {
+	[ -f "$SCRATCH/real.port" ] || start_sshd
+	start_sshd plain
+	plant_key "$BOB-agent"
+	ssh_as "$BOB-agent" plain
+	assert_success
+	assert_output logged-in
+	ssh_as "$BOB-agent" real
+	assert_failure 255
+	assert_output --partial "$BOB-agent@127.0.0.1: Permission denied (publickey)."
+}
+
+@test "add puts the agent in cron.deny once, keeping the other lines, owner and mode" {
+	printf '# site list\nsomeone\n' >/etc/cron.deny
+	chmod 0640 /etc/cron.deny
+	"$ADM" add "$ALICE" >/dev/null
+	"$ADM" add "$ALICE" >/dev/null
+	run cat /etc/cron.deny
+	assert_output "# site list
+someone
+$ALICE-agent"
+	assert_equal "$(stat -c '%U:%G %a' /etc/cron.deny)" "root:root 640"
+}
+
+@test "remove takes exactly the agent's line out of cron.deny and at.deny" {
+	printf 'daemon\n' >/etc/at.deny
+	"$ADM" add "$CAROL" >/dev/null
+	run grep -cx "$CAROL-agent" /etc/cron.deny /etc/at.deny
+	assert_output "/etc/cron.deny:1
+/etc/at.deny:1"
+	"$ADM" remove "$CAROL" >/dev/null
+	run grep -cx "$CAROL-agent" /etc/cron.deny /etc/at.deny
+	assert_output "/etc/cron.deny:0
+/etc/at.deny:0"
+	run cat /etc/at.deny
+	assert_output daemon
+}
+
+@test "add creates no at.deny where at is already root's only (neither list exists)" {
+	rm -f /etc/at.deny /etc/at.allow
+	"$ADM" add "$ALICE" >/dev/null
+	[ ! -e /etc/at.deny ]
+	run "$ADM" check "$ALICE"
+	refute_output --partial "at lets agent"
+}
+
+@test "crontab as the agent is refused; as a normal user it is not" {
+	local crontab
+	crontab=$(unpacked cron usr/bin/crontab) || skip "no crontab from apt-get download cron"
+	mkdir -p /var/spool/cron/crontabs
+	printf 'daemon\n' >/etc/cron.deny
+	chmod 0644 /etc/cron.deny
+	"$ADM" add "$ALICE" >/dev/null
+	run runuser -u "$ALICE-agent" -- "$crontab" -l
+	assert_failure 1
+	assert_line "You ($ALICE-agent) are not allowed to use this program (crontab)"
+	run runuser -u "$CAROL" -- "$crontab" -l
+	assert_output "no crontab for $CAROL"
+}
+
+@test "at as the agent is refused; as a normal user it is not" {
+	local at
+	at=$(unpacked at usr/bin/at) || skip "no at from apt-get download at"
+	printf 'daemon\n' >/etc/at.deny
+	"$ADM" add "$ALICE" >/dev/null
+	run runuser -u "$ALICE-agent" -- "$at" -l
+	assert_failure 1
+	assert_output "You do not have permission to use at."
+	run runuser -u "$CAROL" -- "$at" -l
+	refute_output --partial "permission to use at"
+}
+
+@test "add turns lingering off for the agent" {
+	install -d -m 0755 /var/lib/systemd/linger
+	touch "/var/lib/systemd/linger/$ALICE-agent"
+	run "$ADM" add "$ALICE"
+	assert_success
+	assert_line "turned lingering off for $ALICE-agent (removed /var/lib/systemd/linger/$ALICE-agent)"
+	[ ! -e "/var/lib/systemd/linger/$ALICE-agent" ]
+}
+
+@test "check reports a lingering agent" {
+	install -d -m 0755 /var/lib/systemd/linger
+	touch "/var/lib/systemd/linger/$ALICE-agent"
+	run "$ADM" check "$ALICE"
+	rm -f "/var/lib/systemd/linger/$ALICE-agent"
+	assert_failure 1
+	assert_line "problem: $ALICE: agent $ALICE-agent lingers: systemd runs its user units outside agent-shell — fix: loginctl disable-linger $ALICE-agent"
+}
+
+@test "check reports an agent crontab lets in" {
+	sed -i "/^$ALICE-agent\$/d" /etc/cron.deny
+	run "$ADM" check "$ALICE"
+	"$ADM" add "$ALICE" >/dev/null
+	assert_failure 1
+	assert_line "problem: $ALICE: crontab lets agent $ALICE-agent in (/etc/cron.deny or /etc/cron.allow): it can schedule cron jobs outside agent-shell — fix: agent-admin add $ALICE"
+}
+
+@test "check reports an agent listed in cron.allow" {
+	printf '%s\n' "$ALICE-agent" >/etc/cron.allow
+	run "$ADM" check "$ALICE"
+	rm -f /etc/cron.allow
+	assert_failure 1
+	assert_line --partial "problem: $ALICE: crontab lets agent $ALICE-agent in"
+}
+
+@test "check reports an agent at lets in" {
+	printf 'daemon\n' >/etc/at.deny
+	run "$ADM" check "$ALICE"
+	"$ADM" add "$ALICE" >/dev/null
+	assert_failure 1
+	assert_line "problem: $ALICE: at lets agent $ALICE-agent in (/etc/at.deny or /etc/at.allow): it can queue jobs outside agent-shell — fix: agent-admin add $ALICE"
+}
+
+@test "check reports a missing sshd drop-in, and add puts it back" {
+	mv "$DROPIN" "$SCRATCH/dropin.saved"
+	run "$ADM" check "$ALICE"
+	assert_failure 1
+	assert_line "problem: $ALICE: $DROPIN is missing: sshd lets agent $ALICE-agent log in with a key — fix: agent-admin add $ALICE"
+	run "$ADM" add "$ALICE"
+	assert_success
+	cmp "$DROPIN" "$SCRATCH/dropin.saved"
+}
+
+@test "check reports a drop-in that is not agent-admin's" {
+	cp -p "$DROPIN" "$SCRATCH/dropin.saved"
+	echo "DenyGroups nobody" >"$DROPIN"
+	run "$ADM" check "$ALICE"
+	cp -p "$SCRATCH/dropin.saved" "$DROPIN"
+	assert_failure 1
+	assert_line --partial "problem: $ALICE: $DROPIN is not what agent-admin writes"
+}
