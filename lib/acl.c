@@ -286,14 +286,17 @@ static acl_t aclv_to_acl(struct aclv *v)
 }
 
 /*
- * acl(5), ACCESS CHECK ALGORITHM, for one requested set WANT.  Only the
- * primary gid is considered: agent accounts are in no group that grants
- * anything in a project tree, so supplementary groups are ignored (and an
+ * acl(5), ACCESS CHECK ALGORITHM, for one requested set WANT, for a process
+ * in the groups GID and GID2 ((gid_t)-1: none).  Agent accounts are in no
+ * group that grants anything in a project tree; the one supplementary group
+ * that matters is the agents' group, whose g:agent-shell-agents:--- entry
+ * on owners' homes and grants denies (as_acl_shut_group), so the traverse
+ * step passes it as GID2.  Other supplementary groups are ignored (an
  * ancestor reachable only through one gets an explicit entry, which is
  * harmless).
  */
-static bool aclv_may(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
-		     gid_t gid, unsigned int want)
+static bool aclv_may_groups(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
+			    gid_t gid, gid_t gid2, unsigned int want)
 {
 	const struct acl_ent *m = aclv_cfind(v, ACL_MASK, 0), *e;
 	unsigned int mask = m ? m->perm : P_RWX;
@@ -311,8 +314,8 @@ static bool aclv_may(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
 	 * must hold all of WANT. */
 	for (size_t i = 0; i < v->n; i++) {
 		e = &v->e[i];
-		if ((e->tag == ACL_GROUP_OBJ && gid == fgid) ||
-		    (e->tag == ACL_GROUP && e->id == gid)) {
+		if ((e->tag == ACL_GROUP_OBJ && (gid == fgid || gid2 == fgid)) ||
+		    (e->tag == ACL_GROUP && (e->id == gid || (gid2 != (gid_t)-1 && e->id == gid2)))) {
 			matched = true;
 			if ((e->perm & mask & want) == want)
 				return true;
@@ -324,14 +327,20 @@ static bool aclv_may(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
 	return e && (e->perm & want) == want;
 }
 
+static bool aclv_may(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
+		     gid_t gid, unsigned int want)
+{
+	return aclv_may_groups(v, fuid, fgid, uid, gid, (gid_t)-1, want);
+}
+
 /* The single rights the check grants (each bit asked for on its own). */
 static unsigned int aclv_granted(const struct aclv *v, uid_t fuid, gid_t fgid,
-				 uid_t uid, gid_t gid)
+				 uid_t uid, gid_t gid, gid_t gid2)
 {
 	unsigned int p = 0;
 
 	for (unsigned int bit = P_X; bit <= P_R; bit <<= 1)
-		if (aclv_may(v, fuid, fgid, uid, gid, bit))
+		if (aclv_may_groups(v, fuid, fgid, uid, gid, gid2, bit))
 			p |= bit;
 	return p;
 }
@@ -1411,7 +1420,7 @@ int as_acl_check_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
 
 struct traverse {
 	uid_t agent;
-	gid_t gid;
+	gid_t gid, gid2;
 	struct as_strv *added;
 	struct aclv v;
 };
@@ -1465,12 +1474,12 @@ static int traverse_one(int fd, const char *path, void *data, struct as_err *err
 	r = fd_read_aclv(fd, path, &t->v, err);
 	if (r < 0)
 		return r;
-	if (aclv_may(&t->v, sb.st_uid, sb.st_gid, t->agent, t->gid, P_X))
+	if (aclv_may_groups(&t->v, sb.st_uid, sb.st_gid, t->agent, t->gid, t->gid2, P_X))
 		return 0;
 	if (sb.st_uid == t->agent)
 		return as_fail(err, -EACCES, "%s: owned by the agent but not searchable by it", path);
 	e = aclv_find(&t->v, ACL_USER, t->agent);
-	p = (e ? e->perm : aclv_granted(&t->v, sb.st_uid, sb.st_gid, t->agent, t->gid)) | P_X;
+	p = (e ? e->perm : aclv_granted(&t->v, sb.st_uid, sb.st_gid, t->agent, t->gid, t->gid2)) | P_X;
 	aclv_set(&t->v, ACL_USER, t->agent, p);
 	m = aclv_find(&t->v, ACL_MASK, 0);
 	if (m) {
@@ -1490,6 +1499,12 @@ static int traverse_one(int fd, const char *path, void *data, struct as_err *err
 int as_acl_grant_traverse(const char *dir, uid_t agent, gid_t agent_gid,
 			  struct as_strv *added, struct as_err *err)
 {
+	return as_acl_grant_traverse_groups(dir, agent, agent_gid, (gid_t)-1, added, err);
+}
+
+int as_acl_grant_traverse_groups(const char *dir, uid_t agent, gid_t agent_gid, gid_t gid2,
+				 struct as_strv *added, struct as_err *err)
+{
 	struct traverse *t;
 	int fd = -1, r;
 
@@ -1500,6 +1515,7 @@ int as_acl_grant_traverse(const char *dir, uid_t agent, gid_t agent_gid,
 		return as_fail(err, -ENOMEM, "%s: out of memory", dir);
 	t->agent = agent;
 	t->gid = agent_gid;
+	t->gid2 = gid2;
 	t->added = added;
 	/* A dry pass first, so a path that cannot be opened (a symlinked
 	 * ancestor, a missing one) is refused before any ancestor changed;
@@ -1541,4 +1557,94 @@ int as_acl_revoke_traverse(const char *path, uid_t agent, struct as_err *err)
 out:
 	close(fd);
 	return r;
+}
+
+/* ------------------------------------ other owners' agents shut out */
+
+/*
+ * Where g:GID is on PATH's access ACL.  Adding it with no rights changes
+ * nobody else's: a mask already there is kept (the entry adds nothing to
+ * the group class it limits), and a new one is the owning group's entry,
+ * so the group bits ls -l shows (the mask's, acl(5)) and the owning
+ * group's effective rights stay what the mode said.
+ */
+static bool shut_group(struct aclv *v, gid_t gid)
+{
+	bool changed = aclv_set(v, ACL_GROUP, gid, 0);
+
+	if (changed && !aclv_find(v, ACL_MASK, 0)) {
+		const struct acl_ent *go = aclv_cfind(v, ACL_GROUP_OBJ, 0);
+
+		aclv_set(v, ACL_MASK, 0, go ? go->perm : 0);
+	}
+	return changed;
+}
+
+enum group_op { GROUP_SHUT, GROUP_UNSHUT, GROUP_QUERY };
+
+static int group_entry_op(const char *path, uid_t must_own, gid_t gid, enum group_op op,
+			  struct as_err *err)
+{
+	struct aclv *v;
+	struct stat sb;
+	const struct acl_ent *e;
+	int fd = -1, r;
+
+	r = open_nofollow(path, false, &fd, NULL, NULL, err);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &sb) < 0) {
+		r = as_fail(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(sb.st_mode) || sb.st_uid != must_own) {
+		r = as_fail(err, -EPERM, "%s: not a directory owned by uid %u", path,
+			    (unsigned int)must_own);
+		goto out;
+	}
+	v = malloc(sizeof(*v));
+	if (!v) {
+		r = as_fail(err, -ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	r = fd_read_aclv(fd, path, v, err);
+	if (r == 0) {
+		switch (op) {
+		case GROUP_SHUT:
+			if (shut_group(v, gid) && (r = fd_write_aclv(fd, path, v, err)) == 0)
+				r = 1;
+			break;
+		case GROUP_UNSHUT:
+			if (aclv_remove(v, ACL_GROUP, gid)) {
+				fix_mask_after_removal(v);
+				r = fd_write_aclv(fd, path, v, err);
+				if (r == 0)
+					r = 1;
+			}
+			break;
+		case GROUP_QUERY:
+			e = aclv_cfind(v, ACL_GROUP, gid);
+			r = e && e->perm == 0;
+			break;
+		}
+	}
+	free(v);
+out:
+	close(fd);
+	return r;
+}
+
+int as_acl_shut_group(const char *path, uid_t owner, gid_t gid, struct as_err *err)
+{
+	return group_entry_op(path, owner, gid, GROUP_SHUT, err);
+}
+
+int as_acl_unshut_group(const char *path, uid_t owner, gid_t gid, struct as_err *err)
+{
+	return group_entry_op(path, owner, gid, GROUP_UNSHUT, err);
+}
+
+int as_acl_group_shut(const char *path, uid_t owner, gid_t gid, struct as_err *err)
+{
+	return group_entry_op(path, owner, gid, GROUP_QUERY, err);
 }

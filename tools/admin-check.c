@@ -623,6 +623,45 @@ static void check_host_access(struct owner_check *o)
 	}
 }
 
+/* Other owners' agents: g:agent-shell-agents:--- on OWNER's home and on
+ * the root of each grant.  Only directories the owner owns (add and grant
+ * touch no others). */
+static void check_one_shut(struct owner_check *o, const char *path, const char *what,
+			   const char *fixcmd)
+{
+	struct group *gr = getgrnam(AS_AGENTS_GROUP);
+	struct as_err e = { "" };
+	char canon[PATH_MAX], qp[QMAX];
+	struct stat st;
+
+	if (!gr || !realpath(path, canon) || stat(canon, &st) < 0 || st.st_uid != o->owner_uid)
+		return;
+	if (as_acl_group_shut(canon, o->owner_uid, gr->gr_gid, &e) == 1)
+		return;
+	emit(o->rep, K_PROBLEM, fixcmd, "%s: other owners' agents are not shut out of %s %s "
+	     "(no g:" AS_AGENTS_GROUP ":--- entry)", o->qowner, what, q(qp, sizeof(qp), canon));
+}
+
+static void check_shut_out(struct owner_check *o)
+{
+	char fix[4 * QMAX], qp[QMAX];
+
+	if (!o->owner_ok)
+		return;
+	fmt(fix, sizeof(fix), "agent-admin add %s", o->qowner);
+	if (o->owner_home[0])
+		check_one_shut(o, o->owner_home, "the home", fix);
+	for (size_t i = 0; i < o->reg->n_projects; i++) {
+		const struct as_reg_project *p = &o->reg->projects[i];
+
+		if (p->state != AS_REG_GRANTED)
+			continue;
+		fmt(fix, sizeof(fix), "agent-admin grant %s %s%s", o->qowner, q(qp, sizeof(qp), p->path),
+		    p->read_only ? " --read-only" : "");
+		check_one_shut(o, p->path, "the grant", fix);
+	}
+}
+
 static void check_agent_home(struct owner_check *o)
 {
 	const char *home = o->reg->home;
@@ -1734,6 +1773,7 @@ static void check_owner(const struct admin_ctx *ctx, struct report *rep, const s
 	q(o.qowner, sizeof(o.qowner), reg->owner);
 	q(o.qaccount, sizeof(o.qaccount), reg->account);
 	check_accounts(&o);
+	check_shut_out(&o);
 	if (o.agent_ok) {
 		check_host_access(&o);
 		check_agent_home(&o);

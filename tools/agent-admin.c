@@ -504,6 +504,60 @@ static int fix_home(const struct admin_ctx *ctx, const struct user *a, bool *cha
 	return 0;
 }
 
+/* The agents' group, whose g:GID:--- entry shuts agents out of owners'
+ * homes and grants; (gid_t)-1 if it does not exist (yet). */
+static gid_t agents_gid(void)
+{
+	struct group *gr = getgrnam(AS_AGENTS_GROUP);
+
+	return gr ? gr->gr_gid : (gid_t)-1;
+}
+
+/*
+ * Other owners' agents out of OWNER's home: g:agent-shell-agents:--- on the
+ * home directory (DESIGN.md, "Commands").  Debian homes are 0755: without
+ * it every agent account lists and reads them.  The entry sits on the home
+ * itself, not below: without search there nothing below is reachable by
+ * name, and no default ACL appears that would change how the owner's new
+ * files get their modes.  OWNER's own agent reaches its grants through the
+ * named u:AGENT:--x the traverse step adds (it counts the group).  A home
+ * that is not OWNER's own directory, or on a filesystem without ACLs, is
+ * left as it is, with a warning (check reports it).
+ */
+static int shut_home(const struct admin_ctx *ctx, const struct user *ou, bool undo, bool *changed)
+{
+	struct as_err e = { "" };
+	char canon[PATH_MAX];
+	gid_t gid = agents_gid();
+	int r;
+
+	if (gid == (gid_t)-1)
+		return 0;
+	if (!realpath(ou->home, canon)) {
+		if (errno != ENOENT)
+			admin_warn("%s: home %s: %s; other agents are not shut out of it", ou->name,
+				   ou->home, strerror(errno));
+		return 0;
+	}
+	r = undo ? as_acl_unshut_group(canon, ou->uid, gid, &e)
+		 : as_acl_shut_group(canon, ou->uid, gid, &e);
+	if (r == -EPERM || r == -EOPNOTSUPP || r == -ELOOP) {
+		admin_warn("%s; %s other agents out of %s's home", e.msg, undo ? "could not let" : "did not shut",
+			   ou->name);
+		return 0;
+	}
+	if (r < 0)
+		return admin_fail("%s", e.msg);
+	if (r == 1) {
+		admin_note(ctx, undo ? "removed the entry for %s from %s's home %s"
+				     : "shut %s out of %s's home %s (g:%s:---)",
+			   AS_AGENTS_GROUP, ou->name, canon, AS_AGENTS_GROUP);
+		if (changed)
+			*changed = true;
+	}
+	return 0;
+}
+
 /* --home: absolute, plain, not there yet, in a directory only root can
  * write (useradd -m on an existing directory would hand someone's files to
  * the agent, and a writable parent could be raced). */
@@ -592,6 +646,9 @@ static void warn_missing_profile(const char *profile)
 		admin_warn("profile '%s' is in neither %s nor %s; agent-shell will refuse to start "
 			   "until it exists", profile, AS_PROFILEDIR_ETC, AS_PROFILEDIR_VENDOR);
 }
+
+static int grant_traverse_step(const struct admin_ctx *ctx, struct as_registry *reg,
+			       const struct user *a, size_t idx);
 
 static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 {
@@ -766,6 +823,19 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 		if (admin_sudo_install(ctx, owner, account, &changed))
 			goto out;
 		reg.sudo = true;
+	}
+	/* Other owners' agents out of this owner's home; this agent keeps
+	 * reaching its grants there (an add re-run on a host provisioned
+	 * before the home was shut gives it the search entries it now
+	 * needs). */
+	if (shut_home(ctx, &ou, false, &changed))
+		goto out;
+	for (size_t i = 0; have_reg && i < reg.n_projects; i++) {
+		struct stat sb;
+
+		if (lstat(reg.projects[i].path, &sb) == 0 &&
+		    grant_traverse_step(ctx, &reg, &a, i))
+			goto out;
 	}
 	if (save_reg(ctx, &reg))
 		goto out;
@@ -1070,10 +1140,36 @@ static void note_stats(const struct admin_ctx *ctx, const char *what, const char
 		   st->visited, st->changed, st->unchanged, st->skipped);
 }
 
+/*
+ * The traverse step of project IDX: 1. record what it may touch, before
+ * touching anything; 2. give the agent search on the ancestors it cannot
+ * pass (counting its agents' group, denied on owners' homes), then record
+ * exactly what was added.
+ */
+static int grant_traverse_step(const struct admin_ctx *ctx, struct as_registry *reg,
+			       const struct user *a, size_t idx)
+{
+	struct as_reg_project *p = &reg->projects[idx];
+	struct as_strv added = { 0 };
+	struct as_err e = { "" };
+	int rc;
+
+	if (traverse_candidates(p->path, a->uid, p) || save_reg(ctx, reg))
+		return ADMIN_EXIT_FAIL;
+	rc = as_acl_grant_traverse_groups(p->path, a->uid, a->gid, agents_gid(), &added, &e);
+	if (resolve_pending(p, a->uid, &added) || save_reg(ctx, reg)) {
+		as_strv_free(&added);
+		return ADMIN_EXIT_FAIL;
+	}
+	as_strv_free(&added);
+	if (rc < 0)
+		return admin_fail("%s", e.msg);
+	return 0;
+}
+
 static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const struct user *a,
 		    const char *dir, bool read_only)
 {
-	struct as_strv added = { 0 };
 	struct as_acl_stats st = { 0 };
 	struct as_err e = { "" };
 	struct as_reg_project *p;
@@ -1088,24 +1184,20 @@ static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const 
 	p = &reg->projects[idx];
 	p->read_only = read_only;
 	p->state = AS_REG_GRANTING;
-	/* 1. Record the project and what the traverse step may touch, before
-	 *    touching anything. */
-	if (traverse_candidates(dir, a->uid, p) || save_reg(ctx, reg))
+	/* 1-2. Ancestors, recorded before and after. */
+	if (grant_traverse_step(ctx, reg, a, (size_t)idx))
 		return ADMIN_EXIT_FAIL;
-	/* 2. Ancestors, then record exactly what was added. */
-	rc = as_acl_grant_traverse(dir, a->uid, a->gid, &added, &e);
-	if (resolve_pending(p, a->uid, &added) || save_reg(ctx, reg)) {
-		as_strv_free(&added);
-		return ADMIN_EXIT_FAIL;
-	}
-	as_strv_free(&added);
-	if (rc < 0)
-		return admin_fail("%s", e.msg);
 	/* 3. The tree.  Interrupted, the project stays "granting": the
-	 *    helper will not use it, a re-run finishes it, revoke undoes it. */
+	 *    helper will not use it, a re-run finishes it, revoke undoes it.
+	 *    Other owners' agents are shut out of its root. */
 	rc = as_acl_grant_tree(dir, a->uid, reg->owner_uid, read_only, &st, &e);
 	if (rc < 0)
 		return admin_fail("%s", e.msg);
+	if (agents_gid() != (gid_t)-1) {
+		rc = as_acl_shut_group(dir, reg->owner_uid, agents_gid(), &e);
+		if (rc < 0)
+			return admin_fail("%s", e.msg);
+	}
 	/* 4. git, then the project is usable. */
 	if (git_trust(a, dir))
 		return ADMIN_EXIT_FAIL;
@@ -1148,7 +1240,17 @@ static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const
 		git_untrust(a, dir);
 	/* 3. The tree, if it still exists. */
 	if (lstat(dir, &sb) == 0) {
+		int r;
+
 		if (as_acl_revoke_tree(dir, reg->account_uid, reg->owner_uid, &st, &e) < 0)
+			return admin_fail("%s", e.msg);
+		r = agents_gid() == (gid_t)-1 ? 0
+			: as_acl_unshut_group(dir, reg->owner_uid, agents_gid(), &e);
+
+		/* Handed to someone else meanwhile: not ours to edit. */
+		if (r == -EPERM)
+			admin_warn("%s; left its entry for %s", e.msg, AS_AGENTS_GROUP);
+		else if (r < 0)
 			return admin_fail("%s", e.msg);
 	} else if (errno != ENOENT) {
 		return admin_fail("%s: %s", dir, strerror(errno));
@@ -1439,6 +1541,13 @@ static int cmd_remove(const struct admin_ctx *ctx, const struct opts *o)
 	while (reg.n_projects > 0)
 		if (do_revoke(ctx, &reg, &a, reg.n_projects - 1))
 			goto out;
+	{
+		struct user ou;
+
+		if (user_lookup(reg.owner, &ou) && ou.uid == reg.owner_uid &&
+		    shut_home(ctx, &ou, true, NULL))
+			goto out;
+	}
 	if (admin_sudo_remove(ctx, owner))
 		goto out;
 	if (reg.sudo) {

@@ -46,8 +46,16 @@ setup_file() {
 	for f in "$ALICE" "$BOB" "$CAROL"; do
 		useradd --create-home --home-dir "/tmp/$f-home" --shell /bin/bash --comment "agent-shell host test" "$f"
 	done
+	# Debian's homes: 0755, files 0644.
+	for f in "$ALICE" "$BOB"; do
+		chmod 0755 "/tmp/$f-home"
+		runuser -u "$f" -- sh -c "umask 022; cd && echo secret >notes && mkdir proj && echo code >proj/main.c"
+	done
+	ls -l --time-style=full-iso "/tmp/$ALICE-home" >"$SAVE/ls-before"
+	stat -c '%A %U %G' "/tmp/$ALICE-home" >"$SAVE/stat-before"
 	"$ADM" add "$ALICE" >/dev/null
 	"$ADM" add "$BOB" >/dev/null
+	"$ADM" grant "$ALICE" "/tmp/$ALICE-home/proj" >/dev/null
 	export ADM REGDIR P SAVE SCRATCH HAD_LINGER_DIR HAD_SPOOL HAD_SSHD_DIR ALICE BOB CAROL
 }
 
@@ -322,4 +330,107 @@ $ALICE-agent"
 	cp -p "$SCRATCH/dropin.saved" "$DROPIN"
 	assert_failure 1
 	assert_line --partial "problem: $ALICE: $DROPIN is not what agent-admin writes"
+}
+
+# ---- other owners' agents shut out -------------------------------------------
+
+@test "another owner's agent cannot list the owner's 0755 home" {
+	run runuser -u "$BOB-agent" -- ls "/tmp/$ALICE-home"
+	assert_failure
+	assert_output --partial "Permission denied"
+}
+
+@test "another owner's agent cannot read the owner's 0644 file" {
+	run runuser -u "$BOB-agent" -- cat "/tmp/$ALICE-home/notes"
+	assert_failure
+	assert_output "cat: /tmp/$ALICE-home/notes: Permission denied"
+}
+
+@test "another owner's agent cannot read inside the owner's grant" {
+	run runuser -u "$BOB-agent" -- cat "/tmp/$ALICE-home/proj/main.c"
+	assert_failure
+	assert_output "cat: /tmp/$ALICE-home/proj/main.c: Permission denied"
+}
+
+@test "the owner's own agent still reads and writes in its grant" {
+	run runuser -u "$ALICE-agent" -- cat "/tmp/$ALICE-home/proj/main.c"
+	assert_success
+	assert_output code
+	run runuser -u "$ALICE-agent" -- sh -c "echo more >>/tmp/$ALICE-home/proj/main.c"
+	assert_success
+}
+
+@test "the owner's own agent cannot list the rest of the home" {
+	run runuser -u "$ALICE-agent" -- ls "/tmp/$ALICE-home"
+	assert_failure
+	assert_output --partial "Permission denied"
+}
+
+@test "a user who is not an agent still reads the 0644 file" {
+	run runuser -u "$CAROL" -- cat "/tmp/$ALICE-home/notes"
+	assert_success
+	assert_output secret
+}
+
+@test "the owner's ls -l of the home is byte-identical after add shut the agents out" {
+	local d="/tmp/${P}d-home"
+	useradd --create-home --home-dir "$d" --shell /bin/bash --comment "agent-shell host test" "${P}d"
+	chmod 0755 "$d"
+	runuser -u "${P}d" -- sh -c "umask 022; cd && echo x >file && mkdir dir && chmod 0750 dir"
+	local ls_before stat_before
+	ls_before=$(runuser -u "${P}d" -- ls -l --time-style=full-iso "$d")
+	stat_before=$(stat -c '%A %a %U %G' "$d")
+	"$ADM" add "${P}d" >/dev/null
+	assert_equal "$(runuser -u "${P}d" -- ls -l --time-style=full-iso "$d")" "$ls_before"
+	assert_equal "$(stat -c '%A %a %U %G' "$d")" "$stat_before"
+	run getfacl -cp "$d"
+	assert_output "user::rwx
+group::r-x
+group:agent-shell-agents:---
+mask::r-x
+other::r-x"
+	"$ADM" remove "${P}d" >/dev/null
+}
+
+@test "the grant's root carries the entry for the agents' group" {
+	run getfacl -cp "/tmp/$ALICE-home/proj"
+	assert_line "group:agent-shell-agents:---"
+	assert_line --regexp "^user:$ALICE-agent:rwx"
+}
+
+@test "check reports an owner's home without the agents' entry; add puts it back" {
+	setfacl -x g:agent-shell-agents "/tmp/$ALICE-home"
+	run "$ADM" check "$ALICE"
+	assert_failure 1
+	assert_line "problem: $ALICE: other owners' agents are not shut out of the home /tmp/$ALICE-home (no g:agent-shell-agents:--- entry) — fix: agent-admin add $ALICE"
+	run "$ADM" add "$ALICE"
+	assert_success
+	assert_line "shut agent-shell-agents out of $ALICE's home /tmp/$ALICE-home (g:agent-shell-agents:---)"
+	run runuser -u "$BOB-agent" -- ls "/tmp/$ALICE-home"
+	assert_failure
+}
+
+@test "check reports a grant without the agents' entry" {
+	setfacl -x g:agent-shell-agents "/tmp/$ALICE-home/proj"
+	run "$ADM" check "$ALICE"
+	"$ADM" grant "$ALICE" "/tmp/$ALICE-home/proj" >/dev/null
+	assert_failure 1
+	assert_line "problem: $ALICE: other owners' agents are not shut out of the grant /tmp/$ALICE-home/proj (no g:agent-shell-agents:--- entry) — fix: agent-admin grant $ALICE /tmp/$ALICE-home/proj"
+}
+
+@test "revoke and remove take the agents' entries away again" {
+	local d="/tmp/$CAROL-home"
+	chmod 0755 "$d"
+	runuser -u "$CAROL" -- mkdir "$d/work"
+	local before
+	before=$(getfacl -cp "$d" "$d/work")
+	"$ADM" add "$CAROL" >/dev/null
+	"$ADM" grant "$CAROL" "$d/work" >/dev/null
+	run getfacl -cp "$d"
+	assert_line "group:agent-shell-agents:---"
+	"$ADM" revoke "$CAROL" "$d/work" >/dev/null
+	run getfacl -cp "$d/work"
+	refute_line --partial "agent-shell-agents"
+	"$ADM" remove "$CAROL" >/dev/null
+	assert_equal "$(getfacl -cp "$d" "$d/work")" "$before"
 }
