@@ -373,6 +373,33 @@ static void check_landlock(struct report *rep, int *abi_out)
 		     abi);
 }
 
+/* The knobs of harden: each weaker one is a problem once the admin
+ * hardened this host, one warning before. */
+static void check_kernel_knobs(struct report *rep)
+{
+	struct admin_harden_finding f[16];
+	bool hardened;
+	int n = admin_harden_inspect(f, AS_ARRAY_SIZE(f), &hardened);
+	char list[512] = "";
+	size_t o = 0;
+
+	if (!hardened) {
+		for (int i = 0; i < n && o < sizeof(list); i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", f[i].name);
+		if (n)
+			emit(rep, K_WARNING, "agent-admin harden", "kernel: %d knob(s) weaker than agent-admin "
+			     "harden sets: %s", n, list);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		char fix[128];
+
+		fmt(fix, sizeof(fix), "sysctl -w %s=%s", f[i].name, f[i].want);
+		emit(rep, K_PROBLEM, fix, "kernel: %s is %s, weaker than %s in %s", f[i].name,
+		     f[i].have, f[i].want, AS_SYSCTL_DROPIN);
+	}
+}
+
 static void check_helper(struct report *rep)
 {
 	struct group *gr = getgrnam(AS_USERS_GROUP);
@@ -1868,6 +1895,7 @@ int admin_check(const struct admin_ctx *ctx, int argc, char **argv)
 		}
 	}
 	check_landlock(&rep, &abi);
+	check_kernel_knobs(&rep);
 	check_helper(&rep);
 	{
 		char pam[PATH_MAX];

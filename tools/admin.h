@@ -118,6 +118,21 @@ int admin_host_unlock(const struct admin_ctx *ctx, const char *account);
 void admin_host_inspect(const char *account, struct admin_host_state *st);
 const char *admin_host_dropin_path(void);
 
+/*
+ * harden (admin-harden.c): the kernel knobs in AS_SYSCTL_DROPIN, applied
+ * through /proc/sys, the replaced values recorded in AS_HARDEN_STATE and
+ * written back by undo.  Returns an exit status.  _inspect fills OUT with
+ * up to MAX knobs weaker than harden sets (absent knobs are not listed) and
+ * says whether the drop-in is there; returns how many.
+ */
+struct admin_harden_finding {
+	const char *name, *want;
+	char have[64];
+};
+
+int admin_harden(const struct admin_ctx *ctx, bool undo, bool userns);
+int admin_harden_inspect(struct admin_harden_finding *out, size_t max, bool *hardened);
+
 /* ---- apply FILE (admin-apply.c) -------------------------------------- */
 
 /*

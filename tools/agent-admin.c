@@ -160,13 +160,15 @@ enum {
 	OPT_JSON = 1u << 6,
 	OPT_DRY_RUN = 1u << 7,
 	OPT_SUDO = 1u << 8,
+	OPT_UNDO = 1u << 9,
+	OPT_USERNS = 1u << 10,
 };
 
 struct opts {
 	const char *pos[2];      /* positional arguments */
 	int npos;
 	const char *account, *profile, *home;
-	bool read_only, allow_var, keep_home, json, dry_run, sudo;
+	bool read_only, allow_var, keep_home, json, dry_run, sudo, undo, userns;
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -1881,6 +1883,15 @@ out:
 	return rc;
 }
 
+/* ---- harden (admin-harden.c) ----------------------------------------- */
+
+static int cmd_harden(const struct admin_ctx *ctx, const struct opts *o)
+{
+	if (o->undo && o->userns)
+		return admin_usage("harden: --undo restores what was recorded; it takes no --userns");
+	return admin_harden(ctx, o->undo, o->userns);
+}
+
 /* ---- main ------------------------------------------------------------ */
 
 struct command {
@@ -1901,6 +1912,7 @@ static const struct command commands[] = {
 	{ "list", 0, 0, OPT_JSON, cmd_list, "list [--json]" },
 	{ "check", 0, 0, 0, NULL, "check [OWNER] [--json]" },
 	{ "apply", 1, 1, OPT_DRY_RUN, cmd_apply, "apply FILE [--dry-run]" },
+	{ "harden", 0, 0, OPT_UNDO | OPT_USERNS, cmd_harden, "harden [--userns] | harden --undo" },
 };
 
 static void usage(FILE *out)
@@ -1927,6 +1939,8 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 		{ "json", no_argument, NULL, 'j' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "sudo", no_argument, NULL, 's' },
+		{ "undo", no_argument, NULL, 'u' },
+		{ "userns", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1957,6 +1971,8 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 		case 'j': need = OPT_JSON; o->json = true; break;
 		case 'n': need = OPT_DRY_RUN; o->dry_run = true; break;
 		case 's': need = OPT_SUDO; o->sudo = true; break;
+		case 'u': need = OPT_UNDO; o->undo = true; break;
+		case 'U': need = OPT_USERNS; o->userns = true; break;
 		case 'h':
 			printf("Usage: %s %s\n", ADMIN_PROG, c->synopsis);
 			exit(0);

@@ -42,6 +42,7 @@ setup_file() {
 	HAD_LINGER_DIR=0; [ -d /var/lib/systemd/linger ] && HAD_LINGER_DIR=1
 	HAD_SPOOL=0; [ -d /var/spool/cron ] && HAD_SPOOL=1
 	HAD_SSHD_DIR=0; [ -d /etc/ssh/sshd_config.d ] && HAD_SSHD_DIR=1
+	HAD_STATE_DIR=0; [ -d /var/lib/agent-shell ] && HAD_STATE_DIR=1
 	ALICE=${P}a BOB=${P}b CAROL=${P}c
 	for f in "$ALICE" "$BOB" "$CAROL"; do
 		useradd --create-home --home-dir "/tmp/$f-home" --shell /bin/bash --comment "agent-shell host test" "$f"
@@ -56,7 +57,7 @@ setup_file() {
 	"$ADM" add "$ALICE" >/dev/null
 	"$ADM" add "$BOB" >/dev/null
 	"$ADM" grant "$ALICE" "/tmp/$ALICE-home/proj" >/dev/null
-	export ADM REGDIR P SAVE SCRATCH HAD_LINGER_DIR HAD_SPOOL HAD_SSHD_DIR ALICE BOB CAROL
+	export ADM REGDIR P SAVE SCRATCH HAD_LINGER_DIR HAD_SPOOL HAD_SSHD_DIR HAD_STATE_DIR ALICE BOB CAROL
 }
 
 teardown_file() {
@@ -84,6 +85,7 @@ teardown_file() {
 	[ "$HAD_LINGER_DIR" = 1 ] || rm -rf /var/lib/systemd/linger
 	[ "$HAD_SPOOL" = 1 ] || rm -rf /var/spool/cron
 	[ "$HAD_SSHD_DIR" = 1 ] || rmdir /etc/ssh/sshd_config.d 2>/dev/null || true
+	[ "$HAD_STATE_DIR" = 1 ] || rmdir /var/lib/agent-shell 2>/dev/null || true
 	if [ -f "$SCRATCH/made-sshd-user" ]; then userdel sshd 2>/dev/null || true; fi
 	if [ -f "$SCRATCH/made-run-sshd" ]; then rmdir /run/sshd 2>/dev/null || true; fi
 	rm -rf "$SCRATCH"
@@ -433,4 +435,117 @@ other::r-x"
 	refute_line --partial "agent-shell-agents"
 	"$ADM" remove "$CAROL" >/dev/null
 	assert_equal "$(getfacl -cp "$d" "$d/work")" "$before"
+}
+
+# ---- harden --------------------------------------------------------------------
+
+KNOBS="dev/tty/legacy_tiocsti kernel/io_uring_disabled kernel/unprivileged_bpf_disabled kernel/perf_event_paranoid fs/protected_symlinks fs/protected_hardlinks fs/protected_fifos fs/protected_regular"
+
+knob_values() {
+	local k
+	for k in $KNOBS; do
+		[ -e "/proc/sys/$k" ] && printf '%s=%s\n' "$k" "$(cat "/proc/sys/$k")"
+	done
+}
+
+# The real values, saved before a harden test and written back after it
+# whatever happened (the drop-in and the record removed too).
+save_knobs() {
+	knob_values >"$SCRATCH/knobs.saved"
+}
+
+teardown() {
+	local k v
+	[ -f "$SCRATCH/knobs.saved" ] || return 0
+	while IFS='=' read -r k v; do
+		echo "$v" >"/proc/sys/$k" 2>/dev/null || true
+	done <"$SCRATCH/knobs.saved"
+	rm -f "$SCRATCH/knobs.saved" /etc/sysctl.d/60-agent-shell.conf /var/lib/agent-shell/harden.state
+}
+
+@test "harden sets the knobs and harden --undo restores the exact previous values" {
+	save_knobs
+	run "$ADM" harden
+	assert_success
+	assert_line "wrote /etc/sysctl.d/60-agent-shell.conf (previous values in /var/lib/agent-shell/harden.state)"
+	assert_equal "$(cat /proc/sys/dev/tty/legacy_tiocsti)" 0
+	assert_equal "$(cat /proc/sys/kernel/io_uring_disabled)" 1
+	assert_equal "$(cat /proc/sys/fs/protected_symlinks)" 1
+	assert_equal "$(cat /proc/sys/fs/protected_fifos)" 2
+	assert_equal "$(cat /proc/sys/fs/protected_regular)" 2
+	[ "$(cat /proc/sys/kernel/unprivileged_bpf_disabled)" != 0 ]
+	[ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 2 ]
+	run grep -c ' = ' /etc/sysctl.d/60-agent-shell.conf
+	assert_output 8
+	assert_equal "$(stat -c '%U %a' /var/lib/agent-shell/harden.state)" "root 600"
+	run "$ADM" harden --undo
+	assert_success
+	assert_equal "$(knob_values)" "$(cat "$SCRATCH/knobs.saved")"
+	[ ! -e /etc/sysctl.d/60-agent-shell.conf ]
+	[ ! -e /var/lib/agent-shell/harden.state ]
+}
+
+@test "a second harden keeps the first record: --undo still goes back to before the first" {
+	save_knobs
+	"$ADM" harden >/dev/null
+	"$ADM" harden >/dev/null
+	"$ADM" harden --undo >/dev/null
+	assert_equal "$(knob_values)" "$(cat "$SCRATCH/knobs.saved")"
+}
+
+@test "check reports a knob weaker than the drop-in after harden" {
+	save_knobs
+	"$ADM" harden >/dev/null
+	echo 0 >/proc/sys/fs/protected_symlinks
+	run "$ADM" check
+	"$ADM" harden --undo >/dev/null
+	assert_failure 1
+	assert_line "problem: kernel: fs.protected_symlinks is 0, weaker than 1 in /etc/sysctl.d/60-agent-shell.conf — fix: sysctl -w fs.protected_symlinks=1"
+}
+
+@test "check warns about weaker knobs on a host never hardened" {
+	save_knobs
+	echo 0 >/proc/sys/fs/protected_fifos
+	run "$ADM" check
+	assert_line --regexp "^warning: kernel: [0-9]+ knob\(s\) weaker than agent-admin harden sets: .*fs\.protected_fifos.* — fix: agent-admin harden$"
+}
+
+@test "harden --userns reports a knob this kernel lacks, and still succeeds" {
+	if [ -e /proc/sys/kernel/unprivileged_userns_clone ] || [ -e /proc/sys/kernel/apparmor_restrict_unprivileged_userns ]; then
+		skip "this kernel has a knob for unprivileged user namespaces"
+	fi
+	save_knobs
+	run "$ADM" harden --userns
+	assert_success
+	assert_line "kernel.unprivileged_userns_clone: not on this kernel; skipped"
+	assert_line --partial "--userns: this kernel has no knob for unprivileged user namespaces alone"
+	"$ADM" harden --undo >/dev/null
+	assert_equal "$(knob_values)" "$(cat "$SCRATCH/knobs.saved")"
+}
+
+@test "harden --undo --userns is a usage error" {
+	run "$ADM" harden --undo --userns
+	assert_failure 2
+	assert_output "agent-admin: harden: --undo restores what was recorded; it takes no --userns (see --help)"
+}
+
+@test "harden --undo with nothing recorded changes nothing" {
+	save_knobs
+	run "$ADM" harden --undo
+	assert_success
+	assert_output "harden --undo: nothing recorded; nothing to undo"
+	assert_equal "$(knob_values)" "$(cat "$SCRATCH/knobs.saved")"
+}
+
+@test "harden --undo writes no knob the record names that harden does not set" {
+	save_knobs
+	install -d -m 0700 /var/lib/agent-shell
+	local pattern
+	pattern=$(cat /proc/sys/kernel/core_pattern)
+	printf 'kernel.core_pattern=|/tmp/evil\n' >/var/lib/agent-shell/harden.state
+	chmod 0600 /var/lib/agent-shell/harden.state
+	run "$ADM" harden --undo
+	assert_failure 1
+	assert_line "agent-admin: /var/lib/agent-shell/harden.state: unknown knob 'kernel.core_pattern'"
+	assert_equal "$(cat /proc/sys/kernel/core_pattern)" "$pattern"
 }
