@@ -43,9 +43,13 @@
 #define P_X ACL_EXECUTE
 #define P_RWX (P_R | P_W | P_X)
 
-/* ext4 fits about 500 entries in a block, XFS more; an ACL longer than
- * this is nothing agent-admin made, and is refused rather than truncated. */
-#define ACLV_MAX 256
+/* The longest ACL the kernel stores: an xattr value is at most
+ * XATTR_SIZE_MAX (64 KiB), 4 bytes of header and 8 per entry, so 8191
+ * entries; plus the few grant adds.  An ACL of any size the kernel takes
+ * is read, and one entry removed from it (issue 15: a 304-entry ACL an
+ * agent set with setfacl stopped revoke half-way under the old limit of
+ * 256).  Every struct aclv lives on the heap (about 100 KiB). */
+#define ACLV_MAX ((65536 - 4) / 8 + 4)
 
 /* Directories waiting for a worker (each an open fd: the cap bounds what
  * the queue can pin), and at most this many workers, one per CPU. */
@@ -581,6 +585,7 @@ struct worker {
 	struct as_acl_stats st;
 	struct as_acl_report rep;
 	struct as_err err;
+	struct as_err first_fail;       /* revoke: the first object it could not fix */
 	int rc;
 	struct aclv av, dv;
 	unsigned int precheck_misses;   /* in a row */
@@ -1056,6 +1061,21 @@ static void unwind(struct worker *w, size_t *sp)
 		closedir(w->stack[--*sp].d);
 }
 
+/*
+ * A failure R on the object at w->path: grant and check stop the walk
+ * (return R); revoke never stops early (DESIGN.md, "Commands"): it counts
+ * the failure, keeps the first message, and goes on with the rest, so one
+ * bad file cannot leave the agent's entries everywhere else.
+ */
+static int carry_on(struct worker *w, int r)
+{
+	if (r >= 0 || w->cfg->op != OP_REVOKE || r == -ECANCELED || r == -ENOMEM)
+		return r;
+	if (!w->st.failed++)
+		w->first_fail = w->err;
+	return 0;
+}
+
 /* Applies the operation to the directory of JOB, then to everything below
  * it, depth first, handing subdirectories to idle workers. */
 static int walk_job(struct worker *w, struct job *job)
@@ -1064,7 +1084,7 @@ static int walk_job(struct worker *w, struct job *job)
 	int r;
 
 	snprintf(w->path, sizeof(w->path), "%s", job->path);
-	r = do_object(w, job->fd, &job->sb);
+	r = carry_on(w, do_object(w, job->fd, &job->sb));
 	if (r < 0) {
 		close(job->fd);
 		return r;
@@ -1073,7 +1093,8 @@ static int walk_job(struct worker *w, struct job *job)
 	if (!w->stack[0].d) {
 		r = -errno;
 		close(job->fd);
-		return as_fail(&w->err, r, "%s: cannot read directory: %s", w->path, strerror(-r));
+		return carry_on(w, as_fail(&w->err, r, "%s: cannot read directory: %s", w->path,
+					   strerror(-r)));
 	}
 	w->stack[0].pathlen = strlen(w->path);
 	w->stack[0].depth = job->depth;
@@ -1095,9 +1116,10 @@ static int walk_job(struct worker *w, struct job *job)
 			if (errno) {
 				r = -errno;
 				w->path[top->pathlen] = '\0';
-				as_fail(&w->err, r, "%s: cannot read directory: %s",
-					w->path, strerror(-r));
-				goto out;
+				r = carry_on(w, as_fail(&w->err, r, "%s: cannot read directory: %s",
+							w->path, strerror(-r)));
+				if (r < 0)
+					goto out;
 			}
 			closedir(top->d);
 			sp--;
@@ -1107,15 +1129,18 @@ static int walk_job(struct worker *w, struct job *job)
 					     (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
 		r = path_append(w, top->pathlen, de->d_name);
-		if (r < 0)
-			goto out;
-		r = open_entry(w, dirfd(top->d), de, &fd, &sb);
+		if (r < 0) {
+			if (carry_on(w, r) < 0)
+				goto out;
+			continue;
+		}
+		r = carry_on(w, open_entry(w, dirfd(top->d), de, &fd, &sb));
 		if (r < 0)
 			goto out;
 		if (r == 0)
 			continue;
 		if (!S_ISDIR(sb.st_mode)) {
-			r = do_object(w, fd, &sb);
+			r = carry_on(w, do_object(w, fd, &sb));
 			close(fd);
 			if (r < 0)
 				goto out;
@@ -1123,14 +1148,16 @@ static int walk_job(struct worker *w, struct job *job)
 		}
 		if (top->depth + 1 > AS_ACL_MAX_DEPTH) {
 			close(fd);
-			r = as_fail(&w->err, -ELOOP,
+			r = carry_on(w, as_fail(&w->err, -ELOOP,
 				    "%s: more than %d directory levels below the tree's root; refusing to go deeper",
-				    w->path, AS_ACL_MAX_DEPTH);
-			goto out;
+				    w->path, AS_ACL_MAX_DEPTH));
+			if (r < 0)
+				goto out;
+			continue;
 		}
 		if (queue_offer(w->q, fd, top->depth + 1, &sb, w->path))
 			continue;
-		r = do_object(w, fd, &sb);
+		r = carry_on(w, do_object(w, fd, &sb));
 		if (r < 0) {
 			close(fd);
 			goto out;
@@ -1139,8 +1166,11 @@ static int walk_job(struct worker *w, struct job *job)
 		if (!w->stack[sp].d) {
 			r = -errno;
 			close(fd);
-			as_fail(&w->err, r, "%s: cannot read directory: %s", w->path, strerror(-r));
-			goto out;
+			r = carry_on(w, as_fail(&w->err, r, "%s: cannot read directory: %s", w->path,
+						strerror(-r)));
+			if (r < 0)
+				goto out;
+			continue;
 		}
 		w->stack[sp].pathlen = strlen(w->path);
 		w->stack[sp].depth = top->depth + 1;
@@ -1290,6 +1320,8 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 		.cond = PTHREAD_COND_INITIALIZER,
 	};
 	struct worker *w = NULL;
+	struct as_err first_fail = { "" };
+	unsigned long failed = 0;
 	unsigned int nw = worker_count(), started = 0;
 	struct rlimit rl;
 	struct job root;
@@ -1366,6 +1398,12 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 			st->unchanged += w[i].st.unchanged;
 			st->skipped += w[i].st.skipped;
 			st->vanished += w[i].st.vanished;
+			st->failed += w[i].st.failed;
+		}
+		if (w[i].st.failed) {
+			failed += w[i].st.failed;
+			if (!first_fail.msg[0])
+				first_fail = w[i].first_fail;
 		}
 		if (rep) {
 			rep->missing += w[i].rep.missing;
@@ -1377,6 +1415,10 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 			}
 		}
 	}
+	/* Revoke went through everything it could: now say what it could not. */
+	if (r == 0 && failed)
+		r = as_fail(err, -EIO, "%lu file(s) or directories could not be changed; the first: %s",
+			    failed, first_fail.msg);
 	/* Jobs left behind by a stopped walk. */
 	for (size_t i = 0; i < q.n; i++) {
 		close(q.jobs[i].fd);

@@ -29,6 +29,7 @@ struct as_acl_stats {
 	unsigned long unchanged;     /* already right, skipped */
 	unsigned long skipped;       /* symlinks, special files, other filesystems */
 	unsigned long vanished;      /* removed while we walked */
+	unsigned long failed;        /* revoke: objects it could not fix (it carried on) */
 };
 
 /*
@@ -43,7 +44,9 @@ int as_acl_grant_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
 /*
  * Removes what grant added: u:AGENT and d:u:AGENT, d:u:OWNER, and the mask
  * or default mask when no named entry remains, so a tree that had plain
- * modes gets plain modes back.  Tolerates a partially granted tree.
+ * modes gets plain modes back.  Tolerates a partially granted tree.  Never
+ * stops early: an object it cannot fix is counted (st->failed) and the walk
+ * goes on; then it returns -EIO naming how many and the first.
  */
 int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner,
 		       struct as_acl_stats *st, struct as_err *err);

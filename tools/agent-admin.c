@@ -27,6 +27,10 @@
  *   remove: revoke each project -> sudoers drop-in -> group membership ->
  *           userdel -> registry deleted.
  *
+ * revoke and remove never stop early: a failed step is reported and the
+ * next runs anyway; what failed stays recorded (the project "revoking",
+ * the account and its registry) for a re-run to finish.
+ *
  * check lives in admin-check.c (admin_check, declared in admin.h).
  *
  * A re-run of the same command, or the opposite one (revoke after a broken
@@ -1220,6 +1224,12 @@ static int needing_project(const struct as_registry *reg, size_t except, const c
 	return -1;
 }
 
+/*
+ * Revokes project IDX.  Never stops early (DESIGN.md): a step that fails
+ * is reported and counted, the next one runs anyway; with any failure the
+ * project stays in the registry as "revoking", so a re-run (every step is
+ * idempotent) finishes what is left.
+ */
 static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const struct user *a,
 		     size_t idx)
 {
@@ -1227,6 +1237,7 @@ static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const
 	struct as_acl_stats st = { 0 };
 	struct as_err e = { "" };
 	_cleanup_free_ char *dir = strdup(p->path);
+	unsigned failed = 0;
 	struct stat sb;
 
 	if (!dir)
@@ -1240,22 +1251,26 @@ static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const
 	/* 2. git (only if the account is still there). */
 	if (a->found)
 		git_untrust(a, dir);
-	/* 3. The tree, if it still exists. */
+	/* 3. The tree, if it still exists, and the agents' entry on its root. */
 	if (lstat(dir, &sb) == 0) {
 		int r;
 
-		if (as_acl_revoke_tree(dir, reg->account_uid, reg->owner_uid, &st, &e) < 0)
-			return admin_fail("%s", e.msg);
+		if (as_acl_revoke_tree(dir, reg->account_uid, reg->owner_uid, &st, &e) < 0) {
+			admin_fail("%s", e.msg);
+			failed++;
+		}
 		r = agents_gid() == (gid_t)-1 ? 0
 			: as_acl_unshut_group(dir, reg->owner_uid, agents_gid(), &e);
-
 		/* Handed to someone else meanwhile: not ours to edit. */
-		if (r == -EPERM)
+		if (r == -EPERM) {
 			admin_warn("%s; left its entry for %s", e.msg, AS_AGENTS_GROUP);
-		else if (r < 0)
-			return admin_fail("%s", e.msg);
+		} else if (r < 0) {
+			admin_fail("%s", e.msg);
+			failed++;
+		}
 	} else if (errno != ENOENT) {
-		return admin_fail("%s: %s", dir, strerror(errno));
+		admin_fail("%s: %s", dir, strerror(errno));
+		failed++;
 	}
 	/* 4. Ancestors: hand over the ones another project still needs,
 	 *    remove the rest. */
@@ -1271,8 +1286,16 @@ static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const
 			p = &reg->projects[idx];
 			continue;
 		}
-		if (as_acl_revoke_traverse(t, reg->account_uid, &e) < 0)
-			return admin_fail("%s", e.msg);
+		if (as_acl_revoke_traverse(t, reg->account_uid, &e) < 0) {
+			admin_fail("%s", e.msg);
+			failed++;
+		}
+	}
+	if (failed) {
+		if (save_reg(ctx, reg))
+			return ADMIN_EXIT_FAIL;
+		return admin_fail("revoke %s: %u step(s) failed (above), the rest is done; it stays "
+				  "'revoking' until a re-run of revoke finishes it", dir, failed);
 	}
 	/* 5. Forget it. */
 	as_registry_project_remove(reg, idx);
@@ -1511,6 +1534,7 @@ static int cmd_remove(const struct admin_ctx *ctx, const struct opts *o)
 	_cleanup_free_ char *intent = NULL;
 	struct as_registry reg;
 	struct as_err e = { "" };
+	unsigned failed = 0;
 	struct user a;
 	int rc;
 
@@ -1540,25 +1564,34 @@ static int cmd_remove(const struct admin_ctx *ctx, const struct opts *o)
 			goto out;
 		}
 	}
-	while (reg.n_projects > 0)
-		if (do_revoke(ctx, &reg, &a, reg.n_projects - 1))
-			goto out;
+	/* Never stop early: every project, then every step that only takes
+	 * access away, whatever failed before; the account and its registry
+	 * go only when all of that succeeded, since a uid left with entries
+	 * somewhere must stay recorded (a later account could get the uid). */
+	for (size_t i = reg.n_projects; i-- > 0;)
+		if (do_revoke(ctx, &reg, &a, i))
+			failed++;
 	{
 		struct user ou;
 
 		if (user_lookup(reg.owner, &ou) && ou.uid == reg.owner_uid &&
 		    shut_home(ctx, &ou, true, NULL))
-			goto out;
+			failed++;
 	}
 	if (admin_sudo_remove(ctx, owner))
-		goto out;
-	if (reg.sudo) {
+		failed++;
+	else if (reg.sudo) {
 		reg.sudo = false;
 		if (save_reg(ctx, &reg))
-			goto out;
+			failed++;
 	}
 	if (leave_users_group(ctx, owner))
+		failed++;
+	if (failed) {
+		admin_fail("remove %s: %u step(s) failed (above), the rest is done; %s and its registry "
+			   "are kept until a re-run of remove finishes", owner, failed, reg.account);
 		goto out;
+	}
 	if (a.found && userdel(ctx, &a, reg.home, o->keep_home))
 		goto out;
 	/* Only once the account is gone: its deny lines guard it until then. */

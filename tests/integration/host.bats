@@ -549,3 +549,87 @@ teardown() {
 	assert_line "agent-admin: /var/lib/agent-shell/harden.state: unknown knob 'kernel.core_pattern'"
 	assert_equal "$(cat /proc/sys/kernel/core_pattern)" "$pattern"
 }
+
+# ---- revoke and remove never stop early ------------------------------------------
+
+# 304 named entries (uids 70000-70303), as setfacl from a session sets them.
+acl304() {
+	local spec="" i
+	for i in $(seq 70000 70303); do spec="${spec}u:$i:r,"; done
+	echo "${spec%,}"
+}
+
+@test "revoke finishes past a file the agent gave a 304-entry ACL" {
+	local d="/tmp/$ALICE-home/big"
+	runuser -u "$ALICE" -- mkdir "$d"
+	runuser -u "$ALICE" -- sh -c "echo x >'$d/owners'"
+	"$ADM" grant "$ALICE" "$d" >/dev/null
+	runuser -u "$ALICE-agent" -- sh -c "echo y >'$d/agents' && setfacl -m '$(acl304)' '$d/agents'"
+	runuser -u "$ALICE" -- setfacl -m "$(acl304)" "$d/owners"
+	[ "$(getfacl -cp "$d/agents" | grep -c '^user:7')" = 304 ]
+	run "$ADM" revoke "$ALICE" "$d"
+	assert_success
+	assert_line --regexp "^revoked $d: "
+	run grep -c "^path = $d\$" "$REGDIR/$ALICE.conf"
+	assert_output 0
+	# Exactly the agent's entry went; the 304 others stayed.
+	run getfacl -cp "$d/owners"
+	refute_line --partial "user:$ALICE-agent:"
+	[ "$(getfacl -cp "$d/owners" | grep -c '^user:7')" = 304 ]
+}
+
+@test "grant takes a file with a 304-entry ACL too" {
+	local d="/tmp/$ALICE-home/big2"
+	runuser -u "$ALICE" -- mkdir "$d"
+	runuser -u "$ALICE" -- sh -c "echo x >'$d/f' && setfacl -m '$(acl304)' '$d/f'"
+	run "$ADM" grant "$ALICE" "$d"
+	assert_success
+	run getfacl -cp "$d/f"
+	assert_line --regexp "^user:$ALICE-agent:rw-"
+	"$ADM" revoke "$ALICE" "$d" >/dev/null
+}
+
+@test "revoke carries on past a file it cannot change, reports it, and a re-run finishes" {
+	local d="/tmp/$ALICE-home/stuck"
+	runuser -u "$ALICE" -- mkdir "$d" "$d/sub"
+	runuser -u "$ALICE" -- sh -c "cd '$d' && echo a >a && echo b >sub/b && echo c >sub/c"
+	"$ADM" grant "$ALICE" "$d" >/dev/null
+	chattr +i "$d/sub/b" || skip "no chattr +i on this filesystem"
+	run "$ADM" revoke "$ALICE" "$d"
+	chattr -i "$d/sub/b"
+	assert_failure 1
+	assert_line --regexp "^agent-admin: 1 file\(s\) or directories could not be changed; the first: $d/sub/b: cannot write ACL: Operation not permitted$"
+	assert_line "agent-admin: revoke $d: 1 step(s) failed (above), the rest is done; it stays 'revoking' until a re-run of revoke finishes it"
+	# Everything else is already clean.
+	run getfacl -cp "$d/a" "$d/sub/c" "$d/sub" "$d"
+	refute_line --partial "user:$ALICE-agent:"
+	run grep -A3 "^path = $d\$" "$REGDIR/$ALICE.conf"
+	assert_line "state = revoking"
+	run "$ADM" revoke "$ALICE" "$d"
+	assert_success
+	run getfacl -cp "$d/sub/b"
+	refute_line --partial "user:$ALICE-agent:"
+}
+
+@test "remove carries on past a project it cannot revoke and keeps the account" {
+	local d="/tmp/$CAROL-home/stuck"
+	chmod 0755 "/tmp/$CAROL-home"
+	"$ADM" add "$CAROL" >/dev/null
+	runuser -u "$CAROL" -- mkdir -p "$d" "/tmp/$CAROL-home/fine"
+	runuser -u "$CAROL" -- sh -c "echo a >'$d/a' && echo b >'/tmp/$CAROL-home/fine/b'"
+	"$ADM" grant "$CAROL" "$d" >/dev/null
+	"$ADM" grant "$CAROL" "/tmp/$CAROL-home/fine" >/dev/null
+	chattr +i "$d/a" || skip "no chattr +i on this filesystem"
+	run "$ADM" remove "$CAROL"
+	chattr -i "$d/a"
+	assert_failure 1
+	assert_line "agent-admin: remove $CAROL: 1 step(s) failed (above), the rest is done; $CAROL-agent and its registry are kept until a re-run of remove finishes"
+	# The other project was revoked all the same.
+	run getfacl -cp "/tmp/$CAROL-home/fine/b"
+	refute_line --partial "user:$CAROL-agent:"
+	getent passwd "$CAROL-agent" >/dev/null
+	run "$ADM" remove "$CAROL"
+	assert_success
+	run getent passwd "$CAROL-agent"
+	assert_failure
+}
