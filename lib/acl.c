@@ -380,6 +380,7 @@ struct walk_cfg {
 	bool read_only;
 	bool precheck;          /* getxattrat(2) works here */
 	dev_t dev;
+	unsigned long long mnt_id;      /* the root's mount; 0: kernel without STATX_MNT_ID */
 };
 
 /* setfacl's "X": execute only for directories and for files that already
@@ -972,8 +973,9 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 		      int *fdp, struct stat *sb)
 {
 	unsigned char type = de->d_type;
+	unsigned long long mnt;
 	bool precheck;
-	int fd;
+	int fd, r;
 
 	/* On a tree not granted yet every pre-check misses and only adds
 	 * two system calls to the full path: after a run of misses, pause
@@ -1013,14 +1015,15 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 	fd = openat(dfd, de->d_name, OPEN_FLAGS | (type == DT_DIR ? O_DIRECTORY : 0));
 	if (fd < 0)
 		goto open_failed;
-	if (fstat(fd, sb) < 0) {
-		int r = -errno;
-
+	r = as_fstat_mnt(fd, sb, &mnt);
+	if (r < 0) {
 		close(fd);
 		return as_fail(&w->err, r, "%s: cannot stat: %s", w->path, strerror(-r));
 	}
+	/* Another mount, even a bind mount of the same filesystem (same
+	 * st_dev, another mount id), is not part of the tree. */
 	if ((!S_ISDIR(sb->st_mode) && !S_ISREG(sb->st_mode)) ||
-	    sb->st_dev != w->cfg->dev) {
+	    sb->st_dev != w->cfg->dev || mnt != w->cfg->mnt_id) {
 		close(fd);
 		w->st.skipped++;
 		return 0;
@@ -1340,8 +1343,9 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 	if (r < 0)
 		return r;
 	root = (struct job){ .fd = fd, .depth = 0 };
-	if (fstat(fd, &root.sb) < 0) {
-		r = as_fail(err, -errno, "%s: cannot stat: %s", dir, strerror(errno));
+	r = as_fstat_mnt(fd, &root.sb, &cfg->mnt_id);
+	if (r < 0) {
+		r = as_fail(err, r, "%s: cannot stat: %s", dir, strerror(-r));
 		goto out;
 	}
 	cfg->dev = root.sb.st_dev;

@@ -1049,6 +1049,135 @@ static void check_owner_hooks(struct owner_check *o)
 	     o->qowner, o->qowner, q(qv, sizeof(qv), hp), o->qaccount, o->qowner);
 }
 
+/*
+ * Symlinks the agent made in a grant that point outside it (issue 15, item
+ * 6): the owner's own tools follow them (a ">> build.log" the agent had
+ * made a link to ~/.bashrc appends to ~/.bashrc).  Into the owner's home
+ * it is a problem; elsewhere (a virtualenv's python -> /usr/bin/python3)
+ * a warning.  Targets are resolved lexically against the link's directory
+ * (nothing is followed as root); the walk stays on the grant's mount (by
+ * mount id), and is bounded in depth and entries.
+ */
+#define LINKS_MAX_DEPTH 64
+#define LINKS_MAX_ENTRIES 200000
+#define LINKS_MAX_REPORTS 10
+
+struct link_walk {
+	struct owner_check *o;
+	const char *root;
+	dev_t dev;
+	unsigned long long mnt;
+	unsigned long entries;
+	unsigned reported;
+	char path[PATH_MAX];
+};
+
+static void report_link(struct link_walk *lw, const char *target)
+{
+	struct owner_check *o = lw->o;
+	char abs[2 * PATH_MAX + 2], norm[PATH_MAX], dir[PATH_MAX];
+	char qp[QMAX], qt[QMAX], fix[2 * QMAX];
+	bool home;
+
+	if (target[0] == '/') {
+		snprintf(abs, sizeof(abs), "%s", target);
+	} else {
+		as_path_parent(lw->path, dir, sizeof(dir));
+		snprintf(abs, sizeof(abs), "%s/%s", dir, target);
+	}
+	if (!as_path_normalize(abs, norm, sizeof(norm)) || as_path_within(norm, lw->root))
+		return;
+	if (lw->reported++ >= LINKS_MAX_REPORTS)
+		return;
+	home = o->owner_home[0] && as_path_within(norm, o->owner_home);
+	q(qp, sizeof(qp), lw->path);
+	q(qt, sizeof(qt), target);
+	fmt(fix, sizeof(fix), "rm %s%s", qp, home ? " (and look at what was written through it)" : "");
+	emit(o->rep, home ? K_PROBLEM : K_WARNING, fix, "%s: %s's symlink %s in the grant points "
+	     "outside it%s: %s", o->qowner, o->qaccount, qp, home ? ", into the owner's home" : "", qt);
+}
+
+static void walk_links(struct link_walk *lw, int dfd, unsigned depth)
+{
+	size_t len = strlen(lw->path);
+	struct dirent *de;
+	DIR *d = fdopendir(dfd);
+
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d)) && lw->entries < LINKS_MAX_ENTRIES) {
+		unsigned char type = de->d_type;
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		lw->entries++;
+		if (snprintf(lw->path + len, sizeof(lw->path) - len, "/%s", de->d_name) >=
+		    (int)(sizeof(lw->path) - len))
+			continue;
+		if (type == DT_UNKNOWN) {
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			type = IFTODT(st.st_mode);
+		}
+		if (type == DT_LNK) {
+			char target[PATH_MAX];
+			ssize_t n;
+
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    st.st_uid != lw->o->agent_uid)
+				continue;
+			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			report_link(lw, target);
+		} else if (type == DT_DIR && depth < LINKS_MAX_DEPTH) {
+			unsigned long long mnt;
+			int cfd = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+			if (cfd < 0)
+				continue;
+			if (as_fstat_mnt(cfd, &st, &mnt) < 0 || st.st_dev != lw->dev || mnt != lw->mnt) {
+				close(cfd);
+				continue;
+			}
+			walk_links(lw, cfd, depth + 1);
+		}
+	}
+	lw->path[len] = '\0';
+	closedir(d);
+}
+
+static void check_planted_links(struct owner_check *o, const struct as_reg_project *p)
+{
+	struct link_walk *lw = calloc(1, sizeof(*lw));
+	struct stat st;
+	int fd;
+
+	if (!lw)
+		return;
+	fd = open(p->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || as_fstat_mnt(fd, &st, &lw->mnt) < 0) {
+		if (fd >= 0)
+			close(fd);
+		free(lw);
+		return;
+	}
+	lw->o = o;
+	lw->root = p->path;
+	lw->dev = st.st_dev;
+	snprintf(lw->path, sizeof(lw->path), "%s", p->path);
+	walk_links(lw, fd, 0);
+	if (lw->reported > LINKS_MAX_REPORTS)
+		emit(o->rep, K_WARNING, NULL, "%s: %u more of %s's symlinks in %s point outside it",
+		     o->qowner, lw->reported - LINKS_MAX_REPORTS, o->qaccount, p->path);
+	free(lw);
+}
+
 static void check_projects(struct owner_check *o)
 {
 	const struct as_registry *reg = o->reg;
@@ -1094,6 +1223,7 @@ static void check_projects(struct owner_check *o)
 		if (!o->agent_ok || !o->owner_ok)
 			continue;
 		check_acls(o, p);
+		check_planted_links(o, p);
 		for (size_t t = 0; t < p->traverse.n; t++) {
 			const char *tp = p->traverse.v[t];
 			int r;

@@ -633,3 +633,72 @@ acl304() {
 	run getent passwd "$CAROL-agent"
 	assert_failure
 }
+
+# ---- walks stop at mount boundaries ---------------------------------------------
+
+@test "grant does not cross a bind mount of the owner's other directory inside the tree" {
+	local d="/tmp/$ALICE-home/mnttree" priv="/tmp/$ALICE-home/private"
+	runuser -u "$ALICE" -- sh -c "umask 077; mkdir -p '$d/mnt' '$priv' && echo key >'$priv/id_rsa'"
+	# Same filesystem, same st_dev: only the mount id tells them apart.
+	# In a private mount namespace, so nothing else on the host sees it.
+	run unshare -m sh -c "mount --bind '$priv' '$d/mnt' &&
+		[ \"\$(stat -c %d '$priv')\" = \"\$(stat -c %d '$d/mnt')\" ] &&
+		'$ADM' grant '$ALICE' '$d' && getfacl -cp '$priv/id_rsa' '$priv'"
+	"$ADM" revoke "$ALICE" "$d" >/dev/null
+	assert_success
+	refute_line --partial "user:$ALICE-agent:"
+	assert_line --regexp "^granted $d: .* [1-9][0-9]* skipped"
+}
+
+@test "revoke does not cross a bind mount inside the tree either" {
+	local d="/tmp/$ALICE-home/mnttree2" other="/tmp/$ALICE-home/other2"
+	runuser -u "$ALICE" -- sh -c "mkdir -p '$d/mnt' '$other' && echo x >'$other/f'"
+	# An entry for the agent beyond the mount that revoke must leave
+	# alone: it is not the tree's.
+	setfacl -m "u:$ALICE-agent:r" "$other/f"
+	"$ADM" grant "$ALICE" "$d" >/dev/null
+	run unshare -m sh -c "mount --bind '$other' '$d/mnt' && '$ADM' revoke '$ALICE' '$d' &&
+		getfacl -cp '$other/f'"
+	assert_success
+	assert_line "user:$ALICE-agent:r--"
+	setfacl -x "u:$ALICE-agent" "$other/f"
+}
+
+# ---- check: agent-planted symlinks out of a grant -----------------------------------
+
+@test "check reports the agent's symlink from the grant into the owner's home" {
+	local d="/tmp/$ALICE-home/proj"
+	runuser -u "$ALICE-agent" -- ln -s "/tmp/$ALICE-home/.bashrc" "$d/build.log"
+	run "$ADM" check "$ALICE"
+	rm -f "$d/build.log"
+	assert_failure 1
+	assert_line "problem: $ALICE: $ALICE-agent's symlink $d/build.log in the grant points outside it, into the owner's home: /tmp/$ALICE-home/.bashrc — fix: rm $d/build.log (and look at what was written through it)"
+}
+
+@test "check resolves a relative symlink of the agent that climbs out of the grant" {
+	local d="/tmp/$ALICE-home/proj"
+	runuser -u "$ALICE-agent" -- mkdir -p "$d/a/b"
+	runuser -u "$ALICE-agent" -- ln -s ../../../notes "$d/a/b/out"
+	run "$ADM" check "$ALICE"
+	rm -rf "$d/a"
+	assert_failure 1
+	assert_line --partial "problem: $ALICE: $ALICE-agent's symlink $d/a/b/out in the grant points outside it, into the owner's home: ../../../notes"
+}
+
+@test "check only warns about the agent's symlink to a system file" {
+	local d="/tmp/$ALICE-home/proj"
+	runuser -u "$ALICE-agent" -- ln -s /usr/bin/python3 "$d/python"
+	run "$ADM" check "$ALICE"
+	rm -f "$d/python"
+	assert_line "warning: $ALICE: $ALICE-agent's symlink $d/python in the grant points outside it: /usr/bin/python3 — fix: rm $d/python"
+	refute_line --partial "problem: $ALICE: $ALICE-agent's symlink"
+}
+
+@test "check says nothing about symlinks inside the grant or the owner's own" {
+	local d="/tmp/$ALICE-home/proj"
+	runuser -u "$ALICE-agent" -- ln -s main.c "$d/inside"
+	runuser -u "$ALICE" -- ln -s "/tmp/$ALICE-home/notes" "$d/owners-link"
+	run "$ADM" check "$ALICE"
+	rm -f "$d/inside" "$d/owners-link"
+	refute_line --partial "'s symlink"
+}
