@@ -239,6 +239,29 @@ $ALICE-agent"
 	assert_output daemon
 }
 
+@test "add refuses a cron.deny that is not root's, and leaves it as it was" {
+	printf 'someone\n' >/etc/cron.deny
+	chown nobody /etc/cron.deny
+	run "$ADM" add "$ALICE"
+	local content
+	content=$(cat /etc/cron.deny)
+	chown root /etc/cron.deny
+	"$ADM" add "$ALICE" >/dev/null
+	assert_failure 1
+	assert_output --partial "agent-admin: /etc/cron.deny: not owned by root (uid $(id -u nobody)); refusing to trust it"
+	assert_equal "$content" someone
+}
+
+@test "add refuses an sshd drop-in directory others can write" {
+	mv "$DROPIN" "$SCRATCH/dropin.saved"
+	chmod 0777 /etc/ssh/sshd_config.d
+	run "$ADM" add "$ALICE"
+	chmod 0755 /etc/ssh/sshd_config.d
+	mv "$SCRATCH/dropin.saved" "$DROPIN"
+	assert_failure 1
+	assert_output "agent-admin: /etc/ssh/sshd_config.d: not a root-owned directory only root can write; refusing to put the sshd drop-in there"
+}
+
 @test "add creates no at.deny where at is already root's only (neither list exists)" {
 	rm -f /etc/at.deny /etc/at.allow
 	"$ADM" add "$ALICE" >/dev/null
