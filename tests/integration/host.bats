@@ -725,3 +725,17 @@ acl304() {
 	rm -f "$d/inside" "$d/owners-link"
 	refute_line --partial "'s symlink"
 }
+
+@test "the session's git metadata walk does not cross a bind mount inside the grant" {
+	local sh="${AS_PREFIX:-/usr}/bin/agent-shell" d="/tmp/$ALICE-home/gitmnt" other="/tmp/$ALICE-home/gitother"
+	[ -x "$sh" ] || skip "needs the install at AS_PREFIX"
+	runuser -u "$ALICE" -- sh -c "mkdir -p '$d/mnt' '$other' && git init -q '$d/own' &&
+		git init -q '$other/r1' && git init -q '$other/r2'"
+	"$ADM" grant "$ALICE" "$d" >/dev/null
+	run unshare -m sh -c "mount --bind '$other' '$d/mnt' &&
+		runuser -u '$ALICE' -- '$sh' --explain -C '$d'"
+	"$ADM" revoke "$ALICE" "$d" >/dev/null
+	assert_success
+	# proj (main.c, no repository) and own: the two under mnt are not the grant's.
+	assert_line --regexp "^session: git metadata read-only \(.*\) in 1 repositories of the read-write grants$"
+}
