@@ -40,6 +40,10 @@
 #include "admin.h"
 
 #define LOGINCTL "/usr/bin/loginctl"
+/* The first line of a deny list add had to create: crontab(1) and at(1)
+ * compare whole lines with the user name, and no name starts with '#'.
+ * When remove leaves only this line, the file goes as it came. */
+#define DENY_HEADER "# agent-shell: created by agent-admin add; removed with its last agent line"
 #define SSHD_DROPIN_NAME "agent-shell.conf"
 #define DENY_MAX (1 << 20)
 
@@ -230,8 +234,8 @@ static int deny_add(const struct admin_ctx *ctx, const struct sched *s, const ch
 	if (has_line(text, account))
 		return 0;
 	len = strlen(text);
-	if (asprintf(&next, "%s%s%s\n", text, len && text[len - 1] != '\n' ? "\n" : "",
-		     account) < 0) {
+	if (asprintf(&next, "%s%s%s\n", there ? text : DENY_HEADER "\n",
+		     len && text[len - 1] != '\n' ? "\n" : "", account) < 0) {
 		next = NULL;
 		return admin_fail("out of memory");
 	}
@@ -256,6 +260,12 @@ static int deny_remove(const struct admin_ctx *ctx, const char *path, const char
 	next = without_line(text, account);
 	if (!next)
 		return admin_fail("out of memory");
+	if (strcmp(next, DENY_HEADER "\n") == 0) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			return admin_fail("%s: cannot remove: %s", path, strerror(errno));
+		admin_note(ctx, "removed %s (agent-admin had created it; no agent is left in it)", path);
+		return 0;
+	}
 	if (replace_file(path, next, st.st_uid, st.st_gid, st.st_mode & 07777))
 		return ADMIN_EXIT_FAIL;
 	admin_note(ctx, "removed %s from %s", account, path);

@@ -262,6 +262,22 @@ $ALICE-agent"
 	assert_output "agent-admin: /etc/ssh/sshd_config.d: not a root-owned directory only root can write; refusing to put the sshd drop-in there"
 }
 
+@test "a cron.deny that add created goes again with the last agent line" {
+	rm -f /etc/cron.deny
+	"$ADM" add "$CAROL" >/dev/null
+	run cat /etc/cron.deny
+	assert_output "# agent-shell: created by agent-admin add; removed with its last agent line
+$CAROL-agent"
+	run "$ADM" remove "$CAROL"
+	assert_success
+	assert_line "removed /etc/cron.deny (agent-admin had created it; no agent is left in it)"
+	[ ! -e /etc/cron.deny ]
+	"$ADM" add "$ALICE" >/dev/null
+	"$ADM" add "$BOB" >/dev/null
+	run grep -cx -e "$ALICE-agent" -e "$BOB-agent" /etc/cron.deny
+	assert_output 2
+}
+
 @test "add creates no at.deny where at is already root's only (neither list exists)" {
 	rm -f /etc/at.deny /etc/at.allow
 	"$ADM" add "$ALICE" >/dev/null
