@@ -43,9 +43,13 @@
 #define P_X ACL_EXECUTE
 #define P_RWX (P_R | P_W | P_X)
 
-/* ext4 fits about 500 entries in a block, XFS more; an ACL longer than
- * this is nothing agent-admin made, and is refused rather than truncated. */
-#define ACLV_MAX 256
+/* The longest ACL the kernel stores: an xattr value is at most
+ * XATTR_SIZE_MAX (64 KiB), 4 bytes of header and 8 per entry, so 8191
+ * entries; plus the few grant adds.  An ACL of any size the kernel takes
+ * is read, and one entry removed from it (issue 15: a 304-entry ACL an
+ * agent set with setfacl stopped revoke half-way under the old limit of
+ * 256).  Every struct aclv lives on the heap (about 100 KiB). */
+#define ACLV_MAX ((65536 - 4) / 8 + 4)
 
 /* Directories waiting for a worker (each an open fd: the cap bounds what
  * the queue can pin), and at most this many workers, one per CPU. */
@@ -286,14 +290,17 @@ static acl_t aclv_to_acl(struct aclv *v)
 }
 
 /*
- * acl(5), ACCESS CHECK ALGORITHM, for one requested set WANT.  Only the
- * primary gid is considered: agent accounts are in no group that grants
- * anything in a project tree, so supplementary groups are ignored (and an
+ * acl(5), ACCESS CHECK ALGORITHM, for one requested set WANT, for a process
+ * in the groups GID and GID2 ((gid_t)-1: none).  Agent accounts are in no
+ * group that grants anything in a project tree; the one supplementary group
+ * that matters is the agents' group, whose g:agent-shell-agents:--- entry
+ * on owners' homes and grants denies (as_acl_shut_group), so the traverse
+ * step passes it as GID2.  Other supplementary groups are ignored (an
  * ancestor reachable only through one gets an explicit entry, which is
  * harmless).
  */
-static bool aclv_may(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
-		     gid_t gid, unsigned int want)
+static bool aclv_may_groups(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
+			    gid_t gid, gid_t gid2, unsigned int want)
 {
 	const struct acl_ent *m = aclv_cfind(v, ACL_MASK, 0), *e;
 	unsigned int mask = m ? m->perm : P_RWX;
@@ -311,8 +318,8 @@ static bool aclv_may(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
 	 * must hold all of WANT. */
 	for (size_t i = 0; i < v->n; i++) {
 		e = &v->e[i];
-		if ((e->tag == ACL_GROUP_OBJ && gid == fgid) ||
-		    (e->tag == ACL_GROUP && e->id == gid)) {
+		if ((e->tag == ACL_GROUP_OBJ && (gid == fgid || gid2 == fgid)) ||
+		    (e->tag == ACL_GROUP && (e->id == gid || (gid2 != (gid_t)-1 && e->id == gid2)))) {
 			matched = true;
 			if ((e->perm & mask & want) == want)
 				return true;
@@ -324,14 +331,20 @@ static bool aclv_may(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
 	return e && (e->perm & want) == want;
 }
 
+static bool aclv_may(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
+		     gid_t gid, unsigned int want)
+{
+	return aclv_may_groups(v, fuid, fgid, uid, gid, (gid_t)-1, want);
+}
+
 /* The single rights the check grants (each bit asked for on its own). */
 static unsigned int aclv_granted(const struct aclv *v, uid_t fuid, gid_t fgid,
-				 uid_t uid, gid_t gid)
+				 uid_t uid, gid_t gid, gid_t gid2)
 {
 	unsigned int p = 0;
 
 	for (unsigned int bit = P_X; bit <= P_R; bit <<= 1)
-		if (aclv_may(v, fuid, fgid, uid, gid, bit))
+		if (aclv_may_groups(v, fuid, fgid, uid, gid, gid2, bit))
 			p |= bit;
 	return p;
 }
@@ -367,6 +380,7 @@ struct walk_cfg {
 	bool read_only;
 	bool precheck;          /* getxattrat(2) works here */
 	dev_t dev;
+	unsigned long long mnt_id;      /* the root's mount; 0: kernel without STATX_MNT_ID */
 };
 
 /* setfacl's "X": execute only for directories and for files that already
@@ -572,6 +586,7 @@ struct worker {
 	struct as_acl_stats st;
 	struct as_acl_report rep;
 	struct as_err err;
+	struct as_err first_fail;       /* revoke: the first object it could not fix */
 	int rc;
 	struct aclv av, dv;
 	unsigned int precheck_misses;   /* in a row */
@@ -958,8 +973,9 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 		      int *fdp, struct stat *sb)
 {
 	unsigned char type = de->d_type;
+	unsigned long long mnt;
 	bool precheck;
-	int fd;
+	int fd, r;
 
 	/* On a tree not granted yet every pre-check misses and only adds
 	 * two system calls to the full path: after a run of misses, pause
@@ -999,14 +1015,15 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 	fd = openat(dfd, de->d_name, OPEN_FLAGS | (type == DT_DIR ? O_DIRECTORY : 0));
 	if (fd < 0)
 		goto open_failed;
-	if (fstat(fd, sb) < 0) {
-		int r = -errno;
-
+	r = as_fstat_mnt(fd, sb, &mnt);
+	if (r < 0) {
 		close(fd);
 		return as_fail(&w->err, r, "%s: cannot stat: %s", w->path, strerror(-r));
 	}
+	/* Another mount, even a bind mount of the same filesystem (same
+	 * st_dev, another mount id), is not part of the tree. */
 	if ((!S_ISDIR(sb->st_mode) && !S_ISREG(sb->st_mode)) ||
-	    sb->st_dev != w->cfg->dev) {
+	    sb->st_dev != w->cfg->dev || mnt != w->cfg->mnt_id) {
 		close(fd);
 		w->st.skipped++;
 		return 0;
@@ -1047,6 +1064,21 @@ static void unwind(struct worker *w, size_t *sp)
 		closedir(w->stack[--*sp].d);
 }
 
+/*
+ * A failure R on the object at w->path: grant and check stop the walk
+ * (return R); revoke never stops early (DESIGN.md, "Commands"): it counts
+ * the failure, keeps the first message, and goes on with the rest, so one
+ * bad file cannot leave the agent's entries everywhere else.
+ */
+static int carry_on(struct worker *w, int r)
+{
+	if (r >= 0 || w->cfg->op != OP_REVOKE || r == -ECANCELED || r == -ENOMEM)
+		return r;
+	if (!w->st.failed++)
+		w->first_fail = w->err;
+	return 0;
+}
+
 /* Applies the operation to the directory of JOB, then to everything below
  * it, depth first, handing subdirectories to idle workers. */
 static int walk_job(struct worker *w, struct job *job)
@@ -1055,7 +1087,7 @@ static int walk_job(struct worker *w, struct job *job)
 	int r;
 
 	snprintf(w->path, sizeof(w->path), "%s", job->path);
-	r = do_object(w, job->fd, &job->sb);
+	r = carry_on(w, do_object(w, job->fd, &job->sb));
 	if (r < 0) {
 		close(job->fd);
 		return r;
@@ -1064,7 +1096,8 @@ static int walk_job(struct worker *w, struct job *job)
 	if (!w->stack[0].d) {
 		r = -errno;
 		close(job->fd);
-		return as_fail(&w->err, r, "%s: cannot read directory: %s", w->path, strerror(-r));
+		return carry_on(w, as_fail(&w->err, r, "%s: cannot read directory: %s", w->path,
+					   strerror(-r)));
 	}
 	w->stack[0].pathlen = strlen(w->path);
 	w->stack[0].depth = job->depth;
@@ -1086,9 +1119,10 @@ static int walk_job(struct worker *w, struct job *job)
 			if (errno) {
 				r = -errno;
 				w->path[top->pathlen] = '\0';
-				as_fail(&w->err, r, "%s: cannot read directory: %s",
-					w->path, strerror(-r));
-				goto out;
+				r = carry_on(w, as_fail(&w->err, r, "%s: cannot read directory: %s",
+							w->path, strerror(-r)));
+				if (r < 0)
+					goto out;
 			}
 			closedir(top->d);
 			sp--;
@@ -1098,15 +1132,18 @@ static int walk_job(struct worker *w, struct job *job)
 					     (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
 		r = path_append(w, top->pathlen, de->d_name);
-		if (r < 0)
-			goto out;
-		r = open_entry(w, dirfd(top->d), de, &fd, &sb);
+		if (r < 0) {
+			if (carry_on(w, r) < 0)
+				goto out;
+			continue;
+		}
+		r = carry_on(w, open_entry(w, dirfd(top->d), de, &fd, &sb));
 		if (r < 0)
 			goto out;
 		if (r == 0)
 			continue;
 		if (!S_ISDIR(sb.st_mode)) {
-			r = do_object(w, fd, &sb);
+			r = carry_on(w, do_object(w, fd, &sb));
 			close(fd);
 			if (r < 0)
 				goto out;
@@ -1114,14 +1151,16 @@ static int walk_job(struct worker *w, struct job *job)
 		}
 		if (top->depth + 1 > AS_ACL_MAX_DEPTH) {
 			close(fd);
-			r = as_fail(&w->err, -ELOOP,
+			r = carry_on(w, as_fail(&w->err, -ELOOP,
 				    "%s: more than %d directory levels below the tree's root; refusing to go deeper",
-				    w->path, AS_ACL_MAX_DEPTH);
-			goto out;
+				    w->path, AS_ACL_MAX_DEPTH));
+			if (r < 0)
+				goto out;
+			continue;
 		}
 		if (queue_offer(w->q, fd, top->depth + 1, &sb, w->path))
 			continue;
-		r = do_object(w, fd, &sb);
+		r = carry_on(w, do_object(w, fd, &sb));
 		if (r < 0) {
 			close(fd);
 			goto out;
@@ -1130,8 +1169,11 @@ static int walk_job(struct worker *w, struct job *job)
 		if (!w->stack[sp].d) {
 			r = -errno;
 			close(fd);
-			as_fail(&w->err, r, "%s: cannot read directory: %s", w->path, strerror(-r));
-			goto out;
+			r = carry_on(w, as_fail(&w->err, r, "%s: cannot read directory: %s", w->path,
+						strerror(-r)));
+			if (r < 0)
+				goto out;
+			continue;
 		}
 		w->stack[sp].pathlen = strlen(w->path);
 		w->stack[sp].depth = top->depth + 1;
@@ -1281,6 +1323,8 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 		.cond = PTHREAD_COND_INITIALIZER,
 	};
 	struct worker *w = NULL;
+	struct as_err first_fail = { "" };
+	unsigned long failed = 0;
 	unsigned int nw = worker_count(), started = 0;
 	struct rlimit rl;
 	struct job root;
@@ -1299,8 +1343,9 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 	if (r < 0)
 		return r;
 	root = (struct job){ .fd = fd, .depth = 0 };
-	if (fstat(fd, &root.sb) < 0) {
-		r = as_fail(err, -errno, "%s: cannot stat: %s", dir, strerror(errno));
+	r = as_fstat_mnt(fd, &root.sb, &cfg->mnt_id);
+	if (r < 0) {
+		r = as_fail(err, r, "%s: cannot stat: %s", dir, strerror(-r));
 		goto out;
 	}
 	cfg->dev = root.sb.st_dev;
@@ -1357,6 +1402,12 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 			st->unchanged += w[i].st.unchanged;
 			st->skipped += w[i].st.skipped;
 			st->vanished += w[i].st.vanished;
+			st->failed += w[i].st.failed;
+		}
+		if (w[i].st.failed) {
+			failed += w[i].st.failed;
+			if (!first_fail.msg[0])
+				first_fail = w[i].first_fail;
 		}
 		if (rep) {
 			rep->missing += w[i].rep.missing;
@@ -1368,6 +1419,10 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 			}
 		}
 	}
+	/* Revoke went through everything it could: now say what it could not. */
+	if (r == 0 && failed)
+		r = as_fail(err, -EIO, "%lu file(s) or directories could not be changed; the first: %s",
+			    failed, first_fail.msg);
 	/* Jobs left behind by a stopped walk. */
 	for (size_t i = 0; i < q.n; i++) {
 		close(q.jobs[i].fd);
@@ -1411,7 +1466,7 @@ int as_acl_check_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
 
 struct traverse {
 	uid_t agent;
-	gid_t gid;
+	gid_t gid, gid2;
 	struct as_strv *added;
 	struct aclv v;
 };
@@ -1465,12 +1520,12 @@ static int traverse_one(int fd, const char *path, void *data, struct as_err *err
 	r = fd_read_aclv(fd, path, &t->v, err);
 	if (r < 0)
 		return r;
-	if (aclv_may(&t->v, sb.st_uid, sb.st_gid, t->agent, t->gid, P_X))
+	if (aclv_may_groups(&t->v, sb.st_uid, sb.st_gid, t->agent, t->gid, t->gid2, P_X))
 		return 0;
 	if (sb.st_uid == t->agent)
 		return as_fail(err, -EACCES, "%s: owned by the agent but not searchable by it", path);
 	e = aclv_find(&t->v, ACL_USER, t->agent);
-	p = (e ? e->perm : aclv_granted(&t->v, sb.st_uid, sb.st_gid, t->agent, t->gid)) | P_X;
+	p = (e ? e->perm : aclv_granted(&t->v, sb.st_uid, sb.st_gid, t->agent, t->gid, t->gid2)) | P_X;
 	aclv_set(&t->v, ACL_USER, t->agent, p);
 	m = aclv_find(&t->v, ACL_MASK, 0);
 	if (m) {
@@ -1490,6 +1545,12 @@ static int traverse_one(int fd, const char *path, void *data, struct as_err *err
 int as_acl_grant_traverse(const char *dir, uid_t agent, gid_t agent_gid,
 			  struct as_strv *added, struct as_err *err)
 {
+	return as_acl_grant_traverse_groups(dir, agent, agent_gid, (gid_t)-1, added, err);
+}
+
+int as_acl_grant_traverse_groups(const char *dir, uid_t agent, gid_t agent_gid, gid_t gid2,
+				 struct as_strv *added, struct as_err *err)
+{
 	struct traverse *t;
 	int fd = -1, r;
 
@@ -1500,6 +1561,7 @@ int as_acl_grant_traverse(const char *dir, uid_t agent, gid_t agent_gid,
 		return as_fail(err, -ENOMEM, "%s: out of memory", dir);
 	t->agent = agent;
 	t->gid = agent_gid;
+	t->gid2 = gid2;
 	t->added = added;
 	/* A dry pass first, so a path that cannot be opened (a symlinked
 	 * ancestor, a missing one) is refused before any ancestor changed;
@@ -1541,4 +1603,94 @@ int as_acl_revoke_traverse(const char *path, uid_t agent, struct as_err *err)
 out:
 	close(fd);
 	return r;
+}
+
+/* ------------------------------------ other owners' agents shut out */
+
+/*
+ * Where g:GID is on PATH's access ACL.  Adding it with no rights changes
+ * nobody else's: a mask already there is kept (the entry adds nothing to
+ * the group class it limits), and a new one is the owning group's entry,
+ * so the group bits ls -l shows (the mask's, acl(5)) and the owning
+ * group's effective rights stay what the mode said.
+ */
+static bool shut_group(struct aclv *v, gid_t gid)
+{
+	bool changed = aclv_set(v, ACL_GROUP, gid, 0);
+
+	if (changed && !aclv_find(v, ACL_MASK, 0)) {
+		const struct acl_ent *go = aclv_cfind(v, ACL_GROUP_OBJ, 0);
+
+		aclv_set(v, ACL_MASK, 0, go ? go->perm : 0);
+	}
+	return changed;
+}
+
+enum group_op { GROUP_SHUT, GROUP_UNSHUT, GROUP_QUERY };
+
+static int group_entry_op(const char *path, uid_t must_own, gid_t gid, enum group_op op,
+			  struct as_err *err)
+{
+	struct aclv *v;
+	struct stat sb;
+	const struct acl_ent *e;
+	int fd = -1, r;
+
+	r = open_nofollow(path, false, &fd, NULL, NULL, err);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &sb) < 0) {
+		r = as_fail(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(sb.st_mode) || sb.st_uid != must_own) {
+		r = as_fail(err, -EPERM, "%s: not a directory owned by uid %u", path,
+			    (unsigned int)must_own);
+		goto out;
+	}
+	v = malloc(sizeof(*v));
+	if (!v) {
+		r = as_fail(err, -ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	r = fd_read_aclv(fd, path, v, err);
+	if (r == 0) {
+		switch (op) {
+		case GROUP_SHUT:
+			if (shut_group(v, gid) && (r = fd_write_aclv(fd, path, v, err)) == 0)
+				r = 1;
+			break;
+		case GROUP_UNSHUT:
+			if (aclv_remove(v, ACL_GROUP, gid)) {
+				fix_mask_after_removal(v);
+				r = fd_write_aclv(fd, path, v, err);
+				if (r == 0)
+					r = 1;
+			}
+			break;
+		case GROUP_QUERY:
+			e = aclv_cfind(v, ACL_GROUP, gid);
+			r = e && e->perm == 0;
+			break;
+		}
+	}
+	free(v);
+out:
+	close(fd);
+	return r;
+}
+
+int as_acl_shut_group(const char *path, uid_t owner, gid_t gid, struct as_err *err)
+{
+	return group_entry_op(path, owner, gid, GROUP_SHUT, err);
+}
+
+int as_acl_unshut_group(const char *path, uid_t owner, gid_t gid, struct as_err *err)
+{
+	return group_entry_op(path, owner, gid, GROUP_UNSHUT, err);
+}
+
+int as_acl_group_shut(const char *path, uid_t owner, gid_t gid, struct as_err *err)
+{
+	return group_entry_op(path, owner, gid, GROUP_QUERY, err);
 }

@@ -29,6 +29,7 @@ struct as_acl_stats {
 	unsigned long unchanged;     /* already right, skipped */
 	unsigned long skipped;       /* symlinks, special files, other filesystems */
 	unsigned long vanished;      /* removed while we walked */
+	unsigned long failed;        /* revoke: objects it could not fix (it carried on) */
 };
 
 /*
@@ -43,7 +44,9 @@ int as_acl_grant_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
 /*
  * Removes what grant added: u:AGENT and d:u:AGENT, d:u:OWNER, and the mask
  * or default mask when no named entry remains, so a tree that had plain
- * modes gets plain modes back.  Tolerates a partially granted tree.
+ * modes gets plain modes back.  Tolerates a partially granted tree.  Never
+ * stops early: an object it cannot fix is counted (st->failed) and the walk
+ * goes on; then it returns -EIO naming how many and the first.
  */
 int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner,
 		       struct as_acl_stats *st, struct as_err *err);
@@ -56,6 +59,25 @@ int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner,
  */
 int as_acl_grant_traverse(const char *dir, uid_t agent, gid_t agent_gid,
 			  struct as_strv *added, struct as_err *err);
+
+/* The same, counting the agent as also in group GID2 ((gid_t)-1: none):
+ * the agents' group, whose entry on owners' homes denies. */
+int as_acl_grant_traverse_groups(const char *dir, uid_t agent, gid_t agent_gid, gid_t gid2,
+				 struct as_strv *added, struct as_err *err);
+
+/*
+ * Other owners' agents shut out (issue 15): g:GID:--- on the access ACL of
+ * the directory PATH (canonical, opened without following any symlink,
+ * owned by OWNER, else -EPERM).  A mask already there is kept; a new one
+ * copies the owning group's entry, so nobody else's effective rights and
+ * not the mode ls -l shows change.  _unshut removes the entry (and the mask
+ * when nothing named is left); _shut and _unshut return 1 when they
+ * changed the ACL, 0 when it was already so, or -errno;
+ * _group_shut returns 1 when the entry is there with no rights, 0 if not.
+ */
+int as_acl_shut_group(const char *path, uid_t owner, gid_t gid, struct as_err *err);
+int as_acl_unshut_group(const char *path, uid_t owner, gid_t gid, struct as_err *err);
+int as_acl_group_shut(const char *path, uid_t owner, gid_t gid, struct as_err *err);
 
 /* Removes u:AGENT from PATH's access ACL (and the mask if nothing named
  * remains).  0 if PATH is gone or has no such entry. */

@@ -81,6 +81,17 @@ int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
 int as_check_trusted_fd(int fd, const char *path, enum as_trust trust,
 			struct as_err *err);
 
+/*
+ * fstat(2) of FD, through statx(2), plus the id of the mount it sits on
+ * (STATX_MNT_ID, Linux 5.8; *mnt_id = 0 where the kernel does not say).
+ * Tree walks compare mount ids, not st_dev alone: a bind mount of another
+ * directory of the same filesystem has the same st_dev.  Fills st_dev,
+ * st_ino, st_mode, st_nlink, st_uid, st_gid, st_rdev and st_size; 0 or
+ * -errno.
+ */
+struct stat;
+int as_fstat_mnt(int fd, struct stat *st, unsigned long long *mnt_id);
+
 /* Copies src into a buffer, escaping control characters and backslashes as
  * \xNN so that a log line or an error message cannot be forged or broken. */
 void as_escape(const char *src, char *dst, size_t dstlen);

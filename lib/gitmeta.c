@@ -22,6 +22,7 @@ struct walk {
 	int rootfd;
 	const char *root;
 	dev_t dev;
+	unsigned long long mnt_id;      /* the root's mount (as_fstat_mnt) */
 	uid_t agent_uid;
 	bool dry_run;
 	struct as_git_stats *st;
@@ -429,6 +430,7 @@ static int walk_dir(struct walk *w, int dirfd, const char *rel, const char *dpat
 		return r;
 	while (r == 0 && (errno = 0, de = readdir(d))) {
 		char sub[PATH_MAX], subrel[PATH_MAX];
+		unsigned long long mnt;
 		int cfd;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
@@ -438,9 +440,10 @@ static int walk_dir(struct walk *w, int dirfd, const char *rel, const char *dpat
 		cfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (cfd < 0)
 			continue; /* a symbolic link (ELOOP), not a directory, gone */
-		if (fstat(cfd, &st) < 0 || st.st_dev != w->dev) {
+		if (as_fstat_mnt(cfd, &st, &mnt) < 0 || st.st_dev != w->dev || mnt != w->mnt_id) {
 			close(cfd);
-			continue; /* another filesystem, or a mount: not ours to walk */
+			continue; /* another filesystem, or a mount (a bind mount of the
+				   * same filesystem too: by mount id): not ours to walk */
 		}
 		if (path_join(sub, sizeof(sub), dpath, de->d_name) < 0 ||
 		    path_join(subrel, sizeof(subrel), rel, de->d_name) < 0) {
@@ -467,8 +470,9 @@ int as_git_protect_tree(const char *root, uid_t agent_uid, bool dry_run,
 	w.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (w.rootfd < 0)
 		return as_fail(err, -errno, "%s: %s", root, strerror(errno));
-	if (fstat(w.rootfd, &rs) < 0) {
-		r = as_fail(err, -errno, "%s: %s", root, strerror(errno));
+	r = as_fstat_mnt(w.rootfd, &rs, &w.mnt_id);
+	if (r < 0) {
+		r = as_fail(err, r, "%s: %s", root, strerror(-r));
 		goto out;
 	}
 	w.dev = rs.st_dev;

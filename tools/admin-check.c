@@ -373,6 +373,33 @@ static void check_landlock(struct report *rep, int *abi_out)
 		     abi);
 }
 
+/* The knobs of harden: each weaker one is a problem once the admin
+ * hardened this host, one warning before. */
+static void check_kernel_knobs(struct report *rep)
+{
+	struct admin_harden_finding f[16];
+	bool hardened;
+	int n = admin_harden_inspect(f, AS_ARRAY_SIZE(f), &hardened);
+	char list[512] = "";
+	size_t o = 0;
+
+	if (!hardened) {
+		for (int i = 0; i < n && o < sizeof(list); i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", f[i].name);
+		if (n)
+			emit(rep, K_WARNING, "agent-admin harden", "kernel: %d knob(s) weaker than agent-admin "
+			     "harden sets: %s", n, list);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		char fix[128];
+
+		fmt(fix, sizeof(fix), "sysctl -w %s=%s", f[i].name, f[i].want);
+		emit(rep, K_PROBLEM, fix, "kernel: %s is %s, weaker than %s in %s", f[i].name,
+		     f[i].have, f[i].want, AS_SYSCTL_DROPIN);
+	}
+}
+
 static void check_helper(struct report *rep)
 {
 	struct group *gr = getgrnam(AS_USERS_GROUP);
@@ -592,6 +619,73 @@ static void check_accounts(struct owner_check *o)
 	if (o->owner_ok && !admin_in_group(reg->owner, AS_USERS_GROUP)) {
 		fmt(fix, sizeof(fix), "gpasswd -a %s " AS_USERS_GROUP, o->qowner);
 		emit(o->rep, K_PROBLEM, fix, "%s: owner is not in " AS_USERS_GROUP " (cannot run agent-shell)", o->qowner);
+	}
+}
+
+/* Layer 0: the agent account starts nothing except through agent-shell. */
+static void check_host_access(struct owner_check *o)
+{
+	struct admin_host_state hs;
+	char fix[4 * QMAX];
+
+	admin_host_inspect(o->reg->account, &hs);
+	fmt(fix, sizeof(fix), "agent-admin add %s", o->qowner);
+	if (hs.dropin == 0)
+		emit(o->rep, K_PROBLEM, fix, "%s: %s is missing: sshd lets agent %s log in with a key",
+		     o->qowner, admin_host_dropin_path(), o->qaccount);
+	else if (hs.dropin < 0)
+		emit(o->rep, K_PROBLEM, "move it away, then agent-admin add OWNER",
+		     "%s: %s is not what agent-admin writes (or not root's)", o->qowner,
+		     admin_host_dropin_path());
+	if (!hs.cron_refused)
+		emit(o->rep, K_PROBLEM, fix, "%s: crontab lets agent %s in (%s or %s): it can schedule "
+		     "cron jobs outside agent-shell", o->qowner, o->qaccount, AS_CRON_DENY, AS_CRON_ALLOW);
+	if (!hs.at_refused)
+		emit(o->rep, K_PROBLEM, fix, "%s: at lets agent %s in (%s or %s): it can queue jobs "
+		     "outside agent-shell", o->qowner, o->qaccount, AS_AT_DENY, AS_AT_ALLOW);
+	if (hs.lingering) {
+		fmt(fix, sizeof(fix), "loginctl disable-linger %s", o->qaccount);
+		emit(o->rep, K_PROBLEM, fix, "%s: agent %s lingers: systemd runs its user units "
+		     "outside agent-shell", o->qowner, o->qaccount);
+	}
+}
+
+/* Other owners' agents: g:agent-shell-agents:--- on OWNER's home and on
+ * the root of each grant.  Only directories the owner owns (add and grant
+ * touch no others). */
+static void check_one_shut(struct owner_check *o, const char *path, const char *what,
+			   const char *fixcmd)
+{
+	struct group *gr = getgrnam(AS_AGENTS_GROUP);
+	struct as_err e = { "" };
+	char canon[PATH_MAX], qp[QMAX];
+	struct stat st;
+
+	if (!gr || !realpath(path, canon) || stat(canon, &st) < 0 || st.st_uid != o->owner_uid)
+		return;
+	if (as_acl_group_shut(canon, o->owner_uid, gr->gr_gid, &e) == 1)
+		return;
+	emit(o->rep, K_PROBLEM, fixcmd, "%s: other owners' agents are not shut out of %s %s "
+	     "(no g:" AS_AGENTS_GROUP ":--- entry)", o->qowner, what, q(qp, sizeof(qp), canon));
+}
+
+static void check_shut_out(struct owner_check *o)
+{
+	char fix[4 * QMAX], qp[QMAX];
+
+	if (!o->owner_ok)
+		return;
+	fmt(fix, sizeof(fix), "agent-admin add %s", o->qowner);
+	if (o->owner_home[0])
+		check_one_shut(o, o->owner_home, "the home", fix);
+	for (size_t i = 0; i < o->reg->n_projects; i++) {
+		const struct as_reg_project *p = &o->reg->projects[i];
+
+		if (p->state != AS_REG_GRANTED)
+			continue;
+		fmt(fix, sizeof(fix), "agent-admin grant %s %s%s", o->qowner, q(qp, sizeof(qp), p->path),
+		    p->read_only ? " --read-only" : "");
+		check_one_shut(o, p->path, "the grant", fix);
 	}
 }
 
@@ -955,6 +1049,135 @@ static void check_owner_hooks(struct owner_check *o)
 	     o->qowner, o->qowner, q(qv, sizeof(qv), hp), o->qaccount, o->qowner);
 }
 
+/*
+ * Symlinks the agent made in a grant that point outside it (issue 15, item
+ * 6): the owner's own tools follow them (a ">> build.log" the agent had
+ * made a link to ~/.bashrc appends to ~/.bashrc).  Into the owner's home
+ * it is a problem; elsewhere (a virtualenv's python -> /usr/bin/python3)
+ * a warning.  Targets are resolved lexically against the link's directory
+ * (nothing is followed as root); the walk stays on the grant's mount (by
+ * mount id), and is bounded in depth and entries.
+ */
+#define LINKS_MAX_DEPTH 64
+#define LINKS_MAX_ENTRIES 200000
+#define LINKS_MAX_REPORTS 10
+
+struct link_walk {
+	struct owner_check *o;
+	const char *root;
+	dev_t dev;
+	unsigned long long mnt;
+	unsigned long entries;
+	unsigned reported;
+	char path[PATH_MAX];
+};
+
+static void report_link(struct link_walk *lw, const char *target)
+{
+	struct owner_check *o = lw->o;
+	char abs[2 * PATH_MAX + 2], norm[PATH_MAX], dir[PATH_MAX];
+	char qp[QMAX], qt[QMAX], fix[2 * QMAX];
+	bool home;
+
+	if (target[0] == '/') {
+		snprintf(abs, sizeof(abs), "%s", target);
+	} else {
+		as_path_parent(lw->path, dir, sizeof(dir));
+		snprintf(abs, sizeof(abs), "%s/%s", dir, target);
+	}
+	if (!as_path_normalize(abs, norm, sizeof(norm)) || as_path_within(norm, lw->root))
+		return;
+	if (lw->reported++ >= LINKS_MAX_REPORTS)
+		return;
+	home = o->owner_home[0] && as_path_within(norm, o->owner_home);
+	q(qp, sizeof(qp), lw->path);
+	q(qt, sizeof(qt), target);
+	fmt(fix, sizeof(fix), "rm %s%s", qp, home ? " (and look at what was written through it)" : "");
+	emit(o->rep, home ? K_PROBLEM : K_WARNING, fix, "%s: %s's symlink %s in the grant points "
+	     "outside it%s: %s", o->qowner, o->qaccount, qp, home ? ", into the owner's home" : "", qt);
+}
+
+static void walk_links(struct link_walk *lw, int dfd, unsigned depth)
+{
+	size_t len = strlen(lw->path);
+	struct dirent *de;
+	DIR *d = fdopendir(dfd);
+
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d)) && lw->entries < LINKS_MAX_ENTRIES) {
+		unsigned char type = de->d_type;
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		lw->entries++;
+		if (snprintf(lw->path + len, sizeof(lw->path) - len, "/%s", de->d_name) >=
+		    (int)(sizeof(lw->path) - len))
+			continue;
+		if (type == DT_UNKNOWN) {
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			type = IFTODT(st.st_mode);
+		}
+		if (type == DT_LNK) {
+			char target[PATH_MAX];
+			ssize_t n;
+
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    st.st_uid != lw->o->agent_uid)
+				continue;
+			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			report_link(lw, target);
+		} else if (type == DT_DIR && depth < LINKS_MAX_DEPTH) {
+			unsigned long long mnt;
+			int cfd = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+			if (cfd < 0)
+				continue;
+			if (as_fstat_mnt(cfd, &st, &mnt) < 0 || st.st_dev != lw->dev || mnt != lw->mnt) {
+				close(cfd);
+				continue;
+			}
+			walk_links(lw, cfd, depth + 1);
+		}
+	}
+	lw->path[len] = '\0';
+	closedir(d);
+}
+
+static void check_planted_links(struct owner_check *o, const struct as_reg_project *p)
+{
+	struct link_walk *lw = calloc(1, sizeof(*lw));
+	struct stat st;
+	int fd;
+
+	if (!lw)
+		return;
+	fd = open(p->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || as_fstat_mnt(fd, &st, &lw->mnt) < 0) {
+		if (fd >= 0)
+			close(fd);
+		free(lw);
+		return;
+	}
+	lw->o = o;
+	lw->root = p->path;
+	lw->dev = st.st_dev;
+	snprintf(lw->path, sizeof(lw->path), "%s", p->path);
+	walk_links(lw, fd, 0);
+	if (lw->reported > LINKS_MAX_REPORTS)
+		emit(o->rep, K_WARNING, NULL, "%s: %u more of %s's symlinks in %s point outside it",
+		     o->qowner, lw->reported - LINKS_MAX_REPORTS, o->qaccount, p->path);
+	free(lw);
+}
+
 static void check_projects(struct owner_check *o)
 {
 	const struct as_registry *reg = o->reg;
@@ -1000,6 +1223,7 @@ static void check_projects(struct owner_check *o)
 		if (!o->agent_ok || !o->owner_ok)
 			continue;
 		check_acls(o, p);
+		check_planted_links(o, p);
 		for (size_t t = 0; t < p->traverse.n; t++) {
 			const char *tp = p->traverse.v[t];
 			int r;
@@ -1706,8 +1930,11 @@ static void check_owner(const struct admin_ctx *ctx, struct report *rep, const s
 	q(o.qowner, sizeof(o.qowner), reg->owner);
 	q(o.qaccount, sizeof(o.qaccount), reg->account);
 	check_accounts(&o);
-	if (o.agent_ok)
+	check_shut_out(&o);
+	if (o.agent_ok) {
+		check_host_access(&o);
 		check_agent_home(&o);
+	}
 	check_projects(&o);
 	check_exposure(&o);
 	if (o.agent_home_fd >= 0)
@@ -1798,6 +2025,7 @@ int admin_check(const struct admin_ctx *ctx, int argc, char **argv)
 		}
 	}
 	check_landlock(&rep, &abi);
+	check_kernel_knobs(&rep);
 	check_helper(&rep);
 	{
 		char pam[PATH_MAX];

@@ -99,6 +99,42 @@ int admin_sudo_remove(const struct admin_ctx *ctx, const char *owner);
 int admin_sudo_content(const char *owner, const char *account, char **out);
 int admin_sudo_path(const char *owner, char *out, size_t len);
 
+/*
+ * Layer 0 for agent accounts (admin-host.c): nothing starts as an agent
+ * except through agent-shell.  _lock installs the sshd drop-in (DenyGroups
+ * AS_AGENTS_GROUP), puts ACCOUNT in the cron and at deny lists and turns
+ * lingering off, setting *changed when it changed anything; _unlock takes
+ * ACCOUNT out of the deny lists and removes the drop-in when no agent
+ * account is left, carrying on past a failed step.  Both return 0 or an
+ * exit status after printing why.  _inspect only reads, for check.
+ */
+struct admin_host_state {
+	int dropin;             /* 1 ours and exact, 0 missing, -1 something else */
+	bool cron_refused;      /* crontab(1) refuses the account */
+	bool at_refused;        /* at(1) refuses the account */
+	bool lingering;
+};
+
+int admin_host_lock(const struct admin_ctx *ctx, const char *account, bool *changed);
+int admin_host_unlock(const struct admin_ctx *ctx, const char *account);
+void admin_host_inspect(const char *account, struct admin_host_state *st);
+const char *admin_host_dropin_path(void);
+
+/*
+ * harden (admin-harden.c): the kernel knobs in AS_SYSCTL_DROPIN, applied
+ * through /proc/sys, the replaced values recorded in AS_HARDEN_STATE and
+ * written back by undo.  Returns an exit status.  _inspect fills OUT with
+ * up to MAX knobs weaker than harden sets (absent knobs are not listed) and
+ * says whether the drop-in is there; returns how many.
+ */
+struct admin_harden_finding {
+	const char *name, *want;
+	char have[64];
+};
+
+int admin_harden(const struct admin_ctx *ctx, bool undo, bool userns);
+int admin_harden_inspect(struct admin_harden_finding *out, size_t max, bool *hardened);
+
 /* ---- apply FILE (admin-apply.c) -------------------------------------- */
 
 /*

@@ -27,6 +27,10 @@
  *   remove: revoke each project -> sudoers drop-in -> group membership ->
  *           userdel -> registry deleted.
  *
+ * revoke and remove never stop early: a failed step is reported and the
+ * next runs anyway; what failed stays recorded (the project "revoking",
+ * the account and its registry) for a re-run to finish.
+ *
  * check lives in admin-check.c (admin_check, declared in admin.h).
  *
  * A re-run of the same command, or the opposite one (revoke after a broken
@@ -154,6 +158,8 @@ enum {
 	OPT_DRY_RUN = 1u << 7,
 	OPT_SUDO = 1u << 8,
 	OPT_PROFILES = 1u << 9,
+	OPT_UNDO = 1u << 10,
+	OPT_USERNS = 1u << 11,
 };
 
 struct opts {
@@ -161,7 +167,7 @@ struct opts {
 	int npos;
 	const char *account, *profile, *home;
 	const char *profiles;    /* --profiles LIST: the admin's pin */
-	bool read_only, allow_var, keep_home, json, dry_run, sudo;
+	bool read_only, allow_var, keep_home, json, dry_run, sudo, undo, userns;
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -499,6 +505,60 @@ static int fix_home(const struct admin_ctx *ctx, const struct user *a, bool *cha
 	return 0;
 }
 
+/* The agents' group, whose g:GID:--- entry shuts agents out of owners'
+ * homes and grants; (gid_t)-1 if it does not exist (yet). */
+static gid_t agents_gid(void)
+{
+	struct group *gr = getgrnam(AS_AGENTS_GROUP);
+
+	return gr ? gr->gr_gid : (gid_t)-1;
+}
+
+/*
+ * Other owners' agents out of OWNER's home: g:agent-shell-agents:--- on the
+ * home directory (DESIGN.md, "Commands").  Debian homes are 0755: without
+ * it every agent account lists and reads them.  The entry sits on the home
+ * itself, not below: without search there nothing below is reachable by
+ * name, and no default ACL appears that would change how the owner's new
+ * files get their modes.  OWNER's own agent reaches its grants through the
+ * named u:AGENT:--x the traverse step adds (it counts the group).  A home
+ * that is not OWNER's own directory, or on a filesystem without ACLs, is
+ * left as it is, with a warning (check reports it).
+ */
+static int shut_home(const struct admin_ctx *ctx, const struct user *ou, bool undo, bool *changed)
+{
+	struct as_err e = { "" };
+	char canon[PATH_MAX];
+	gid_t gid = agents_gid();
+	int r;
+
+	if (gid == (gid_t)-1)
+		return 0;
+	if (!realpath(ou->home, canon)) {
+		if (errno != ENOENT)
+			admin_warn("%s: home %s: %s; other agents are not shut out of it", ou->name,
+				   ou->home, strerror(errno));
+		return 0;
+	}
+	r = undo ? as_acl_unshut_group(canon, ou->uid, gid, &e)
+		 : as_acl_shut_group(canon, ou->uid, gid, &e);
+	if (r == -EPERM || r == -EOPNOTSUPP || r == -ELOOP) {
+		admin_warn("%s; %s other agents out of %s's home", e.msg, undo ? "could not let" : "did not shut",
+			   ou->name);
+		return 0;
+	}
+	if (r < 0)
+		return admin_fail("%s", e.msg);
+	if (r == 1) {
+		admin_note(ctx, undo ? "removed the entry for %s from %s's home %s"
+				     : "shut %s out of %s's home %s (g:%s:---)",
+			   AS_AGENTS_GROUP, ou->name, canon, AS_AGENTS_GROUP);
+		if (changed)
+			*changed = true;
+	}
+	return 0;
+}
+
 /* --home: absolute, plain, not there yet, in a directory only root can
  * write (useradd -m on an existing directory would hand someone's files to
  * the agent, and a writable parent could be raced). */
@@ -663,6 +723,9 @@ static int set_pin(const struct admin_ctx *ctx, struct as_registry *reg, struct 
 	return 0;
 }
 
+static int grant_traverse_step(const struct admin_ctx *ctx, struct as_registry *reg,
+			       const struct user *a, size_t idx);
+
 static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 {
 	const char *owner = o->pos[0];
@@ -796,8 +859,11 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 		admin_note(ctx, "locked the password of %s", account);
 		changed = true;
 	}
+	/* The agents group before the sshd drop-in that names it: from
+	 * here on, the account starts nothing except through agent-shell. */
 	if (drop_privileged_groups(ctx, &a, &changed) ||
 	    ensure_member(ctx, account, AS_AGENTS_GROUP, &changed) ||
+	    admin_host_lock(ctx, account, &changed) ||
 	    ensure_member(ctx, owner, AS_USERS_GROUP, &changed))
 		goto out;
 
@@ -834,6 +900,19 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 		if (admin_sudo_install(ctx, owner, account, &changed))
 			goto out;
 		reg.sudo = true;
+	}
+	/* Other owners' agents out of this owner's home; this agent keeps
+	 * reaching its grants there (an add re-run on a host provisioned
+	 * before the home was shut gives it the search entries it now
+	 * needs). */
+	if (shut_home(ctx, &ou, false, &changed))
+		goto out;
+	for (size_t i = 0; have_reg && i < reg.n_projects; i++) {
+		struct stat sb;
+
+		if (lstat(reg.projects[i].path, &sb) == 0 &&
+		    grant_traverse_step(ctx, &reg, &a, i))
+			goto out;
 	}
 	if (save_reg(ctx, &reg))
 		goto out;
@@ -1191,10 +1270,36 @@ static void note_stats(const struct admin_ctx *ctx, const char *what, const char
 		   st->visited, st->changed, st->unchanged, st->skipped);
 }
 
+/*
+ * The traverse step of project IDX: 1. record what it may touch, before
+ * touching anything; 2. give the agent search on the ancestors it cannot
+ * pass (counting its agents' group, denied on owners' homes), then record
+ * exactly what was added.
+ */
+static int grant_traverse_step(const struct admin_ctx *ctx, struct as_registry *reg,
+			       const struct user *a, size_t idx)
+{
+	struct as_reg_project *p = &reg->projects[idx];
+	struct as_strv added = { 0 };
+	struct as_err e = { "" };
+	int rc;
+
+	if (traverse_candidates(p->path, a->uid, p) || save_reg(ctx, reg))
+		return ADMIN_EXIT_FAIL;
+	rc = as_acl_grant_traverse_groups(p->path, a->uid, a->gid, agents_gid(), &added, &e);
+	if (resolve_pending(p, a->uid, &added) || save_reg(ctx, reg)) {
+		as_strv_free(&added);
+		return ADMIN_EXIT_FAIL;
+	}
+	as_strv_free(&added);
+	if (rc < 0)
+		return admin_fail("%s", e.msg);
+	return 0;
+}
+
 static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const struct user *a,
 		    const char *dir, bool read_only)
 {
-	struct as_strv added = { 0 };
 	struct as_acl_stats st = { 0 };
 	struct as_err e = { "" };
 	struct as_reg_project *p;
@@ -1209,24 +1314,20 @@ static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const 
 	p = &reg->projects[idx];
 	p->read_only = read_only;
 	p->state = AS_REG_GRANTING;
-	/* 1. Record the project and what the traverse step may touch, before
-	 *    touching anything. */
-	if (traverse_candidates(dir, a->uid, p) || save_reg(ctx, reg))
+	/* 1-2. Ancestors, recorded before and after. */
+	if (grant_traverse_step(ctx, reg, a, (size_t)idx))
 		return ADMIN_EXIT_FAIL;
-	/* 2. Ancestors, then record exactly what was added. */
-	rc = as_acl_grant_traverse(dir, a->uid, a->gid, &added, &e);
-	if (resolve_pending(p, a->uid, &added) || save_reg(ctx, reg)) {
-		as_strv_free(&added);
-		return ADMIN_EXIT_FAIL;
-	}
-	as_strv_free(&added);
-	if (rc < 0)
-		return admin_fail("%s", e.msg);
 	/* 3. The tree.  Interrupted, the project stays "granting": the
-	 *    helper will not use it, a re-run finishes it, revoke undoes it. */
+	 *    helper will not use it, a re-run finishes it, revoke undoes it.
+	 *    Other owners' agents are shut out of its root. */
 	rc = as_acl_grant_tree(dir, a->uid, reg->owner_uid, read_only, &st, &e);
 	if (rc < 0)
 		return admin_fail("%s", e.msg);
+	if (agents_gid() != (gid_t)-1) {
+		rc = as_acl_shut_group(dir, reg->owner_uid, agents_gid(), &e);
+		if (rc < 0)
+			return admin_fail("%s", e.msg);
+	}
 	/* 4. git, then the project is usable. */
 	if (git_trust(a, dir))
 		return ADMIN_EXIT_FAIL;
@@ -1247,6 +1348,12 @@ static int needing_project(const struct as_registry *reg, size_t except, const c
 	return -1;
 }
 
+/*
+ * Revokes project IDX.  Never stops early (DESIGN.md): a step that fails
+ * is reported and counted, the next one runs anyway; with any failure the
+ * project stays in the registry as "revoking", so a re-run (every step is
+ * idempotent) finishes what is left.
+ */
 static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const struct user *a,
 		     size_t idx)
 {
@@ -1254,6 +1361,7 @@ static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const
 	struct as_acl_stats st = { 0 };
 	struct as_err e = { "" };
 	_cleanup_free_ char *dir = strdup(p->path);
+	unsigned failed = 0;
 	struct stat sb;
 
 	if (!dir)
@@ -1267,12 +1375,26 @@ static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const
 	/* 2. git (only if the account is still there). */
 	if (a->found)
 		git_untrust(a, dir);
-	/* 3. The tree, if it still exists. */
+	/* 3. The tree, if it still exists, and the agents' entry on its root. */
 	if (lstat(dir, &sb) == 0) {
-		if (as_acl_revoke_tree(dir, reg->account_uid, reg->owner_uid, &st, &e) < 0)
-			return admin_fail("%s", e.msg);
+		int r;
+
+		if (as_acl_revoke_tree(dir, reg->account_uid, reg->owner_uid, &st, &e) < 0) {
+			admin_fail("%s", e.msg);
+			failed++;
+		}
+		r = agents_gid() == (gid_t)-1 ? 0
+			: as_acl_unshut_group(dir, reg->owner_uid, agents_gid(), &e);
+		/* Handed to someone else meanwhile: not ours to edit. */
+		if (r == -EPERM) {
+			admin_warn("%s; left its entry for %s", e.msg, AS_AGENTS_GROUP);
+		} else if (r < 0) {
+			admin_fail("%s", e.msg);
+			failed++;
+		}
 	} else if (errno != ENOENT) {
-		return admin_fail("%s: %s", dir, strerror(errno));
+		admin_fail("%s: %s", dir, strerror(errno));
+		failed++;
 	}
 	/* 4. Ancestors: hand over the ones another project still needs,
 	 *    remove the rest. */
@@ -1288,8 +1410,16 @@ static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const
 			p = &reg->projects[idx];
 			continue;
 		}
-		if (as_acl_revoke_traverse(t, reg->account_uid, &e) < 0)
-			return admin_fail("%s", e.msg);
+		if (as_acl_revoke_traverse(t, reg->account_uid, &e) < 0) {
+			admin_fail("%s", e.msg);
+			failed++;
+		}
+	}
+	if (failed) {
+		if (save_reg(ctx, reg))
+			return ADMIN_EXIT_FAIL;
+		return admin_fail("revoke %s: %u step(s) failed (above), the rest is done; it stays "
+				  "'revoking' until a re-run of revoke finishes it", dir, failed);
 	}
 	/* 5. Forget it. */
 	as_registry_project_remove(reg, idx);
@@ -1512,6 +1642,8 @@ static int remove_interrupted_add(const struct admin_ctx *ctx, const char *owner
 		if (userdel(ctx, &a, a.home, keep_home))
 			return ADMIN_EXIT_FAIL;
 	}
+	if (admin_host_unlock(ctx, account))
+		return ADMIN_EXIT_FAIL;
 	if (leave_users_group(ctx, owner))
 		return ADMIN_EXIT_FAIL;
 	if (as_registry_intent_clear(ctx->regdir, owner, &e) < 0)
@@ -1526,6 +1658,7 @@ static int cmd_remove(const struct admin_ctx *ctx, const struct opts *o)
 	_cleanup_free_ char *intent = NULL;
 	struct as_registry reg;
 	struct as_err e = { "" };
+	unsigned failed = 0;
 	struct user a;
 	int rc;
 
@@ -1555,19 +1688,38 @@ static int cmd_remove(const struct admin_ctx *ctx, const struct opts *o)
 			goto out;
 		}
 	}
-	while (reg.n_projects > 0)
-		if (do_revoke(ctx, &reg, &a, reg.n_projects - 1))
-			goto out;
+	/* Never stop early: every project, then every step that only takes
+	 * access away, whatever failed before; the account and its registry
+	 * go only when all of that succeeded, since a uid left with entries
+	 * somewhere must stay recorded (a later account could get the uid). */
+	for (size_t i = reg.n_projects; i-- > 0;)
+		if (do_revoke(ctx, &reg, &a, i))
+			failed++;
+	{
+		struct user ou;
+
+		if (user_lookup(reg.owner, &ou) && ou.uid == reg.owner_uid &&
+		    shut_home(ctx, &ou, true, NULL))
+			failed++;
+	}
 	if (admin_sudo_remove(ctx, owner))
-		goto out;
-	if (reg.sudo) {
+		failed++;
+	else if (reg.sudo) {
 		reg.sudo = false;
 		if (save_reg(ctx, &reg))
-			goto out;
+			failed++;
 	}
 	if (leave_users_group(ctx, owner))
+		failed++;
+	if (failed) {
+		admin_fail("remove %s: %u step(s) failed (above), the rest is done; %s and its registry "
+			   "are kept until a re-run of remove finishes", owner, failed, reg.account);
 		goto out;
+	}
 	if (a.found && userdel(ctx, &a, reg.home, o->keep_home))
+		goto out;
+	/* Only once the account is gone: its deny lines guard it until then. */
+	if (admin_host_unlock(ctx, reg.account))
 		goto out;
 	if (as_registry_delete(ctx->regdir, owner, &e) < 0 ||
 	    as_registry_intent_clear(ctx->regdir, owner, &e) < 0) {
@@ -1906,6 +2058,15 @@ out:
 	return rc;
 }
 
+/* ---- harden (admin-harden.c) ----------------------------------------- */
+
+static int cmd_harden(const struct admin_ctx *ctx, const struct opts *o)
+{
+	if (o->undo && o->userns)
+		return admin_usage("harden: --undo restores what was recorded; it takes no --userns");
+	return admin_harden(ctx, o->undo, o->userns);
+}
+
 /* ---- main ------------------------------------------------------------ */
 
 struct command {
@@ -1928,6 +2089,7 @@ static const struct command commands[] = {
 	{ "list", 0, 0, OPT_JSON, cmd_list, "list [--json]" },
 	{ "check", 0, 0, 0, NULL, "check [OWNER] [--json]" },
 	{ "apply", 1, 1, OPT_DRY_RUN, cmd_apply, "apply FILE [--dry-run]" },
+	{ "harden", 0, 0, OPT_UNDO | OPT_USERNS, cmd_harden, "harden [--userns] | harden --undo" },
 };
 
 static void usage(FILE *out)
@@ -1955,6 +2117,8 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 		{ "json", no_argument, NULL, 'j' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "sudo", no_argument, NULL, 's' },
+		{ "undo", no_argument, NULL, 'u' },
+		{ "userns", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1986,6 +2150,8 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 		case 'j': need = OPT_JSON; o->json = true; break;
 		case 'n': need = OPT_DRY_RUN; o->dry_run = true; break;
 		case 's': need = OPT_SUDO; o->sudo = true; break;
+		case 'u': need = OPT_UNDO; o->undo = true; break;
+		case 'U': need = OPT_USERNS; o->userns = true; break;
 		case 'h':
 			printf("Usage: %s %s\n", ADMIN_PROG, c->synopsis);
 			exit(0);

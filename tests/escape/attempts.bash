@@ -56,6 +56,8 @@ esc_attempts() {
 		"cat ~/.ssh/id_ed25519 with a real tool" "cat $OH/.ssh/id_ed25519 >/dev/null && echo ok"
 	A ssh-pub-list secrets - EACCES = "list ~/.ssh" "$p readdir $OH/.ssh"
 	A netrc secrets - EACCES = "read a world-readable ~/.netrc (0644)" "$p read $OH/.netrc"
+	A other-owner secrets - EACCES = "read another owner's world-readable file (0644, home 0755)" \
+		"$p read $OH2/notes"
 	A aws secrets - EACCES = "read a world-readable ~/.aws/credentials" "$p read $OH/.aws/credentials"
 	A gh-token secrets - EACCES = "read a world-readable ~/.config/gh/hosts.yml" "$p read $OH/.config/gh/hosts.yml"
 	A docker-config secrets - EACCES = "read a world-readable ~/.docker/config.json" "$p read $OH/.docker/config.json"

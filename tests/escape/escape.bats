@@ -84,6 +84,10 @@ esc_check() {
 	esc_check netrc
 }
 
+@test "another owner's secrets: read their world-readable file in a 0755 home" {
+	esc_check other-owner
+}
+
 @test "the owner's secrets: read a world-readable ~/.aws/credentials" {
 	esc_check aws
 }

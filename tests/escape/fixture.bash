@@ -50,6 +50,10 @@ esc_fixture_up() {
 	export OH="/home/$OWNER"
 	export PROJ="$OH/src/proj"
 	export OTHER_REPO="$OH/src/other"
+	# A second developer with an agent of their own: agent-admin shuts
+	# every agent out of their 0755 home (g:agent-shell-agents:---).
+	export OWNER2="${ESC_P}b"
+	export OH2="/home/$OWNER2"
 	# Not in /tmp: a session has its own (pam_namespace).  Under /usr, which
 	# the base profile lets every side execute.
 	export STAGE="/usr/local/libexec/$ESC_P-stage"
@@ -106,6 +110,11 @@ esc_fixture_up() {
 	# The agent account and the grant, by the real provisioning tool.
 	"$ADM" add "$OWNER" >/dev/null
 	"$ADM" grant "$OWNER" "$PROJ" >/dev/null
+	useradd --create-home --shell /bin/bash --comment "agent-shell escape test" "$OWNER2"
+	chmod 0755 "$OH2"
+	install -o "$OWNER2" -g "$OWNER2" -m 0644 /dev/null "$OH2/notes"
+	echo "another owner's notes" >"$OH2/notes"
+	"$ADM" add "$OWNER2" >/dev/null
 
 	# Binaries both sides can run: the probe, a setuid-root copy, a copy
 	# with a file capability.
@@ -190,6 +199,7 @@ esc_fixture_down() {
 		pkill -KILL -u "$u" 2>/dev/null || true
 	done
 	"$ADM" remove "$OWNER" >/dev/null 2>&1 || true
+	"$ADM" remove "$OWNER2" >/dev/null 2>&1 || true
 	for u in $(cut -d: -f1 /etc/passwd | grep "^$ESC_P"); do
 		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel --remove "$u" 2>/dev/null || true

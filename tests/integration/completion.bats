@@ -74,6 +74,7 @@ add
 apply
 check
 grant
+harden
 list
 remove
 revoke
@@ -149,6 +150,12 @@ bob"
 /home/alice/src/foo"
 	run complete_words agent-admin revoke alice /home/alice/s
 	assert_output "/home/alice/src/foo"
+}
+
+@test "agent-admin harden completes --undo and --userns" {
+	run complete_words agent-admin harden --u
+	assert_output "--undo
+--userns"
 }
 
 @test "agent-admin add --profile completes profile names; options per subcommand" {

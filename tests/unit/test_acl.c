@@ -812,6 +812,107 @@ static void test_foreign_owner(void)
 	rm_rf(top);
 }
 
+/* ------------------------- other owners' agents shut out (issue 15) */
+
+#define AGENTS_GID 60010
+
+/* Runs FN as UID:UID with the supplementary group AGENTS_GID, as an agent
+ * account in agent-shell-agents runs. */
+static int as_agent_in_group(uid_t uid, int (*fn)(const char *), const char *arg)
+{
+	gid_t g = AGENTS_GID;
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (setgroups(1, &g) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+			_exit(99);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void test_shut_group(void)
+{
+	char top[] = "/tmp/as-acl-shut.XXXXXX", sub[PATH_MAX], snap0[1024], snap1[1024];
+	struct as_strv added = { 0 };
+	struct as_err err = { "" };
+	struct stat sb;
+
+	if (!is_root) {
+		skip(14, "needs root");
+		return;
+	}
+	if (!mkdtemp(top)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	chmod(top, 0755);
+	snprintf(sub, sizeof(sub), "%s/proj", top);
+	mkdir(sub, 0755);
+	xfile(top, "notes", 0644);
+	chown_tree(top, OWNER);
+	snapshot(top, snap0, sizeof(snap0));
+
+	is_int(as_acl_shut_group(top, OWNER, AGENTS_GID, &err), 1, "shut_group: adds the entry");
+	is_acl(top, "", ACL_TYPE_ACCESS, "user::rwx,group::r-x,group:60010:---,mask::r-x,other::r-x",
+	       "shut_group: g:GID:---, and a mask equal to the owning group's entry");
+	ok(stat(top, &sb) == 0 && (sb.st_mode & 07777) == 0755,
+	   "shut_group: the mode ls -l shows is unchanged (0755)");
+	is_int(as_acl_shut_group(top, OWNER, AGENTS_GID, &err), 0, "shut_group: a second run changes nothing");
+	is_int(as_agent_in_group(OTHER, can_search, sub), 1,
+	       "shut_group: an account in the group cannot search the directory");
+	is_int(as_user(OTHER, can_search, sub), 0, "shut_group: an account outside it still can");
+	is_int(as_acl_group_shut(top, OWNER, AGENTS_GID, &err), 1, "group_shut: reports the entry");
+
+	/* The owner's own agent: its named entry comes first (acl(5)), and
+	 * the traverse step, told about the group, gives it one. */
+	is_int(as_acl_grant_traverse(sub, AGENT, AGENT, &added, &err), 0, "traverse without the group: succeeds");
+	is_int(added.n, 0, "traverse without the group: sees nothing to add (other has r-x)");
+	is_int(as_acl_grant_traverse_groups(sub, AGENT, AGENT, AGENTS_GID, &added, &err), 0,
+	       "traverse with the group: succeeds");
+	ok(added.n == 1 && strcmp(added.v[0], top) == 0, "traverse with the group: adds u:AGENT on the shut directory");
+	is_int(as_agent_in_group(AGENT, can_search, sub), 0, "traverse with the group: the agent reaches its grant");
+	for (size_t i = 0; i < added.n; i++)
+		as_acl_revoke_traverse(added.v[i], AGENT, &err);
+	as_strv_free(&added);
+
+	is_int(as_acl_unshut_group(top, OWNER, AGENTS_GID, &err), 1, "unshut_group: removes the entry");
+	snapshot(top, snap1, sizeof(snap1));
+	is_str(snap1, snap0, "unshut_group: mode and ACL exactly as before");
+	rm_rf(top);
+}
+
+static void test_shut_group_keeps_mask(void)
+{
+	char top[] = "/tmp/as-acl-shut.XXXXXX", cmd[PATH_MAX + 64];
+	struct as_err err = { "" };
+
+	if (!is_root) {
+		skip(3, "needs root");
+		return;
+	}
+	if (!mkdtemp(top)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	chmod(top, 0750);
+	chown_tree(top, OWNER);
+	snprintf(cmd, sizeof(cmd), "setfacl -m u:%u:rwx,m::r-x -- '%s'", AGENT, top);
+	run(cmd);
+	is_int(as_acl_shut_group(top, OWNER, AGENTS_GID, &err), 1, "shut_group with a mask: adds the entry");
+	is_acl(top, "", ACL_TYPE_ACCESS,
+	       "user::rwx,user:60002:rwx,group::r-x,group:60010:---,mask::r-x,other::---",
+	       "shut_group with a mask: the narrower mask is kept, not recomputed");
+	is_int(as_acl_shut_group("/", OWNER, AGENTS_GID, &err), -EPERM,
+	       "shut_group: refuses a directory the owner does not own");
+	rm_rf(top);
+}
+
 int main(void)
 {
 	is_root = geteuid() == 0;
@@ -824,5 +925,7 @@ int main(void)
 	test_foreign_owner();
 	test_without_getxattrat();
 	test_mutation();
+	test_shut_group();
+	test_shut_group_keeps_mask();
 	return tap_done();
 }
