@@ -97,6 +97,15 @@ int admin_sudo_remove(const struct admin_ctx *ctx, const char *owner);
 int admin_sudo_content(const char *owner, const char *account, char **out);
 int admin_sudo_path(const char *owner, char *out, size_t len);
 
+/*
+ * The egress fence (admin-egress.c): admin_egress is the subcommand
+ * (argv[0] "egress"); admin_egress_reload (re)loads the whole fence from
+ * the registries, as "egress --load" does: add and remove call it once
+ * each.  Both return an exit status after printing why.
+ */
+int admin_egress(const struct admin_ctx *ctx, int argc, char **argv);
+int admin_egress_reload(const struct admin_ctx *ctx);
+
 /* ---- apply FILE (admin-apply.c) -------------------------------------- */
 
 /*
