@@ -1,0 +1,304 @@
+#!/usr/bin/env bats
+# The egress fence (issue #14, suite 'root'): real nftables, real dnsmasq,
+# through the installed agent-admin and setuid helper.  Every address sent
+# to is on this machine: 127.31.0.0/24 stands in for remote hosts (all of
+# 127/8 is loopback), 169.254.169.254 is added to lo for cloud metadata and
+# removed after, a fake upstream resolver (tests/integration/fake-dns.py)
+# answers every name with 127.31.0.10 and records what reached it, and a
+# second fake resolver on 127.31.0.77:53 is "a foreign DNS server".
+# The fence is by uid: most tests run the probe as the agent with runuser
+# (layer 6 alone; Landlock would stop ports other than 443/22 first); one
+# goes through a whole session.  Latency is measured in bench/, not here.
+
+bats_require_minimum_version 1.5.0
+
+load common
+load session
+
+UP=127.31.0.53 UP_PORT=5399 FOREIGN=127.31.0.77 HOSTA=127.31.0.10 HOSTB=127.31.0.11
+META=169.254.169.254
+
+setup_file() {
+	as_session_setup e
+	[ -n "${AS_SESSION_SKIP:-}" ] && return 0
+	T=$(mktemp -d /tmp/as-egress.XXXXXX)
+	chmod 0755 "$T"
+	SITE="$AS_SYSCONFDIR/agent-shell/agent-shell.conf"
+	if [ -e "$SITE" ]; then cp -p "$SITE" "$T/site.saved"; fi
+	install -d -m 0755 "$(dirname "$SITE")"
+	{ [ -e "$T/site.saved" ] && cat "$T/site.saved"; printf '\n[egress]\nupstream = %s#%s\nresolver-port = 5460\n' "$UP" "$UP_PORT"; } >"$SITE.new"
+	chmod 0644 "$SITE.new"
+	mv "$SITE.new" "$SITE"
+	ip addr add "$META/32" dev lo
+	python3 "$AS_SRC_DIR/tests/integration/fake-dns.py" "$UP" "$UP_PORT" "$T/upstream.log" "$HOSTA" &
+	echo $! >"$T/pids"
+	python3 "$AS_SRC_DIR/tests/integration/fake-dns.py" "$FOREIGN" 53 "$T/foreign.log" 127.31.0.99 &
+	echo $! >>"$T/pids"
+	# "Remote hosts": TCP listeners that accept and close.
+	python3 -c '
+import socket, sys, threading
+def serve(a, p):
+    s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((a, int(p))); s.listen(64)
+    while True: s.accept()[0].close()
+for spec in sys.argv[1:]:
+    a, p = spec.rsplit(":", 1)
+    threading.Thread(target=serve, args=(a, p), daemon=True).start()
+threading.Event().wait()
+' "$HOSTA:443" "$HOSTB:443" "$HOSTB:8443" "$META:443" "::1:443" &
+	echo $! >>"$T/pids"
+	sleep 1
+	"$ADM" egress --load >/dev/null
+	"$ADM" egress "$OWNER" allow allowed.test >/dev/null
+	AUID=$(id -u "$AGENT")
+	export T SITE AUID
+}
+
+teardown_file() {
+	[ -n "${T:-}" ] || return 0
+	as_session_teardown
+	xargs -r kill <"$T/pids" 2>/dev/null || true
+	ip addr del "$META/32" dev lo 2>/dev/null || true
+	if [ -e "$T/site.saved" ]; then cp -p "$T/site.saved" "$SITE"; else rm -f "$SITE"; fi
+	# Leaves no table and no resolver of ours behind.
+	"$ADM" egress --load >/dev/null 2>&1 || true
+	rm -rf "$T"
+}
+
+setup() {
+	as_session_skip
+}
+
+as_agent() {
+	run runuser -u "$AGENT" -- "$PROBE" "$@"
+}
+
+as_owner() {
+	run runuser -u "$OWNER" -- "$PROBE" "$@"
+}
+
+@test "a new agent starts restricted to the shipped lists, and every shipped list parses" {
+	run "$ADM" egress "$OWNER"
+	assert_success
+	assert_line --index 0 "$OWNER: agent $AGENT (uid $AUID): restricted"
+	assert_line "lists: default (every shipped list)"
+	for l in aider claude-code codex gemini-cli git-hosting opencode packages; do
+		assert_line --partial "  @$l ($AS_PREFIX/share/agent-shell/egress/$l.list): "
+	done
+	assert_line --partial "@claude-code ($AS_PREFIX/share/agent-shell/egress/claude-code.list): api.anthropic.com"
+	assert_line --partial "@git-hosting ($AS_PREFIX/share/agent-shell/egress/git-hosting.list): github.com:22,443"
+	assert_line "allow: allowed.test"
+	assert_line "fence: loaded"
+}
+
+@test "an allowed name resolves and connects" {
+	as_agent connect-name www.allowed.test 443
+	assert_output ok
+	grep -qx "www.allowed.test 1" "$T/upstream.log"
+}
+
+@test "a blocked name does not resolve and its query never reaches the upstream" {
+	as_agent resolve leak-the-secret.blocked.test
+	assert_output EAI_NONAME
+	run grep -c blocked.test "$T/upstream.log"
+	assert_output 0
+}
+
+@test "a name that only ends like an allowed one is blocked" {
+	as_agent resolve allowed.test.evil.test
+	assert_output EAI_NONAME
+	as_agent resolve notallowed.test
+	assert_output EAI_NONAME
+	run grep -c evil.test "$T/upstream.log"
+	assert_output 0
+}
+
+@test "a direct IP is rejected at once with a TCP reset; the owner reaches it" {
+	as_agent connect-to "$HOSTB" 443
+	assert_output ECONNREFUSED
+	as_owner connect-to "$HOSTB" 443
+	assert_output ok
+}
+
+@test "an allowed name's address is open only on its ports" {
+	as_agent connect-name www.allowed.test 443
+	assert_output ok
+	as_agent connect-to "$HOSTB" 8443
+	assert_output ECONNREFUSED
+}
+
+@test "cloud metadata (169.254.169.254) is rejected; the owner reaches it" {
+	as_agent connect-to "$META" 443
+	assert_output ECONNREFUSED
+	as_owner connect-to "$META" 443
+	assert_output ok
+}
+
+@test "loopback over IPv6 (::1) is rejected; the owner reaches it" {
+	as_agent connect-to ::1 443
+	assert_output ECONNREFUSED
+	as_owner connect-to ::1 443
+	assert_output ok
+}
+
+@test "UDP to any port is refused at once (EPERM), IPv4 and IPv6" {
+	as_agent udp-to "$HOSTB" 9999
+	assert_output EPERM
+	as_agent udp-to "$HOSTB" 443
+	assert_output EPERM
+	as_agent udp-to ::1 443
+	assert_output EPERM
+	as_agent udp-to "$META" 53
+	assert_output ok      # port 53 goes to the agent's own resolver
+	as_owner udp-to "$HOSTB" 9999
+	assert_output ok
+}
+
+@test "the upstream resolver cannot be asked directly" {
+	as_agent dns-to "$UP" "$UP_PORT" direct.blocked.test
+	assert_output EPERM
+	run grep -c direct.blocked.test "$T/upstream.log"
+	assert_output 0
+}
+
+@test "DNS to a foreign server is answered by the agent's resolver, which never forwards a blocked name" {
+	as_agent dns-to "$FOREIGN" 53 exfil.blocked.test
+	assert_output "rcode=3 answers=0"
+	as_agent dns-to "$FOREIGN" 53 api.allowed.test
+	assert_output "rcode=0 answers=1"
+	run cat "$T/foreign.log"
+	assert_output ""
+	run grep -c exfil.blocked.test "$T/upstream.log"
+	assert_output 0
+	# The owner's DNS is its own business.
+	as_owner dns-to "$FOREIGN" 53 owner.example.test
+	assert_output "rcode=0 answers=1"
+}
+
+@test "rejections are logged with the owner and the allow line that would admit them" {
+	as_agent connect-to "$HOSTB" 8443
+	assert_output ECONNREFUSED
+	run "$ADM" egress "$OWNER" log
+	assert_success
+	assert_line "  TCP $HOSTB port 8443 — agent-admin egress $OWNER allow $HOSTB:8443"
+}
+
+@test "allow admits an address and its port; remove takes it back" {
+	run "$ADM" egress "$OWNER" allow "$HOSTB:8443"
+	assert_success
+	assert_line "allow: allowed.test $HOSTB:8443"
+	as_agent connect-to "$HOSTB" 8443
+	assert_output ok
+	as_agent connect-to "$HOSTB" 443
+	assert_output ECONNREFUSED
+	run "$ADM" egress "$OWNER" remove "$HOSTB:8443"
+	assert_success
+	as_agent connect-to "$HOSTB" 8443
+	assert_output ECONNREFUSED
+}
+
+@test "allow refuses a bad SPEC in one line and changes nothing" {
+	cp "$AS_SYSCONFDIR/agent-shell/agents.d/$OWNER.conf" "$T/reg.before"
+	run "$ADM" egress "$OWNER" allow ok.test 'bad host'
+	assert_failure 1
+	assert_output "agent-admin: SPEC 'bad host': a host name has only letters, digits, '-' and '.'"
+	run "$ADM" egress "$OWNER" allow ::1
+	assert_failure 1
+	assert_output "agent-admin: SPEC '::1': an IPv6 address goes in brackets: [ADDR][/LEN][:PORTS]"
+	run "$ADM" egress "$OWNER" allow @no-such-list
+	assert_failure 1
+	assert_output --partial "agent-admin: egress list 'no-such-list': no "
+	cmp "$T/reg.before" "$AS_SYSCONFDIR/agent-shell/agents.d/$OWNER.conf"
+}
+
+@test "remove names the list a SPEC comes from" {
+	run "$ADM" egress "$OWNER" remove api.openai.com
+	assert_failure 1
+	assert_output "agent-admin: $OWNER: api.openai.com comes from list @aider; remove @aider, or override the list in $AS_SYSCONFDIR/agent-shell/egress/aider.list"
+}
+
+@test "egress usage errors exit 2" {
+	run "$ADM" egress "$OWNER" allow
+	assert_failure 2
+	assert_line --index 0 --partial "agent-admin: egress: allow and remove need at least one SPEC"
+	run "$ADM" egress "$OWNER" frobnicate
+	assert_failure 2
+	run "$ADM" egress --load extra
+	assert_failure 2
+}
+
+@test "open lifts the fence and restrict puts it back" {
+	run "$ADM" egress "$OWNER" open
+	assert_success
+	assert_line --index 0 "$OWNER: agent $AGENT (uid $AUID): open (no egress fence)"
+	as_agent connect-to "$HOSTB" 443
+	assert_output ok
+	run nft list chain inet agent_shell "agent_$AUID"
+	assert_failure
+	run "$ADM" egress "$OWNER" restrict
+	assert_success
+	assert_line "fence: loaded"
+	as_agent connect-to "$HOSTB" 443
+	assert_output ECONNREFUSED
+}
+
+@test "an allowed name connects inside a real session" {
+	in_session default "$PROBE" connect-name www.allowed.test 443
+	assert_success
+	assert_output ok
+	in_session default "$PROBE" connect-to "$HOSTB" 443
+	assert_output ECONNREFUSED
+}
+
+@test "a missing table refuses a restricted agent's session; egress --load restores it" {
+	nft delete table inet agent_shell
+	in_session default /bin/true
+	assert_failure 1
+	assert_output "agent-shell: $AGENT: its egress fence is not loaded (no chain agent_$AUID in table inet agent_shell); an admin must run 'agent-admin egress --load'"
+	run "$ADM" egress "$OWNER"
+	assert_failure 1
+	assert_line "fence: NOT loaded: its sessions are refused; run 'agent-admin egress --load'"
+	run "$ADM" egress --load
+	assert_success
+	in_session default /bin/true
+	assert_success
+}
+
+@test "egress --load is idempotent and keeps a running resolver" {
+	pid=$(cat "$AS_PREFIX/var/run/agent-shell/egress/$OWNER.pid")
+	run "$ADM" egress --load
+	assert_success
+	run "$ADM" egress --load
+	assert_success
+	assert_equal "$(cat "$AS_PREFIX/var/run/agent-shell/egress/$OWNER.pid")" "$pid"
+	kill -0 "$pid"
+}
+
+@test "other tables are left alone" {
+	nft add table inet as_egress_neighbour
+	run "$ADM" egress --load
+	assert_success
+	run nft list table inet as_egress_neighbour
+	assert_success
+	nft delete table inet as_egress_neighbour
+}
+
+@test "remove OWNER leaves no rule naming the uid and stops its resolver" {
+	o="${AS_SESSION_PREFIX}r"
+	useradd --create-home --shell /bin/bash --comment "agent-shell test" "$o"
+	"$ADM" add "$o" >/dev/null
+	uid=$(id -u "$o-agent")
+	nft list ruleset | grep -q "agent_$uid"
+	pid=$(cat "$AS_PREFIX/var/run/agent-shell/egress/$o.pid")
+	kill -0 "$pid"
+	run "$ADM" remove "$o"
+	assert_success
+	run sh -c "nft list ruleset | grep -E 'agent_$uid|skuid $uid|a${uid}_|egress $o:'"
+	assert_output ""
+	# Gone, or a zombie that init has not reaped yet.
+	run ps -o stat= -p "$pid"
+	[[ "$output" == "" || "$output" == Z* ]]
+	[ ! -e "$AS_PREFIX/var/run/agent-shell/egress/$o.conf" ]
+	userdel --remove "$o"
+}
