@@ -42,89 +42,31 @@
 #include "config.h"
 #include "admin.h"
 #include "egress.h"
+#include "egress-lists.h"
 #include "nftcheck.h"
 #include "registry.h"
 #include "siteconf.h"
 
 #define LIST_SUFFIX ".list"
-#define LIST_MAX_SIZE (256 * 1024)
 #define RESOLV_CONF "/etc/resolv.conf"
 #define LOG_SHOWN 20
 
-static const char *const list_dirs[] = { AS_EGRESSDIR_ETC, AS_EGRESSDIR_VENDOR };
-
-/* ---- lists ----------------------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names of every list in the two directories ("default"), sorted. */
 static int shipped_lists(struct as_strv *out)
 {
-	for (size_t d = 0; d < AS_ARRAY_SIZE(list_dirs); d++) {
-		DIR *dir = opendir(list_dirs[d]);
-		struct dirent *de;
+	struct as_err e = { "" };
 
-		if (!dir) {
-			if (errno == ENOENT)
-				continue;
-			return admin_fail("%s: %s", list_dirs[d], strerror(errno));
-		}
-		while ((de = readdir(dir))) {
-			size_t n = strlen(de->d_name);
-			char name[128];
-
-			if (n <= strlen(LIST_SUFFIX) || n >= sizeof(name) ||
-			    strcmp(de->d_name + n - strlen(LIST_SUFFIX), LIST_SUFFIX) != 0)
-				continue;
-			memcpy(name, de->d_name, n - strlen(LIST_SUFFIX));
-			name[n - strlen(LIST_SUFFIX)] = '\0';
-			if (!as_egress_list_name_valid(name) || as_strv_contains(out, name))
-				continue;
-			if (as_strv_push(out, name) < 0) {
-				closedir(dir);
-				return admin_fail("out of memory");
-			}
-		}
-		closedir(dir);
-	}
-	if (out->n)
-		qsort(out->v, out->n, sizeof(out->v[0]), cmp_str);
+	if (as_egress_shipped_lists(out, &e) < 0)
+		return admin_fail("%s", e.msg);
 	return 0;
 }
 
-/* The lists in force for an agent: its own, or every shipped one. */
 static int lists_in_force(const struct as_reg_egress *eg, struct as_strv *out)
 {
-	if (!eg->lists_set)
-		return shipped_lists(out);
-	for (size_t i = 0; i < eg->lists.n; i++)
-		if (as_strv_push(out, eg->lists.v[i]) < 0)
-			return admin_fail("out of memory");
+	struct as_err e = { "" };
+
+	if (as_egress_lists_in_force(eg, out, &e) < 0)
+		return admin_fail("%s", e.msg);
 	return 0;
-}
-
-/* Reads list NAME (etc before vendor) into SPECS; PATH gets the file used.
- * -ENOENT when neither exists. */
-static int read_list(const char *name, struct as_strv *specs, char *path, size_t len,
-		     struct as_err *err)
-{
-	for (size_t d = 0; d < AS_ARRAY_SIZE(list_dirs); d++) {
-		_cleanup_free_ char *text = NULL;
-		int rc;
-
-		snprintf(path, len, "%s/%s" LIST_SUFFIX, list_dirs[d], name);
-		rc = as_read_file(AT_FDCWD, path, AS_TRUST_ROOT_ONLY, LIST_MAX_SIZE, &text, err);
-		if (rc == -ENOENT)
-			continue;
-		if (rc < 0)
-			return rc;
-		return as_egress_list_parse(text, path, specs, err);
-	}
-	return as_fail(err, -ENOENT, "egress list '%s': no %s/%s" LIST_SUFFIX " nor %s/%s" LIST_SUFFIX,
-		       name, AS_EGRESSDIR_ETC, name, AS_EGRESSDIR_VENDOR, name);
 }
 
 /* ---- the agents to fence --------------------------------------------- */
@@ -185,7 +127,7 @@ static int collect_rules(struct fence *f, struct fenced *a)
 		struct as_strv one = { 0 };
 		char path[PATH_MAX];
 
-		if (read_list(lists.v[i], &one, path, sizeof(path), &e) < 0) {
+		if (as_egress_read_list(lists.v[i], &one, path, sizeof(path), &e) < 0) {
 			admin_fail("%s: %s (its lines are not allowed)", a->reg.owner, e.msg);
 			f->failed = 1;
 		}
@@ -569,7 +511,7 @@ static int show(const struct admin_ctx *ctx, const struct as_registry *reg)
 		struct as_strv specs = { 0 };
 		char path[PATH_MAX];
 
-		if (read_list(lists.v[i], &specs, path, sizeof(path), &e) < 0) {
+		if (as_egress_read_list(lists.v[i], &specs, path, sizeof(path), &e) < 0) {
 			fprintf(out, "  @%s: %s\n", lists.v[i], e.msg);
 			rc = ADMIN_EXIT_FAIL;
 			continue;
@@ -637,7 +579,7 @@ static int check_args(int argc, char **argv)
 
 			if (!as_egress_list_name_valid(argv[i] + 1))
 				return admin_fail("'%s': not a list name", argv[i]);
-			rc = read_list(argv[i] + 1, &specs, path, sizeof(path), &e);
+			rc = as_egress_read_list(argv[i] + 1, &specs, path, sizeof(path), &e);
 			as_strv_free(&specs);
 			if (rc < 0)
 				return admin_fail("%s", e.msg);
@@ -702,7 +644,7 @@ static int change(const struct admin_ctx *ctx, struct as_registry *reg, bool all
 				struct as_strv specs = { 0 };
 				char path[PATH_MAX];
 
-				if (read_list(force.v[l], &specs, path, sizeof(path), &e) == 0 &&
+				if (as_egress_read_list(force.v[l], &specs, path, sizeof(path), &e) == 0 &&
 				    as_strv_contains(&specs, canon))
 					from = force.v[l];
 				as_strv_free(&specs);

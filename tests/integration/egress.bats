@@ -92,6 +92,33 @@ as_owner() {
 	assert_line "fence: loaded"
 }
 
+@test "agent-shell --explain names the lists and lines in force" {
+	run as_caller "$OWNER" env -C "$PROJ" -i HOME="$OHOME" PATH=/usr/bin:/bin "$SH" --explain
+	assert_success
+	assert_line "egress: restricted: $AGENT reaches only these hosts (TCP and UDP; DNS answered only for the names; everything else rejected, loopback and LAN included)"
+	assert_line "egress: lists: default (every shipped list)"
+	assert_line "egress: list @codex ($AS_PREFIX/share/agent-shell/egress/codex.list): api.openai.com auth.openai.com chatgpt.com"
+	assert_line "egress: allow allowed.test"
+}
+
+@test "an admin's list in /etc overrides the shipped one of the same name" {
+	install -d -m 0755 "$AS_SYSCONFDIR/agent-shell/egress"
+	printf '# site mirror only\ncodex.example.test\n' >"$AS_SYSCONFDIR/agent-shell/egress/codex.list"
+	run "$ADM" egress "$OWNER"
+	rm -f "$AS_SYSCONFDIR/agent-shell/egress/codex.list"
+	assert_success
+	assert_line "  @codex ($AS_SYSCONFDIR/agent-shell/egress/codex.list): codex.example.test"
+}
+
+@test "a group-writable list is not trusted" {
+	install -d -m 0755 "$AS_SYSCONFDIR/agent-shell/egress"
+	install -m 0664 /dev/null "$AS_SYSCONFDIR/agent-shell/egress/codex.list"
+	run "$ADM" egress "$OWNER"
+	rm -f "$AS_SYSCONFDIR/agent-shell/egress/codex.list"
+	assert_failure 1
+	assert_line --partial "  @codex: $AS_SYSCONFDIR/agent-shell/egress/codex.list"
+}
+
 @test "an allowed name resolves and connects" {
 	as_agent connect-name www.allowed.test 443
 	assert_output ok
