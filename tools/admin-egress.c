@@ -664,6 +664,89 @@ static int change(const struct admin_ctx *ctx, struct as_registry *reg, bool all
 	return 0;
 }
 
+/* ---- apply ---------------------------------------------------------- */
+
+static void print_diff(FILE *out, const char *owner, const char *verb, const struct as_strv *a,
+		       const struct as_strv *b, const char *prefix)
+{
+	bool any = false;
+
+	/* What A has and B lacks. */
+	for (size_t i = 0; i < a->n; i++) {
+		if (as_strv_contains(b, a->v[i]))
+			continue;
+		if (!any)
+			fprintf(out, "egress %s %s", owner, verb);
+		fprintf(out, " %s%s", prefix, a->v[i]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
+static int copy_strv(struct as_strv *dst, const struct as_strv *src)
+{
+	as_strv_free(dst);
+	for (size_t i = 0; i < src->n; i++)
+		if (as_strv_push(dst, src->v[i]) < 0)
+			return admin_fail("out of memory");
+	return 0;
+}
+
+int admin_egress_converge(const struct admin_ctx *ctx, const char *owner,
+			  const struct as_reg_egress *want)
+{
+	struct as_strv have_lists = { 0 }, want_lists = { 0 };
+	struct as_registry reg;
+	struct as_err e = { "" };
+	bool same;
+	int rc;
+
+	rc = as_registry_load(&reg, ctx->regdir, owner, AS_TRUST_ROOT_ONLY, &e);
+	if (rc == -ENOENT && ctx->dry_run) {
+		/* A --dry-run for an agent that add would create: compare
+		 * with the registry default. */
+		as_registry_init(&reg);
+		rc = 0;
+	}
+	if (rc < 0)
+		return admin_fail("%s", e.msg);
+	rc = ADMIN_EXIT_FAIL;
+	if (lists_in_force(&reg.egress, &have_lists) || lists_in_force(want, &want_lists))
+		goto out;
+	if (want->open != reg.egress.open)
+		fprintf(ctx->out, "egress %s %s\n", owner, want->open ? "open" : "restrict");
+	print_diff(ctx->out, owner, "remove", &reg.egress.allow, &want->allow, "");
+	print_diff(ctx->out, owner, "remove", &have_lists, &want_lists, "@");
+	print_diff(ctx->out, owner, "allow", &want_lists, &have_lists, "@");
+	print_diff(ctx->out, owner, "allow", &want->allow, &reg.egress.allow, "");
+	fflush(ctx->out);
+	same = want->open == reg.egress.open && want->lists_set == reg.egress.lists_set &&
+	       want->allow.n == reg.egress.allow.n && want->lists.n == reg.egress.lists.n;
+	for (size_t i = 0; same && i < want->allow.n; i++)
+		same = strcmp(want->allow.v[i], reg.egress.allow.v[i]) == 0;
+	for (size_t i = 0; same && i < want->lists.n; i++)
+		same = strcmp(want->lists.v[i], reg.egress.lists.v[i]) == 0;
+	if (same || ctx->dry_run) {
+		rc = 0;
+		goto out;
+	}
+	reg.egress.open = want->open;
+	reg.egress.lists_set = want->lists_set;
+	if (copy_strv(&reg.egress.lists, &want->lists) || copy_strv(&reg.egress.allow, &want->allow))
+		goto out;
+	if (as_registry_save(&reg, ctx->regdir, &e) < 0) {
+		admin_fail("%s", e.msg);
+		goto out;
+	}
+	rc = load_fence(ctx, false);
+out:
+	as_strv_free(&have_lists);
+	as_strv_free(&want_lists);
+	as_registry_free(&reg);
+	return rc;
+}
+
 /* ---- log ------------------------------------------------------------- */
 
 /* Rejections are in the kernel log (the nft log statement); read it

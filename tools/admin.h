@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "common.h"
+#include "registry.h"
 
 #define ADMIN_PROG "agent-admin"
 
@@ -106,6 +107,12 @@ int admin_sudo_path(const char *owner, char *out, size_t len);
 int admin_egress(const struct admin_ctx *ctx, int argc, char **argv);
 int admin_egress_reload(const struct admin_ctx *ctx);
 
+/* apply: prints the egress commands that bring OWNER's fence to WANT
+ * (one line each, as the plan) and, unless ctx->dry_run, records WANT and
+ * reloads the fence.  Returns an exit status. */
+int admin_egress_converge(const struct admin_ctx *ctx, const char *owner,
+			  const struct as_reg_egress *want);
+
 /* ---- apply FILE (admin-apply.c) -------------------------------------- */
 
 /*
@@ -121,6 +128,10 @@ int admin_egress_reload(const struct admin_ctx *ctx);
  *   profile = ...               (optional)
  *   home = /absolute            (optional)
  *   project = /absolute         (repeatable; project-ro for read-only)
+ *   egress = SPEC | @LIST | open   (repeatable; with at least one, the
+ *                               agent's fence is exactly these: allow
+ *                               lines, lists (else every shipped one),
+ *                               open; without, the fence is left alone)
  */
 struct want_project {
 	char *path;
@@ -132,6 +143,9 @@ struct want {
 	struct want_project *projects;
 	size_t n_projects;
 	unsigned seq;
+	/* egress = lines (issue #14), kept apart from the keys above. */
+	bool egress_given;
+	struct as_reg_egress egress;
 };
 
 struct desired {

@@ -1757,6 +1757,17 @@ static int cmd_apply(const struct admin_ctx *ctx, const struct opts *o)
 			goto out;
 		}
 	}
+	/* The egress fence of each agent whose section has egress lines. */
+	for (size_t i = 0; i < d.n; i++) {
+		if (!d.agents[i].egress_given)
+			continue;
+		quiet.dry_run = o->dry_run;
+		rc = admin_egress_converge(&quiet, d.agents[i].owner, &d.agents[i].egress);
+		if (rc) {
+			admin_fail("apply %s: stopped at the step above; fix it and re-run", o->pos[0]);
+			goto out;
+		}
+	}
 	rc = 0;
 out:
 	for (size_t i = 0; i < plan.n; i++)

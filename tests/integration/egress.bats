@@ -311,6 +311,41 @@ as_owner() {
 	nft delete table inet as_egress_neighbour
 }
 
+@test "apply converges the fence to the file's egress lines, and is idempotent" {
+	printf '[apply]\nremove-unlisted = no\n[agent]\nowner = %s\nproject = %s\negress = allowed.test\negress = %s:8443\negress = @codex\n' \
+		"$OWNER" "$PROJ" "$HOSTB" >"$T/apply.ini"
+	run "$ADM" apply "$T/apply.ini" --dry-run
+	assert_success
+	assert_output "egress $OWNER remove @aider @claude-code @gemini-cli @git-hosting @opencode @packages
+egress $OWNER allow $HOSTB:8443"
+	as_agent connect-to "$HOSTB" 8443
+	assert_output ECONNREFUSED
+	run "$ADM" apply "$T/apply.ini"
+	assert_success
+	as_agent connect-to "$HOSTB" 8443
+	assert_output ok
+	run "$ADM" egress "$OWNER"
+	assert_line "lists: chosen"
+	assert_line "allow: allowed.test $HOSTB:8443"
+	run "$ADM" apply "$T/apply.ini"
+	assert_success
+	assert_output ""
+	printf '[apply]\nremove-unlisted = no\n[agent]\nowner = %s\nproject = %s\negress = open\n' \
+		"$OWNER" "$PROJ" >"$T/apply.ini"
+	run "$ADM" apply "$T/apply.ini"
+	assert_success
+	assert_line "egress $OWNER open"
+	as_agent connect-to "$HOSTB" 443
+	assert_output ok
+	printf '[apply]\nremove-unlisted = no\n[agent]\nowner = %s\nproject = %s\negress = allowed.test\n' \
+		"$OWNER" "$PROJ" >"$T/apply.ini"
+	run "$ADM" apply "$T/apply.ini"
+	assert_success
+	assert_line "egress $OWNER restrict"
+	as_agent connect-to "$HOSTB" 443
+	assert_output ECONNREFUSED
+}
+
 @test "remove OWNER leaves no rule naming the uid and stops its resolver" {
 	o="${AS_SESSION_PREFIX}r"
 	useradd --create-home --shell /bin/bash --comment "agent-shell test" "$o"
