@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <nftables/libnftables.h>
 #include <poll.h>
 #include <signal.h>
@@ -391,6 +392,91 @@ static int stop_stale_resolvers(const struct fence *f)
 	return rc;
 }
 
+/* ---- resolver ports -------------------------------------------------- */
+
+/* Whether PORT is free for a resolver: UDP and TCP on 127.0.0.1 and ::1. */
+static bool port_free(uint16_t port)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+
+	for (size_t t = 0; t < AS_ARRAY_SIZE(types); t++) {
+		struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(port),
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+					   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+		int fd4 = socket(AF_INET, types[t] | SOCK_CLOEXEC, 0);
+		int fd6 = socket(AF_INET6, types[t] | SOCK_CLOEXEC, 0);
+		bool ok = fd4 >= 0 && fd6 >= 0 &&
+			  bind(fd4, (struct sockaddr *)&s4, sizeof(s4)) == 0 &&
+			  bind(fd6, (struct sockaddr *)&s6, sizeof(s6)) == 0;
+
+		if (fd4 >= 0)
+			close(fd4);
+		if (fd6 >= 0)
+			close(fd6);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* The port OWNER's running resolver listens on (its configuration's
+ * "port=" line), or 0. */
+static uint16_t running_port(const char *owner)
+{
+	char path[PATH_MAX];
+	_cleanup_free_ char *text = NULL;
+	struct as_err e;
+	const char *p;
+	int pidfd = resolver_pidfd(owner);
+
+	if (pidfd < 0)
+		return 0;
+	close(pidfd);
+	snprintf(path, sizeof(path), "%s/%s.conf", AS_EGRESS_RUNDIR, owner);
+	if (as_read_file(AT_FDCWD, path, AS_TRUST_ROOT_ONLY, 1 << 20, &text, &e) < 0)
+		return 0;
+	p = strstr(text, "\nport=");
+	if (!p)
+		return 0;
+	return (uint16_t)strtoul(p + 6, NULL, 10);
+}
+
+/*
+ * Each agent's resolver port: the one its running resolver has (so a
+ * reload restarts nothing that did not change), else the first free one
+ * from BASE up that no other agent took.  A port some other program holds
+ * is skipped: the agents' DNS must never be redirected to a stranger.
+ */
+static int assign_ports(struct as_egress_agent *agents, size_t n, uint16_t base)
+{
+	for (size_t i = 0; i < n; i++)
+		agents[i].dns_port = running_port(agents[i].owner);
+	for (size_t i = 0; i < n; i++) {
+		bool taken = false;
+
+		for (size_t j = 0; j < n && agents[i].dns_port; j++)
+			if (j != i && agents[j].dns_port == agents[i].dns_port)
+				taken = j < i;
+		if (agents[i].dns_port && !taken)
+			continue;
+		agents[i].dns_port = 0;
+		for (unsigned p = base; p < base + 1000u && p <= 65535 && !agents[i].dns_port; p++) {
+			bool used = false;
+
+			for (size_t j = 0; j < n; j++)
+				if (agents[j].dns_port == p)
+					used = true;
+			if (!used && port_free((uint16_t)p))
+				agents[i].dns_port = (uint16_t)p;
+		}
+		if (!agents[i].dns_port)
+			return admin_fail("%s: no free resolver port in %u-%u", agents[i].owner,
+					  (unsigned)base, (unsigned)base + 999);
+	}
+	return 0;
+}
+
 /* ---- nftables -------------------------------------------------------- */
 
 static int load_ruleset(const char *text)
@@ -427,7 +513,7 @@ static int load_fence(const struct admin_ctx *ctx, bool announce)
 	char *ruleset = NULL;
 	uint16_t base;
 	struct as_err e = { "" };
-	int rc = ADMIN_EXIT_FAIL;
+	int rc = ADMIN_EXIT_FAIL, stale;
 
 	if (read_fence(ctx, &f))
 		goto out;
@@ -443,14 +529,20 @@ static int load_fence(const struct admin_ctx *ctx, bool announce)
 			   "the agents' names will not resolve", RESOLV_CONF, AS_SITE_CONF);
 	if (mkdir_run())
 		goto out;
+	/* Resolvers of agents no longer fenced first: their ports are then
+	 * free for the others. */
+	stale = stop_stale_resolvers(&f);
+	for (size_t i = 0; i < f.n; i++) {
+		agents[i] = (struct as_egress_agent){
+			.owner = f.v[i].reg.owner, .uid = f.v[i].reg.account_uid,
+			.rules = f.v[i].rules, .n_rules = f.v[i].n_rules,
+		};
+	}
+	if (assign_ports(agents, f.n, base))
+		goto out;
 	for (size_t i = 0; i < f.n; i++) {
 		char pidfile[PATH_MAX];
 
-		agents[i] = (struct as_egress_agent){
-			.owner = f.v[i].reg.owner, .uid = f.v[i].reg.account_uid,
-			.dns_port = (uint16_t)(base + i), .rules = f.v[i].rules,
-			.n_rules = f.v[i].n_rules,
-		};
 		snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", AS_EGRESS_RUNDIR, f.v[i].reg.owner);
 		if (as_egress_dnsmasq_conf(&agents[i], f.upstreams, f.n_upstreams, pidfile,
 					   &confs[i], &e) < 0) {
@@ -462,12 +554,9 @@ static int load_fence(const struct admin_ctx *ctx, bool announce)
 		admin_fail("%s", e.msg);
 		goto out;
 	}
-	/* Stale resolvers first: their ports may be handed to others now. */
-	rc = stop_stale_resolvers(&f);
-	if (load_ruleset(ruleset)) {
-		rc = ADMIN_EXIT_FAIL;
+	if (load_ruleset(ruleset))
 		goto out;
-	}
+	rc = stale;
 	for (size_t i = 0; i < f.n; i++)
 		if (converge_resolver(&f.v[i], confs[i]))
 			rc = ADMIN_EXIT_FAIL;

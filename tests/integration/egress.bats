@@ -203,6 +203,33 @@ as_owner() {
 	assert_output "rcode=0 answers=1"
 }
 
+@test "DNS over TCP and to an IPv6 server is redirected to the agent's resolver too" {
+	# Nothing listens on TCP 127.31.0.77:53: only the redirect can accept.
+	as_agent connect-to "$FOREIGN" 53
+	assert_output ok
+	as_owner connect-to "$FOREIGN" 53
+	assert_output ECONNREFUSED
+	as_agent dns-to ::1 53 v6.allowed.test
+	assert_output "rcode=0 answers=1"
+	as_agent dns-to ::1 53 v6.blocked.test
+	assert_output "rcode=3 answers=0"
+	run grep -c v6.blocked.test "$T/upstream.log"
+	assert_output 0
+}
+
+@test "a server the agent runs on loopback answers the owner (replies are not egress)" {
+	runuser -u "$AGENT" -- python3 -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 18461)); s.listen(1)
+c = s.accept()[0]; c.sendall(b"hello from the agent\n"); c.close()' &
+	sleep 0.5
+	run runuser -u "$OWNER" -- python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 18461), timeout=3); print(s.recv(64).decode().strip())'
+	wait
+	assert_output "hello from the agent"
+}
+
 @test "rejections are logged with the owner and the allow line that would admit them" {
 	as_agent connect-to "$HOSTB" 8443
 	assert_output ECONNREFUSED
@@ -344,6 +371,23 @@ egress $OWNER allow $HOSTB:8443"
 	assert_line "egress $OWNER restrict"
 	as_agent connect-to "$HOSTB" 443
 	assert_output ECONNREFUSED
+}
+
+@test "a resolver port another program holds is skipped" {
+	o="${AS_SESSION_PREFIX}p"
+	python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 5461)); time.sleep(30)' &
+	stranger=$!
+	sleep 0.5
+	useradd --create-home --shell /bin/bash --comment "agent-shell test" "$o"
+	run "$ADM" add "$o"
+	kill "$stranger"
+	assert_success
+	run grep -x 'port=5462' "$AS_PREFIX/var/run/agent-shell/egress/$o.conf"
+	assert_success
+	"$ADM" remove "$o" >/dev/null
+	userdel --remove "$o"
 }
 
 @test "remove OWNER leaves no rule naming the uid and stops its resolver" {
