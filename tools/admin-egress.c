@@ -128,9 +128,11 @@ static int collect_rules(struct fence *f, struct fenced *a)
 		struct as_strv one = { 0 };
 		char path[PATH_MAX];
 
+		/* A list that does not read whole contributes nothing. */
 		if (as_egress_read_list(lists.v[i], &one, path, sizeof(path), &e) < 0) {
-			admin_fail("%s: %s (its lines are not allowed)", a->reg.owner, e.msg);
+			admin_fail("%s: %s (none of its lines is allowed)", a->reg.owner, e.msg);
 			f->failed = 1;
+			as_strv_free(&one);
 		}
 		for (size_t j = 0; j < one.n; j++)
 			if (!as_strv_contains(&specs, one.v[j]) && as_strv_push(&specs, one.v[j]) < 0)
@@ -184,7 +186,7 @@ static int read_fence(const struct admin_ctx *ctx, struct fence *f)
 			continue;
 		}
 		f->n++;
-		if (collect_rules(f, a) < 0)
+		if (collect_rules(f, a))
 			f->failed = 1;
 	}
 	as_strv_free(&owners);

@@ -137,6 +137,8 @@ esc_attempts() {
 	A loopback-bash sockets - "$(printf 'bash: connect: Permission denied\nbash: line 1: /dev/tcp/127.0.0.1/%s: Permission denied' "$TCP_PORT")" = \
 		"connect to the loopback service with bash's /dev/tcp" "bash -c 'echo x >/dev/tcp/127.0.0.1/$TCP_PORT' && echo ok"
 	A tcp-bind sockets - EACCES = "listen on a TCP port not granted" "$p bind $(( TCP_PORT + 1 ))"
+	# Landlock has no UDP rules: the egress fence (by uid) is what stops it.
+	A udp sockets - EPERM ok "send UDP to a loopback port" "$p udp-send $TCP_PORT"
 
 	# --- privilege --------------------------------------------------------------
 	A suid-setuid priv - EPERM = "setuid(0) in a setuid-root binary" "$STAGE/probe-suid setuid0"
@@ -171,7 +173,6 @@ esc_attempts() {
 	# --- known limits: not stopped by any layer (docs/security-model.md) --------
 	A cmdline limits limit ok = "read the owner's process's command line (/proc/PID/cmdline)" \
 		"$p read /proc/$SLEEP_PID/cmdline"
-	A udp limits limit ok = "send UDP to a loopback port" "$p udp-send $TCP_PORT"
 }
 
 # Output of one run, normalised: stdout+stderr, no CR (script(1)), no

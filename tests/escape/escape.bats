@@ -288,6 +288,10 @@ esc_check() {
 	esc_check tcp-bind
 }
 
+@test "the owner's sockets: send UDP to a loopback port (the egress fence)" {
+	esc_check udp
+}
+
 @test "privilege: setuid(0) in a setuid-root binary" {
 	esc_check suid-setuid
 }
@@ -370,10 +374,6 @@ esc_check() {
 
 @test "known limit, not stopped by any layer: read the owner's process's command line (/proc/PID/cmdline)" {
 	esc_check cmdline
-}
-
-@test "known limit, not stopped by any layer: send UDP to a loopback port" {
-	esc_check udp
 }
 
 @test "the suite makes at least 60 attempts, each one a test here" {

@@ -286,6 +286,8 @@ s = socket.create_connection(("127.0.0.1", 18461), timeout=3); print(s.recv(64).
 	run "$ADM" egress "$OWNER" open
 	assert_success
 	assert_line --index 0 "$OWNER: agent $AGENT (uid $AUID): open (no egress fence)"
+	run "$ADM" check "$OWNER"
+	assert_line "warning: $OWNER: $AGENT has no egress fence (egress open): it may connect anywhere — fix: agent-admin egress $OWNER restrict"
 	as_agent connect-to "$HOSTB" 443
 	assert_output ok
 	run nft list chain inet agent_shell "agent_$AUID"
@@ -313,6 +315,9 @@ s = socket.create_connection(("127.0.0.1", 18461), timeout=3); print(s.recv(64).
 	run "$ADM" egress "$OWNER"
 	assert_failure 1
 	assert_line "fence: NOT loaded: its sessions are refused; run 'agent-admin egress --load'"
+	run "$ADM" check "$OWNER"
+	assert_failure 1
+	assert_line "problem: $OWNER: egress fence not loaded (no chain agent_$AUID in table inet agent_shell): $AGENT's sessions are refused — fix: agent-admin egress --load"
 	run "$ADM" egress --load
 	assert_success
 	in_session default /bin/true
