@@ -233,7 +233,8 @@ static void check_egress_fence(const struct as_session *s)
 		snprintf(err.msg, sizeof(err.msg),
 			 "%s: its egress fence is not loaded (no chain agent_%u in table inet agent_shell); "
 			 "an admin must run 'agent-admin egress --load'", s->agent, (unsigned)s->agent_uid);
-	log_line(LOG_NOTICE, "refused: owner=%s agent=%s: egress fence not loaded", s->owner, s->agent);
+	log_line(LOG_NOTICE, "refused: owner=%s agent=%s: egress fence %s", s->owner, s->agent,
+		 r == 0 ? "not loaded" : "cannot be checked");
 	errx(EXIT_REFUSED, "%s", err.msg);
 }
 
