@@ -15,6 +15,13 @@ bats_require_minimum_version 1.5.0
 load common
 load session
 
+# Where agent-admin keeps the resolvers' files: meson's localstatedir is
+# /var for the prefix /usr (the Debian package), else PREFIX/var.
+case "${AS_PREFIX:-}" in
+/usr | /usr/) RUNDIR=/var/run/agent-shell/egress ;;
+*) RUNDIR="${AS_PREFIX:-}/var/run/agent-shell/egress" ;;
+esac
+
 UP=127.31.0.53 UP_PORT=5399 FOREIGN=127.31.0.77 HOSTA=127.31.0.10 HOSTB=127.31.0.11
 META=169.254.169.254
 
@@ -325,12 +332,12 @@ s = socket.create_connection(("127.0.0.1", 18461), timeout=3); print(s.recv(64).
 }
 
 @test "egress --load is idempotent and keeps a running resolver" {
-	pid=$(cat "$AS_PREFIX/var/run/agent-shell/egress/$OWNER.pid")
+	pid=$(cat "$RUNDIR/$OWNER.pid")
 	run "$ADM" egress --load
 	assert_success
 	run "$ADM" egress --load
 	assert_success
-	assert_equal "$(cat "$AS_PREFIX/var/run/agent-shell/egress/$OWNER.pid")" "$pid"
+	assert_equal "$(cat "$RUNDIR/$OWNER.pid")" "$pid"
 	kill -0 "$pid"
 }
 
@@ -389,7 +396,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 5461)
 	run "$ADM" add "$o"
 	kill "$stranger"
 	assert_success
-	run grep -x 'port=5462' "$AS_PREFIX/var/run/agent-shell/egress/$o.conf"
+	run grep -x 'port=5462' "$RUNDIR/$o.conf"
 	assert_success
 	"$ADM" remove "$o" >/dev/null
 	userdel --remove "$o"
@@ -401,7 +408,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 5461)
 	"$ADM" add "$o" >/dev/null
 	uid=$(id -u "$o-agent")
 	nft list ruleset | grep -q "agent_$uid"
-	pid=$(cat "$AS_PREFIX/var/run/agent-shell/egress/$o.pid")
+	pid=$(cat "$RUNDIR/$o.pid")
 	kill -0 "$pid"
 	run "$ADM" remove "$o"
 	assert_success
@@ -410,6 +417,6 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 5461)
 	# Gone, or a zombie that init has not reaped yet.
 	run ps -o stat= -p "$pid"
 	[[ "$output" == "" || "$output" == Z* ]]
-	[ ! -e "$AS_PREFIX/var/run/agent-shell/egress/$o.conf" ]
+	[ ! -e "$RUNDIR/$o.conf" ]
 	userdel --remove "$o"
 }
