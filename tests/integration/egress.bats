@@ -53,7 +53,7 @@ for spec in sys.argv[1:]:
     a, p = spec.rsplit(":", 1)
     threading.Thread(target=serve, args=(a, p), daemon=True).start()
 threading.Event().wait()
-' "$HOSTA:443" "$HOSTB:443" "$HOSTB:8443" "$META:443" "::1:443" &
+' "$HOSTA:443" "$HOSTB:443" "$HOSTB:8443" "$META:443" "::1:443" "127.31.0.12:443" &
 	echo $! >>"$T/pids"
 	sleep 1
 	"$ADM" egress --load >/dev/null
@@ -130,6 +130,15 @@ as_owner() {
 	as_agent connect-name www.allowed.test 443
 	assert_output ok
 	grep -qx "www.allowed.test 1" "$T/upstream.log"
+}
+
+@test "an allowed name behind a CNAME (a CDN) connects to the CNAME's address; the CNAME target alone is blocked" {
+	as_agent connect-name cdn-www.allowed.test 443
+	assert_output ok
+	as_agent resolve edge.cdn.test
+	assert_output EAI_NONAME
+	as_owner connect-to 127.31.0.12 443
+	assert_output ok
 }
 
 @test "a blocked name does not resolve and its query never reaches the upstream" {

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A tiny DNS server for the egress suite: answers every A query with ADDR4
 (AAAA and the rest: no answer), and appends "NAME TYPE" to LOG for each
-query, so a test can assert what reached it.  UDP only.
+query, so a test can assert what reached it.  A name whose first label
+starts with "cdn-" is answered as CDNs do: a CNAME to edge.cdn.test, then
+that name's A record, 127.31.0.12.  UDP only.
 Usage: fake-dns.py LISTEN-ADDR PORT LOG ADDR4"""
 import socket
 import struct
@@ -22,9 +24,13 @@ while True:
     qtype = struct.unpack("!H", data[i + 1:i + 3])[0]
     with open(log, "a") as f:
         f.write("%s %d\n" % (".".join(labels), qtype))
-    answer = b""
-    if qtype == 1:
-        answer = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(a4)
-    head = struct.pack("!HHHHHH", struct.unpack("!H", data[:2])[0], 0x8180, 1,
-                       1 if answer else 0, 0, 0)
+    answer, n = b"", 0
+    if qtype == 1 and labels and labels[0].startswith("cdn-"):
+        target = b"".join(bytes([len(l)]) + l.encode() for l in ("edge", "cdn", "test")) + b"\0"
+        answer = (b"\xc0\x0c" + struct.pack("!HHIH", 5, 1, 60, len(target)) + target +
+                  target + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton("127.31.0.12"))
+        n = 2
+    elif qtype == 1:
+        answer, n = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(a4), 1
+    head = struct.pack("!HHHHHH", struct.unpack("!H", data[:2])[0], 0x8180, 1, n, 0, 0)
     s.sendto(head + data[12:i + 5] + answer, peer)
