@@ -549,8 +549,8 @@ int as_egress_dnsmasq_conf(const struct as_egress_agent *agent,
 	fprintf(f, "# agent-shell: the resolver of %s's agent (uid %u).\n"
 		"# Written by agent-admin egress --load; changes are overwritten.\n",
 		agent->owner, (unsigned)agent->uid);
-	fprintf(f, "port=%u\nlisten-address=127.0.0.1\nlisten-address=::1\nbind-interfaces\n",
-		(unsigned)agent->dns_port);
+	fprintf(f, "port=%u\nlisten-address=127.0.0.1\n%sbind-interfaces\n",
+		(unsigned)agent->dns_port, agent->no_ipv6 ? "" : "listen-address=::1\n");
 	/* Nothing but what is below: no resolv.conf, no /etc/hosts, and no
 	 * cache, so that every answer puts its addresses in the sets again
 	 * (a reload of the fence empties them). */

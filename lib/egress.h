@@ -76,6 +76,7 @@ struct as_egress_agent {
 	const char *owner;
 	uid_t uid;                       /* the agent account's uid */
 	uint16_t dns_port;               /* its dnsmasq listens here */
+	bool no_ipv6;                    /* the host has no ::1: listen on 127.0.0.1 only */
 	const struct as_egress_rule *rules;
 	size_t n_rules;
 };

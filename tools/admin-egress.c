@@ -396,30 +396,31 @@ static int stop_stale_resolvers(const struct fence *f)
 
 /* ---- resolver ports -------------------------------------------------- */
 
-/* Whether PORT is free for a resolver: UDP and TCP on 127.0.0.1 and ::1. */
-static bool port_free(uint16_t port)
+/* Whether TYPE (UDP or TCP) can bind PORT on loopback of FAMILY. */
+static bool can_bind(int family, int type, uint16_t port)
 {
-	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(family, type | SOCK_CLOEXEC, 0);
+	bool ok;
 
-	for (size_t t = 0; t < AS_ARRAY_SIZE(types); t++) {
-		struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(port),
-					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
-					   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-		int fd4 = socket(AF_INET, types[t] | SOCK_CLOEXEC, 0);
-		int fd6 = socket(AF_INET6, types[t] | SOCK_CLOEXEC, 0);
-		bool ok = fd4 >= 0 && fd6 >= 0 &&
-			  bind(fd4, (struct sockaddr *)&s4, sizeof(s4)) == 0 &&
-			  bind(fd6, (struct sockaddr *)&s6, sizeof(s6)) == 0;
+	if (fd < 0)
+		return false;
+	ok = family == AF_INET ? bind(fd, (struct sockaddr *)&s4, sizeof(s4)) == 0
+			       : bind(fd, (struct sockaddr *)&s6, sizeof(s6)) == 0;
+	close(fd);
+	return ok;
+}
 
-		if (fd4 >= 0)
-			close(fd4);
-		if (fd6 >= 0)
-			close(fd6);
-		if (!ok)
-			return false;
-	}
-	return true;
+/* Whether PORT is free for a resolver: UDP and TCP on 127.0.0.1, and on
+ * ::1 unless the host has no IPv6 loopback. */
+static bool port_free(uint16_t port, bool no_ipv6)
+{
+	return can_bind(AF_INET, SOCK_DGRAM, port) && can_bind(AF_INET, SOCK_STREAM, port) &&
+	       (no_ipv6 || (can_bind(AF_INET6, SOCK_DGRAM, port) &&
+			    can_bind(AF_INET6, SOCK_STREAM, port)));
 }
 
 /* The port OWNER's running resolver listens on (its configuration's
@@ -452,8 +453,15 @@ static uint16_t running_port(const char *owner)
  */
 static int assign_ports(struct as_egress_agent *agents, size_t n, uint16_t base)
 {
-	for (size_t i = 0; i < n; i++)
+	/* Hosts booted with ipv6.disable=1 (some containers) have no ::1:
+	 * the resolvers then listen on 127.0.0.1 only, and the agents'
+	 * IPv6 DNS finds nothing at its redirect (closed). */
+	bool no_ipv6 = !can_bind(AF_INET6, SOCK_DGRAM, 0);
+
+	for (size_t i = 0; i < n; i++) {
+		agents[i].no_ipv6 = no_ipv6;
 		agents[i].dns_port = running_port(agents[i].owner);
+	}
 	for (size_t i = 0; i < n; i++) {
 		bool taken = false;
 
@@ -469,7 +477,7 @@ static int assign_ports(struct as_egress_agent *agents, size_t n, uint16_t base)
 			for (size_t j = 0; j < n; j++)
 				if (agents[j].dns_port == p)
 					used = true;
-			if (!used && port_free((uint16_t)p))
+			if (!used && port_free((uint16_t)p, no_ipv6))
 				agents[i].dns_port = (uint16_t)p;
 		}
 		if (!agents[i].dns_port)

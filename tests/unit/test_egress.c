@@ -231,6 +231,11 @@ static void test_dnsmasq(void)
 	like(text, "nftset=/pypi.org/4#inet#agent_shell#a1001_g1_v4,6#inet#agent_shell#a1001_g1_v6\n",
 	     "dnsmasq: pypi.org fills its group's sets");
 	ok(!strstr(text, "10.0.0.0"), "dnsmasq: addresses need no resolver");
+	free(text);
+	a.no_ipv6 = true;
+	is_int(as_egress_dnsmasq_conf(&a, up, 1, "/run/x.pid", &text, &err), 0, "dnsmasq: a host without ::1");
+	like(text, "port=5360\nlisten-address=127.0.0.1\nbind-interfaces\n",
+	     "dnsmasq: without ::1 it listens on 127.0.0.1 only");
 	{
 		const char *p = strstr(text, "server=/github.com/127.0.0.53#5399");
 		ok(p && !strstr(p + 1, "server=/github.com/127.0.0.53#5399"), "dnsmasq: a name repeated in two SPECs is one server line");
