@@ -234,14 +234,16 @@ as_owner() {
 }
 
 @test "a server the agent runs on loopback answers the owner (replies are not egress)" {
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	runuser -u "$AGENT" -- python3 -c '
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 18461)); s.listen(1)
-c = s.accept()[0]; c.sendall(b"hello from the agent\n"); c.close()' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); s.settimeout(10)
+c = s.accept()[0]; c.sendall(b"hello from the agent\n"); c.close()' "$port" &
 	sleep 0.5
 	run runuser -u "$OWNER" -- python3 -c '
-import socket
-s = socket.create_connection(("127.0.0.1", 18461), timeout=3); print(s.recv(64).decode().strip())'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3); print(s.recv(64).decode().strip())' "$port"
 	wait
 	assert_output "hello from the agent"
 }
