@@ -239,70 +239,92 @@ static int write_file(const char *path, const char *text)
 
 /* ---- dnsmasq --------------------------------------------------------- */
 
-/* The resolver of OWNER if it runs: a pidfd, or -1.  The pid file is
- * believed only for a dnsmasq started with OWNER's configuration. */
-static int resolver_pidfd(const char *owner)
+/* Whether process PID is a dnsmasq started with OWNER's configuration. */
+static bool is_resolver_of(long pid, const char *owner)
 {
-	char path[PATH_MAX], want[PATH_MAX], buf[4096], exe[PATH_MAX];
-	_cleanup_free_ char *text = NULL;
-	struct as_err e;
-	long pid;
-	int pidfd, fd;
+	char path[64], want[PATH_MAX + 16], buf[4096], exe[PATH_MAX];
 	ssize_t n;
+	int fd;
 
-	/* dnsmasq hands its pid file to the user it runs as (nobody), so
-	 * the file is not root's: what it says is checked on the process. */
-	snprintf(path, sizeof(path), "%s/%s.pid", AS_EGRESS_RUNDIR, owner);
-	if (as_read_file(AT_FDCWD, path, AS_TRUST_ANY, 64, &text, &e) < 0)
-		return -1;
-	pid = strtol(text, NULL, 10);
-	if (pid <= 1)
-		return -1;
-	pidfd = pidfd_open((pid_t)pid, 0);
-	if (pidfd < 0)
-		return -1;
-	/* Checked after pidfd_open: the pid cannot be reused under us now. */
 	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n < 0 || (exe[n] = '\0', strcmp(exe, AS_DNSMASQ_PATH) != 0))
-		goto not_ours;
+	if (n < 0)
+		return false;               /* gone, a zombie, or a kernel thread */
+	exe[n] = '\0';
+	if (strcmp(exe, AS_DNSMASQ_PATH) != 0)
+		return false;
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		goto not_ours;
+		return false;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		goto not_ours;
+		return false;
 	buf[n] = '\0';
 	snprintf(want, sizeof(want), "--conf-file=%s/%s.conf", AS_EGRESS_RUNDIR, owner);
 	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
 		if (strcmp(p, want) == 0)
-			return pidfd;
-not_ours:
-	close(pidfd);
-	return -1;
+			return true;
+	return false;
 }
 
+/*
+ * A resolver of OWNER that runs: a pidfd, or -1.  Found in /proc, not
+ * through dnsmasq's pid file (which belongs to the user dnsmasq runs as,
+ * and which a lost or overwritten copy would turn into an orphan); each
+ * candidate is checked after pidfd_open, so its pid cannot be reused
+ * under us.
+ */
+static int resolver_pidfd(const char *owner)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	int found = -1;
+
+	if (!proc)
+		return -1;
+	while (found < 0 && (de = readdir(proc))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		int pidfd;
+
+		if (*end || pid <= 1)
+			continue;
+		pidfd = pidfd_open((pid_t)pid, 0);
+		if (pidfd < 0)
+			continue;
+		if (is_resolver_of(pid, owner))
+			found = pidfd;
+		else
+			close(pidfd);
+	}
+	closedir(proc);
+	return found;
+}
+
+/* Stops every resolver of OWNER (normally one). */
 static int stop_resolver(const char *owner)
 {
-	int pidfd = resolver_pidfd(owner);
-	struct pollfd pfd;
+	for (int round = 0; round < 16; round++) {
+		int pidfd = resolver_pidfd(owner);
+		struct pollfd pfd;
 
-	if (pidfd < 0)
-		return 0;
-	if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH) {
+		if (pidfd < 0)
+			return 0;
+		if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH) {
+			close(pidfd);
+			return admin_fail("%s: cannot stop its resolver: %s", owner, strerror(errno));
+		}
+		pfd.fd = pidfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 3000) == 0) {
+			pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+			poll(&pfd, 1, 3000);
+		}
 		close(pidfd);
-		return admin_fail("%s: cannot stop its resolver: %s", owner, strerror(errno));
 	}
-	pfd.fd = pidfd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 3000) == 0) {
-		pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-		poll(&pfd, 1, 3000);
-	}
-	close(pidfd);
-	return 0;
+	return admin_fail("%s: its resolvers do not stop", owner);
 }
 
 static int start_resolver(const char *owner, const char *conf)

@@ -434,3 +434,21 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 5461)
 	[ ! -e "$RUNDIR/$o.conf" ]
 	userdel --remove "$o"
 }
+
+@test "a resolver whose pid file was lost is still found, kept and stopped" {
+	o="${AS_SESSION_PREFIX}l"
+	useradd --create-home --shell /bin/bash --comment "agent-shell test" "$o"
+	"$ADM" add "$o" >/dev/null
+	pid=$(cat "$RUNDIR/$o.pid")
+	rm -f "$RUNDIR/$o.pid"
+	run "$ADM" egress --load
+	assert_success
+	# Not started twice: the one that runs is recognised in /proc.
+	run pgrep -f -- "--conf-file=$RUNDIR/$o.conf"
+	assert_output "$pid"
+	run "$ADM" remove "$o"
+	assert_success
+	run pgrep -f -- "--conf-file=$RUNDIR/$o.conf"
+	assert_output ""
+	userdel --remove "$o"
+}
