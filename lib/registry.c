@@ -14,6 +14,7 @@
  */
 #include "registry.h"
 #include "account.h"
+#include "egress.h"
 #include "path.h"
 #include "profile.h"
 
@@ -60,6 +61,8 @@ void as_registry_free(struct as_registry *r)
 	for (size_t i = 0; i < r->n_projects; i++)
 		project_free(&r->projects[i]);
 	free(r->projects);
+	as_strv_free(&r->egress.lists);
+	as_strv_free(&r->egress.allow);
 	as_registry_init(r);
 }
 
@@ -311,6 +314,8 @@ struct parser {
 	unsigned project_seq;     /* section_seq of the current [project] */
 	unsigned project_seen;    /* PSEEN_* for the current project */
 	unsigned seen;            /* SEEN_* */
+	unsigned egress_seq;      /* section_seq of [egress], 0 none */
+	unsigned egress_seen;     /* 1 mode, 2 lists */
 };
 
 static int set_str(char **dst, const char *key, const char *value, struct as_err *err)
@@ -470,6 +475,68 @@ static int project_key(struct parser *p, unsigned seq, const char *name, const c
 	return as_fail(err, -EINVAL, "unknown key '%s' in [project]", name);
 }
 
+/* [egress]: the agent's network fence (registry.h). */
+static int egress_key(struct parser *p, const char *name, const char *value, struct as_err *err)
+{
+	struct as_reg_egress *eg = &p->r->egress;
+	char shown[256];
+
+	as_escape(value, shown, sizeof(shown));
+	if (strcmp(name, "mode") == 0) {
+		if (p->egress_seen & 1)
+			return as_fail(err, -EINVAL, "duplicate key 'mode' in [egress]");
+		p->egress_seen |= 1;
+		if (strcmp(value, "open") == 0)
+			eg->open = true;
+		else if (strcmp(value, "restricted") != 0)
+			return as_fail(err, -EINVAL, "mode '%s': must be restricted or open", shown);
+		return 0;
+	}
+	if (strcmp(name, "lists") == 0) {
+		_cleanup_free_ char *copy = strdup(value);
+		char *save = NULL;
+
+		if (p->egress_seen & 2)
+			return as_fail(err, -EINVAL, "duplicate key 'lists' in [egress]");
+		p->egress_seen |= 2;
+		if (!copy)
+			return as_fail(err, -ENOMEM, "out of memory");
+		if (strcmp(value, "default") == 0)
+			return 0;
+		eg->lists_set = true;
+		if (strcmp(value, "none") == 0)
+			return 0;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (!as_egress_list_name_valid(t) || strcmp(t, "none") == 0 ||
+			    strcmp(t, "default") == 0)
+				return as_fail(err, -EINVAL, "lists '%s': not a list of list names", shown);
+			if (as_strv_contains(&eg->lists, t))
+				return as_fail(err, -EINVAL, "lists '%s': a list named twice", shown);
+			if (as_strv_push(&eg->lists, t) < 0)
+				return as_fail(err, -ENOMEM, "out of memory");
+		}
+		if (eg->lists.n == 0 || value[strlen(value) - 1] == ',' || value[0] == ',' || strstr(value, ",,"))
+			return as_fail(err, -EINVAL, "lists '%s': not a list of list names", shown);
+		return 0;
+	}
+	if (strcmp(name, "allow") == 0) {
+		struct as_egress_rule rule;
+		char canon[320];
+		struct as_err e;
+
+		if (as_egress_spec_parse(value, &rule, &e) < 0)
+			return as_fail(err, -EINVAL, "allow: %s", e.msg);
+		if (as_egress_spec_format(&rule, canon, sizeof(canon)) < 0)
+			return as_fail(err, -EINVAL, "allow '%s': too long", shown);
+		if (as_strv_contains(&eg->allow, canon))
+			return as_fail(err, -EINVAL, "duplicate allow '%s'", canon);
+		if (as_strv_push(&eg->allow, canon) < 0)
+			return as_fail(err, -ENOMEM, "out of memory");
+		return 0;
+	}
+	return as_fail(err, -EINVAL, "unknown key '%s' in [egress]", name);
+}
+
 static int reg_handler(void *user, const char *section, unsigned seq, const char *name,
 		       const char *value, struct as_err *err)
 {
@@ -485,6 +552,12 @@ static int reg_handler(void *user, const char *section, unsigned seq, const char
 	}
 	if (strcmp(section, "project") == 0)
 		return project_key(p, seq, name, value, err);
+	if (strcmp(section, "egress") == 0) {
+		if (p->egress_seq && p->egress_seq != seq)
+			return as_fail(err, -EINVAL, "more than one [egress] section");
+		p->egress_seq = seq;
+		return egress_key(p, name, value, err);
+	}
 	return as_fail(err, -EINVAL, "unknown section [%s]", section);
 }
 
@@ -758,6 +831,37 @@ static void put(struct buf *b, const char *key, const char *value, struct as_err
 	b->len += (size_t)sprintf(b->s + b->len, "%s%s%s\n", key ? key : "", key ? " = " : "", value);
 }
 
+/* [egress] only when it says something the default does not. */
+static void format_egress(struct buf *b, const struct as_reg_egress *eg, struct as_err *err)
+{
+	char lists[REG_MAX_LINE + 1] = "";
+	size_t off = 0;
+
+	if (!eg->open && !eg->lists_set && eg->allow.n == 0)
+		return;
+	put(b, NULL, "", err);
+	put(b, NULL, "[egress]", err);
+	put(b, "mode", eg->open ? "open" : "restricted", err);
+	if (eg->lists_set) {
+		if (eg->lists.n == 0)
+			snprintf(lists, sizeof(lists), "none");
+		for (size_t i = 0; i < eg->lists.n; i++) {
+			int n = snprintf(lists + off, sizeof(lists) - off, "%s%s", i ? "," : "",
+					 eg->lists.v[i]);
+
+			if (n < 0 || (size_t)n >= sizeof(lists) - off) {
+				if (!b->rc)
+					b->rc = as_fail(err, -E2BIG, "[egress] lists: too many lists for one line");
+				return;
+			}
+			off += (size_t)n;
+		}
+		put(b, "lists", lists, err);
+	}
+	for (size_t i = 0; i < eg->allow.n; i++)
+		put(b, "allow", eg->allow.v[i], err);
+}
+
 int as_registry_format(const struct as_registry *r, char **out, struct as_err *err)
 {
 	struct buf b = { 0 };
@@ -801,6 +905,7 @@ int as_registry_format(const struct as_registry *r, char **out, struct as_err *e
 		for (size_t j = 0; j < p->traverse_pending.n; j++)
 			put(&b, "traverse-pending", p->traverse_pending.v[j], err);
 	}
+	format_egress(&b, &r->egress, err);
 	if (b.rc) {
 		free(b.s);
 		return b.rc;

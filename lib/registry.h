@@ -38,6 +38,14 @@
  *                                 has one afterwards was added by that grant
  * Readers that authorize sessions use as_registry_project_for(), which only
  * returns fully granted projects.
+ *
+ * The egress fence (agent-admin egress; lib/egress.h), written only when
+ * it differs from the default, after the projects:
+ *   [egress]
+ *   mode = restricted | open    (absent: restricted)
+ *   lists = default | none | NAME[,NAME...]
+ *                               (absent: default, every shipped list)
+ *   allow = SPEC                (repeatable; stored canonical)
  */
 #ifndef AS_REGISTRY_H
 #define AS_REGISTRY_H
@@ -61,6 +69,13 @@ struct as_reg_project {
 	struct as_strv traverse_pending; /* see "traverse-pending" above */
 };
 
+struct as_reg_egress {
+	bool open;               /* mode = open: no fence for this agent */
+	bool lists_set;          /* "lists" given; else every shipped list */
+	struct as_strv lists;    /* list names (empty with lists = none) */
+	struct as_strv allow;    /* canonical SPECs (lib/egress.h) */
+};
+
 struct as_registry {
 	char *owner;
 	uid_t owner_uid;
@@ -72,6 +87,7 @@ struct as_registry {
 	bool sudo;               /* a sudoers drop-in was installed */
 	struct as_reg_project *projects;
 	size_t n_projects;
+	struct as_reg_egress egress;
 };
 
 void as_registry_init(struct as_registry *r);

@@ -10,19 +10,33 @@
  * through `sudo -u AGENT agent-sandbox --session OWNER ...`, which needs a
  * sudoers drop-in (agent-admin add OWNER --sudo) and has no session
  * namespace (no root inside the session to set one up).
+ *
+ *   [egress]
+ *   upstream = IP[#PORT]   ; repeatable; the agents' resolvers forward
+ *                          ; allowed names here (default: the nameservers
+ *                          ; of /etc/resolv.conf)
+ *   resolver-port = 5360   ; the first agent's resolver port; the next
+ *                          ; agents take the following ones
  */
 #ifndef AS_SITECONF_H
 #define AS_SITECONF_H
 
 #include "common.h"
+#include "egress.h"
 
 enum as_switch {
 	AS_SWITCH_HELPER = 0,
 	AS_SWITCH_SUDO,
 };
 
+#define AS_SITE_MAX_UPSTREAMS 8
+#define AS_EGRESS_DEFAULT_RESOLVER_PORT 5360
+
 struct as_site_conf {
 	enum as_switch switch_by;
+	struct as_egress_upstream upstreams[AS_SITE_MAX_UPSTREAMS];
+	size_t n_upstreams;      /* 0: /etc/resolv.conf's */
+	uint16_t resolver_port;  /* 0: AS_EGRESS_DEFAULT_RESOLVER_PORT */
 };
 
 /* Parses the text of a site file; unknown sections, keys or values are

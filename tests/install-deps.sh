@@ -8,6 +8,9 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
 	meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libcap-ng-dev libseccomp-dev libacl1-dev libpam0g-dev libinih-dev libjson-c-dev
+	# The egress fence: libnftables for agent-admin, dnsmasq as each
+	# agent's resolver, nft for the tests' assertions.
+	libnftables-dev nftables dnsmasq-base
 	bats bats-assert bats-support
 	acl sudo passwd login util-linux procps iproute2 python3 git mandoc
 	tmux bsdextrautils strace valgrind

@@ -14,6 +14,7 @@
 
 #include "account.h"
 #include "admin.h"
+#include "egress.h"
 #include "profile.h"
 #include "registry.h"
 
@@ -43,6 +44,8 @@ void admin_desired_free(struct desired *d)
 		for (size_t j = 0; j < w->n_projects; j++)
 			free(w->projects[j].path);
 		free(w->projects);
+		as_strv_free(&w->egress.lists);
+		as_strv_free(&w->egress.allow);
 	}
 	free(d->agents);
 	memset(d, 0, sizeof(*d));
@@ -65,6 +68,37 @@ static int want_str(char **dst, const char *key, const char *v, struct as_err *e
 		return as_fail(err, -EINVAL, "duplicate key '%s' in [agent]", key);
 	*dst = strdup(v);
 	return *dst ? 0 : as_fail(err, -ENOMEM, "out of memory");
+}
+
+/* egress = SPEC | @LIST | open: the agent's fence (admin.h). */
+static int want_egress(struct want *w, const char *value, struct as_err *err)
+{
+	struct as_egress_rule rule;
+	char canon[320];
+	struct shown s;
+
+	w->egress_given = true;
+	if (strcmp(value, "open") == 0) {
+		if (w->egress.open)
+			return as_fail(err, -EINVAL, "egress = open: listed twice");
+		w->egress.open = true;
+		return 0;
+	}
+	if (value[0] == '@') {
+		if (!as_egress_list_name_valid(value + 1))
+			return as_fail(err, -EINVAL, "egress '%s': not a list name", show(&s, value));
+		if (as_strv_contains(&w->egress.lists, value + 1))
+			return as_fail(err, -EINVAL, "egress '%s': listed twice", show(&s, value));
+		w->egress.lists_set = true;
+		return as_strv_push(&w->egress.lists, value + 1) < 0 ? as_fail(err, -ENOMEM, "out of memory") : 0;
+	}
+	if (as_egress_spec_parse(value, &rule, err) < 0)
+		return -EINVAL;
+	if (as_egress_spec_format(&rule, canon, sizeof(canon)) < 0)
+		return as_fail(err, -EINVAL, "egress '%s': too long", show(&s, value));
+	if (as_strv_contains(&w->egress.allow, canon))
+		return as_fail(err, -EINVAL, "egress '%s': listed twice", canon);
+	return as_strv_push(&w->egress.allow, canon) < 0 ? as_fail(err, -ENOMEM, "out of memory") : 0;
 }
 
 static int apply_handler(void *user, const char *section, unsigned seq, const char *key,
@@ -149,6 +183,8 @@ static int apply_handler(void *user, const char *section, unsigned seq, const ch
 		w->n_projects++;
 		return 0;
 	}
+	if (strcmp(key, "egress") == 0)
+		return want_egress(w, value, err);
 	return as_fail(err, -EINVAL, "unknown key '%s' in [agent]", key);
 }
 

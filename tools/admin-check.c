@@ -55,6 +55,7 @@
 #include "acl.h"
 #include "admin.h"
 #include "landlock.h"
+#include "nftcheck.h"
 #include "path.h"
 #include "registry.h"
 
@@ -1916,6 +1917,29 @@ static void check_exposure(struct owner_check *o)
 
 /* ---- the command ------------------------------------------------------- */
 
+/* Layer 6: a restricted agent without its chain has no session at all; an
+ * open one may connect anywhere. */
+static void check_egress(struct owner_check *o)
+{
+	struct as_err e = { "" };
+	char fix[QMAX + 64];
+	int r;
+
+	if (o->reg->egress.open) {
+		fmt(fix, sizeof(fix), "agent-admin egress %s restrict", o->qowner);
+		emit(o->rep, K_WARNING, fix, "%s: %s has no egress fence (egress open): it may connect anywhere",
+		     o->qowner, o->qaccount);
+		return;
+	}
+	r = as_egress_chain_loaded(o->reg->account_uid, &e);
+	if (r < 0)
+		emit(o->rep, K_WARNING, NULL, "%s: egress fence: %s", o->qowner, e.msg);
+	else if (r == 0)
+		emit(o->rep, K_PROBLEM, "agent-admin egress --load",
+		     "%s: egress fence not loaded (no chain agent_%u in table inet agent_shell): "
+		     "%s's sessions are refused", o->qowner, (unsigned)o->reg->account_uid, o->qaccount);
+}
+
 static void check_owner(const struct admin_ctx *ctx, struct report *rep, const struct regset *all,
 			const struct as_registry *reg)
 {
@@ -1936,6 +1960,7 @@ static void check_owner(const struct admin_ctx *ctx, struct report *rep, const s
 		check_agent_home(&o);
 	}
 	check_projects(&o);
+	check_egress(&o);
 	check_exposure(&o);
 	if (o.agent_home_fd >= 0)
 		close(o.agent_home_fd);

@@ -23,6 +23,7 @@
 
 #include "account.h"
 #include "common.h"
+#include "registry.h"
 
 #define ADMIN_PROG "agent-admin"
 
@@ -135,6 +136,21 @@ struct admin_harden_finding {
 int admin_harden(const struct admin_ctx *ctx, bool undo, bool userns);
 int admin_harden_inspect(struct admin_harden_finding *out, size_t max, bool *hardened);
 
+/*
+ * The egress fence (admin-egress.c): admin_egress is the subcommand
+ * (argv[0] "egress"); admin_egress_reload (re)loads the whole fence from
+ * the registries, as "egress --load" does: add and remove call it once
+ * each.  Both return an exit status after printing why.
+ */
+int admin_egress(const struct admin_ctx *ctx, int argc, char **argv);
+int admin_egress_reload(const struct admin_ctx *ctx);
+
+/* apply: prints the egress commands that bring OWNER's fence to WANT
+ * (one line each, as the plan) and, unless ctx->dry_run, records WANT and
+ * reloads the fence.  Returns an exit status. */
+int admin_egress_converge(const struct admin_ctx *ctx, const char *owner,
+			  const struct as_reg_egress *want);
+
 /* ---- apply FILE (admin-apply.c) -------------------------------------- */
 
 /*
@@ -151,6 +167,10 @@ int admin_harden_inspect(struct admin_harden_finding *out, size_t max, bool *har
  *   profiles = LIST | all       (optional, like add --profiles)
  *   home = /absolute            (optional)
  *   project = /absolute         (repeatable; project-ro for read-only)
+ *   egress = SPEC | @LIST | open   (repeatable; with at least one, the
+ *                               agent's fence is exactly these: allow
+ *                               lines, lists (else every shipped one),
+ *                               open; without, the fence is left alone)
  */
 struct want_project {
 	char *path;
@@ -166,6 +186,9 @@ struct want {
 	struct want_project *projects;
 	size_t n_projects;
 	unsigned seq;
+	/* egress = lines (issue #14), kept apart from the keys above. */
+	bool egress_given;
+	struct as_reg_egress egress;
 };
 
 struct desired {

@@ -924,6 +924,9 @@ static int cmd_add(const struct admin_ctx *ctx, const struct opts *o)
 		admin_fail("%s", e.msg);
 		goto out;
 	}
+	/* New agents start restricted (issue #14): its chain before any session. */
+	if (admin_egress_reload(ctx))
+		goto out;
 	if (changed)
 		admin_note(ctx, "%s (uid %u) is the agent of %s", account, (unsigned)a.uid, owner);
 	else
@@ -1726,6 +1729,9 @@ static int cmd_remove(const struct admin_ctx *ctx, const struct opts *o)
 		admin_fail("%s", e.msg);
 		goto out;
 	}
+	/* No rule naming its uid is left, and its resolver stops. */
+	if (admin_egress_reload(ctx))
+		goto out;
 	admin_note(ctx, "removed the agent of %s", owner);
 	rc = 0;
 out:
@@ -2045,6 +2051,17 @@ static int cmd_apply(const struct admin_ctx *ctx, const struct opts *o)
 			goto out;
 		}
 	}
+	/* The egress fence of each agent whose section has egress lines. */
+	for (size_t i = 0; i < d.n; i++) {
+		if (!d.agents[i].egress_given)
+			continue;
+		quiet.dry_run = o->dry_run;
+		rc = admin_egress_converge(&quiet, d.agents[i].owner, &d.agents[i].egress);
+		if (rc) {
+			admin_fail("apply %s: stopped at the step above; fix it and re-run", o->pos[0]);
+			goto out;
+		}
+	}
 	rc = 0;
 out:
 	for (size_t i = 0; i < plan.n; i++)
@@ -2075,6 +2092,8 @@ struct command {
 	unsigned options;
 	int (*run)(const struct admin_ctx *ctx, const struct opts *o);
 	const char *synopsis;
+	/* Without run: parses its own arguments (after the privilege check). */
+	int (*own)(const struct admin_ctx *ctx, int argc, char **argv);
 };
 
 static const struct command commands[] = {
@@ -2087,7 +2106,9 @@ static const struct command commands[] = {
 	{ "revoke", 2, 2, 0, cmd_revoke, "revoke OWNER DIR" },
 	{ "remove", 1, 1, OPT_KEEP_HOME, cmd_remove, "remove OWNER [--keep-home]" },
 	{ "list", 0, 0, OPT_JSON, cmd_list, "list [--json]" },
-	{ "check", 0, 0, 0, NULL, "check [OWNER] [--json]" },
+	{ "check", 0, 0, 0, NULL, "check [OWNER] [--json]", admin_check },
+	{ "egress", 0, 0, 0, NULL, "egress OWNER [allow SPEC...|remove SPEC...|open|restrict|log] | egress --load",
+	  admin_egress },
 	{ "apply", 1, 1, OPT_DRY_RUN, cmd_apply, "apply FILE [--dry-run]" },
 	{ "harden", 0, 0, OPT_UNDO | OPT_USERNS, cmd_harden, "harden [--userns] | harden --undo" },
 };
@@ -2217,8 +2238,8 @@ int main(int argc, char **argv)
 		if (rc)
 			return rc;
 	} else {
-		/* check parses its own arguments (after the privilege check);
-		 * only its --help must work for anyone. */
+		/* check and egress parse their own arguments (after the
+		 * privilege check); only their --help must work for anyone. */
 		for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
 			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 				printf("Usage: %s %s\n", ADMIN_PROG, c->synopsis);
@@ -2237,7 +2258,7 @@ int main(int argc, char **argv)
 		rc = c->run(&ctx, &o);
 	} else {
 		optind = 0;
-		rc = admin_check(&ctx, argc - 1, argv + 1);
+		rc = c->own(&ctx, argc - 1, argv + 1);
 	}
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = admin_fail("stdout: %s", strerror(errno));

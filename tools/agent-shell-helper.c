@@ -12,6 +12,8 @@
  *   parse_args            -p PROFILE, -C DIR, -- CMD
  *   resolve_session       caller = getuid(); registry -> agent; DIR inside a
  *                         granted project; profile (root-owned files only)
+ *   check_egress_fence    a restricted agent's chain of the nftables fence
+ *                         is loaded, or no session (fail closed)
  *   start_pam             authenticate, acct_mgmt, setcred, open_session
  *                         (pam_namespace: private /tmp and /var/tmp)
  *   protect_git_metadata  own mount namespace; .git/config and .git/hooks
@@ -48,6 +50,7 @@
 #include "command.h"
 #include "config.h"
 #include "gitmeta.h"
+#include "nftcheck.h"
 #include "env.h"
 #include "profile.h"
 #include "sandbox.h"
@@ -215,6 +218,28 @@ static void resolve_session(const struct request *req, struct as_session *s)
 		log_line(LOG_NOTICE, "refused: uid=%u: %s", (unsigned)sr.caller_uid, esc);
 		errx(EXIT_REFUSED, "%s", err.msg);
 	}
+}
+
+/* Layer 6 fails closed: a restricted agent whose chain is missing (never
+ * loaded since boot, or the table deleted) would have no fence at all.
+ * The kernel is asked while still root (nfnetlink needs CAP_NET_ADMIN). */
+static void check_egress_fence(const struct as_session *s)
+{
+	struct as_err err = { "" };
+	int r;
+
+	if (s->reg.egress.open)
+		return;
+	r = as_egress_chain_loaded(s->agent_uid, &err);
+	if (r == 1)
+		return;
+	if (r == 0)
+		snprintf(err.msg, sizeof(err.msg),
+			 "%s: its egress fence is not loaded (no chain agent_%u in table inet agent_shell); "
+			 "an admin must run 'agent-admin egress --load'", s->agent, (unsigned)s->agent_uid);
+	log_line(LOG_NOTICE, "refused: owner=%s agent=%s: egress fence %s", s->owner, s->agent,
+		 r == 0 ? "not loaded" : "cannot be checked");
+	errx(EXIT_REFUSED, "%s", err.msg);
 }
 
 /* ---- 4. PAM ------------------------------------------------------------- */
@@ -473,6 +498,7 @@ int main(int argc, char **argv)
 	sanitize_process(argc, argv, &kept);
 	parse_args(argc, argv, &req);
 	resolve_session(&req, &s);
+	check_egress_fence(&s);
 	tmp_before = tmp_mount_id();
 	pamh = start_pam(&s);
 	as_escape(s.project, project, sizeof(project));

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "egress-lists.h"
 #include "gitmeta.h"
 #include "profile.h"
 #include "sandbox.h"
@@ -180,6 +181,45 @@ static void explain_namespace(const struct as_session *s)
 	as_git_stats_free(&gs);
 }
 
+/* Layer 6: the lists and lines in force.  Whether the fence is loaded
+ * needs CAP_NET_ADMIN to ask; the helper checks it at launch. */
+static void explain_egress(const struct as_session *s)
+{
+	const struct as_reg_egress *eg = &s->reg.egress;
+	struct as_strv lists = { 0 };
+	struct as_err err = { "" };
+
+	if (eg->open) {
+		printf("egress: open: no fence for %s (agent-admin egress %s restrict puts it back)\n",
+		       s->agent, s->owner);
+		return;
+	}
+	printf("egress: restricted: %s reaches only these hosts (TCP and UDP; DNS answered only for "
+	       "the names; everything else rejected, loopback and LAN included)\n", s->agent);
+	if (as_egress_lists_in_force(eg, &lists, &err) < 0)
+		printf("egress: lists: cannot be read: %s\n", err.msg);
+	if (!eg->lists_set)
+		printf("egress: lists: default (every shipped list)\n");
+	for (size_t i = 0; i < lists.n; i++) {
+		struct as_strv specs = { 0 };
+		char path[PATH_MAX];
+
+		if (as_egress_read_list(lists.v[i], &specs, path, sizeof(path), &err) < 0) {
+			printf("egress: list @%s: not allowed: %s\n", lists.v[i], err.msg);
+			continue;
+		}
+		printf("egress: list @%s (%s):", lists.v[i], path);
+		for (size_t j = 0; j < specs.n; j++)
+			printf(" %s", specs.v[j]);
+		putchar('\n');
+		as_strv_free(&specs);
+	}
+	as_strv_free(&lists);
+	for (size_t i = 0; i < eg->allow.n; i++)
+		printf("egress: allow %s\n", eg->allow.v[i]);
+	printf("egress: a session starts only while the fence is loaded (agent-admin egress --load)\n");
+}
+
 static int explain(const struct options *o, const char *dir, const struct as_site_conf *site)
 {
 	struct as_session s;
@@ -193,6 +233,7 @@ static int explain(const struct options *o, const char *dir, const struct as_sit
 	if (as_sandbox_plan(&sb, &s.policy, NULL, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
 	as_sandbox_explain(&sb, stdout);
+	explain_egress(&s);
 	if (o->cmd) {
 		printf("command:");
 		for (char **a = o->cmd; *a; a++)

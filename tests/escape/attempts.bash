@@ -149,6 +149,8 @@ esc_attempts() {
 	A offline-udp sockets offline EPERM = "offline: send UDP to a loopback port" "$p udp-send $TCP_PORT"
 	A offline-netlink sockets offline EPERM = "offline: open a NETLINK_ROUTE socket" "$p socket 16 3 0"
 	A offline-vsock sockets offline EPERM = "offline: open an AF_VSOCK socket" "$p socket 40 1 0"
+	# Landlock has no UDP rules: the egress fence (by uid) is what stops it.
+	A udp sockets - EPERM ok "send UDP to a loopback port" "$p udp-send $TCP_PORT"
 
 	# --- privilege --------------------------------------------------------------
 	A suid-setuid priv - EPERM = "setuid(0) in a setuid-root binary" "$STAGE/probe-suid setuid0"
@@ -183,7 +185,6 @@ esc_attempts() {
 	# --- known limits: not stopped by any layer (docs/security-model.md) --------
 	A cmdline limits limit ok = "read the owner's process's command line (/proc/PID/cmdline)" \
 		"$p read /proc/$SLEEP_PID/cmdline"
-	A udp limits limit ok = "send UDP to a loopback port" "$p udp-send $TCP_PORT"
 }
 
 # Output of one run, normalised: stdout+stderr, no CR (script(1)), no

@@ -324,6 +324,10 @@ esc_check() {
 	esc_check offline-vsock
 }
 
+@test "the owner's sockets: send UDP to a loopback port (the egress fence)" {
+	esc_check udp
+}
+
 @test "privilege: setuid(0) in a setuid-root binary" {
 	esc_check suid-setuid
 }
@@ -406,10 +410,6 @@ esc_check() {
 
 @test "known limit, not stopped by any layer: read the owner's process's command line (/proc/PID/cmdline)" {
 	esc_check cmdline
-}
-
-@test "known limit, not stopped by any layer: send UDP to a loopback port" {
-	esc_check udp
 }
 
 @test "the suite makes at least 60 attempts, each one a test here" {

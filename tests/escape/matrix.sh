@@ -41,9 +41,12 @@ if [ "${ESC_FIXTURE_READY:-}" != 1 ]; then
 fi
 esc_attempts
 
-LAYERS=(uid caps nnp landlock seccomp)
+# "egress" is layer 6, the agent's nftables fence: escape-run cannot
+# remove it (it is the host's, by uid), so run_config opens the agent's
+# fence with agent-admin for the columns without it.
+LAYERS=(uid caps nnp landlock seccomp egress)
 declare -A TITLE=([uid]="separate uid" [caps]="capabilities" [nnp]="no_new_privs"
-	[landlock]="Landlock" [seccomp]="seccomp")
+	[landlock]="Landlock" [seccomp]="seccomp" [egress]="egress fence")
 
 # Why an attempt rests on one layer (removing that layer alone lets it
 # through).  The generator refuses to write the document when an attempt
@@ -93,6 +96,7 @@ declare -A WHY=(
 	[perf]="kernel.perf_event_paranoid=2 still allows a process to count its own user-space events; only seccomp denies perf_event_open"
 	[userfaultfd]="user-mode userfaultfd needs no privilege; only seccomp denies it"
 	[userns-mount]="Landlock forbids mount topology changes and seccomp denies unshare: two layers"
+	[udp]="Landlock has no UDP rules; only the egress fence rejects the agent's datagram (EPERM), and it fences by uid: as the owner (without the separate uid) nothing stops it"
 )
 
 # What stops an attempt even with every layer removed (the kernel, or the
@@ -128,14 +132,20 @@ cell() {
 
 declare -A R
 run_config() {
-	local name=$1 id
+	local name=$1 id l open=0
+	local -a off=()
 	shift
+	for l in "$@"; do
+		if [ "$l" = egress ]; then open=1; else off+=("$l"); fi
+	done
+	[ "$open" = 0 ] || "$ADM" egress "$OWNER" open >/dev/null
 	for id in "${ESC_IDS[@]}"; do
-		R[$id,$name]=$(esc_run "$id" driver "$@") || true
+		R[$id,$name]=$(esc_run "$id" driver "${off[@]}") || true
 		if [ "${R[$id,$name]}" = ok ]; then
 			esc_reset
 		fi
 	done
+	[ "$open" = 0 ] || "$ADM" egress "$OWNER" restrict >/dev/null
 }
 
 esc_reset
@@ -150,7 +160,7 @@ run_config none "${LAYERS[@]}"
 
 # Sanity: with every layer on, the driver must agree with the escape
 # suite's session expectations, except where the session has more than the
-# five layers: the helper closes inherited fds, and pam_namespace hides
+# six layers: the helper closes inherited fds, and pam_namespace hides
 # the owner's /tmp (the driver shows what the uid does there alone).
 fail=0
 for id in "${ESC_IDS[@]}"; do
@@ -173,8 +183,10 @@ trap 'rm -f "$tmp"; [ "${ESC_FIXTURE_READY:-}" = 1 ] || esc_fixture_down >/dev/n
 	echo "\`tests/escape/attempts.bash\` runs through the test-only driver"
 	echo "\`tests/escape/escape-run.c\`, which builds an agent-shell session's state"
 	echo "(agent uid, empty bounding set, no_new_privs, Landlock and seccomp from the"
-	echo "\`default\` profile, or \`offline\` for the offline-* attempts) minus the"
-	echo "layers named; \"without uid\" runs as the owner."
+	echo "\`default\` profile, or \`offline\` for the offline-* attempts, and the"
+	echo "agent's egress fence) minus the layers named; \"without uid\" runs as the"
+	echo "owner, and \"without egress fence\" opens the agent's fence (agent-admin"
+	echo "egress OWNER open) for that column."
 	echo "How each layer is removed, and why no_new_privs can only be removed by a"
 	echo "root driver, is explained in docs/security-model.md."
 	echo
@@ -250,7 +262,7 @@ trap 'rm -f "$tmp"; [ "${ESC_FIXTURE_READY:-}" = 1 ] || esc_fixture_down >/dev/n
 	echo "## Each attempt"
 	echo
 	echo "\"Alone\" lists the layers that stop the attempt when every other layer is"
-	echo "removed; \"none\" is the result with all five removed."
+	echo "removed; \"none\" is the result with all six removed."
 	echo
 	printf '| attempt | class | all |'
 	for l in "${LAYERS[@]}"; do printf ' −%s |' "$l"; done

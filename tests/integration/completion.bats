@@ -23,6 +23,7 @@ setup() {
 	# others point the same code at the scratch tree.
 	_agent_shell_profile_dirs=("$T/etc" "$T/vendor")
 	_agent_shell_registry_dir="$T/reg"
+	_agent_shell_egress_dirs=("$T/etc" "$T/vendor")
 	unset AGENT_SANDBOX_PROFILE_PATH
 }
 
@@ -73,6 +74,7 @@ complete -F _agent_admin agent-admin"
 add
 apply
 check
+egress
 grant
 harden
 list
@@ -142,6 +144,30 @@ bob"
 	shopt -u dotglob
 	assert_output "alice
 bob"
+}
+
+@test "agent-admin egress completes owners, actions, lists and the owner's allow lines" {
+	touch "$T/vendor/codex.list" "$T/vendor/packages.list" "$T/etc/codex.list"
+	printf '\n[egress]\nmode = restricted\nallow = github.com:22,443\n' >>"$T/reg/alice.conf"
+	run complete_words agent-admin egress a
+	assert_output "alice"
+	run complete_words agent-admin egress --l
+	assert_output "--load"
+	run complete_words agent-admin egress alice ''
+	assert_output "allow
+log
+open
+remove
+restrict"
+	run complete_words agent-admin egress alice allow ''
+	assert_output "@codex
+@packages"
+	run complete_words agent-admin egress alice remove ''
+	assert_output "@codex
+@packages
+github.com:22,443"
+	run complete_words agent-admin egress alice open ''
+	assert_output ""
 }
 
 @test "agent-admin revoke completes the owner's registered projects" {

@@ -287,8 +287,9 @@ KbdInteractiveAuthentication no
 EOF"
 	install -o "$srv" -m 0600 "$AHOME/.ssh/id_ed25519.pub" "$sh/sshd/authorized_keys"
 	runuser -u "$srv" -- "$sshd" -f "$sh/sshd/config" -E "$sh/sshd/log"
-	# The recipe of docs/agents.md: a Host entry in the agent's ~/.ssh/config
-	# and an admin profile that adds the server's port.
+	# The recipe of docs/agents.md: a Host entry in the agent's ~/.ssh/config,
+	# an admin profile that adds the server's port, and the server in the
+	# agent's egress fence.
 	cat >"$AHOME/.ssh/config" <<EOF
 Host gitserver
 	HostName 127.0.0.1
@@ -303,6 +304,7 @@ EOF
 	install -d -m 0755 "$AS_SYSCONFDIR/agent-shell/profiles"
 	printf '[profile]\ninclude = default\n\n[network]\nconnect-tcp = %s\n' "$port" \
 		>"$AS_SYSCONFDIR/agent-shell/profiles/$AS_SESSION_PREFIX-ssh.profile"
+	"$ADM" egress "$OWNER" allow "127.0.0.1:$port" >/dev/null
 	agent_sh "$AS_SESSION_PREFIX-ssh" 'git push -q gitserver:proj.git HEAD:refs/heads/main 2>&1'
 	assert_success
 	run runuser -u "$srv" -- git --git-dir="$sh/proj.git" log --format=%s -1 main

@@ -25,6 +25,14 @@
  *                              listener answers it, MPTCP falls back)
  *   probe socket FAMILY TYPE PROTOCOL | socketpair FAMILY TYPE
  *                              (numbers, as socket(2) takes them)
+ *
+ * Added for the egress fence (tests/integration/egress.bats); ADDR is a
+ * numeric IPv4 or IPv6 address:
+ *   probe connect-to ADDR PORT | udp-to ADDR PORT   (TCP connect; one datagram)
+ *   probe resolve NAME          (getaddrinfo: the first address, or EAI_*)
+ *   probe connect-name NAME PORT   (resolve, then TCP connect to it)
+ *   probe dns-to ADDR PORT NAME    (one UDP DNS query for NAME's A record:
+ *                                   "rcode=N answers=M", or the errno)
  * Operations that run in a child (int80-unshare, x32) print "SIGSYS" when
  * seccomp kills it.
  */
@@ -36,7 +44,10 @@
 #include <linux/perf_event.h>
 #include <linux/sched.h>
 #include <linux/userfaultfd.h>
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,6 +99,102 @@ static int mptcp_connect(const char *port)
 	sa.sin_port = htons((uint16_t)atoi(port));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	return connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+/* A numeric ADDR (v4 or v6) and PORT as a sockaddr; -1 if ADDR is not one. */
+static int sockaddr_of(const char *addr, const char *port, struct sockaddr_storage *ss,
+		       socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)atoi(port));
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)atoi(port));
+		*len = sizeof(*s6);
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+static int inet_op(const char *addr, const char *port, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	if (sockaddr_of(addr, port, &ss, &len) < 0)
+		return -1;
+	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (type == SOCK_STREAM)
+		return connect(fd, (struct sockaddr *)&ss, len);
+	return sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) == 1 ? 0 : -1;
+}
+
+static int resolve(const char *name, char *out, size_t outlen)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
+	int r = getaddrinfo(name, NULL, &hints, &ai);
+
+	if (r != 0) {
+		snprintf(out, outlen, "%s", r == EAI_NONAME ? "EAI_NONAME" : r == EAI_AGAIN ? "EAI_AGAIN" :
+			 r == EAI_FAIL ? "EAI_FAIL" : r == EAI_SYSTEM ? "EAI_SYSTEM" : "EAI_OTHER");
+		return -1;
+	}
+	inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, out, (socklen_t)outlen);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int dns_to(const char *addr, const char *port, const char *name)
+{
+	unsigned char q[512], a[512];
+	struct sockaddr_storage ss;
+	struct pollfd pfd;
+	socklen_t len;
+	size_t n = 12;
+	ssize_t got;
+	int fd;
+
+	if (sockaddr_of(addr, port, &ss, &len) < 0 || strlen(name) > 200)
+		return report(-1);
+	memset(q, 0, sizeof(q));
+	q[0] = 0x12; q[1] = 0x34; q[2] = 0x01; q[5] = 1;     /* id, RD, one question */
+	for (const char *l = name; *l;) {
+		size_t ll = strcspn(l, ".");
+
+		q[n++] = (unsigned char)ll;
+		memcpy(q + n, l, ll);
+		n += ll;
+		l += ll + (l[ll] == '.');
+	}
+	q[n++] = 0;
+	q[n++] = 0; q[n++] = 1;                                  /* A */
+	q[n++] = 0; q[n++] = 1;                                  /* IN */
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, q, n, 0, (struct sockaddr *)&ss, len) != (ssize_t)n)
+		return report(-1);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 3000) != 1) {
+		puts("timeout");
+		return 0;
+	}
+	got = recv(fd, a, sizeof(a), 0);
+	if (got < 12)
+		return report(-1);
+	printf("rcode=%d answers=%d\n", a[3] & 15, a[6] << 8 | a[7]);
+	return 0;
 }
 
 static int abstract_connect(const char *name)
@@ -420,6 +527,25 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "connect"))
 		return report(tcp(a, 0));
+	if (!strcmp(op, "connect-to") && argc > 3)
+		return report(inet_op(a, argv[3], SOCK_STREAM));
+	if (!strcmp(op, "udp-to") && argc > 3)
+		return report(inet_op(a, argv[3], SOCK_DGRAM));
+	if (!strcmp(op, "dns-to") && argc > 4)
+		return dns_to(a, argv[3], argv[4]);
+	if (!strcmp(op, "resolve") || (!strcmp(op, "connect-name") && argc > 3)) {
+		char addr[64];
+
+		if (resolve(a, addr, sizeof(addr)) < 0) {
+			puts(addr);
+			return 0;
+		}
+		if (!strcmp(op, "resolve")) {
+			puts(addr);
+			return 0;
+		}
+		return report(inet_op(addr, argv[3], SOCK_STREAM));
+	}
 	if (!strcmp(op, "bind"))
 		return report(tcp(a, 1));
 	if (!strcmp(op, "connect-abstract"))

@@ -184,8 +184,39 @@ static void test_malformed(void)
 	bad(longline, "x.ini:2: line longer than 197 bytes", "a line inih would cut");
 }
 
+/* egress = lines: the fence is managed only when there is one. */
+static void test_egress(void)
+{
+	struct desired d;
+	struct as_err err = { "" };
+
+	is_int(admin_desired_parse("[agent]\nowner = alice\negress = GitHub.com:443,22\negress = @codex\n"
+				   "egress = 10.0.0.0/8:80\negress = open\n[agent]\nowner = bob\n",
+				   "x.ini", &d, &err), 0, "egress: lines parse (%s)", err.msg);
+	ok(d.agents[0].egress_given, "egress: given for alice");
+	ok(d.agents[0].egress.open, "egress: open");
+	ok(d.agents[0].egress.lists_set && d.agents[0].egress.lists.n == 1, "egress: @codex is a list");
+	is_str(d.agents[0].egress.lists.v[0], "codex", "egress: list name without '@'");
+	is_int(d.agents[0].egress.allow.n, 2, "egress: two SPECs");
+	is_str(d.agents[0].egress.allow.v[0], "github.com:22,443", "egress: SPECs canonical");
+	ok(!d.agents[1].egress_given, "egress: bob's section leaves his fence alone");
+	admin_desired_free(&d);
+
+	bad("[agent]\nowner = alice\negress = bad host\n",
+	    "x.ini:3: SPEC 'bad host': a host name has only letters, digits, '-' and '.'", "an egress SPEC");
+	bad("[agent]\nowner = alice\negress = a.com\negress = A.com:443\n",
+	    "x.ini:4: egress 'a.com': listed twice", "an egress SPEC twice");
+	bad("[agent]\nowner = alice\negress = @../x\n", "x.ini:3: egress '@../x': not a list name",
+	    "an egress list path");
+	bad("[agent]\nowner = alice\negress = @codex\negress = @codex\n",
+	    "x.ini:4: egress '@codex': listed twice", "an egress list twice");
+	bad("[agent]\nowner = alice\negress = open\negress = open\n",
+	    "x.ini:4: egress = open: listed twice", "egress = open twice");
+}
+
 int main(void)
 {
+	test_egress();
 	test_documented();
 	test_defaults();
 	test_canonical();

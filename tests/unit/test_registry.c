@@ -368,8 +368,63 @@ static void test_project_edit(void)
 	as_registry_free(&r);
 }
 
+/* [egress]: defaults when absent, exact round trip, and each refusal. */
+static void test_egress(void)
+{
+	static const char text[] = AGENT "\n[egress]\nmode = open\nlists = claude-code,packages\n"
+		"allow = github.com:22,443\nallow = [2001:db8::]/32\n";
+	static const char canon_in[] = AGENT "[egress]\nallow = GitHub.com:443,22\n";
+	struct as_registry r;
+	struct as_err err = { "" };
+	char *out = NULL;
+
+	is_int(as_registry_parse_string(&r, AGENT, "x.conf", &err), 0, "egress: a registry without [egress] parses");
+	ok(!r.egress.open && !r.egress.lists_set && r.egress.allow.n == 0,
+	   "egress: absent means restricted to the shipped lists");
+	is_int(as_registry_format(&r, &out, &err), 0, "egress: format without [egress]");
+	ok(!strstr(out, "[egress]"), "egress: the default writes no [egress] section");
+	free(out);
+	as_registry_free(&r);
+
+	is_int(as_registry_parse_string(&r, text, "x.conf", &err), 0, "egress: the documented keys parse (%s)", err.msg);
+	ok(r.egress.open, "egress: mode = open");
+	ok(r.egress.lists_set && r.egress.lists.n == 2, "egress: two lists");
+	is_str(r.egress.lists.v[1], "packages", "egress: list order kept");
+	is_int(r.egress.allow.n, 2, "egress: allow repeats");
+	is_int(as_registry_format(&r, &out, &err), 0, "egress: format");
+	like(out, "\n[egress]\nmode = open\nlists = claude-code,packages\nallow = github.com:22,443\n"
+	     "allow = [2001:db8::]/32\n", "egress: round trip");
+	free(out);
+	as_registry_free(&r);
+
+	is_int(as_registry_parse_string(&r, canon_in, "x.conf", &err), 0, "egress: a non-canonical SPEC parses");
+	is_str(r.egress.allow.v[0], "github.com:22,443", "egress: SPECs are stored canonical");
+	as_registry_free(&r);
+	is_int(as_registry_parse_string(&r, AGENT "[egress]\nlists = none\n", "x.conf", &err), 0, "egress: lists = none");
+	ok(r.egress.lists_set && r.egress.lists.n == 0, "egress: none is an empty, set list");
+	is_int(as_registry_format(&r, &out, &err), 0, "egress: format lists = none");
+	like(out, "[egress]\nmode = restricted\nlists = none\n", "egress: lists = none round trip");
+	free(out);
+	as_registry_free(&r);
+
+	bad(AGENT "[egress]\nmode = closed\n", "x.conf:8: mode 'closed': must be restricted or open", "egress mode value");
+	bad(AGENT "[egress]\nmode = open\nmode = open\n", "x.conf:9: duplicate key 'mode' in [egress]", "egress duplicate mode");
+	bad(AGENT "[egress]\nallow = 10.0.0.1/8\n",
+	    "x.conf:8: allow: SPEC '10.0.0.1/8': the address has bits set beyond /LEN (write the network address)",
+	    "egress bad SPEC");
+	bad(AGENT "[egress]\nallow = a.com\nallow = A.com:443\n", "x.conf:9: duplicate allow 'a.com'", "egress duplicate allow");
+	bad(AGENT "[egress]\nlists = a,,b\n", "x.conf:8: lists 'a,,b': not a list of list names", "egress empty list name");
+	bad(AGENT "[egress]\nlists = a,../b\n", "x.conf:8: lists 'a,../b': not a list of list names", "egress list path");
+	bad(AGENT "[egress]\nlists = a,none\n", "x.conf:8: lists 'a,none': not a list of list names", "egress none among names");
+	bad(AGENT "[egress]\nlists = a,a\n", "x.conf:8: lists 'a,a': a list named twice", "egress list twice");
+	bad(AGENT "[egress]\nport = 1\n", "x.conf:8: unknown key 'port' in [egress]", "egress unknown key");
+	bad(AGENT "[egress]\nmode = open\n[egress]\nallow = a.com\n", "x.conf:10: more than one [egress] section",
+	    "egress twice");
+}
+
 int main(void)
 {
+	test_egress();
 	test_parse_good();
 	test_parse_tolerant();
 	test_malformed();
