@@ -134,29 +134,6 @@ static void resolve(const struct options *o, const char *dir, struct as_session 
 		errx(EXIT_REFUSED, "%s", err.msg);
 }
 
-/* Whether the PAM service runs pam_namespace (a line that is not a
- * comment), and where its directories are configured. */
-static bool pam_runs_namespace(void)
-{
-	char path[PATH_MAX];
-	char line[512];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", AS_PAM_CONFDIR, AS_PAM_SERVICE);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = line + strspn(line, " \t");
-
-		if (*p != '#' && strncmp(p, "session", 7) == 0 && strstr(p, "pam_namespace.so"))
-			found = true;
-	}
-	fclose(f);
-	return found && access("/etc/security/namespace.d/agent-shell.conf", F_OK) == 0;
-}
-
 /* What the helper's session namespace will do, counted without mounting
  * anything (we are the owner here, and these are the owner's trees). */
 static void explain_namespace(const struct as_session *s)
@@ -164,13 +141,10 @@ static void explain_namespace(const struct as_session *s)
 	struct as_git_stats gs = { 0 };
 	struct as_err err = { "" };
 
-	if (pam_runs_namespace())
-		printf("session: private /tmp and /var/tmp (pam_namespace; instances in "
-		       "/tmp/.agent-shell-inst/%s and /var/tmp/.agent-shell-inst/%s)\n", s->agent, s->agent);
-	else
-		printf("session: /tmp and /var/tmp are shared with the owner (pam_namespace is not in %s/%s "
-		       "or /etc/security/namespace.d/agent-shell.conf is missing)\n", AS_PAM_CONFDIR,
-		       AS_PAM_SERVICE);
+	printf("session: private /tmp and /var/tmp (an empty tmpfs each, discarded when the session ends)\n");
+	printf("session: own PID and IPC namespaces (only the session's processes and IPC objects are "
+	       "visible; every process of the session ends when its command exits)\n");
+	printf("session: own terminal (a new pty, relayed to yours) when started from one\n");
 	if (as_git_protect_grants(&s->reg, s->agent_uid, true, &gs, &err) < 0)
 		printf("session: the session will not start: cannot protect the git metadata %s\n", err.msg);
 	for (size_t j = 0; j < gs.notes.n; j++)

@@ -18,12 +18,9 @@
 #   limit   a known limit, not an escape: what no layer stops, documented
 #           in docs/security-model.md with the admin's fix
 #
-# A session has a private /tmp (pam_namespace), so the owner's /tmp files
-# and ssh-agent socket are not even there (ENOENT); the matrix's driver has
-# no mount namespace and shows what the uid alone does (EACCES).  That
-# needs the namespace.d drop-in in /etc/security, which other suites on a
-# shared host place and remove: ESC_EXP_SHARED_TMP says what a session
-# without it gives, and escape.bats picks by what is there at the time.
+# A session has a private /tmp, so the owner's /tmp files and ssh-agent
+# socket are not even there (ENOENT); the matrix's driver has no mount
+# namespace and shows what the uid alone does (ESC_EXP_SHARED_TMP).
 #
 # Probe outputs are errno names (tests/integration/probe.c); "SIGSYS"
 # means seccomp killed the process.

@@ -52,9 +52,6 @@ esc_check() {
 		esc_reset
 		if [ "$mode" = session ]; then
 			want=${ESC_EXP_SESSION[$id]}
-			if [ ! -e "$ESC_NSCONF" ] && [ -n "${ESC_EXP_SHARED_TMP[$id]:-}" ]; then
-				want=${ESC_EXP_SHARED_TMP[$id]}
-			fi
 		else
 			want=${ESC_EXP_SANDBOX[$id]}
 		fi

@@ -94,15 +94,6 @@ esc_fixture_up() {
 	$o -m 0644 /dev/null "$OTHER_REPO/.git/config"
 	$o -m 0644 /dev/null "$OWNER_TMP"
 
-	# pam_namespace reads only /etc/security: put the installed drop-in
-	# there if the host has none (as the session-ns suite does), so a
-	# session has its private /tmp whatever ran before.
-	export ESC_NSCONF=/etc/security/namespace.d/agent-shell.conf ESC_NS_PLACED=0
-	if [ ! -e "$ESC_NSCONF" ]; then
-		install -D -m 0644 "$AS_SYSCONFDIR/security/namespace.d/agent-shell.conf" "$ESC_NSCONF"
-		ESC_NS_PLACED=1
-	fi
-
 	# The agent account and the grant, by the real provisioning tool.
 	"$ADM" add "$OWNER" >/dev/null
 	"$ADM" grant "$OWNER" "$PROJ" >/dev/null
@@ -201,7 +192,4 @@ esc_fixture_down() {
 		rmdir /run/user 2>/dev/null || true
 	fi
 	rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$LIMITS_PROFILE.profile"
-	if [ "${ESC_NS_PLACED:-0}" = 1 ]; then
-		rm -f "$ESC_NSCONF"
-	fi
 }
