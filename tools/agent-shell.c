@@ -154,6 +154,18 @@ static void explain_namespace(const struct as_session *s)
 	as_git_stats_free(&gs);
 }
 
+/* What the sudo path cannot contain: making PID and IPC namespaces and
+ * mounting need root (or a user namespace, which the sandbox's seccomp
+ * filter denies), and the sandbox stage runs as the agent already. */
+static void explain_sudo_containment(void)
+{
+	printf("session: sudo path: no PID or IPC namespace: the agent sees the host's processes, their "
+	       "command lines and IPC objects, and processes it leaves behind keep running after the "
+	       "session (they need the setuid helper's root)\n");
+	printf("session: sudo path: /tmp and /var/tmp are the host's; the session's own terminal only "
+	       "through sudo's use_pty (set for the sandbox stage by the sudoers drop-in)\n");
+}
+
 static int explain(const struct options *o, const char *dir, const struct as_site_conf *site)
 {
 	struct as_session s;
@@ -164,6 +176,8 @@ static int explain(const struct options *o, const char *dir, const struct as_sit
 	as_session_explain(&s, site->switch_by, stdout);
 	if (site->switch_by == AS_SWITCH_HELPER)
 		explain_namespace(&s);
+	else
+		explain_sudo_containment();
 	if (as_sandbox_plan(&sb, &s.policy, NULL, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
 	as_sandbox_explain(&sb, stdout);
