@@ -233,7 +233,12 @@ int as_pty_relay(struct as_pty *p, pid_t init, int sig_fd, int stop_fd)
 			char c;
 			ssize_t n = read(stop_fd, &c, 1);
 
-			if (n == 1) {
+			if (n == 1 && getpgid(getppid()) == getpgrp()) {
+				/* The command stopped, but our parent shares our
+				 * process group: no job-control shell there
+				 * would ever resume us.  Resume the command. */
+				kill(init, SIGCONT);
+			} else if (n == 1) {
 				/* The command stopped (^Z in it, or SIGSTOP):
 				 * give the caller's shell its terminal back and
 				 * stop with it; SIGCONT above resumes. */

@@ -54,7 +54,9 @@ int as_pty_attach_cmd(const struct as_pty *p, struct as_err *err);
  * caller's terminal (raw mode while the session runs in the foreground,
  * restored on return and while stopped); a byte on stop_fd means the
  * session's command stopped: the parent stops too, and on SIGCONT resumes
- * raw mode and sends SIGCONT to init.  sig_fd is a signalfd for SIGCHLD,
+ * raw mode and sends SIGCONT to init (when the parent's own parent is in
+ * its process group, no job-control shell could resume it: the command is
+ * resumed at once instead).  sig_fd is a signalfd for SIGCHLD,
  * SIGWINCH (window size to the pty) and the signals passed on to init
  * (SIGINT, SIGQUIT, SIGTERM, SIGHUP).  A hang-up or read error on the
  * caller's terminal hangs up the pty and sends init SIGHUP.  With
