@@ -365,8 +365,16 @@ esc_check() {
 	esc_check fsize
 }
 
-@test "known limit, not stopped by any layer: read the owner's process's command line (/proc/PID/cmdline)" {
+@test "not stopped by the five layers, only by a session's PID namespace: see the owner's process in /proc" {
+	esc_check proc-status
+}
+
+@test "not stopped by the five layers, only by a session's PID namespace: read the owner's process's command line" {
 	esc_check cmdline
+}
+
+@test "not stopped by the five layers, only by a session's IPC namespace: attach the owner's 0666 SysV segment" {
+	esc_check owner-shm
 }
 
 @test "known limit, not stopped by any layer: send UDP to a loopback port" {

@@ -134,6 +134,10 @@ fsize = 1M"
 	# The owner's running processes and services.
 	esc_owner_bg sleep 100000
 	export SLEEP_PID=$!
+	# A SysV shared memory segment of the owner's, open to every uid.
+	OWNER_SHM=$(setpriv --reuid="$OWNER" --regid="$OWNER" --init-groups ipcmk -M 4096 -p 0666 |
+		sed -n 's/^Shared memory id: //p')
+	export OWNER_SHM
 	export ESC_RUNUSER_MADE=0
 	if [ ! -d /run/user ]; then
 		install -d -m 0755 /run/user
@@ -176,6 +180,9 @@ esc_reset() {
 esc_fixture_down() {
 	[ -n "${ESC_P:-}" ] || return 0
 	local u
+	if [ -n "${OWNER_SHM:-}" ]; then
+		ipcrm -m "$OWNER_SHM" 2>/dev/null || true
+	fi
 	for u in "$OWNER" "$AGENT"; do
 		pkill -KILL -u "$u" 2>/dev/null || true
 	done
