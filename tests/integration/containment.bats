@@ -114,6 +114,17 @@ agent_pids() { pgrep -u "$AGENT" || true; }
 	assert_output 0
 }
 
+@test "with a pipe on stdin and the terminal on stdout the agent still gets a pty of its own" {
+	owner_terminal
+	local tty
+	tty=$(tm display-message -p '#{pane_tty}')
+	type_line "echo piped | $SH -- /bin/sh -c 'cat; echo \"out=\$(readlink /proc/\$\$/fd/1) in=\$(readlink /proc/\$\$/fd/0)\"'"
+	wait_screen '^out=/dev/pts/[0-9]+ in=pipe:'
+	run grep -c "out=$tty " <(screen)
+	assert_output 0
+	screen | grep -qx piped
+}
+
 @test "inside a session only its processes are visible: the owner's process and cmdline are not" {
 	runuser -u "$OWNER" -- sleep 1000 </dev/null >/dev/null 2>&1 &
 	OWNER_PID=$!
