@@ -194,7 +194,12 @@ int as_pty_relay(struct as_pty *p, pid_t init, int sig_fd, int stop_fd)
 		struct pollfd pf[4] = {
 			{ .fd = sig_fd, .events = POLLIN },
 			{ .fd = stop_fd, .events = POLLIN },
-			{ .fd = read_in && in_len == 0 && foreground(p) ? STDIN_FILENO : -1, .events = POLLIN },
+			/* Polled even when not read (in the background), so a
+			 * hang-up is seen there too: the caller's shell cannot
+			 * send us SIGHUP (our uids are 0), only the kernel can,
+			 * and only to the foreground job. */
+			{ .fd = read_in ? STDIN_FILENO : -1,
+			  .events = in_len == 0 && foreground(p) ? POLLIN : 0 },
 			{ .fd = p->master, .events = POLLIN | (in_len ? POLLOUT : 0) },
 		};
 
@@ -248,7 +253,11 @@ int as_pty_relay(struct as_pty *p, pid_t init, int sig_fd, int stop_fd)
 				stop_fd = -1;
 			}
 		}
-		if (pf[2].revents) {
+		if (pf[2].revents && !(pf[2].revents & POLLIN)) {
+			/* POLLHUP or POLLERR, nothing to read: hung up. */
+			read_in = false;
+			hang_up(p, init);
+		} else if (pf[2].revents) {
 			ssize_t n = read(STDIN_FILENO, in, sizeof(in));
 
 			if (n > 0) {

@@ -206,6 +206,22 @@ agent_pids() { pgrep -u "$AGENT" || true; }
 	assert_output ''
 }
 
+@test "closing the owner's terminal ends the session, in the foreground or stopped" {
+	local how
+	for how in foreground stopped; do
+		owner_terminal
+		enter_session
+		if [ "$how" = stopped ]; then
+			type_line 'suspend -f'
+			wait_screen 'Stopped'
+		fi
+		tm kill-server
+		for _ in $(seq 100); do [ -z "$(agent_pids)" ] && break; sleep 0.05; done
+		run agent_pids
+		assert_output ''
+	done
+}
+
 @test "a window resize reaches the session's terminal" {
 	owner_terminal
 	printf '%s\n' 'trap "echo size \$(stty size)" WINCH' 'stty size' 'while :; do sleep 0.1; done' >"$PROJ/ct-winch.sh"
