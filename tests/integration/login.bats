@@ -69,7 +69,7 @@ setup_file() {
 	echo "machine example.com password hunter2" >"/home/$OWNER/.netrc"
 	chmod 0644 "/home/$OWNER/.netrc"
 	chown -R "$OWNER:" "/home/$OWNER/.ssh" "/home/$OWNER/.netrc"
-	# Not in /tmp, which a session may have of its own (pam_namespace).
+	# Not in /tmp, which each session has of its own.
 	PROBE=/usr/local/libexec/asl-probe-$$
 	install -D -m 0755 "$AS_PROBE" "$PROBE"
 	export ADM SH HELPER SANDBOX REGDIR SITECONF PAMFILE SWITCH P OWNER OTHER OUTSIDER PROBE
