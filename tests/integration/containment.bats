@@ -152,6 +152,20 @@ agent_pids() { pgrep -u "$AGENT" || true; }
 	assert_output ok
 }
 
+@test "the owner's SysV semaphores and message queues are not there either" {
+	local sem q
+	sem=$(runuser -u "$OWNER" -- ipcmk -S 1 -p 0666 | sed -n 's/^Semaphore id: //p')
+	q=$(runuser -u "$OWNER" -- ipcmk -Q -p 0666 | sed -n 's/^Message queue id: //p')
+	[ -n "$sem" ] && [ -n "$q" ]
+	# Outside a session the same listing shows both (the check can fail).
+	run runuser -u "$AGENT" -- ipcs -s -q
+	assert_output --regexp "0x[0-9a-f]+ +$sem +"
+	assert_output --regexp "0x[0-9a-f]+ +$q +"
+	in_session default /bin/sh -c 'ipcs -s -q | grep -c "^0x"'
+	ipcrm -s "$sem" -q "$q"
+	assert_output 0
+}
+
 @test "two concurrent sessions of one agent see neither each other's processes nor /tmp" {
 	as_caller "$OWNER" env -C "$PROJ" "$SH" -- /bin/sh -c 'echo secret >/tmp/ct-mine && exec sleep 5' &
 	local bg=$!
