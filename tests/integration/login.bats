@@ -345,6 +345,19 @@ by-owner"
 	assert_output --partial '/dev/pts/'
 }
 
+@test "the session's terminal is a new one, not the caller's" {
+	# Helper: its own pty; sudo: use_pty (the drop-in sets it).
+	run env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
+		script -qec "tty; $(as_caller_cmd "$OWNER") $SH -- /usr/bin/tty" /dev/null
+	assert_success
+	# The caller's, then the session's (script's terminal adds CRs and
+	# may echo its end of input).
+	local ttys
+	ttys=$(printf '%s\n' "$output" | grep -o '/dev/pts/[0-9]*')
+	[ "$(wc -l <<<"$ttys")" -eq 2 ]
+	[ "$(sort -u <<<"$ttys" | wc -l)" -eq 2 ]
+}
+
 @test "the session environment is the agent's, with nothing of the owner's" {
 	run as_caller "$OWNER" env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
 		SSH_AUTH_SOCK=/tmp/ssh-x/agent.1 DISPLAY=:0 XDG_RUNTIME_DIR=/run/user/1 \
