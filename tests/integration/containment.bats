@@ -43,10 +43,11 @@ tm() { tmux -L "$TM_SOCK" "$@"; }
 # the prompt "owner$ ".  Without the setuid bit (the sanitizer build) the
 # shell keeps as_caller's euid 0 with -p, as a setuid exec would give.
 owner_terminal() {
-	local bash=bash
-	[ -z "${AS_NOSUID_HELPER:-}" ] || bash="bash -p"
+	# (long options first: bash takes none after a short one)
+	local bash="bash --norc --noprofile"
+	[ -z "${AS_NOSUID_HELPER:-}" ] || bash="$bash -p"
 	tm -f /dev/null new-session -d -x 100 -y 30 \
-		"$(as_caller_cmd "$OWNER") env -C $PROJ -i HOME=$OHOME USER=$OWNER PATH=/usr/bin:/bin TERM=screen PS1='owner\$ ' $bash --norc --noprofile -i"
+		"$(as_caller_cmd "$OWNER") env -C $PROJ -i HOME=$OHOME USER=$OWNER PATH=/usr/bin:/bin TERM=screen PS1='owner\$ ' $bash -i"
 	wait_screen 'owner\$ $'
 }
 
@@ -185,8 +186,8 @@ agent_pids() { pgrep -u "$AGENT" || true; }
 		mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /var/tmp &&
 		install -d -o nobody -m 0777 /tmp/.agent-shell-inst /var/tmp/.agent-shell-inst &&
 		install -d -o nobody /tmp/.agent-shell-inst/"$1" &&
-		exec runuser -u "$2" -- env -C "$3" "$4" -- /bin/sh -c "echo fine > /tmp/x && cat /tmp/x"' \
-		sh "$AGENT" "$OWNER" "$PROJ" "$SH"
+		exec $2 env -C "$3" "$4" -- /bin/sh -c "echo fine > /tmp/x && cat /tmp/x"' \
+		sh "$AGENT" "$(as_caller_cmd "$OWNER")" "$PROJ" "$SH"
 	assert_success
 	assert_output fine
 }
@@ -305,7 +306,8 @@ with open(sys.argv[2], "ab", buffering=0) as f:
 	local logger=$! victim
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 	for victim in command init; do
-		"${run[@]}" runuser -u "$OWNER" -- env -C "$PROJ" "$SH" -- sleep 100 </dev/null >/dev/null 2>&1 &
+		# shellcheck disable=SC2046 # as_caller_cmd's words
+		"${run[@]}" $(as_caller_cmd "$OWNER") env -C "$PROJ" "$SH" -- sleep 100 </dev/null >/dev/null 2>&1 &
 		local bg=$! cmd=
 		for _ in $(seq 100); do cmd=$(pgrep -u "$AGENT" -x sleep) && break; sleep 0.05; done
 		if [ "$victim" = command ]; then
