@@ -21,8 +21,9 @@
  *   drop_caller_uid       every uid 0: the caller can no longer signal us
  *   fork
  *     init (pid 1 of the session): run_session_init mounts the session's
- *       /proc, forks the command and reaps; when the command exits, it
- *       exits and the kernel ends every process left in the session
+ *       /proc, forks the command, keeps only CAP_KILL and reaps; when the
+ *       command exits, it exits and the kernel ends every process left in
+ *       the session
  *       command: attach the pty -> switch_identity -> verify_identity ->
  *       enter_sandbox -> exec
  *     parent: relay the pty to the caller's terminal until init exits,
@@ -44,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -551,8 +553,12 @@ static void run_session_init(const struct as_session *s, const struct request *r
 		close(stop_fd);
 		run_child(s, req, kept, pamh, pty);
 	}
-	/* Nothing of PAM's or the terminal's stays open in init. */
+	/* Nothing of PAM's or the terminal's stays open in init, and of
+	 * root's powers only the one its job needs: signalling the agent's
+	 * processes (CAP_KILL). */
 	pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT);
+	if (as_caps_keep_only(CAP_KILL, &err) < 0)
+		errx(EXIT_OWN_FAILURE, "%s", err.msg); /* the command dies with init */
 	if (pty->master >= 0) {
 		close(pty->master);
 		close(pty->slave);

@@ -286,6 +286,21 @@ agent_pids() { pgrep -u "$AGENT" || true; }
 	wait_screen 'owner\$ $'
 }
 
+@test "the session's init keeps only CAP_KILL, and root's SIGTERM to the helper reaches the command" {
+	as_caller "$OWNER" env -C "$PROJ" "$SH" -- /bin/sh -c 'trap "echo got-term; exit 7" TERM; sleep 30 & wait' >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local bg=$! cmd init helper
+	for _ in $(seq 100); do cmd=$(pgrep -u "$AGENT" -x sleep) && break; sleep 0.05; done
+	init=$(ps -o ppid= -p "$(ps -o ppid= -p "$cmd" | tr -d ' ')" | tr -d ' ')
+	helper=$(ps -o ppid= -p "$init" | tr -d ' ')
+	run grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' "/proc/$init/status"
+	assert_output "$(printf 'CapInh:\t0000000000000000\nCapPrm:\t0000000000000020\nCapEff:\t0000000000000020\nCapBnd:\t0000000000000000\nCapAmb:\t0000000000000000')"
+	kill -TERM "$helper"
+	local rc=0
+	wait "$bg" || rc=$?
+	assert_equal "$rc" 7
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" got-term
+}
+
 # The helper logs to syslog; listen on /dev/log as login.bats does.
 @test "the end record is logged when the command or the session's init is killed" {
 	local log=/tmp/asct-syslog-$$.log sock=/tmp/asct-syslog-$$.sock
