@@ -102,3 +102,26 @@ int as_caps_drop_all(struct as_err *err)
 		return as_fail(err, -EPERM, "capabilities remain after dropping them");
 	return 0;
 }
+
+int as_caps_keep_only(int cap, struct as_err *err)
+{
+	struct __user_cap_data_struct data[2];
+	int r = as_caps_clear_bounding(err);
+
+	if (r < 0)
+		return r;
+	capng_clear(CAPNG_SELECT_CAPS);
+	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, (unsigned)cap) < 0 ||
+	    capng_apply(CAPNG_SELECT_CAPS) < 0)
+		return as_fail(err, -EPERM, "cannot narrow the capability sets");
+	/* Verify: exactly cap in effective and permitted, nothing inheritable. */
+	if (read_caps(data) < 0)
+		return as_fail(err, -errno, "cannot read capabilities: %s", strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		uint32_t want = CAP_TO_INDEX(cap) == i ? CAP_TO_MASK(cap) : 0;
+
+		if (data[i].effective != want || data[i].permitted != want || data[i].inheritable)
+			return as_fail(err, -EPERM, "capabilities other than the one kept remain");
+	}
+	return 0;
+}

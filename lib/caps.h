@@ -21,6 +21,14 @@ int as_caps_drop_all(struct as_err *err);
  */
 int as_caps_clear_bounding(struct as_err *err);
 
+/*
+ * Privileged only: keeps cap alone in the effective and permitted sets,
+ * clears the rest and the bounding set (as as_caps_clear_bounding), and
+ * verifies.  For a root process that must live on with one power.
+ * Returns 0 or -errno with err set.
+ */
+int as_caps_keep_only(int cap, struct as_err *err);
+
 /* True when no capability is left in any set (bounding set included when
  * check_bounding). */
 bool as_caps_none_left(bool check_bounding);

@@ -8,7 +8,7 @@ include = base
 [filesystem]
 write = @project ; the work itself
 exec = @project ; run what you build and the project's scripts
-write = @tmp ; under agent-shell a private /tmp (pam_namespace)
+write = @tmp ; under agent-shell a private /tmp per session
 exec = @tmp ; test runners build and run binaries there (go test)
 ; Under agent-shell @home is the agent account's own home.  Under
 ; agent-sandbox run as yourself it is YOUR home, dotfiles included:

@@ -8,7 +8,7 @@ include = base ; not default: an include cannot take its ports away
 [filesystem]
 write = @project ; the work itself
 exec = @project ; run what you build and the project's scripts
-write = @tmp ; under agent-shell a private /tmp (pam_namespace)
+write = @tmp ; under agent-shell a private /tmp per session
 exec = @tmp ; test runners build and run binaries there
 write = @home ; see default.profile before using this as yourself
 

@@ -62,10 +62,12 @@ int admin_sudo_content(const char *owner, const char *account, char **out)
 		     "# agent-admin remove %s deletes it.  Do not edit: agent-admin check\n"
 		     "# compares it with what agent-admin would write.\n"
 		     "# %s may run the sandbox stage of agent-shell as %s, and nothing else\n"
-		     "# (switch = sudo in %s).\n"
+		     "# (switch = sudo in %s), on a terminal of its own (use_pty: nothing\n"
+		     "# left behind by the session can read the owner's terminal).\n"
+		     "Defaults!%s use_pty\n"
 		     "%s ALL=(%s) NOPASSWD: %s --session %s *\n",
-		     owner, owner, owner, account, AS_SITE_CONF, owner, account, AS_SANDBOX_PATH,
-		     owner) < 0) {
+		     owner, owner, owner, account, AS_SITE_CONF, AS_SANDBOX_PATH, owner, account,
+		     AS_SANDBOX_PATH, owner) < 0) {
 		*out = NULL;
 		return -ENOMEM;
 	}

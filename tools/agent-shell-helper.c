@@ -15,12 +15,21 @@
  *   check_egress_fence    a restricted agent's chain of the nftables fence
  *                         is loaded, or no session (fail closed)
  *   start_pam             authenticate, acct_mgmt, setcred, open_session
- *                         (pam_namespace: private /tmp and /var/tmp)
- *   protect_git_metadata  own mount namespace; .git/config and .git/hooks
- *                         of every read-write grant bound read-only
+ *   enter_session_namespaces  own mount namespace with a fresh /tmp and
+ *                         /var/tmp; new PID and IPC namespaces
+ *   protect_git_metadata  .git/config and .git/hooks of every read-write
+ *                         grant bound read-only
+ *   open_session_terminal a pty of the session's own (lib/relay.h)
+ *   drop_caller_uid       every uid 0: the caller can no longer signal us
  *   fork
- *     child: switch_identity -> verify_identity -> enter_sandbox -> exec
- *     parent: supervise, close the PAM session, log, exit with the status
+ *     init (pid 1 of the session): run_session_init mounts the session's
+ *       /proc, forks the command, keeps only CAP_KILL and reaps; when the
+ *       command exits, it exits and the kernel ends every process left in
+ *       the session
+ *       command: attach the pty -> switch_identity -> verify_identity ->
+ *       enter_sandbox -> exec
+ *     parent: relay the pty to the caller's terminal until init exits,
+ *       close the PAM session, log, exit with the command's status
  *
  * Any failure once the switch has started ends the child: there is no
  * recovery from a half-dropped state.
@@ -38,8 +47,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -53,6 +66,7 @@
 #include "nftcheck.h"
 #include "env.h"
 #include "profile.h"
+#include "relay.h"
 #include "sandbox.h"
 #include "session.h"
 
@@ -289,34 +303,63 @@ static void end_pam(pam_handle_t *pamh)
 	pam_end(pamh, r);
 }
 
-/* ---- 4b. the session's mount namespace ---------------------------------- */
+/* ---- 4b. the session's namespaces --------------------------------------- */
 
-/* The mount /tmp is on, to tell whether pam_namespace gave the session a
- * private one. */
-static uint64_t tmp_mount_id(void)
+/* An empty tmpfs of the session's own.  Made here rather than by
+ * pam_namespace: its instance directories need parents in /tmp and
+ * /var/tmp, which any local user can create first (after a reboot cleans
+ * /tmp) and so block every agent session on the host; and an instance per
+ * agent would be shared by two sessions of the same agent.  A tmpfs needs
+ * no parent, is private to this session, and is gone when it ends. */
+static int mount_private_tmp(const char *dir)
 {
-	struct statx stx;
-
-	if (statx(AT_FDCWD, "/tmp", AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
-	    !(stx.stx_mask & STATX_MNT_ID))
-		return 0;
-	return stx.stx_mnt_id;
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,uid=0,gid=0") < 0) {
+		warnx("cannot mount a private %s for the session: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
-/* Still root, in a mount namespace of our own (pam_namespace may have made
- * one already; another level costs nothing and makes sure no mount below
- * reaches the caller's namespace): every repository in a read-write grant
- * gets its hooks and config bound read-only (lib/gitmeta.h).  Read-only
- * grants are read-only to the agent already.  Returns 0, or -1 after
+/* Still root, after PAM's session is open (its modules run in the
+ * caller's namespaces, as for any login):
+ *   mount  everything mounted below (the private /tmp, the git metadata
+ *          binds, the session's /proc) stays in the session; "/" becomes
+ *          a slave so a shared "/" (systemd) does not carry it to the host
+ *   PID    applies to the next fork, whose child is pid 1 of the session
+ *          (run_session_init): the agent sees only its own processes, and
+ *          none outlives the session
+ *   IPC    the host's SysV shared memory, semaphores and message queues,
+ *          and its POSIX message queues, are out of reach
+ * Returns 0, or -1 after printing why: the session must not start half
+ * contained. */
+static int enter_session_namespaces(void)
+{
+	if (unshare(CLONE_NEWNS) < 0) {
+		warnx("cannot make the session's mount namespace (unshare): %s", strerror(errno));
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+		warnx("cannot make the session's mounts private: %s", strerror(errno));
+		return -1;
+	}
+	if (mount_private_tmp("/tmp") < 0 || mount_private_tmp("/var/tmp") < 0)
+		return -1;
+	if (unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
+		warnx("cannot make the session's PID and IPC namespaces (unshare): %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Still root, in the session's mount namespace (enter_session_namespaces:
+ * no mount below reaches the caller's namespace): every repository in a
+ * read-write grant gets its hooks and config bound read-only
+ * (lib/gitmeta.h).  Read-only grants are read-only to the agent already.  Returns 0, or -1 after
  * printing why: the session must not start half protected. */
 static int protect_git_metadata(const struct as_session *s, struct as_git_stats *gs)
 {
 	struct as_err err = { "" };
 
-	if (as_mount_ns_private(&err) < 0) {
-		warnx("%s", err.msg);
-		return -1;
-	}
 	if (as_git_protect_grants(&s->reg, s->agent_uid, false, gs, &err) < 0) {
 		warnx("cannot protect the git metadata %s", err.msg);
 		return -1;
@@ -391,20 +434,30 @@ static void build_env(const struct as_session *s, const struct kept_env *kept, p
 
 __attribute__((noreturn))
 static void run_child(const struct as_session *s, const struct request *req,
-		      const struct kept_env *kept, pam_handle_t *pamh)
+		      const struct kept_env *kept, pam_handle_t *pamh, const struct as_pty *pty)
 {
 	struct as_strv env = { 0 };
 	struct as_session_cmd cmd;
 	struct as_sandbox sb;
 	struct as_err err = { "" };
+	sigset_t none;
 	int code;
 
+	/* The session's own terminal on the fds that were the caller's; from
+	 * here on no fd of this process refers to the caller's terminal. */
+	if (as_pty_attach_cmd(pty, &err) < 0)
+		errx(EXIT_OWN_FAILURE, "%s", err.msg);
+	/* init blocked these for its signalfd; the command starts with none
+	 * blocked, as any login's would. */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		errx(EXIT_OWN_FAILURE, "cannot reset the signal mask: %s", strerror(errno));
 	switch_identity(s);
 	verify_identity(s);
 
 	/* From here on we are the agent, with no privilege at all. */
 	if (chdir(s->dir) < 0) {
-		/* pam_namespace gives the session its own /tmp and /var/tmp. */
+		/* The session has its own /tmp and /var/tmp. */
 		if (errno == ENOENT && (strncmp(s->dir, "/tmp/", 5) == 0 || strncmp(s->dir, "/var/tmp/", 9) == 0))
 			errx(EXIT_REFUSED, "%s is under /tmp or /var/tmp, which each session sees privately; "
 			    "keep projects elsewhere (agent-shell(1), The session namespace)", s->dir);
@@ -433,51 +486,151 @@ static void run_child(const struct as_session *s, const struct request *req,
 	errx(code, "%s: %s", cmd.path, strerror(errno));
 }
 
-/* ---- 6. the parent: wait, relay, close ---------------------------------- */
+/* ---- 6. init, the parent, and what they share --------------------------- */
 
-static volatile sig_atomic_t relay_sig;
-
-static void on_signal(int sig)
+/* The signals the parent passes on to init, and init to the command; with
+ * SIGCHLD (and, in the parent, SIGWINCH and SIGCONT) they are read from a
+ * signalfd, so they are blocked from before the fork on. */
+static void session_sigset(sigset_t *set)
 {
-	relay_sig = sig;
+	static const int sigs[] = { SIGCHLD, SIGWINCH, SIGCONT, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGTSTP };
+
+	sigemptyset(set);
+	for (size_t i = 0; i < AS_ARRAY_SIZE(sigs); i++)
+		sigaddset(set, sigs[i]);
 }
 
-static int supervise(pid_t child)
+/* The caller may signal a process whose real or saved uid is theirs
+ * (kill(2)).  With every uid 0 only root can: the caller can no longer
+ * kill the parent and so skip the PAM close and the end record, nor kill
+ * the session's init.  SIGCONT stays allowed within one terminal session
+ * (kill(2)), which "fg" needs. */
+static void drop_caller_uid(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-	int status;
+	uid_t ru, eu, su;
 
-	/* Keyboard signals reach the child directly (same process group);
-	 * the parent ignores them so it lives to close the session.  Signals
-	 * sent to the helper itself are passed on to the session. */
-	sigaction(SIGINT, &ign, NULL);
-	sigaction(SIGQUIT, &ign, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	if (setresuid(0, 0, 0) < 0)
+		errx(EXIT_OWN_FAILURE, "setresuid(0): %s", strerror(errno));
+	if (getresuid(&ru, &eu, &su) < 0 || ru != 0 || eu != 0 || su != 0)
+		errx(EXIT_OWN_FAILURE, "the real uid did not become 0: %u/%u/%u", ru, eu, su);
+}
+
+/* In init, before the command exists: a mount namespace of its own (the
+ * parent keeps the host's /proc for PAM's close and the end record), and in
+ * it a /proc of the session's PID namespace over the host's.  Covering is
+ * enough: nothing in the session can unmount (no capability, and seccomp
+ * denies umount), and it costs no RCU grace period as a detach would.
+ * POSIX message queues belong to the IPC namespace; /dev/mqueue, where
+ * mounted, showed the host's. */
+static void mount_session_proc(void)
+{
+	const unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	struct stat st;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		errx(EXIT_OWN_FAILURE, "unshare(CLONE_NEWNS): %s", strerror(errno));
+	if (mount("proc", "/proc", "proc", flags, NULL) < 0)
+		errx(EXIT_OWN_FAILURE, "cannot mount the session's /proc: %s", strerror(errno));
+	if (stat("/dev/mqueue", &st) == 0 && S_ISDIR(st.st_mode) &&
+	    mount("mqueue", "/dev/mqueue", "mqueue", flags, NULL) < 0)
+		errx(EXIT_OWN_FAILURE, "cannot mount the session's /dev/mqueue: %s", strerror(errno));
+}
+
+/* A signal for the command: to its process group (its pipeline, when the
+ * command is not a job-control shell), or to it alone before it has one. */
+static void pass_on(pid_t cmd, int sig)
+{
+	if (kill(-cmd, sig) < 0)
+		kill(cmd, sig);
+}
+
+/*
+ * pid 1 of the session's PID namespace, still root, and a process apart
+ * from the command because the kernel treats pid 1 differently: a signal
+ * it has no handler for is dropped (pid_namespaces(7)), so a command run
+ * as pid 1 would ignore ^C and SIGTERM; and pid 1 inherits every orphan,
+ * which a command that never calls wait would leave as zombies.  So init
+ * forks the command, passes signals on to it, reaps everything, tells the
+ * parent when the command stops (job control), and when the command exits,
+ * exits with its status: the kernel then kills every process left in the
+ * namespace, setsid, nohup and double-forked ones included.  The agent
+ * cannot signal init (its uids are 0) nor outlive it.
+ */
+__attribute__((noreturn))
+static void run_session_init(const struct as_session *s, const struct request *req,
+			     const struct kept_env *kept, pam_handle_t *pamh,
+			     const struct as_pty *pty, int stop_fd)
+{
+	struct as_err err = { "" };
+	sigset_t set;
+	pid_t cmd;
+	int sfd;
+
+	/* Root ending the parent ends the session: none runs unattended. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		errx(EXIT_OWN_FAILURE, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+	if (as_pty_attach_init(pty, &err) < 0)
+		errx(EXIT_OWN_FAILURE, "%s", err.msg);
+	mount_session_proc();
+	session_sigset(&set);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0)
+		errx(EXIT_OWN_FAILURE, "signalfd: %s", strerror(errno));
+	cmd = fork();
+	if (cmd < 0)
+		errx(EXIT_OWN_FAILURE, "fork: %s", strerror(errno));
+	if (cmd == 0) {
+		close(sfd);
+		close(stop_fd);
+		run_child(s, req, kept, pamh, pty);
+	}
+	/* Nothing of PAM's or the terminal's stays open in init, and of
+	 * root's powers only the one its job needs: signalling the agent's
+	 * processes (CAP_KILL). */
+	pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT);
+	if (as_caps_keep_only(CAP_KILL, &err) < 0)
+		errx(EXIT_OWN_FAILURE, "%s", err.msg); /* the command dies with init */
+	if (pty->master >= 0) {
+		close(pty->master);
+		close(pty->slave);
+	}
 	for (;;) {
-		pid_t r = waitpid(child, &status, WUNTRACED);
+		struct signalfd_siginfo si;
+		int st;
+		pid_t w;
 
-		if (r == child && WIFSTOPPED(status)) {
-			/* Job control: stop with the child, resume it with us. */
-			kill(getpid(), SIGSTOP);
-			kill(child, SIGCONT);
+		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si)) {
+			if (errno == EINTR)
+				continue;
+			errx(EXIT_OWN_FAILURE, "signalfd: %s", strerror(errno));
+		}
+		if (si.ssi_signo != SIGCHLD) {
+			pass_on(cmd, (int)si.ssi_signo);
 			continue;
 		}
-		if (r == child)
-			break;
-		if (r < 0 && errno != EINTR)
-			return EXIT_OWN_FAILURE;
-		if (relay_sig) {
-			kill(child, relay_sig);
-			relay_sig = 0;
+		while ((w = waitpid(-1, &st, WNOHANG | WUNTRACED)) > 0) {
+			if (w != cmd)
+				continue;
+			if (WIFSTOPPED(st)) {
+				char sig = (char)WSTOPSIG(st);
+
+				if (write(stop_fd, &sig, 1) < 0)
+					pass_on(cmd, SIGCONT);
+				continue;
+			}
+			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		}
 	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return EXIT_OWN_FAILURE;
+}
+
+/* A session that cannot start after PAM opened it: close PAM, log, exit. */
+__attribute__((noreturn))
+static void abandon_session(pam_handle_t *pamh, const struct as_session *s, const char *project,
+			    const char *why)
+{
+	log_line(LOG_ERR, "session failed: owner=%s agent=%s project=%s: %s", s->owner, s->agent, project, why);
+	end_pam(pamh);
+	errx(EXIT_REFUSED, "no session: %s (see above)", why);
 }
 
 int main(int argc, char **argv)
@@ -487,10 +640,13 @@ int main(int argc, char **argv)
 	struct as_session s;
 	pam_handle_t *pamh;
 	struct as_git_stats gs = { 0 };
-	uint64_t tmp_before;
+	struct as_pty pty;
+	struct as_err err = { "" };
 	char project[PATH_MAX * 4 + 1];
-	pid_t child;
-	int status;
+	sigset_t set;
+	int stop[2];
+	pid_t init;
+	int sfd, status;
 
 	/* errx(3) names the program by this, not by argv[0], which the
 	 * caller chooses (and which may be empty). */
@@ -499,38 +655,51 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &req);
 	resolve_session(&req, &s);
 	check_egress_fence(&s);
-	tmp_before = tmp_mount_id();
 	pamh = start_pam(&s);
 	as_escape(s.project, project, sizeof(project));
-	if (protect_git_metadata(&s, &gs) < 0) {
-		log_line(LOG_ERR, "session failed: owner=%s agent=%s project=%s: git metadata not protected",
-			 s.owner, s.agent, project);
-		as_git_stats_free(&gs);
-		as_session_free(&s);
-		end_pam(pamh);
-		errx(EXIT_REFUSED, "no session: its git metadata could not be protected (see above)");
+	if (enter_session_namespaces() < 0)
+		abandon_session(pamh, &s, project, "its namespaces could not be made");
+	if (protect_git_metadata(&s, &gs) < 0)
+		abandon_session(pamh, &s, project, "its git metadata could not be protected");
+	if (as_pty_open(&pty, s.agent_uid, &err) < 0) {
+		warnx("%s", err.msg);
+		abandon_session(pamh, &s, project, "it has no terminal");
 	}
-	log_line(LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d tmp=%s "
+	log_line(LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d pty=%s "
 		 "git-protected=%u", s.owner, s.agent, project, s.profile, (int)getpid(),
-		 tmp_mount_id() != tmp_before ? "private" : "shared", gs.repos);
-
-	child = fork();
-	if (child < 0) {
-		log_line(LOG_ERR, "session failed: owner=%s agent=%s: fork: %s", s.owner, s.agent,
-			 strerror(errno));
-		end_pam(pamh);
-		errx(EXIT_OWN_FAILURE, "fork: %s", strerror(errno));
-	}
-	if (child == 0)
-		run_child(&s, &req, &kept, pamh);
-
+		 pty.master >= 0 ? "own" : "none", gs.repos);
 	as_git_stats_free(&gs);
-	status = supervise(child);
+
+	drop_caller_uid();
+	session_sigset(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
+	    pipe2(stop, O_CLOEXEC) < 0) {
+		warnx("cannot prepare to supervise the session: %s", strerror(errno));
+		abandon_session(pamh, &s, project, "it cannot be supervised");
+	}
+	init = fork();
+	if (init < 0) {
+		warnx("fork: %s", strerror(errno));
+		abandon_session(pamh, &s, project, "fork failed");
+	}
+	if (init == 0) {
+		close(sfd);
+		close(stop[0]);
+		run_session_init(&s, &req, &kept, pamh, &pty, stop[1]);
+	}
+	close(stop[1]);
+	if (pty.master >= 0)
+		close(pty.slave);
+
+	status = as_pty_relay(&pty, init, sfd, stop[0]);
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	end_pam(pamh);
 	log_line(LOG_INFO, "session end: owner=%s agent=%s project=%s profile=%s pid=%d result=%d",
-		 s.owner, s.agent, project, s.profile, (int)child, status);
+		 s.owner, s.agent, project, s.profile, (int)init, status);
 	/* Freed so the sanitizer build's leak check at exit stays silent
 	 * and a real leak stands out. */
+	close(sfd);
+	close(stop[0]);
 	as_session_free(&s);
 	as_strv_free(&kept.vars);
 	return status;

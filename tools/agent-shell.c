@@ -135,29 +135,6 @@ static void resolve(const struct options *o, const char *dir, struct as_session 
 		errx(EXIT_REFUSED, "%s", err.msg);
 }
 
-/* Whether the PAM service runs pam_namespace (a line that is not a
- * comment), and where its directories are configured. */
-static bool pam_runs_namespace(void)
-{
-	char path[PATH_MAX];
-	char line[512];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", AS_PAM_CONFDIR, AS_PAM_SERVICE);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = line + strspn(line, " \t");
-
-		if (*p != '#' && strncmp(p, "session", 7) == 0 && strstr(p, "pam_namespace.so"))
-			found = true;
-	}
-	fclose(f);
-	return found && access("/etc/security/namespace.d/agent-shell.conf", F_OK) == 0;
-}
-
 /* What the helper's session namespace will do, counted without mounting
  * anything (we are the owner here, and these are the owner's trees). */
 static void explain_namespace(const struct as_session *s)
@@ -165,13 +142,10 @@ static void explain_namespace(const struct as_session *s)
 	struct as_git_stats gs = { 0 };
 	struct as_err err = { "" };
 
-	if (pam_runs_namespace())
-		printf("session: private /tmp and /var/tmp (pam_namespace; instances in "
-		       "/tmp/.agent-shell-inst/%s and /var/tmp/.agent-shell-inst/%s)\n", s->agent, s->agent);
-	else
-		printf("session: /tmp and /var/tmp are shared with the owner (pam_namespace is not in %s/%s "
-		       "or /etc/security/namespace.d/agent-shell.conf is missing)\n", AS_PAM_CONFDIR,
-		       AS_PAM_SERVICE);
+	printf("session: private /tmp and /var/tmp (an empty tmpfs each, discarded when the session ends)\n");
+	printf("session: own PID and IPC namespaces (only the session's processes and IPC objects are "
+	       "visible; every process of the session ends when its command exits)\n");
+	printf("session: own terminal (a new pty, relayed to yours) when started from one\n");
 	if (as_git_protect_grants(&s->reg, s->agent_uid, true, &gs, &err) < 0)
 		printf("session: the session will not start: cannot protect the git metadata %s\n", err.msg);
 	for (size_t j = 0; j < gs.notes.n; j++)
@@ -220,6 +194,18 @@ static void explain_egress(const struct as_session *s)
 	printf("egress: a session starts only while the fence is loaded (agent-admin egress --load)\n");
 }
 
+/* What the sudo path cannot contain: making PID and IPC namespaces and
+ * mounting need root (or a user namespace, which the sandbox's seccomp
+ * filter denies), and the sandbox stage runs as the agent already. */
+static void explain_sudo_containment(void)
+{
+	printf("session: sudo path: no PID or IPC namespace: the agent sees the host's processes, their "
+	       "command lines and IPC objects, and processes it leaves behind keep running after the "
+	       "session (they need the setuid helper's root)\n");
+	printf("session: sudo path: /tmp and /var/tmp are the host's; the session's own terminal only "
+	       "through sudo's use_pty (set for the sandbox stage by the sudoers drop-in)\n");
+}
+
 static int explain(const struct options *o, const char *dir, const struct as_site_conf *site)
 {
 	struct as_session s;
@@ -230,6 +216,8 @@ static int explain(const struct options *o, const char *dir, const struct as_sit
 	as_session_explain(&s, site->switch_by, stdout);
 	if (site->switch_by == AS_SWITCH_HELPER)
 		explain_namespace(&s);
+	else
+		explain_sudo_containment();
 	if (as_sandbox_plan(&sb, &s.policy, NULL, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
 	as_sandbox_explain(&sb, stdout);

@@ -19,18 +19,17 @@
 #   limit   a known limit, not an escape: what no layer stops, documented
 #           in docs/security-model.md with the admin's fix
 #
-# A session has a private /tmp (pam_namespace), so the owner's /tmp files
-# and ssh-agent socket are not even there (ENOENT); the matrix's driver has
-# no mount namespace and shows what the uid alone does (EACCES).  That
-# needs the namespace.d drop-in in /etc/security, which other suites on a
-# shared host place and remove: ESC_EXP_SHARED_TMP says what a session
-# without it gives, and escape.bats picks by what is there at the time.
+# A session has a private /tmp, so the owner's /tmp files and ssh-agent
+# socket are not even there (ENOENT), and its own PID and IPC namespaces,
+# so the owner's processes and SysV segments are not either (ESRCH,
+# ENOENT, EINVAL); the matrix's driver has no namespaces and shows what the
+# five layers do alone (ESC_EXP_NO_NS).
 #
 # Probe outputs are errno names (tests/integration/probe.c); "SIGSYS"
 # means seccomp killed the process.
 
 ESC_IDS=()
-declare -gA ESC_CLASS ESC_OPTS ESC_EXP_SESSION ESC_EXP_SANDBOX ESC_DESC ESC_CMD ESC_EXP_SHARED_TMP
+declare -gA ESC_CLASS ESC_OPTS ESC_EXP_SESSION ESC_EXP_SANDBOX ESC_DESC ESC_CMD ESC_EXP_NO_NS
 
 A() {
 	ESC_IDS+=("$1")
@@ -98,9 +97,9 @@ esc_attempts() {
 	A rename-out paths - EACCES = "rename a project file into the owner's home" \
 		"$p rename $PROJ/esc-src $OH/esc-renamed"
 	A rename-over paths - EACCES = "rename a project file over ~/.bashrc" "$p rename $PROJ/esc-src $OH/.bashrc"
-	A proc-cwd paths - EACCES = "read ~/.netrc through /proc/PID/cwd of the owner's process" \
+	A proc-cwd paths - ENOENT EACCES "read ~/.netrc through /proc/PID/cwd of the owner's process" \
 		"$p read /proc/$SLEEP_PID/cwd/.netrc"
-	A proc-root paths - EACCES = "read ~/.netrc through /proc/PID/root of the owner's process" \
+	A proc-root paths - ENOENT EACCES "read ~/.netrc through /proc/PID/root of the owner's process" \
 		"$p read /proc/$SLEEP_PID/root$OH/.netrc"
 	A opath-reopen paths - EACCES = "reopen an O_PATH fd of ~/.netrc through /proc/self/fd" \
 		"$p opath-reopen $OH/.netrc"
@@ -110,19 +109,19 @@ esc_attempts() {
 		"$p handle $OH/.netrc"
 
 	# --- the owner's processes and terminal ----------------------------------
-	A kill procs - EPERM = "signal the owner's process" "$p kill $SLEEP_PID"
-	A kill-sh procs - "/bin/sh: 1: kill: Operation not permitted" = "kill the owner's process with kill(1)" \
+	A kill procs - ESRCH EPERM "signal the owner's process" "$p kill $SLEEP_PID"
+	A kill-sh procs - "/bin/sh: 1: kill: No such process" "/bin/sh: 1: kill: Operation not permitted" "kill the owner's process with kill(1)" \
 		"kill -CONT $SLEEP_PID && echo ok"
 	A ptrace procs - EPERM = "ptrace-attach the owner's process" "$p ptrace $SLEEP_PID"
 	A vm-read procs - EPERM = "process_vm_readv from the owner's process" "$p vm-read $SLEEP_PID"
-	A proc-mem procs - EACCES = "open /proc/PID/mem of the owner's process" "$p open /proc/$SLEEP_PID/mem"
-	A proc-environ procs - EACCES = "read /proc/PID/environ of the owner's process" \
+	A proc-mem procs - ENOENT EACCES "open /proc/PID/mem of the owner's process" "$p open /proc/$SLEEP_PID/mem"
+	A proc-environ procs - ENOENT EACCES "read /proc/PID/environ of the owner's process" \
 		"$p read /proc/$SLEEP_PID/environ"
-	A pidfd-getfd procs - EPERM = "steal an fd of the owner's process (pidfd_getfd)" \
+	A pidfd-getfd procs - ESRCH EPERM "steal an fd of the owner's process (pidfd_getfd)" \
 		"$p pidfd-getfd $SLEEP_PID 0"
-	A prlimit procs - "prlimit: failed to set the NOFILE resource limit: Operation not permitted" ok \
+	A prlimit procs - "prlimit: failed to set the NOFILE resource limit: No such process" ok \
 		"lower the owner's process's limits (prlimit)" "prlimit --pid $SLEEP_PID --nofile=3:3 && echo ok"
-	A renice procs - "renice: failed to set priority for $SLEEP_PID (process ID): Operation not permitted" ok \
+	A renice procs - "renice: failed to get priority for $SLEEP_PID (process ID): No such process" ok \
 		"renice the owner's process" "renice -n 19 -p $SLEEP_PID >/dev/null && echo ok"
 	A tiocsti procs tty EPERM = "push keystrokes into the controlling terminal (TIOCSTI)" "$p tiocsti"
 
@@ -175,16 +174,27 @@ esc_attempts() {
 	A int80 priv - SIGSYS = "unshare(CLONE_NEWUSER) through int 0x80 (i386 table)" "$p int80-unshare"
 	A x32 priv - SIGSYS = "a syscall through the x32 ABI" "$p x32"
 
-	ESC_EXP_SHARED_TMP=([owner-tmp]=EACCES [ssh-agent]=EACCES
-		[ssh-add]="Error connecting to agent: Permission denied")
+	# Without the session's namespaces (the matrix's driver).
+	ESC_EXP_NO_NS=([owner-tmp]=EACCES [ssh-agent]=EACCES
+		[ssh-add]="Error connecting to agent: Permission denied"
+		[proc-cwd]=EACCES [proc-root]=EACCES [kill]=EPERM [proc-mem]=EACCES [proc-environ]=EACCES
+		[kill-sh]="/bin/sh: 1: kill: Operation not permitted" [pidfd-getfd]=EPERM
+		[prlimit]="prlimit: failed to set the NOFILE resource limit: Operation not permitted"
+		[renice]="renice: failed to set priority for $SLEEP_PID (process ID): Operation not permitted"
+		[proc-status]=ok [cmdline]=ok [owner-shm]=ok)
 
 	# --- resources (escape limits profile: nproc 40, fsize 1M) ------------------
 	A forkbomb resources limits EAGAIN = "fork 200 processes" "$p forkbomb 200"
 	A fsize resources limits EFBIG = "write a 2 MiB file" "$p fsize $PROJ/esc-big.\$\$ 2097152"
 
 	# --- known limits: not stopped by any layer (docs/security-model.md) --------
-	A cmdline limits limit ok = "read the owner's process's command line (/proc/PID/cmdline)" \
+	# (the first three: a session's PID and IPC namespaces stop them)
+	A proc-status limits limit ENOENT ok "see the owner's process in /proc (its status)" \
+		"$p read /proc/$SLEEP_PID/status"
+	A cmdline limits limit ENOENT ok "read the owner's process's command line (/proc/PID/cmdline)" \
 		"$p read /proc/$SLEEP_PID/cmdline"
+	A owner-shm limits limit EINVAL ok "attach the owner's 0666 SysV shared memory segment (shmat)" \
+		"$p shmat $OWNER_SHM"
 }
 
 # Output of one run, normalised: stdout+stderr, no CR (script(1)), no

@@ -98,15 +98,6 @@ esc_fixture_up() {
 	$o -m 0644 /dev/null "$OTHER_REPO/.git/config"
 	$o -m 0644 /dev/null "$OWNER_TMP"
 
-	# pam_namespace reads only /etc/security: put the installed drop-in
-	# there if the host has none (as the session-ns suite does), so a
-	# session has its private /tmp whatever ran before.
-	export ESC_NSCONF=/etc/security/namespace.d/agent-shell.conf ESC_NS_PLACED=0
-	if [ ! -e "$ESC_NSCONF" ]; then
-		install -D -m 0644 "$AS_SYSCONFDIR/security/namespace.d/agent-shell.conf" "$ESC_NSCONF"
-		ESC_NS_PLACED=1
-	fi
-
 	# The agent account and the grant, by the real provisioning tool.
 	"$ADM" add "$OWNER" >/dev/null
 	"$ADM" grant "$OWNER" "$PROJ" >/dev/null
@@ -153,6 +144,10 @@ fsize = 1M"
 	# The owner's running processes and services.
 	esc_owner_bg sleep 100000
 	export SLEEP_PID=$!
+	# A SysV shared memory segment of the owner's, open to every uid.
+	OWNER_SHM=$(setpriv --reuid="$OWNER" --regid="$OWNER" --init-groups ipcmk -M 4096 -p 0666 |
+		sed -n 's/^Shared memory id: //p')
+	export OWNER_SHM
 	export ESC_RUNUSER_MADE=0
 	if [ ! -d /run/user ]; then
 		install -d -m 0755 /run/user
@@ -195,6 +190,9 @@ esc_reset() {
 esc_fixture_down() {
 	[ -n "${ESC_P:-}" ] || return 0
 	local u
+	if [ -n "${OWNER_SHM:-}" ]; then
+		ipcrm -m "$OWNER_SHM" 2>/dev/null || true
+	fi
 	for u in "$OWNER" "$AGENT"; do
 		pkill -KILL -u "$u" 2>/dev/null || true
 	done
@@ -212,7 +210,4 @@ esc_fixture_down() {
 		rmdir /run/user 2>/dev/null || true
 	fi
 	rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$LIMITS_PROFILE.profile"
-	if [ "${ESC_NS_PLACED:-0}" = 1 ]; then
-		rm -f "$ESC_NSCONF"
-	fi
 }

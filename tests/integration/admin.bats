@@ -854,7 +854,8 @@ print(" ".join(a["owner"] for a in json.load(sys.stdin)["agents"] if not a["owne
 	assert_line "installed $f ($DAVE may enter $DAVE-agent through sudo)"
 	[ "$(stat -c '%a %U %G' "$f")" = "440 root root" ]
 	run grep -v '^#' "$f"
-	assert_output "$DAVE ALL=($DAVE-agent) NOPASSWD: $sandbox --session $DAVE *"
+	assert_output "Defaults!$sandbox use_pty
+$DAVE ALL=($DAVE-agent) NOPASSWD: $sandbox --session $DAVE *"
 	visudo -c -q -f "$f"
 	grep -qx 'sudo = yes' "$REGDIR/$DAVE.conf"
 	# Nothing half-written stays behind for sudo to pick up.

@@ -69,7 +69,7 @@ setup_file() {
 	echo "machine example.com password hunter2" >"/home/$OWNER/.netrc"
 	chmod 0644 "/home/$OWNER/.netrc"
 	chown -R "$OWNER:" "/home/$OWNER/.ssh" "/home/$OWNER/.netrc"
-	# Not in /tmp, which a session may have of its own (pam_namespace).
+	# Not in /tmp, which each session has of its own.
 	PROBE=/usr/local/libexec/asl-probe-$$
 	install -D -m 0755 "$AS_PROBE" "$PROBE"
 	export ADM SH HELPER SANDBOX REGDIR SITECONF PAMFILE SWITCH P OWNER OTHER OUTSIDER PROBE
@@ -203,16 +203,19 @@ project file"
 	fi
 }
 
-@test "the helper holds the caller's real ids with euid 0, as a setuid exec gives" {
+@test "the session's init runs with every uid 0, so the caller cannot signal it" {
 	helper_only
-	# Read from the session: its parent is the helper, still privileged
-	# to close the PAM session.  Also what the sanitizer build's as_caller
-	# must reproduce without the setuid bit.
-	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'grep -E "^(Uid|Gid|Groups):" /proc/$PPID/status'
+	# Read from the session: its parent is init (pid 1 of the session's
+	# PID namespace), forked by the helper after it set its real uid to
+	# 0 too.  The gids stay the caller's, as a setuid exec gives, which
+	# the sanitizer build's as_caller must reproduce without the setuid
+	# bit.
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'echo "ppid $PPID"; grep -E "^(Uid|Gid|Groups):" /proc/$PPID/status'
 	assert_success
-	local uid gid
-	uid=$(id -u "$OWNER") gid=$(id -g "$OWNER")
-	assert_line --regexp "^Uid:[[:space:]]+$uid[[:space:]]+0[[:space:]]+0[[:space:]]+0\$"
+	local gid
+	gid=$(id -g "$OWNER")
+	assert_line "ppid 1"
+	assert_line --regexp "^Uid:[[:space:]]+0[[:space:]]+0[[:space:]]+0[[:space:]]+0\$"
 	assert_line --regexp "^Gid:[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid\$"
 	assert_line --regexp "^Groups:.*[[:space:]]$(getent group agent-shell-users | cut -d: -f3)([[:space:]]|\$)"
 }
@@ -322,8 +325,14 @@ by-owner"
 	sleep 0.2
 	local target
 	target=$(pgrep -u "$OWNER" -n sleep)
+	# The helper's session has its own PID namespace: the owner's process
+	# has no pid there.  The sudo path has none; the uid refuses it.
 	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" kill "$target"
-	assert_output EPERM
+	if [ "$SWITCH" = helper ]; then
+		assert_output ESRCH
+	else
+		assert_output EPERM
+	fi
 	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" ptrace "$target"
 	assert_output EPERM
 	kill "$target" 2>/dev/null || true
@@ -352,6 +361,19 @@ by-owner"
 	assert_success
 	assert_output --partial 'TTY-OK'
 	assert_output --partial '/dev/pts/'
+}
+
+@test "the session's terminal is a new one, not the caller's" {
+	# Helper: its own pty; sudo: use_pty (the drop-in sets it).
+	run env -C "$(proj)" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin TERM=xterm \
+		script -qec "tty; $(as_caller_cmd "$OWNER") $SH -- /usr/bin/tty" /dev/null
+	assert_success
+	# The caller's, then the session's (script's terminal adds CRs and
+	# may echo its end of input).
+	local ttys
+	ttys=$(printf '%s\n' "$output" | grep -o '/dev/pts/[0-9]*')
+	[ "$(wc -l <<<"$ttys")" -eq 2 ]
+	[ "$(sort -u <<<"$ttys" | wc -l)" -eq 2 ]
 }
 
 @test "the session environment is the agent's, with nothing of the owner's" {

@@ -6,7 +6,7 @@
  *   probe read PATH | write PATH | create PATH | truncate PATH | exec PATH
  *   probe rename FROM TO | link FROM TO | symlink TARGET LINK
  *   probe connect PORT | bind PORT | connect-abstract NAME | udp
- *   probe kill PID | ptrace PID | unshare-user | unshare-mount | mount
+ *   probe kill PID | ptrace PID | shmat SHMID | unshare-user | unshare-mount | mount
  *   probe tiocsti | setuid0
  *   probe exec-argc0 PATH      (execs PATH with argc == 0, as PwnKit did)
  *
@@ -56,6 +56,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -554,6 +555,8 @@ int main(int argc, char **argv)
 		return report(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
 	if (!strcmp(op, "kill"))
 		return report(kill(atoi(a), 0) < 0 ? -1 : kill(atoi(a), SIGCONT));
+	if (!strcmp(op, "shmat"))
+		return report(shmat(atoi(a), NULL, SHM_RDONLY) == (void *)-1 ? -1 : 0);
 	if (!strcmp(op, "ptrace"))
 		return report((int)ptrace(PTRACE_ATTACH, atoi(a), NULL, NULL));
 	if (!strcmp(op, "unshare-user"))

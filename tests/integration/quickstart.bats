@@ -16,7 +16,7 @@ load common
 
 setup_file() {
 	# A home under /home, as a real developer's: the session's private
-	# /tmp (pam_namespace, when installed) would hide one under /tmp.
+	# /tmp (each session has its own) would hide one under /tmp.
 	OWNER="astu$$qs"
 	useradd --create-home --shell /bin/bash --comment "agent-shell test" "$OWNER" >/dev/null
 	export OWNER

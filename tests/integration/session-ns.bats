@@ -1,11 +1,8 @@
 #!/usr/bin/env bats
 # The session namespace (suite 'root'), through the really installed setuid
-# helper and real PAM: pam_namespace's private /tmp and /var/tmp, and the
-# read-only git metadata of the granted repositories.
-#
-# pam_namespace reads only /etc/security: setup_file puts the installed
-# namespace.d drop-in there (if the host has none) and teardown_file takes
-# it away again.  Accounts start with "asn" + pid and are deleted.
+# helper and real PAM: the private /tmp and /var/tmp, and the read-only git
+# metadata of the granted repositories.  Accounts start with "asn" + pid and
+# are deleted.
 
 bats_require_minimum_version 1.5.0
 
@@ -20,12 +17,6 @@ setup_file() {
 	fi
 	ADM="$AS_PREFIX/sbin/agent-admin"
 	SH="$AS_PREFIX/bin/agent-shell"
-	NSCONF=/etc/security/namespace.d/agent-shell.conf
-	NS_PLACED=0
-	if [ ! -e "$NSCONF" ]; then
-		install -D -m 0644 "$AS_PREFIX/etc/security/namespace.d/agent-shell.conf" "$NSCONF"
-		NS_PLACED=1
-	fi
 	P="asn$$"
 	OWNER=${P}a OTHER=${P}b
 	for u in "$OWNER" "$OTHER"; do
@@ -38,7 +29,7 @@ setup_file() {
 	# Not in /tmp: the session has its own.
 	PROBE=/usr/local/libexec/asn-probe-$$
 	install -D -m 0755 "$AS_PROBE" "$PROBE"
-	export ADM SH NSCONF NS_PLACED P OWNER OTHER PROBE
+	export ADM SH P OWNER OTHER PROBE
 }
 
 setup() {
@@ -58,9 +49,6 @@ teardown_file() {
 		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel --remove "$u" 2>/dev/null || true
 	done
-	rm -rf "/tmp/.agent-shell-inst/$OWNER-agent" "/tmp/.agent-shell-inst/$OTHER-agent" \
-		"/var/tmp/.agent-shell-inst/$OWNER-agent" "/var/tmp/.agent-shell-inst/$OTHER-agent"
-	[ "$NS_PLACED" = 1 ] && rm -f "$NSCONF"
 	rm -f "$PROBE"
 }
 
@@ -98,11 +86,14 @@ make_repos() {
 	"$ADM" grant "$OWNER" "$(proj)" >/dev/null
 }
 
-@test "the agent's /tmp and /var/tmp are its own; the owner finds them where the docs say" {
-	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c "echo agent > /tmp/asn-x-$$"
+@test "the agent's /tmp and /var/tmp are its own and end with the session" {
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c "echo agent > /tmp/asn-x-$$ && cat /tmp/asn-x-$$"
 	assert_success
+	assert_output agent
 	[ ! -e "/tmp/asn-x-$$" ]
-	[ "$(cat "/tmp/.agent-shell-inst/$OWNER-agent/asn-x-$$")" = agent ]
+	# The next session starts with an empty /tmp.
+	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" read "/tmp/asn-x-$$"
+	assert_output ENOENT
 	# The owner's /tmp and /var/tmp do not show inside (ENOENT, where a
 	# shared one would give Landlock's EACCES or the file).
 	echo owner >"/tmp/asn-owner-$$"
@@ -112,8 +103,13 @@ make_repos() {
 	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" read "/var/tmp/asn-owner-$$"
 	assert_output ENOENT
 	rm -f "/tmp/asn-owner-$$" "/var/tmp/asn-owner-$$"
-	# The instance parents are closed to everyone but root.
-	[ "$(stat -c %a /tmp/.agent-shell-inst)" = 0 ]
+}
+
+@test "the session's /tmp is root's, sticky and world-writable, nosuid and nodev" {
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'stat -c "%a %U:%G" /tmp; grep " /tmp tmpfs " /proc/self/mounts'
+	assert_success
+	assert_line "1777 root:root"
+	assert_line --partial "nosuid,nodev"
 }
 
 @test "two concurrent sessions of different agents do not see each other's /tmp" {
@@ -129,7 +125,8 @@ make_repos() {
 	make_repos
 	as_owner "$OWNER" "$(proj)" "$SH" --explain
 	assert_success
-	assert_line "session: private /tmp and /var/tmp (pam_namespace; instances in /tmp/.agent-shell-inst/$OWNER-agent and /var/tmp/.agent-shell-inst/$OWNER-agent)"
+	assert_line "session: private /tmp and /var/tmp (an empty tmpfs each, discarded when the session ends)"
+	assert_line "session: own PID and IPC namespaces (only the session's processes and IPC objects are visible; every process of the session ends when its command exits)"
 	# repo, lib, the submodule's git dir and the worktree's.
 	assert_line "session: git metadata read-only (.git/config, .git/hooks, submodules, worktrees) in 4 repositories of the read-write grants"
 }

@@ -38,7 +38,7 @@ as_session_setup() {
 	echo "OWNER PRIVATE KEY" >"$OHOME/.ssh/id_ed25519"
 	install -o "$OWNER" -g "$OWNER" -m 0644 /dev/null "$OHOME/notes.txt"
 	echo "owner's notes, world-readable" >"$OHOME/notes.txt"
-	# Not in /tmp: the session has its own (pam_namespace).
+	# Not in /tmp: each session has its own.
 	PROBE="/usr/local/libexec/$AS_SESSION_PREFIX-probe"
 	install -D -m 0755 "$AS_PROBE" "$PROBE"
 	export ADM SH AS_SESSION_PREFIX OWNER AGENT OHOME AHOME PROJ PROBE

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+#include "relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int as_pty_open(struct as_pty *p, uid_t uid, struct as_err *err)
+{
+	struct termios tio;
+	struct winsize ws;
+	bool have_tio, have_ws;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->master = p->slave = p->tty = -1;
+	for (int fd = 0; fd <= 2; fd++) {
+		p->is_tty[fd] = isatty(fd);
+		if (p->is_tty[fd] && p->tty < 0)
+			p->tty = fd;
+	}
+	/* Pipes, files, /dev/null: passed as they are, nothing to steal. */
+	if (p->tty < 0)
+		return 0;
+	have_tio = tcgetattr(p->tty, &tio) == 0;
+	have_ws = ioctl(p->tty, TIOCGWINSZ, &ws) == 0;
+	if (openpty(&p->master, &p->slave, NULL, have_tio ? &tio : NULL, have_ws ? &ws : NULL) < 0)
+		return as_fail(err, -errno, "cannot open a terminal for the session (openpty): %s",
+			       strerror(errno));
+	/* The agent's own terminal, as login(1) leaves a user's: its tools
+	 * (ssh, gpg, tmux) check that they own the tty they reopen. */
+	if (fcntl(p->master, F_SETFD, FD_CLOEXEC) < 0 || fcntl(p->slave, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fchown(p->slave, uid, (gid_t)-1) < 0 || fchmod(p->slave, 0620) < 0) {
+		r = -errno;
+		close(p->master);
+		close(p->slave);
+		p->master = p->slave = -1;
+		return as_fail(err, r, "cannot prepare the session's terminal: %s", strerror(-r));
+	}
+	return 0;
+}
+
+int as_pty_attach_init(const struct as_pty *p, struct as_err *err)
+{
+	/* Out of the caller's terminal session: its keyboard signals reach
+	 * the parent only, and the caller's terminal cannot become this
+	 * session's controlling terminal. */
+	if (setsid() < 0)
+		return as_fail(err, -errno, "setsid: %s", strerror(errno));
+	if (p->master >= 0 && ioctl(p->slave, TIOCSCTTY, 0) < 0)
+		return as_fail(err, -errno, "cannot make the session's terminal controlling (TIOCSCTTY): %s",
+			       strerror(errno));
+	return 0;
+}
+
+int as_pty_attach_cmd(const struct as_pty *p, struct as_err *err)
+{
+	sigset_t ttou, old;
+	int r = 0;
+
+	if (setpgid(0, 0) < 0)
+		return as_fail(err, -errno, "setpgid: %s", strerror(errno));
+	if (p->master < 0)
+		return 0;
+	/* A group that is not yet the foreground one gets SIGTTOU from
+	 * tcsetpgrp unless it blocks it (termios(3)). */
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	if (tcsetpgrp(p->slave, getpgrp()) < 0)
+		r = as_fail(err, -errno, "cannot give the session's terminal to the command (tcsetpgrp): %s",
+			    strerror(errno));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (r < 0)
+		return r;
+	for (int fd = 0; fd <= 2; fd++)
+		if (p->is_tty[fd] && dup2(p->slave, fd) < 0)
+			return as_fail(err, -errno, "dup2(%d): %s", fd, strerror(errno));
+	close(p->slave);
+	close(p->master);
+	return 0;
+}
+
+/* Only the foreground job reads the terminal or changes its mode: a
+ * session started with & would otherwise be stopped by SIGTTIN/SIGTTOU. */
+static bool foreground(const struct as_pty *p)
+{
+	pid_t pg = tcgetpgrp(p->tty);
+
+	return pg >= 0 && pg == getpgrp();
+}
+
+static void go_raw(struct as_pty *p)
+{
+	struct termios t;
+
+	if (p->raw || p->master < 0 || !p->is_tty[0] || !foreground(p))
+		return;
+	if (tcgetattr(STDIN_FILENO, &p->saved) < 0)
+		return;
+	/* Every byte, ^C and ^Z included, goes to the session's terminal,
+	 * whose own line discipline echoes and makes the signals. */
+	t = p->saved;
+	cfmakeraw(&t);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
+		p->raw = true;
+}
+
+static void restore(struct as_pty *p)
+{
+	if (p->raw && tcsetattr(STDIN_FILENO, TCSADRAIN, &p->saved) == 0)
+		p->raw = false;
+}
+
+static void sync_winsize(const struct as_pty *p)
+{
+	struct winsize ws;
+
+	/* TIOCSWINSZ on the master signals SIGWINCH to the session's
+	 * foreground job, as a resize of a real terminal would. */
+	if (p->master >= 0 && ioctl(p->tty, TIOCGWINSZ, &ws) == 0)
+		ioctl(p->master, TIOCSWINSZ, &ws);
+}
+
+/* Output to the caller's terminal.  Returns false once it is gone (the
+ * output is dropped from then on; the master is still read, so the
+ * session does not block on a full pty). */
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+
+			poll(&pf, 1, -1);
+			continue;
+		}
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static void drain_master(struct as_pty *p, int *out)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while (p->master >= 0 && (n = read(p->master, buf, sizeof(buf))) > 0)
+		if (*out >= 0 && !write_all(*out, buf, (size_t)n))
+			*out = -1;
+}
+
+static void hang_up(struct as_pty *p, pid_t init)
+{
+	/* Closing the master hangs the session's terminal up: the kernel
+	 * sends SIGHUP to its session, as for a dropped ssh connection. */
+	if (p->master >= 0)
+		close(p->master);
+	p->master = -1;
+	kill(init, SIGHUP);
+}
+
+int as_pty_relay(struct as_pty *p, pid_t init, int sig_fd, int stop_fd)
+{
+	char in[4096];
+	size_t in_off = 0, in_len = 0;
+	bool read_in = p->master >= 0 && p->is_tty[0];
+	int out = p->is_tty[1] ? 1 : p->is_tty[2] ? 2 : 0;
+	int status = 0;
+
+	if (p->master >= 0 && fcntl(p->master, F_SETFL, O_NONBLOCK) < 0) {
+		/* Without it one full buffer would block the relay for good. */
+		hang_up(p, init);
+		read_in = false;
+	}
+	go_raw(p);
+	for (;;) {
+		struct pollfd pf[4] = {
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = stop_fd, .events = POLLIN },
+			/* Polled even when not read (in the background), so a
+			 * hang-up is seen there too: the caller's shell cannot
+			 * send us SIGHUP (our uids are 0), only the kernel can,
+			 * and only to the foreground job. */
+			{ .fd = read_in ? STDIN_FILENO : -1,
+			  .events = in_len == 0 && foreground(p) ? POLLIN : 0 },
+			{ .fd = p->master, .events = POLLIN | (in_len ? POLLOUT : 0) },
+		};
+
+		if (poll(pf, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Nothing can be relayed: end the session rather than
+			 * leave it running unattended. */
+			kill(init, SIGKILL);
+			while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		if (pf[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				int sig = (int)si.ssi_signo;
+
+				if (sig == SIGCHLD) {
+					if (waitpid(init, &status, WNOHANG) == init)
+						break;
+				} else if (sig == SIGWINCH) {
+					sync_winsize(p);
+				} else if (sig == SIGCONT) {
+					/* fg (or bg) after the session stopped. */
+					go_raw(p);
+					sync_winsize(p);
+					kill(init, SIGCONT);
+				} else {
+					kill(init, sig);
+				}
+			}
+		}
+		if (pf[1].revents) {
+			char c;
+			ssize_t n = read(stop_fd, &c, 1);
+
+			if (n == 1 && getpgid(getppid()) == getpgrp()) {
+				/* The command stopped, but our parent shares our
+				 * process group: no job-control shell there
+				 * would ever resume us.  Resume the command. */
+				kill(init, SIGCONT);
+			} else if (n == 1) {
+				/* The command stopped (^Z in it, or SIGSTOP):
+				 * give the caller's shell its terminal back and
+				 * stop with it; SIGCONT above resumes. */
+				restore(p);
+				kill(getpid(), SIGSTOP);
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				stop_fd = -1;
+			}
+		}
+		if (pf[2].revents && !(pf[2].revents & POLLIN)) {
+			/* POLLHUP or POLLERR, nothing to read: hung up. */
+			read_in = false;
+			hang_up(p, init);
+		} else if (pf[2].revents) {
+			ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+
+			if (n > 0) {
+				in_off = 0;
+				in_len = (size_t)n;
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				/* The caller's terminal hung up. */
+				read_in = false;
+				hang_up(p, init);
+			}
+		}
+		if (in_len && p->master >= 0) {
+			ssize_t n = write(p->master, in + in_off, in_len);
+
+			if (n > 0) {
+				in_off += (size_t)n;
+				in_len -= (size_t)n;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				in_len = 0;
+			}
+		} else if (p->master < 0) {
+			in_len = 0;
+		}
+		if (p->master >= 0 && (pf[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+			char buf[4096];
+			ssize_t n = read(p->master, buf, sizeof(buf));
+
+			if (n > 0) {
+				if (out >= 0 && !write_all(out, buf, (size_t)n))
+					out = -1;
+			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				/* EIO: every slave fd is closed; the session
+				 * goes on without a terminal until init ends. */
+				close(p->master);
+				p->master = -1;
+				read_in = false;
+			}
+		}
+	}
+	/* What the session wrote just before it ended is still in the pty. */
+	drain_master(p, &out);
+	restore(p);
+	if (p->master >= 0)
+		close(p->master);
+	p->master = -1;
+	return status;
+}
