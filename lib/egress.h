@@ -35,8 +35,8 @@
 #include <sys/types.h>
 
 #include "common.h"
+#include "config.h" /* AS_EGRESS_TABLE: meson option nft_table */
 
-#define AS_EGRESS_TABLE "agent_shell"
 #define AS_EGRESS_MAX_PORTS 16
 #define AS_EGRESS_DEFAULT_PORT 443
 /* The prefix of the log lines of rejected packets: "agent-shell egress

@@ -1936,7 +1936,7 @@ static void check_egress(struct owner_check *o)
 		emit(o->rep, K_WARNING, NULL, "%s: egress fence: %s", o->qowner, e.msg);
 	else if (r == 0)
 		emit(o->rep, K_PROBLEM, "agent-admin egress --load",
-		     "%s: egress fence not loaded (no chain agent_%u in table inet agent_shell): "
+		     "%s: egress fence not loaded (no chain agent_%u in table inet " AS_EGRESS_TABLE "): "
 		     "%s's sessions are refused", o->qowner, (unsigned)o->reg->account_uid, o->qaccount);
 }
 

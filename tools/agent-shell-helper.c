@@ -249,7 +249,7 @@ static void check_egress_fence(const struct as_session *s)
 		return;
 	if (r == 0)
 		snprintf(err.msg, sizeof(err.msg),
-			 "%s: its egress fence is not loaded (no chain agent_%u in table inet agent_shell); "
+			 "%s: its egress fence is not loaded (no chain agent_%u in table inet " AS_EGRESS_TABLE "); "
 			 "an admin must run 'agent-admin egress --load'", s->agent, (unsigned)s->agent_uid);
 	log_line(LOG_NOTICE, "refused: owner=%s agent=%s: egress fence %s", s->owner, s->agent,
 		 r == 0 ? "not loaded" : "cannot be checked");

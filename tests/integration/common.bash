@@ -13,6 +13,10 @@ if [ -z "${AS_SYSCONFDIR:-}" ] && [ -n "${AS_PREFIX:-}" ]; then
 	esac
 fi
 
+# The egress fence's nftables table (meson option nft_table; tests/run.sh's
+# scratch installs name their own so they never replace the host's fence).
+: "${AS_NFT_TABLE:=agent_shell}"
+
 # Where the binaries under test are: the scratch install of tests/run.sh
 # (AS_PREFIX), else the build directory with the source profiles.
 as_locate() {

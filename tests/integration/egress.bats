@@ -311,7 +311,7 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3); print(
 	assert_line "warning: $OWNER: $AGENT has no egress fence (egress open): it may connect anywhere — fix: agent-admin egress $OWNER restrict"
 	as_agent connect-to "$HOSTB" 443
 	assert_output ok
-	run nft list chain inet agent_shell "agent_$AUID"
+	run nft list chain inet $AS_NFT_TABLE "agent_$AUID"
 	assert_failure
 	run "$ADM" egress "$OWNER" restrict
 	assert_success
@@ -329,16 +329,16 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3); print(
 }
 
 @test "a missing table refuses a restricted agent's session; egress --load restores it" {
-	nft delete table inet agent_shell
+	nft delete table inet $AS_NFT_TABLE
 	in_session default /bin/true
 	assert_failure 1
-	assert_output "agent-shell: $AGENT: its egress fence is not loaded (no chain agent_$AUID in table inet agent_shell); an admin must run 'agent-admin egress --load'"
+	assert_output "agent-shell: $AGENT: its egress fence is not loaded (no chain agent_$AUID in table inet $AS_NFT_TABLE); an admin must run 'agent-admin egress --load'"
 	run "$ADM" egress "$OWNER"
 	assert_failure 1
 	assert_line "fence: NOT loaded: its sessions are refused; run 'agent-admin egress --load'"
 	run "$ADM" check "$OWNER"
 	assert_failure 1
-	assert_line "problem: $OWNER: egress fence not loaded (no chain agent_$AUID in table inet agent_shell): $AGENT's sessions are refused — fix: agent-admin egress --load"
+	assert_line "problem: $OWNER: egress fence not loaded (no chain agent_$AUID in table inet $AS_NFT_TABLE): $AGENT's sessions are refused — fix: agent-admin egress --load"
 	run "$ADM" egress --load
 	assert_success
 	in_session default /bin/true

@@ -164,11 +164,11 @@ static void test_ruleset(void)
 	char *text = NULL;
 
 	is_int(as_egress_ruleset(agents, 0, &text, &err), 0, "ruleset: no agents");
-	is_str(text, "table inet agent_shell\ndelete table inet agent_shell\n",
+	is_str(text, "table inet " AS_EGRESS_TABLE "\ndelete table inet " AS_EGRESS_TABLE "\n",
 	       "ruleset: no agents only deletes the table");
 	free(text);
 	is_int(as_egress_ruleset(agents, 2, &text, &err), 0, "ruleset: two agents (%s)", err.msg);
-	like(text, "table inet agent_shell\ndelete table inet agent_shell\ntable inet agent_shell {\n",
+	like(text, "table inet " AS_EGRESS_TABLE "\ndelete table inet " AS_EGRESS_TABLE "\ntable inet " AS_EGRESS_TABLE " {\n",
 	     "ruleset: replaces the table in one script");
 	like(text, "\tset a1001_g0_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge\n"
 	     "\t\telements = { 10.0.0.0/8 }\n\t}\n", "ruleset: a network is an element of its port group's set");
@@ -225,10 +225,10 @@ static void test_dnsmasq(void)
 	like(text, "address=/#/\n", "dnsmasq: every other name is NXDOMAIN");
 	like(text, "server=/github.com/127.0.0.53#5399\nserver=/github.com/::1\n",
 	     "dnsmasq: an allowed name goes to each upstream");
-	like(text, "nftset=/github.com/4#inet#agent_shell#a1001_g0_v4,6#inet#agent_shell#a1001_g0_v6,"
-	     "4#inet#agent_shell#a1001_g1_v4,6#inet#agent_shell#a1001_g1_v6\n",
+	like(text, "nftset=/github.com/4#inet#" AS_EGRESS_TABLE "#a1001_g0_v4,6#inet#" AS_EGRESS_TABLE "#a1001_g0_v6,"
+	     "4#inet#" AS_EGRESS_TABLE "#a1001_g1_v4,6#inet#" AS_EGRESS_TABLE "#a1001_g1_v6\n",
 	     "dnsmasq: a name in two port groups fills both groups' sets");
-	like(text, "nftset=/pypi.org/4#inet#agent_shell#a1001_g1_v4,6#inet#agent_shell#a1001_g1_v6\n",
+	like(text, "nftset=/pypi.org/4#inet#" AS_EGRESS_TABLE "#a1001_g1_v4,6#inet#" AS_EGRESS_TABLE "#a1001_g1_v6\n",
 	     "dnsmasq: pypi.org fills its group's sets");
 	ok(!strstr(text, "10.0.0.0"), "dnsmasq: addresses need no resolver");
 	free(text);
