@@ -1067,6 +1067,21 @@ static void note_stats(const struct admin_ctx *ctx, const char *what, const char
 		   st->visited, st->changed, st->unchanged, st->skipped);
 }
 
+/* The owner's git directories in a granted tree: the agent gets no entry
+ * in any of them (lib/acl.h), and grant says which they are. */
+static void note_gitdirs(const struct admin_ctx *ctx, const struct as_acl_stats *st)
+{
+	struct shown sh;
+
+	for (size_t i = 0; i < st->gitdirs.n; i++)
+		admin_note(ctx, "git directory %s: no access for the agent (its sessions use a git "
+			   "directory of their own)", show(&sh, st->gitdirs.v[i]));
+	if (st->git_agent_owned)
+		admin_warn("%lu file(s) inside these git directories belong to the agent, which can "
+			   "still change them; read and remove them (agent-admin check lists the first)",
+			   st->git_agent_owned);
+}
+
 static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const struct user *a,
 		    const char *dir, bool read_only)
 {
@@ -1101,8 +1116,12 @@ static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const 
 	/* 3. The tree.  Interrupted, the project stays "granting": the
 	 *    helper will not use it, a re-run finishes it, revoke undoes it. */
 	rc = as_acl_grant_tree(dir, a->uid, reg->owner_uid, read_only, &st, &e);
-	if (rc < 0)
+	if (rc < 0) {
+		as_acl_stats_free(&st);
 		return admin_fail("%s", e.msg);
+	}
+	note_gitdirs(ctx, &st);
+	as_acl_stats_free(&st);
 	/* 4. git, then the project is usable. */
 	if (git_trust(a, dir))
 		return ADMIN_EXIT_FAIL;
@@ -1131,6 +1150,7 @@ static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const
 	struct as_err e = { "" };
 	_cleanup_free_ char *dir = strdup(p->path);
 	struct stat sb;
+	int rc;
 
 	if (!dir)
 		return admin_fail("out of memory");
@@ -1145,7 +1165,9 @@ static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const
 		git_untrust(a, dir);
 	/* 3. The tree, if it still exists. */
 	if (lstat(dir, &sb) == 0) {
-		if (as_acl_revoke_tree(dir, reg->account_uid, reg->owner_uid, &st, &e) < 0)
+		rc = as_acl_revoke_tree(dir, reg->account_uid, reg->owner_uid, &st, &e);
+		as_acl_stats_free(&st);
+		if (rc < 0)
 			return admin_fail("%s", e.msg);
 	} else if (errno != ENOENT) {
 		return admin_fail("%s: %s", dir, strerror(errno));
