@@ -14,8 +14,8 @@
  *                         granted project; profile (root-owned files only)
  *   start_pam             authenticate, acct_mgmt, setcred, open_session
  *                         (pam_namespace: private /tmp and /var/tmp)
- *   protect_git_metadata  own mount namespace; .git/config and .git/hooks
- *                         of every read-write grant bound read-only
+ *   protect_git_metadata  own mount namespace; each repository of the
+ *                         read-write grants gets the agent's own git dir
  *   fork
  *     child: switch_identity -> verify_identity -> enter_sandbox -> exec
  *     parent: supervise, close the PAM session, log, exit with the status
@@ -277,9 +277,10 @@ static uint64_t tmp_mount_id(void)
 /* Still root, in a mount namespace of our own (pam_namespace may have made
  * one already; another level costs nothing and makes sure no mount below
  * reaches the caller's namespace): every repository in a read-write grant
- * gets its hooks and config bound read-only (lib/gitmeta.h).  Read-only
- * grants are read-only to the agent already.  Returns 0, or -1 after
- * printing why: the session must not start half protected. */
+ * gets the agent's own git directory in place of its .git, other git
+ * directories and core.hooksPath are bound read-only (lib/gitmeta.h).
+ * Read-only grants are read-only to the agent already.  Returns 0, or -1
+ * after printing why: the session must not start half protected. */
 static int protect_git_metadata(const struct as_session *s, struct as_git_stats *gs)
 {
 	struct as_err err = { "" };
@@ -288,7 +289,7 @@ static int protect_git_metadata(const struct as_session *s, struct as_git_stats 
 		warnx("%s", err.msg);
 		return -1;
 	}
-	if (as_git_protect_grants(&s->reg, s->agent_uid, false, gs, &err) < 0) {
+	if (as_git_protect_grants(s, false, gs, &err) < 0) {
 		warnx("cannot protect the git metadata %s", err.msg);
 		return -1;
 	}

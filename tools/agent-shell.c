@@ -23,10 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "gitmeta.h"
+#include "path.h"
 #include "profile.h"
 #include "sandbox.h"
 #include "session.h"
@@ -35,6 +38,7 @@
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
 #define EXIT_OWN_FAILURE 125
+#define AS_GIT_PATH "/usr/bin/git"
 
 static const char prog[] = "agent-shell";
 
@@ -42,6 +46,7 @@ struct options {
 	const char *profile;
 	const char *dir;
 	bool explain;
+	bool git_remote;
 	char **cmd;
 };
 
@@ -49,6 +54,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s [-p PROFILE] [-C DIR] [--explain] [-- CMD [ARG]...]\n"
+		"       %s [-C DIR] --git-remote\n"
 		"\n"
 		"Open a shell, or run CMD, as your agent account in a granted project,\n"
 		"under Landlock, seccomp, no_new_privs and no capabilities.\n"
@@ -56,12 +62,14 @@ static void usage(FILE *out)
 		"  -p, --profile NAME   sandbox profile (default: your registry default, else 'default')\n"
 		"  -C, --chdir DIR      project directory (default: the current directory)\n"
 		"      --explain        print the effective policy and exit\n"
+		"      --git-remote     add the agent's git directory of this repository as\n"
+		"                       the remote 'agent' (then: git fetch agent)\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n"
 		"\n"
 		"Exit status: CMD's; 1 refused; 2 usage; 125 own failure;\n"
 		"126 cannot execute; 127 not found.  See agent-shell(1).\n",
-		prog);
+		prog, prog);
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -70,6 +78,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "chdir", required_argument, NULL, 'C' },
 		{ "explain", no_argument, NULL, 'E' },
+		{ "git-remote", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -91,6 +100,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'E':
 			o->explain = true;
 			break;
+		case 'G':
+			o->git_remote = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -107,6 +119,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->cmd = &argv[optind];
+	if (o->git_remote && (o->cmd || o->explain || o->profile))
+		errx(EXIT_USAGE, "--git-remote takes no command, --explain or --profile (see --help)");
 }
 
 /* The project directory as an absolute, symlink-free path, resolved with
@@ -171,12 +185,13 @@ static void explain_namespace(const struct as_session *s)
 		printf("session: /tmp and /var/tmp are shared with the owner (pam_namespace is not in %s/%s "
 		       "or /etc/security/namespace.d/agent-shell.conf is missing)\n", AS_PAM_CONFDIR,
 		       AS_PAM_SERVICE);
-	if (as_git_protect_grants(&s->reg, s->agent_uid, true, &gs, &err) < 0)
+	if (as_git_protect_grants(s, true, &gs, &err) < 0)
 		printf("session: the session will not start: cannot protect the git metadata %s\n", err.msg);
 	for (size_t j = 0; j < gs.notes.n; j++)
 		printf("session: git metadata: not protected: %s\n", gs.notes.v[j]);
-	printf("session: git metadata read-only (.git/config, .git/hooks, submodules, worktrees) in %u "
-	       "repositories of the read-write grants\n", gs.repos);
+	printf("session: git: %u repositories of the read-write grants get the agent's own git directory "
+	       "(in %s/%s), %u other git directories read-only\n", gs.repos, s->agent_home,
+	       AS_GIT_AGENT_BASE, gs.readonly);
 	as_git_stats_free(&gs);
 }
 
@@ -204,6 +219,66 @@ static int explain(const struct options *o, const char *dir, const struct as_sit
 	as_sandbox_free(&sb);
 	as_session_free(&s);
 	return fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
+}
+
+/*
+ * --git-remote: the work tree around DIR (the nearest directory with a
+ * .git directory, inside the project) gets the remote "agent", the git
+ * directory its sessions use (lib/gitmeta.h).  Run as the owner, with the
+ * owner's git: fetching from it is an ordinary fetch from a repository
+ * the owner does not trust.
+ */
+__attribute__((noreturn))
+static void git_remote(const struct options *o, char *dir)
+{
+	struct as_session s;
+	char wt[PATH_MAX], name[NAME_MAX + 1], url[PATH_MAX * 2], pack[PATH_MAX * 2 + 64];
+	struct stat st;
+	char *slash;
+	int status;
+	pid_t pid;
+
+	resolve(o, dir, &s);
+	snprintf(wt, sizeof(wt), "%s", dir);
+	for (;;) {
+		char g[PATH_MAX + 8];
+
+		snprintf(g, sizeof(g), "%s/.git", wt);
+		if (lstat(g, &st) == 0 && S_ISDIR(st.st_mode))
+			break;
+		slash = strrchr(wt, '/');
+		if (!as_path_within(wt, s.project) || !slash || slash == wt || !strcmp(wt, s.project))
+			errx(EXIT_REFUSED, "%s: no repository with a .git directory here, up to %s", dir,
+			    s.project);
+		*slash = '\0';
+	}
+	if (as_git_agent_dir_name(wt, name, sizeof(name)) < 0)
+		errx(EXIT_REFUSED, "%s: path too long", wt);
+	snprintf(url, sizeof(url), "%s/%s/%s", s.agent_home, AS_GIT_AGENT_BASE, name);
+	if (stat(url, &st) < 0)
+		errx(EXIT_REFUSED, "%s: %s (an agent session in %s makes it)", url, strerror(errno), wt);
+	/* The directory is the agent's: git's ownership check refuses to
+	 * serve it (upload-pack) unless told this one directory is meant.
+	 * upload-pack is what git runs against untrusted repositories: it
+	 * runs no hook and takes no command from the repository's config. */
+	if (strchr(url, '\''))
+		errx(EXIT_REFUSED, "%s: a path with a quote cannot be named in a git command", url);
+	snprintf(pack, sizeof(pack), "git -c 'safe.directory=%s' upload-pack", url);
+	printf("%s: remote 'agent' = %s\n", wt, url);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		err(EXIT_OWN_FAILURE, "fork");
+	if (pid == 0) {
+		execv(AS_GIT_PATH, (char *[]){ "git", "-C", wt, "remote", "add", "agent", url, NULL });
+		err(EXIT_OWN_FAILURE, "%s", AS_GIT_PATH);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		err(EXIT_OWN_FAILURE, "waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_OWN_FAILURE);
+	execv(AS_GIT_PATH, (char *[]){ "git", "-C", wt, "config", "remote.agent.uploadpack", pack, NULL });
+	err(EXIT_OWN_FAILURE, "%s", AS_GIT_PATH);
 }
 
 /* HEAD (NULL-terminated), then what both switch paths pass on to the
@@ -277,6 +352,8 @@ int main(int argc, char **argv)
 		free(dir);
 		return r;
 	}
+	if (o.git_remote)
+		git_remote(&o, dir);
 	if (site.switch_by == AS_SWITCH_SUDO)
 		exec_sudo(&o, dir);
 
