@@ -157,6 +157,8 @@ struct ref {
 	char *name;             /* "refs/heads/main" */
 	char oid[OID_MAX + 1];
 	size_t seq;             /* order read */
+	char *hist;             /* the owner's branches: the values its reflog
+				 * recorded lately, "OID\n" each, or NULL */
 };
 
 struct refs {
@@ -167,8 +169,10 @@ struct refs {
 
 static void refs_free(struct refs *r)
 {
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].name);
+		free(r->v[i].hist);
+	}
 	free(r->v);
 	memset(r, 0, sizeof(*r));
 }
@@ -192,6 +196,7 @@ static void refs_sort(struct refs *r)
 	for (size_t i = 0; i < r->n; i++) {
 		if (k && !strcmp(r->v[k - 1].name, r->v[i].name)) {
 			free(r->v[i].name);
+			free(r->v[i].hist);
 			continue;
 		}
 		r->v[k++] = r->v[i];
@@ -228,6 +233,7 @@ static int refs_set(struct refs *r, const char *name, const char *oid)
 	if (!e->name)
 		return -ENOMEM;
 	e->seq = r->n;
+	e->hist = NULL;
 	snprintf(e->oid, sizeof(e->oid), "%s", oid);
 	r->n++;
 	r->sorted = false;
@@ -331,6 +337,65 @@ static int read_refs(int gfd, const char *prefix, struct refs *out)
 	r = read_loose(fd, dir, out, 0);
 	close(fd);
 	return r;
+}
+
+#define REFLOG_TAIL 16384
+
+/* The values the reflog of each branch in R recorded lately (its last
+ * REFLOG_TAIL bytes: "OLD NEW IDENT\tMESSAGE" lines), so the agent's
+ * branch can follow one the owner moved past the agent's commit. */
+static int read_reflogs(int gfd, struct refs *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		char path[PATH_MAX + 8], *buf, *line, *save = NULL;
+		struct stat st;
+		size_t len = 0;
+		ssize_t n;
+		off_t off;
+		int fd;
+
+		if (snprintf(path, sizeof(path), "logs/%s", r->v[i].name) >= (int)sizeof(path))
+			continue;
+		fd = openat_beneath(gfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+		if (fd < 0)
+			continue;       /* no reflog: nothing to go by */
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(buf = malloc(REFLOG_TAIL + 1))) {
+			close(fd);
+			continue;
+		}
+		off = st.st_size > REFLOG_TAIL ? st.st_size - REFLOG_TAIL : 0;
+		n = pread(fd, buf, REFLOG_TAIL, off);
+		close(fd);
+		if (n <= 0) {
+			free(buf);
+			continue;
+		}
+		buf[n] = '\0';
+		r->v[i].hist = calloc(1, (size_t)n + 1);
+		for (line = strtok_r(buf, "\n", &save); r->v[i].hist && line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *sp = strchr(line, ' '), *end;
+
+			if (!sp || !(end = strchr(sp + 1, ' ')))
+				continue;
+			*end = '\0';
+			if (oid_valid(sp + 1))
+				len += (size_t)sprintf(r->v[i].hist + len, "%s\n", sp + 1);
+		}
+		free(buf);
+	}
+	return 0;
+}
+
+/* Whether OID is among the values of HIST (read_reflogs). */
+static bool in_hist(const char *hist, const char *oid)
+{
+	size_t n = strlen(oid);
+
+	for (const char *p = hist; p && *p; p = strchr(p, '\n') + 1)
+		if (!strncmp(p, oid, n) && p[n] == '\n')
+			return true;
+	return false;
 }
 
 /* The commit HEAD (content HEAD) names in REFS, or NULL. */
@@ -779,8 +844,12 @@ static int sync_refs(int afd, const struct prep *p, bool created)
 		snprintf(mirror, sizeof(mirror), "refs/remotes/owner/%s", o->name + strlen("refs/heads/"));
 		m = refs_find(&mine, o->name);
 		old = refs_find(&mine, mirror);
+		/* The agent's branch follows the owner's when the agent left
+		 * it where the owner's was, or the owner's has been at the
+		 * agent's commit since (the owner took the agent's work). */
 		if ((!m && (!old || created)) ||
-		    (m && old && !strcmp(m->oid, old->oid) && strcmp(m->oid, o->oid)))
+		    (m && strcmp(m->oid, o->oid) &&
+		     ((old && !strcmp(m->oid, old->oid)) || in_hist(o->hist, m->oid))))
 			r = write_ref(afd, o->name, o->oid);
 		if (r == 0 && (!old || strcmp(old->oid, o->oid)))
 			r = write_ref(afd, mirror, o->oid);
@@ -1102,6 +1171,10 @@ static int read_owner(struct walk *w, int gfd, const char *gpath, const char *na
 	r = read_refs(gfd, "refs/heads/", &p->heads);
 	if (r == 0)
 		r = read_refs(gfd, "refs/tags/", &p->tags);
+	if (r == 0) {
+		refs_find(&p->heads, "");       /* sorted now, before the history */
+		r = read_reflogs(gfd, &p->heads);
+	}
 	if (r < 0)
 		return as_fail(w->err, r, "%s: cannot read its refs: %s", gpath, strerror(-r));
 	return 0;
