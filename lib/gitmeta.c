@@ -1621,6 +1621,9 @@ int as_git_protect_grants(const struct as_session *s, bool dry_run,
 	struct stat rs;
 	int r = 0;
 
+	/* The filesystems' clock (inode times come from the coarse one). */
+	clock_gettime(CLOCK_REALTIME_COARSE, &st->started);
+
 	if (!dry_run && open_home(&w) < 0) {
 		r = as_fail(err, -EPERM, "%s", e.msg);
 		goto out;

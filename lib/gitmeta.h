@@ -44,6 +44,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "common.h"
 #include "session.h"
@@ -66,6 +67,7 @@ struct as_git_stats {
 	unsigned mounts;        /* bind mounts made */
 	unsigned skipped;       /* notes */
 	struct as_strv notes;   /* one line per skipped item */
+	struct timespec started; /* when protecting began (the review's start) */
 };
 
 void as_git_stats_free(struct as_git_stats *st);

@@ -814,8 +814,11 @@ static void check_acls(struct owner_check *o, const struct as_reg_project *p)
  * The hooks the owner's git would run from a path the agent can write:
  * core.hooksPath inside a read-write project (husky sets ".husky" or
  * ".husky/_"), and hook managers whose configuration lives in the tree.
- * The helper makes .git/hooks and .git/config read-only for sessions;
- * these it cannot cover.
+ * Sessions bind a core.hooksPath inside the work tree read-only
+ * (lib/gitmeta.h), but outside a session's namespace (sudo sites, a
+ * session started before the owner set it) the agent can write it, and
+ * the hook managers' files are ordinary work-tree files (the end-of-
+ * session review lists their changes).
  */
 struct hook_marker {
 	const char *name;

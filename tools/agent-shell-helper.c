@@ -18,7 +18,8 @@
  *                         read-write grants gets the agent's own git dir
  *   fork
  *     child: switch_identity -> verify_identity -> enter_sandbox -> exec
- *     parent: supervise, close the PAM session, log, exit with the status
+ *     parent: supervise, review_autorun_files, close the PAM session, log,
+ *             exit with the status
  *
  * Any failure once the switch has started ends the child: there is no
  * recovery from a half-dropped state.
@@ -28,6 +29,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <security/pam_appl.h>
 #include <security/pam_misc.h>
@@ -48,6 +50,7 @@
 #include "command.h"
 #include "config.h"
 #include "gitmeta.h"
+#include "review.h"
 #include "env.h"
 #include "profile.h"
 #include "sandbox.h"
@@ -298,6 +301,34 @@ static int protect_git_metadata(const struct as_session *s, struct as_git_stats 
 	return 0;
 }
 
+/* ---- 4c. after the session: what the owner should read ------------------ */
+
+/* Still root, the session's command ended: the files of the read-write
+ * grants that the owner's tools run without asking (lib/review.h) and
+ * that changed since the session started are printed for the owner,
+ * logged, and kept for agent-shell --review.  Nothing here stops the
+ * session's exit status from passing on: a failure is a warning. */
+static void review_autorun_files(const struct as_session *s, const struct timespec *started)
+{
+	struct as_strv files = { 0 };
+	struct as_err err = { "" };
+	const struct passwd *pw = getpwuid(s->owner_uid);
+
+	if (as_review_scan(&s->reg, started, &files, &err) < 0)
+		warnx("review of the files your tools run: %s", err.msg);
+	if (files.n) {
+		fprintf(stderr, "%s: the agent's session changed files your tools run without asking; "
+			"read them before your next build (agent-shell --review shows this again):\n", prog);
+		for (size_t i = 0; i < files.n; i++) {
+			fprintf(stderr, "  %s\n", files.v[i]);
+			log_line(LOG_NOTICE, "review: owner=%s agent=%s changed %s", s->owner, s->agent, files.v[i]);
+		}
+	}
+	if (as_review_save(AS_REVIEWDIR, s->owner, pw ? pw->pw_gid : 0, &files, &err) < 0)
+		warnx("cannot keep the review list: %s", err.msg);
+	as_strv_free(&files);
+}
+
 /* ---- 5. the child: switch, verify, sandbox, exec ------------------------ */
 
 /* Order matters (capabilities(7), setresuid(2)): the bounding set needs
@@ -493,8 +524,9 @@ int main(int argc, char **argv)
 	if (child == 0)
 		run_child(&s, &req, &kept, pamh);
 
-	as_git_stats_free(&gs);
 	status = supervise(child);
+	review_autorun_files(&s, &gs.started);
+	as_git_stats_free(&gs);
 	end_pam(pamh);
 	log_line(LOG_INFO, "session end: owner=%s agent=%s project=%s profile=%s pid=%d result=%d",
 		 s.owner, s.agent, project, s.profile, (int)child, status);

@@ -47,6 +47,7 @@ struct options {
 	const char *dir;
 	bool explain;
 	bool git_remote;
+	bool review;
 	char **cmd;
 };
 
@@ -55,6 +56,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: %s [-p PROFILE] [-C DIR] [--explain] [-- CMD [ARG]...]\n"
 		"       %s [-C DIR] --git-remote\n"
+		"       %s --review\n"
 		"\n"
 		"Open a shell, or run CMD, as your agent account in a granted project,\n"
 		"under Landlock, seccomp, no_new_privs and no capabilities.\n"
@@ -64,12 +66,15 @@ static void usage(FILE *out)
 		"      --explain        print the effective policy and exit\n"
 		"      --git-remote     add the agent's git directory of this repository as\n"
 		"                       the remote 'agent' (then: git fetch agent)\n"
+		"      --review         list the files your tools run without asking (hooks,\n"
+		"                       .envrc, editor tasks, CI workflows, package scripts,\n"
+		"                       Makefile) that the agent's last session changed\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n"
 		"\n"
 		"Exit status: CMD's; 1 refused; 2 usage; 125 own failure;\n"
 		"126 cannot execute; 127 not found.  See agent-shell(1).\n",
-		prog, prog);
+		prog, prog, prog);
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -79,6 +84,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "chdir", required_argument, NULL, 'C' },
 		{ "explain", no_argument, NULL, 'E' },
 		{ "git-remote", no_argument, NULL, 'G' },
+		{ "review", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -103,6 +109,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'G':
 			o->git_remote = true;
 			break;
+		case 'R':
+			o->review = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -119,8 +128,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->cmd = &argv[optind];
-	if (o->git_remote && (o->cmd || o->explain || o->profile))
-		errx(EXIT_USAGE, "--git-remote takes no command, --explain or --profile (see --help)");
+	if (o->git_remote && (o->cmd || o->explain || o->profile || o->review))
+		errx(EXIT_USAGE, "--git-remote takes no command, --explain, --review or --profile (see --help)");
+	if (o->review && (o->cmd || o->explain || o->profile || o->dir))
+		errx(EXIT_USAGE, "--review takes no command, --explain, --profile or -C (see --help)");
 }
 
 /* The project directory as an absolute, symlink-free path, resolved with
@@ -281,6 +292,40 @@ static void git_remote(const struct options *o, char *dir)
 	err(EXIT_OWN_FAILURE, "%s", AS_GIT_PATH);
 }
 
+/* --review: the list the helper kept after your agent's last session
+ * (lib/review.h), trusted only if root wrote it. */
+static int review(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char path[PATH_MAX], line[PATH_MAX * 4 + 2];
+	struct stat st;
+	size_t n = 0;
+	FILE *f;
+
+	if (!pw)
+		errx(EXIT_REFUSED, "uid %u has no name", (unsigned)getuid());
+	snprintf(path, sizeof(path), "%s/%s", AS_REVIEWDIR, pw->pw_name);
+	f = fopen(path, "re");
+	if (!f && errno == ENOENT) {
+		printf("no agent session of yours has ended on this host yet\n");
+		return 0;
+	}
+	if (!f)
+		errx(EXIT_REFUSED, "%s: %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) < 0 || st.st_uid != 0 || (st.st_mode & 022) || !S_ISREG(st.st_mode))
+		errx(EXIT_REFUSED, "%s: not written by root (owner uid %u, mode %04o); not trusted", path,
+		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	while (fgets(line, sizeof(line), f)) {
+		if (!n++)
+			printf("files your tools run without asking that the agent's last session changed:\n");
+		printf("  %s", line);
+	}
+	if (!n)
+		printf("the agent's last session changed none of the files your tools run without asking\n");
+	fclose(f);
+	return fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
+}
+
 /* HEAD (NULL-terminated), then what both switch paths pass on to the
  * privileged side or the sandbox stage: -C DIR [-p PROFILE] -- CMD... */
 static char **stage_argv(const char *const *head, const struct options *o, char *dir)
@@ -341,6 +386,8 @@ int main(int argc, char **argv)
 	if (argc < 1 || !argv[0])
 		errx(EXIT_USAGE, "called without argv[0]");
 	parse_args(argc, argv, &o);
+	if (o.review)
+		return review();
 	dir = project_dir(o.dir);
 	if (!dir)
 		errx(EXIT_OWN_FAILURE, "out of memory");

