@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "gitmeta.h"
+#include "config.h"
 #include "acl.h"
 #include "gitdir.h"
 
@@ -503,7 +504,7 @@ static void parse_config(int gfd, struct git_config *c)
 struct walk {
 	const struct as_session *s;
 	int rootfd;
-	int homefd;             /* the agent's home, O_PATH, agent-owned */
+	int agentfd;            /* AS_GITDIR/AGENT, O_PATH, agent-owned */
 	const char *root;
 	dev_t dev;
 	bool dry_run;
@@ -1007,17 +1008,16 @@ static int prepare_gitdir(int basefd, const struct preps *ps, uid_t owner, const
 	return r;
 }
 
-/* The child: the agent's ids, then the base directory (u:OWNER:--x on
- * the way down from the home, r-x on the base), then the git dir.
- * Reports one line on ERRFD and exits non-zero on any failure. */
+/* The child: the agent's ids, then its directory (u:OWNER:r-x, access
+ * and default), then the git dir.  Reports one line on ERRFD and exits
+ * non-zero on any failure. */
 __attribute__((noreturn))
 static void child_prepare(const struct walk *w, const struct preps *p, int errfd)
 {
-	static const char *const path[] = { ".local", "share", "agent-shell", "git" };
 	const struct as_session *s = w->s;
 	const char *step = "switch to the agent";
 	uid_t ru, eu, su;
-	int fd, next, r = 0;
+	int fd, r = 0;
 
 	if (setgroups(1, &s->agent_gid) < 0 || setresgid(s->agent_gid, s->agent_gid, s->agent_gid) < 0 ||
 	    setresuid(s->agent_uid, s->agent_uid, s->agent_uid) < 0 ||
@@ -1027,27 +1027,13 @@ static void child_prepare(const struct walk *w, const struct preps *p, int errfd
 		goto fail;
 	}
 	umask(007);
-	fd = openat(w->homefd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(w->agentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		step = "open the home";
+		step = "open";
 		goto fail;
 	}
-	for (size_t i = 0; i < AS_ARRAY_SIZE(path); i++) {
-		step = path[i];
-		r = allow_owner(fd, s->owner_uid, i + 1 == AS_ARRAY_SIZE(path) ? ACL_READ | ACL_EXECUTE : ACL_EXECUTE,
-				false);
-		if (r < 0)
-			goto fail;
-		next = mkopen(fd, path[i], 0700, NULL);
-		close(fd);
-		if (next < 0) {
-			r = next;
-			goto fail;
-		}
-		fd = next;
-	}
-	step = "git";
+	step = "share with the owner";
 	r = allow_owner(fd, s->owner_uid, ACL_READ | ACL_EXECUTE, true);
 	if (r == 0)
 		r = prepare_gitdir(fd, p, s->owner_uid, &step);
@@ -1089,7 +1075,7 @@ static int run_prepare(struct walk *w, const struct preps *p, const char *gpath)
 			return as_fail(w->err, -errno, "%s: waitpid: %s", gpath, strerror(errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return as_fail(w->err, -EIO, "%s: cannot prepare the agent's git directory %s/%s/%s: %s",
-			       gpath, w->s->agent_home, AS_GIT_AGENT_BASE, p->v[0].name,
+			       gpath, AS_GITDIR, w->s->agent, p->v[0].name,
 			       msg[0] ? msg : "the preparing process failed");
 	return 0;
 }
@@ -1409,11 +1395,11 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 		goto out;
 	/* The agent's directory, opened without following anything the
 	 * agent could have planted, and checked to be the agent's. */
-	snprintf(rel, sizeof(rel), "%s/%s", AS_GIT_AGENT_BASE, name);
-	afd = openat_beneath(w->homefd, rel, O_PATH | O_DIRECTORY);
+	snprintf(rel, sizeof(rel), "%s/%s", w->s->agent, name);
+	afd = openat_beneath(w->agentfd, name, O_PATH | O_DIRECTORY);
 	if (afd < 0 || fstat(afd, &ast) < 0 || ast.st_uid != w->s->agent_uid) {
 		r = as_fail(w->err, -EPERM, "%s/%s: not a directory the agent owns (a symbolic link?)",
-			    w->s->agent_home, rel);
+			    AS_GITDIR, rel);
 		goto out;
 	}
 	/* The owner's objects onto each owner-objects first: the clone of
@@ -1430,7 +1416,7 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 		oofd = openat_beneath(afd, oo, O_PATH | O_DIRECTORY);
 		if (oofd < 0 || fstat(oofd, &ast) < 0 || ast.st_uid != w->s->agent_uid) {
 			r = as_fail(w->err, -EPERM, "%s/%s/%s: not a directory the agent owns (a symbolic link?)",
-				    w->s->agent_home, rel, oo);
+				    AS_GITDIR, rel, oo);
 			if (oofd >= 0)
 				close(oofd);
 			break;
@@ -1599,32 +1585,115 @@ static int protect_tree(struct walk *w, const char *root)
 	return r;
 }
 
-/* The agent's home, as root: opened without following a symlink, owned
- * by the agent (the path is root's: from the passwd database). */
-static int open_home(struct walk *w)
+/* AS_GITDIR/AGENT, as root: made for the agent (mode 0700, its own) when
+ * missing, in a directory only root writes; opened without following a
+ * symlink and checked to be the agent's. */
+static int open_agent_dir(struct walk *w)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int basefd;
+
+	/* AS_GITDIR and its parents are the install's, root's. */
+	snprintf(path, sizeof(path), "%s", AS_GITDIR);
+	for (char *p = path + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return as_fail(w->err, -errno, "%s: %s", path, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(AS_GITDIR, 0755) < 0 && errno != EEXIST)
+		return as_fail(w->err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
+	basefd = open(AS_GITDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (basefd < 0)
+		return as_fail(w->err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
+	if (fstat(basefd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {
+		close(basefd);
+		return as_fail(w->err, -EPERM, "%s: not root's, or writable by others", AS_GITDIR);
+	}
+	if (mkdirat(basefd, w->s->agent, 0700) == 0) {
+		if (fchownat(basefd, w->s->agent, w->s->agent_uid, w->s->agent_gid, AT_SYMLINK_NOFOLLOW) < 0) {
+			close(basefd);
+			return as_fail(w->err, -errno, "%s/%s: chown: %s", AS_GITDIR, w->s->agent, strerror(errno));
+		}
+	} else if (errno != EEXIST) {
+		close(basefd);
+		return as_fail(w->err, -errno, "%s/%s: %s", AS_GITDIR, w->s->agent, strerror(errno));
+	}
+	w->agentfd = openat(basefd, w->s->agent, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(basefd);
+	if (w->agentfd < 0)
+		return as_fail(w->err, -errno, "%s/%s: %s", AS_GITDIR, w->s->agent, strerror(errno));
+	if (fstat(w->agentfd, &st) < 0 || st.st_uid != w->s->agent_uid)
+		return as_fail(w->err, -EPERM, "%s/%s: not the agent's", AS_GITDIR, w->s->agent);
+	return 0;
+}
+
+/* NAME in PFD and, if a directory, everything beneath it. */
+static int remove_at(int pfd, const char *name, const char *path, unsigned depth, struct as_err *err)
 {
 	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
 
-	w->homefd = open(w->s->agent_home, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (w->homefd < 0)
-		return as_fail(w->err, -errno, "%s: %s", w->s->agent_home, strerror(errno));
-	if (fstat(w->homefd, &st) < 0 || st.st_uid != w->s->agent_uid)
-		return as_fail(w->err, -EPERM, "%s: the agent's home is not the agent's", w->s->agent_home);
-	return 0;
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : as_fail(err, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(pfd, name, 0) < 0 && errno != ENOENT ?
+		       as_fail(err, -errno, "%s: cannot remove: %s", path, strerror(errno)) : 0;
+	if (depth > 256)
+		return as_fail(err, -ELOOP, "%s: nested too deeply to remove", path);
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		r = as_fail(err, -errno, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	while (r == 0 && (de = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (path_join(sub, sizeof(sub), path, de->d_name) < 0)
+			snprintf(sub, sizeof(sub), "%s/...", path);
+		r = remove_at(dirfd(d), de->d_name, sub, depth + 1, err);
+	}
+	closedir(d);
+	if (r == 0 && unlinkat(pfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = as_fail(err, -errno, "%s: cannot remove: %s", path, strerror(errno));
+	return r;
+}
+
+int as_git_agent_dir_remove(const char *agent, struct as_err *err)
+{
+	char path[PATH_MAX];
+	int basefd, r;
+
+	if (!*agent || strchr(agent, '/') || !strcmp(agent, ".") || !strcmp(agent, ".."))
+		return as_fail(err, -EINVAL, "%s: not an account name", agent);
+	basefd = open(AS_GITDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (basefd < 0)
+		return errno == ENOENT ? 0 : as_fail(err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s", AS_GITDIR, agent);
+	r = remove_at(basefd, agent, path, 0, err);
+	close(basefd);
+	return r;
 }
 
 int as_git_protect_grants(const struct as_session *s, bool dry_run,
 			  struct as_git_stats *st, struct as_err *err)
 {
 	struct as_err e = { "" };
-	struct walk w = { .s = s, .homefd = -1, .dry_run = dry_run, .st = st, .err = &e };
+	struct walk w = { .s = s, .agentfd = -1, .dry_run = dry_run, .st = st, .err = &e };
 	struct stat rs;
 	int r = 0;
 
 	/* The filesystems' clock (inode times come from the coarse one). */
 	clock_gettime(CLOCK_REALTIME_COARSE, &st->started);
 
-	if (!dry_run && open_home(&w) < 0) {
+	if (!dry_run && open_agent_dir(&w) < 0) {
 		r = as_fail(err, -EPERM, "%s", e.msg);
 		goto out;
 	}
@@ -1646,8 +1715,8 @@ int as_git_protect_grants(const struct as_session *s, bool dry_run,
 		}
 	}
 out:
-	if (w.homefd >= 0)
-		close(w.homefd);
+	if (w.agentfd >= 0)
+		close(w.agentfd);
 	free(w.seen);
 	return r;
 }

@@ -6,8 +6,10 @@
  *
  *   WORKTREE/.git (a directory)
  *       replaced by the agent's own git directory for that repository,
- *       ~AGENT/.local/share/agent-shell/git/NAME-HASH.git (one per
- *       repository, keyed by the work tree's path: as_git_agent_dir).  It
+ *       AS_GITDIR/AGENT/NAME-HASH.git (one per repository, keyed by the
+ *       work tree's path: as_git_agent_dir_name; AS_GITDIR/AGENT is made
+ *       by root for the agent, outside its home, which stays 0700 with no
+ *       ACL; the owner reads it through u:OWNER:r-x).  It
  *       borrows the owner's objects read-only (objects/info/alternates
  *       names "../owner-objects", where the owner's objects are bound
  *       read-only for the session, and the owner's real objects path,
@@ -34,7 +36,7 @@
  * The agent's directory is written by a child switched to the agent's
  * uid; root only reads the owner's files and makes the mounts, on file
  * descriptors (open_tree, mount_setattr, move_mount), opening everything
- * in the agent's home with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS and
+ * in the agent's directory with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS and
  * checking that the agent owns it.  The walk never follows a symbolic
  * link and stays on each grant's filesystem.
  */
@@ -57,8 +59,6 @@
  * git directories there keep no agent ACL entry, lib/acl.h). */
 #define AS_GIT_MAX_DEPTH 128
 
-/* Where the agent's git directories live, relative to its home. */
-#define AS_GIT_AGENT_BASE ".local/share/agent-shell/git"
 
 struct as_git_stats {
 	unsigned dirs;          /* directories walked */
@@ -74,7 +74,7 @@ void as_git_stats_free(struct as_git_stats *st);
 
 /*
  * The name of the agent's git directory for the work tree WORKTREE (a
- * canonical path) in AS_GIT_AGENT_BASE: its last component (letters,
+ * canonical path) in AS_GITDIR/AGENT: its last component (letters,
  * digits, '.', '_', '-' kept, at most 32) and 16 hex digits of a hash of
  * the whole path, then ".git".  Returns 0 or -ENAMETOOLONG.
  */
@@ -91,6 +91,11 @@ int as_git_agent_dir_name(const char *worktree, char *out, size_t len);
  */
 int as_git_protect_grants(const struct as_session *s, bool dry_run,
 			  struct as_git_stats *st, struct as_err *err);
+
+/* Deletes AS_GITDIR/AGENT and everything in it (agent-admin remove, with
+ * no process of the agent left), never following a symlink.  0 when it
+ * is not there. */
+int as_git_agent_dir_remove(const char *agent, struct as_err *err);
 
 /* unshare(CLONE_NEWNS), then make every mount a slave, so nothing mounted
  * afterwards propagates back to the namespace we came from. */

@@ -59,6 +59,7 @@
 #include "account.h"
 #include "acl.h"
 #include "admin.h"
+#include "gitmeta.h"
 #include "path.h"
 #include "profile.h"
 #include "registry.h"
@@ -1465,6 +1466,14 @@ static int cmd_remove(const struct admin_ctx *ctx, const struct opts *o)
 	}
 	if (leave_users_group(ctx, owner))
 		goto out;
+	/* The git directories its sessions used (lib/gitmeta.h), kept
+	 * with the home. */
+	if (!o->keep_home && reg.account) {
+		if (as_git_agent_dir_remove(reg.account, &e) < 0) {
+			admin_fail("%s", e.msg);
+			goto out;
+		}
+	}
 	if (a.found && userdel(ctx, &a, reg.home, o->keep_home))
 		goto out;
 	if (as_registry_delete(ctx->regdir, owner, &e) < 0 ||

@@ -201,8 +201,8 @@ static void explain_namespace(const struct as_session *s)
 	for (size_t j = 0; j < gs.notes.n; j++)
 		printf("session: git metadata: not protected: %s\n", gs.notes.v[j]);
 	printf("session: git: %u repositories of the read-write grants get the agent's own git directory "
-	       "(in %s/%s), %u other git directories read-only\n", gs.repos, s->agent_home,
-	       AS_GIT_AGENT_BASE, gs.readonly);
+	       "(in %s/%s), %u other git directories read-only\n", gs.repos, AS_GITDIR,
+	       s->agent, gs.readonly);
 	as_git_stats_free(&gs);
 }
 
@@ -265,7 +265,7 @@ static void git_remote(const struct options *o, char *dir)
 	}
 	if (as_git_agent_dir_name(wt, name, sizeof(name)) < 0)
 		errx(EXIT_REFUSED, "%s: path too long", wt);
-	snprintf(url, sizeof(url), "%s/%s/%s", s.agent_home, AS_GIT_AGENT_BASE, name);
+	snprintf(url, sizeof(url), "%s/%s/%s", AS_GITDIR, s.agent, name);
 	if (stat(url, &st) < 0)
 		errx(EXIT_REFUSED, "%s: %s (an agent session in %s makes it)", url, strerror(errno), wt);
 	/* The directory is the agent's: git's ownership check refuses to

@@ -576,6 +576,28 @@ acl_of() { getfacl --absolute-names --recursive "$@" 2>/dev/null; }
 	[ ! -e "$REGDIR/$DAVE.conf" ]
 }
 
+@test "remove deletes the git directories the agent's sessions used, following no symlink" {
+	local base g
+	# meson's localstatedir beside the registry's sysconfdir (/var for /usr).
+	case "$REGDIR" in
+	/etc/*) base=/var/lib/agent-shell/git ;;
+	*) base="${REGDIR%/etc/agent-shell/agents.d}/var/lib/agent-shell/git" ;;
+	esac
+	"$ADM" add "$ERIN" >/dev/null
+	g="$base/$ERIN-agent"
+	install -d -m 0755 "$base"
+	install -d -o "$ERIN-agent" -g "$ERIN-agent" -m 0700 "$g" "$g/x.git" "$g/x.git/objects"
+	echo keep >"/home/$ERIN/victim"
+	ln -s "/home/$ERIN/victim" "$g/x.git/objects/link"
+	ln -s "/home/$ERIN" "$g/home"
+	run "$ADM" remove "$ERIN"
+	assert_success
+	[ ! -e "$g" ]
+	[ "$(cat "/home/$ERIN/victim")" = keep ]
+	[ -d "/home/$ERIN" ]
+	rm -f "/home/$ERIN/victim"
+}
+
 @test "revoke keeps an ancestor's traverse entry that another project still needs" {
 	local d1 d2 a="$ALICE-agent"
 	d1=$(mkproj "$ALICE" one)

@@ -49,7 +49,7 @@ setup() {
 	# A fresh tree of repositories for each test, made by the owner.
 	rm -rf "$(proj)"/* "$(proj)"/.[!.]* "/tmp/asn-ran-$$"
 	# And the agent's git directories of the last test's repositories.
-	rm -rf "$(getent passwd "$OWNER-agent" | cut -d: -f6)/.local/share/agent-shell/git"
+	rm -rf "$(state_dir)/git/$OWNER-agent"
 }
 
 teardown_file() {
@@ -128,11 +128,17 @@ make_repos() {
 	wait "$bg"
 }
 
+# meson's localstatedir of the install under test: /var for /usr.
+state_dir() {
+	case "$AS_PREFIX" in
+	/usr | /usr/) echo /var/lib/agent-shell ;;
+	*) echo "$AS_PREFIX/var/lib/agent-shell" ;;
+	esac
+}
+
 # The agent's git directory for the work tree $1 (lib/gitmeta.h).
 agent_gitdir() {
-	local home
-	home=$(getent passwd "$OWNER-agent" | cut -d: -f6)
-	find "$home/.local/share/agent-shell/git" -maxdepth 1 -name "$(basename "$1")-*.git" 2>/dev/null
+	find "$(state_dir)/git/$OWNER-agent" -maxdepth 1 -name "$(basename "$1")-*.git" 2>/dev/null
 }
 
 # As the agent in a session in DIR: sh -c CMD, with a git identity.
@@ -154,7 +160,7 @@ PAYLOAD() { echo "touch $(MARK)"; }
 	assert_success
 	assert_line "session: private /tmp and /var/tmp (pam_namespace; instances in /tmp/.agent-shell-inst/$OWNER-agent and /var/tmp/.agent-shell-inst/$OWNER-agent)"
 	# repo and lib; the bare remote.git read-only.
-	assert_line "session: git: 2 repositories of the read-write grants get the agent's own git directory (in $(getent passwd "$OWNER-agent" | cut -d: -f6)/.local/share/agent-shell/git), 1 other git directories read-only"
+	assert_line "session: git: 2 repositories of the read-write grants get the agent's own git directory (in $(state_dir)/git/$OWNER-agent), 1 other git directories read-only"
 }
 
 @test "in a session .git is the agent's own git directory; the owner's stays as it was" {
@@ -170,6 +176,12 @@ PAYLOAD() { echo "touch $(MARK)"; }
 	a=$(agent_gitdir "$r")
 	[ -n "$a" ]
 	[ "$(stat -c %U "$a")" = "$OWNER-agent" ]
+	# Not in the agent's home, which keeps mode 0700 and no ACL.
+	[ "$(stat -c %a "$(getent passwd "$OWNER-agent" | cut -d: -f6)")" = 700 ]
+	[ "$(stat -c %U "$(dirname "$a")")" = "$OWNER-agent" ]
+	run getfacl -p "$(dirname "$a")"
+	assert_line "user:$OWNER:r-x"
+	assert_line "other::---"
 	grep -q fsmonitor "$a/config"
 	owner_git -C "$r" commit -q --allow-empty -m "owner commit"
 	owner_git -C "$r" status >/dev/null
@@ -386,12 +398,9 @@ session_mount() {
 	assert_output $'a1\no2'
 }
 
-# The review list of the owner (meson's localstatedir: /var for /usr).
+# The review list of the owner.
 review_state() {
-	case "$AS_PREFIX" in
-	/usr | /usr/) echo "/var/lib/agent-shell/review/$OWNER" ;;
-	*) echo "$AS_PREFIX/var/lib/agent-shell/review/$OWNER" ;;
-	esac
+	echo "$(state_dir)/review/$OWNER"
 }
 
 @test "the end of a session lists the auto-run files the agent changed; --review shows them again" {
@@ -467,7 +476,9 @@ review_state() {
 
 @test "bad input: an agent-made tree 130 deep does not block the next session" {
 	agent_sh "$(proj)" 'd=.; for i in $(seq 1 130); do d=$d/a; done; mkdir -p $d && echo OK'
-	assert_output OK
+	assert_line OK
+	# The end-of-session review does not go that deep either, and says so.
+	assert_line "  (the walk stopped early: a tree too large or too deep; more files may have changed)"
 	as_owner "$OWNER" "$(proj)" "$SH" -- /usr/bin/id -un
 	assert_success
 	assert_output "$OWNER-agent"
