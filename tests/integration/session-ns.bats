@@ -481,7 +481,7 @@ review_state() {
 	assert_line "  (the walk stopped early: a tree too large or too deep; more files may have changed)"
 	as_owner "$OWNER" "$(proj)" "$SH" -- /usr/bin/id -un
 	assert_success
-	assert_output "$OWNER-agent"
+	assert_line "$OWNER-agent"
 }
 
 @test "bad input: thousands of repositories start in bounded time; beyond the limit a clear refusal" {
