@@ -27,7 +27,7 @@
 #define GITLINK_MAX 4096
 #define HEAD_MAX 1024
 #define OID_MAX 64              /* sha256, in hex */
-#define REFS_MAX 200000        /* more are ignored */
+#define REFS_MAX 100000        /* more are ignored, and not looked for */
 #define INCLUDES_MAX 8
 #define SUBS_MAX 64             /* submodules and linked worktrees per repo */
 #define SUBS_DEPTH 4
@@ -262,7 +262,7 @@ static int read_packed(int dirfd, const char *prefix, struct refs *out)
 		close(fd);
 		return -errno;
 	}
-	while (r == 0 && fgets(line, sizeof(line), f)) {
+	while (r == 0 && out->n < REFS_MAX && fgets(line, sizeof(line), f)) {
 		char *sp = strchr(line, ' ');
 
 		line[strcspn(line, "\n")] = '\0';
@@ -293,7 +293,7 @@ static int read_loose(int dirfd, const char *name, struct refs *out, unsigned de
 		close(fd);
 		return -errno;
 	}
-	while (r == 0 && (errno = 0, de = readdir(d))) {
+	while (r == 0 && out->n < REFS_MAX && (errno = 0, de = readdir(d))) {
 		char sub[PATH_MAX], val[HEAD_MAX];
 		struct stat st;
 
@@ -1135,6 +1135,7 @@ static int read_head(struct walk *w, int gfd, const char *gpath, char *head, siz
 static int read_owner(struct walk *w, int gfd, const char *gpath, const char *name, int kind,
 		      struct prep *p)
 {
+	struct stat st;
 	int r;
 
 	memset(p, 0, sizeof(*p));
@@ -1157,7 +1158,9 @@ static int read_owner(struct walk *w, int gfd, const char *gpath, const char *na
 	r = read_refs(gfd, "refs/heads/", &p->heads);
 	if (r == 0)
 		r = read_refs(gfd, "refs/tags/", &p->tags);
-	if (r == 0) {
+	/* The owner's history of each branch; an agent-made repository's
+	 * is the agent's to make as long as it likes: not read. */
+	if (r == 0 && fstat(gfd, &st) == 0 && st.st_uid != w->s->agent_uid) {
 		refs_find(&p->heads, "");       /* sorted now, before the history */
 		r = read_reflogs(gfd, &p->heads);
 	}
