@@ -3,6 +3,7 @@
 #include "config.h"
 #include "acl.h"
 #include "gitdir.h"
+#include "gitrefs.h"
 
 #include <acl/libacl.h>
 #include <ctype.h>
@@ -25,13 +26,8 @@
 #include <unistd.h>
 
 #define GITLINK_MAX 4096
-#define HEAD_MAX 1024
-#define OID_MAX 64              /* sha256, in hex */
-#define REFS_MAX 100000        /* more are ignored, and not looked for */
-#define INCLUDES_MAX 8
 #define SUBS_MAX 64             /* submodules and linked worktrees per repo */
 #define SUBS_DEPTH 4
-#define CONFIG_MAX (1 << 20)
 
 /* ---------------------------------------------------------- small parts */
 
@@ -89,414 +85,6 @@ int as_git_agent_dir_name(const char *worktree, char *out, size_t len)
 	r = snprintf(out, len, "%s-%016llx.git", n && clean[0] != '.' ? clean : "repo",
 		     (unsigned long long)fnv1a(worktree));
 	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
-}
-
-static int path_join(char *out, size_t len, const char *a, const char *b)
-{
-	int n = snprintf(out, len, "%s/%s", a, b);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static int openat_beneath(int dirfd, const char *path, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)flags | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-			   RESOLVE_NO_XDEV,
-	};
-
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
-/* A small regular file NAME in DIRFD, NUL-terminated, trailing newline
- * dropped.  -ENOENT when it is not there. */
-static int read_small(int dirfd, const char *name, char *buf, size_t len)
-{
-	struct stat st;
-	ssize_t n;
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static bool oid_valid(const char *s)
-{
-	size_t n = strspn(s, "0123456789abcdef");
-
-	return (n == 40 || n == 64) && s[n] == '\0';
-}
-
-/* A ref name we are willing to turn into a path in the agent's dir. */
-static bool refname_valid(const char *s)
-{
-	if (!*s || *s == '/' || strstr(s, "..") || strstr(s, "//") || strstr(s, "/.") ||
-	    s[strlen(s) - 1] == '/')
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x21 || *s == 0x7f || *s == '\\' || *s == ':' || *s == '~' ||
-		    *s == '^' || *s == '?' || *s == '*' || *s == '[')
-			return false;
-	return true;
-}
-
-/* ------------------------------------------------------ the owner's refs */
-
-struct ref {
-	char *name;             /* "refs/heads/main" */
-	char oid[OID_MAX + 1];
-	size_t seq;             /* order read */
-	char *hist;             /* the owner's branches: the values its reflog
-				 * recorded lately, "OID\n" each, or NULL */
-};
-
-struct refs {
-	struct ref *v;
-	size_t n;
-	bool sorted;            /* by name, one entry per name */
-};
-
-static void refs_free(struct refs *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].name);
-		free(r->v[i].hist);
-	}
-	free(r->v);
-	memset(r, 0, sizeof(*r));
-}
-
-static int ref_cmp(const void *a, const void *b)
-{
-	const struct ref *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	/* Of two entries for one name, the later read (loose) one first. */
-	return c ? c : (x->seq < y->seq) - (x->seq > y->seq);
-}
-
-/* Sorts by name and keeps one entry per name: the loose one, read after
- * packed-refs, overrides it as in git. */
-static void refs_sort(struct refs *r)
-{
-	size_t k = 0;
-
-	qsort(r->v, r->n, sizeof(*r->v), ref_cmp);
-	for (size_t i = 0; i < r->n; i++) {
-		if (k && !strcmp(r->v[k - 1].name, r->v[i].name)) {
-			free(r->v[i].name);
-			free(r->v[i].hist);
-			continue;
-		}
-		r->v[k++] = r->v[i];
-	}
-	r->n = k;
-	r->sorted = true;
-}
-
-static int ref_name_cmp(const void *key, const void *e)
-{
-	return strcmp(key, ((const struct ref *)e)->name);
-}
-
-static struct ref *refs_find(struct refs *r, const char *name)
-{
-	if (!r->sorted)
-		refs_sort(r);
-	return bsearch(name, r->v, r->n, sizeof(*r->v), ref_name_cmp);
-}
-
-/* Adds NAME = OID (refs_find sorts them out). */
-static int refs_set(struct refs *r, const char *name, const char *oid)
-{
-	struct ref *e, *nv;
-
-	if (!refname_valid(name) || !oid_valid(oid) || r->n >= REFS_MAX)
-		return 0;               /* git would not use it either, or too many */
-	nv = reallocarray(r->v, r->n + 1, sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	r->v = nv;
-	e = &r->v[r->n];
-	e->name = strdup(name);
-	if (!e->name)
-		return -ENOMEM;
-	e->seq = r->n;
-	e->hist = NULL;
-	snprintf(e->oid, sizeof(e->oid), "%s", oid);
-	r->n++;
-	r->sorted = false;
-	return 0;
-}
-
-/* packed-refs in DIRFD: "OID NAME" lines under PREFIX. */
-static int read_packed(int dirfd, const char *prefix, struct refs *out)
-{
-	int fd = openat(dirfd, "packed-refs", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	struct stat st;
-	FILE *f;
-	char line[PATH_MAX + OID_MAX + 8];
-	int r = 0;
-
-	/* Missing, or not a regular file (git would not read it either). */
-	if (fd < 0)
-		return errno == ENOENT || errno == ELOOP ? 0 : -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return 0;
-	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
-	while (r == 0 && out->n < REFS_MAX && fgets(line, sizeof(line), f)) {
-		char *sp = strchr(line, ' ');
-
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || line[0] == '^' || !sp)
-			continue;
-		*sp = '\0';
-		if (!strncmp(sp + 1, prefix, strlen(prefix)))
-			r = refs_set(out, sp + 1, line);
-	}
-	fclose(f);
-	return r;
-}
-
-/* Loose refs under DIRFD (which is NAME, "refs/heads/..."). */
-static int read_loose(int dirfd, const char *name, struct refs *out, unsigned depth)
-{
-	DIR *d;
-	struct dirent *de;
-	int fd, r = 0;
-
-	if (depth > 64)
-		return 0;
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while (r == 0 && out->n < REFS_MAX && (errno = 0, de = readdir(d))) {
-		char sub[PATH_MAX], val[HEAD_MAX];
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (path_join(sub, sizeof(sub), name, de->d_name) < 0)
-			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;       /* gone meanwhile: a ref deleted */
-		if (S_ISDIR(st.st_mode)) {
-			int cfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (cfd < 0) {
-				r = errno == ENOENT || errno == ELOOP || errno == ENOTDIR ? 0 : -errno;
-				continue;
-			}
-			r = read_loose(cfd, sub, out, depth + 1);
-			close(cfd);
-		} else if (S_ISREG(st.st_mode) && read_small(dirfd, de->d_name, val, sizeof(val)) == 0) {
-			r = refs_set(out, sub, val);
-		}
-	}
-	if (r == 0 && errno)
-		r = -errno;
-	closedir(d);
-	return r;
-}
-
-/* The refs under PREFIX ("refs/heads/") of the git dir GFD. */
-static int read_refs(int gfd, const char *prefix, struct refs *out)
-{
-	char dir[64];
-	int fd, r;
-
-	r = read_packed(gfd, prefix, out);
-	if (r < 0)
-		return r;
-	snprintf(dir, sizeof(dir), "%.*s", (int)strlen(prefix) - 1, prefix);
-	fd = openat_beneath(gfd, dir, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR || errno == EXDEV ? 0 : -errno;
-	r = read_loose(fd, dir, out, 0);
-	close(fd);
-	return r;
-}
-
-#define REFLOG_TAIL 16384
-
-/* The values the reflog of each branch in R recorded lately (its last
- * REFLOG_TAIL bytes: "OLD NEW IDENT\tMESSAGE" lines), so the agent's
- * branch can follow one the owner moved past the agent's commit. */
-static int read_reflogs(int gfd, struct refs *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		char path[PATH_MAX + 8], *buf, *line, *save = NULL;
-		struct stat st;
-		size_t len = 0;
-		ssize_t n;
-		off_t off;
-		int fd;
-
-		if (snprintf(path, sizeof(path), "logs/%s", r->v[i].name) >= (int)sizeof(path))
-			continue;
-		fd = openat_beneath(gfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-		if (fd < 0)
-			continue;       /* no reflog: nothing to go by */
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(buf = malloc(REFLOG_TAIL + 1))) {
-			close(fd);
-			continue;
-		}
-		off = st.st_size > REFLOG_TAIL ? st.st_size - REFLOG_TAIL : 0;
-		n = pread(fd, buf, REFLOG_TAIL, off);
-		close(fd);
-		if (n <= 0) {
-			free(buf);
-			continue;
-		}
-		buf[n] = '\0';
-		r->v[i].hist = calloc(1, (size_t)n + 1);
-		for (line = strtok_r(buf, "\n", &save); r->v[i].hist && line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char *sp = strchr(line, ' '), *end;
-
-			if (!sp || !(end = strchr(sp + 1, ' ')))
-				continue;
-			*end = '\0';
-			if (oid_valid(sp + 1))
-				len += (size_t)sprintf(r->v[i].hist + len, "%s\n", sp + 1);
-		}
-		free(buf);
-	}
-	return 0;
-}
-
-/* Whether OID is among the values of HIST (read_reflogs). */
-static bool in_hist(const char *hist, const char *oid)
-{
-	size_t n = strlen(oid);
-
-	for (const char *p = hist; p && *p; p = strchr(p, '\n') + 1)
-		if (!strncmp(p, oid, n) && p[n] == '\n')
-			return true;
-	return false;
-}
-
-/* The commit HEAD (content HEAD) names in REFS, or NULL. */
-static const char *head_oid(const char *head, struct refs *refs)
-{
-	struct ref *e;
-
-	if (!strncmp(head, "ref: ", 5)) {
-		e = refs_find(refs, head + 5);
-		return e ? e->oid : NULL;
-	}
-	return oid_valid(head) ? head : NULL;
-}
-
-/* ------------------------------------------------ the owner's git config */
-
-struct git_config {
-	char hooks_path[PATH_MAX];
-	char worktree[PATH_MAX];                /* core.worktree (submodules) */
-	char includes[INCLUDES_MAX][PATH_MAX];  /* include.path, includeIf.*.path */
-	size_t n_includes;
-	char object_format[16];
-	bool other_refstorage;       /* reftable: not supported here */
-	bool worktree_config;
-};
-
-static void trim(char **s)
-{
-	char *e;
-
-	while (isspace((unsigned char)**s))
-		(*s)++;
-	e = *s + strlen(*s);
-	while (e > *s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-}
-
-/* The few keys we need, read the way git reads them: sections and keys
- * without case, a value up to a comment, surrounding quotes dropped.
- * Includes are not followed (see docs/security-model.md). */
-static void parse_config(int gfd, struct git_config *c)
-{
-	int fd = openat(gfd, "config", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	char section[64] = "", line[PATH_MAX + 64];
-	struct stat st;
-	FILE *f;
-
-	memset(c, 0, sizeof(*c));
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX ||
-	    !(f = fdopen(fd, "r"))) {
-		close(fd);
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *eq, *val;
-
-		line[strcspn(line, "\r\n")] = '\0';
-		trim(&p);
-		if (*p == '[') {
-			size_t n = strcspn(p + 1, " \t]\"");
-
-			snprintf(section, sizeof(section), "%.*s", (int)n, p + 1);
-			for (char *s = section; *s; s++)
-				*s = (char)tolower((unsigned char)*s);
-			continue;
-		}
-		eq = strchr(p, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		val = eq + 1;
-		trim(&p);
-		trim(&val);
-		if (*val == '"') {
-			char *q = strrchr(val + 1, '"');
-
-			val++;
-			if (q)
-				*q = '\0';
-		} else {
-			val[strcspn(val, "#;")] = '\0';
-			trim(&val);
-		}
-		if (!strcmp(section, "core") && !strcasecmp(p, "hooksPath"))
-			snprintf(c->hooks_path, sizeof(c->hooks_path), "%s", val);
-		else if (!strcmp(section, "core") && !strcasecmp(p, "worktree"))
-			snprintf(c->worktree, sizeof(c->worktree), "%s", val);
-		else if (!strcmp(section, "extensions") && !strcasecmp(p, "objectFormat"))
-			snprintf(c->object_format, sizeof(c->object_format), "%s", val);
-		else if (!strcmp(section, "extensions") && !strcasecmp(p, "refStorage"))
-			c->other_refstorage = strcasecmp(val, "files") != 0;
-		else if (!strcmp(section, "extensions") && !strcasecmp(p, "worktreeConfig"))
-			c->worktree_config = true;
-		else if ((!strcmp(section, "include") || !strcmp(section, "includeif")) &&
-			 !strcasecmp(p, "path") && c->n_includes < INCLUDES_MAX)
-			snprintf(c->includes[c->n_includes++], PATH_MAX, "%s", val);
-	}
-	fclose(f);
 }
 
 /* ------------------------------------------------------------- the walk */
@@ -596,7 +184,7 @@ struct prep {
 	char objects[PATH_MAX];         /* the owner's objects, real path */
 	char head[HEAD_MAX];
 	char gitdir[PATH_MAX];          /* P_WORKTREE: its "gitdir" file */
-	struct refs heads, tags;
+	struct git_refs heads, tags;
 	int index_fd;                   /* the owner's index, or -1 */
 	struct git_config cfg;
 };
@@ -608,8 +196,8 @@ struct preps {
 
 static void prep_free(struct prep *p)
 {
-	refs_free(&p->heads);
-	refs_free(&p->tags);
+	git_refs_free(&p->heads);
+	git_refs_free(&p->tags);
 	if (p->index_fd >= 0)
 		close(p->index_fd);
 	p->index_fd = -1;
@@ -765,9 +353,9 @@ static int write_ref(int afd, const char *name, const char *oid)
 }
 
 /* Loose mirrors of owner branches that are gone: removed. */
-static void prune_mirrors(int afd, const char *name, struct refs *keep, unsigned depth)
+static void prune_mirrors(int afd, const char *name, struct git_refs *keep, unsigned depth)
 {
-	int fd = openat_beneath(afd, name, O_RDONLY | O_DIRECTORY);
+	int fd = git_openat_beneath(afd, name, O_RDONLY | O_DIRECTORY);
 	DIR *d;
 	struct dirent *de;
 
@@ -785,7 +373,7 @@ static void prune_mirrors(int afd, const char *name, struct refs *keep, unsigned
 		char sub[PATH_MAX], want[PATH_MAX];
 		struct stat st;
 
-		if (de->d_name[0] == '.' || path_join(sub, sizeof(sub), name, de->d_name) < 0 ||
+		if (de->d_name[0] == '.' || git_path_join(sub, sizeof(sub), name, de->d_name) < 0 ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
@@ -793,7 +381,7 @@ static void prune_mirrors(int afd, const char *name, struct refs *keep, unsigned
 			continue;
 		}
 		snprintf(want, sizeof(want), "refs/heads/%s", sub + strlen("refs/remotes/owner/"));
-		if (!refs_find(keep, want))
+		if (!git_refs_find(keep, want))
 			unlinkat(dirfd(d), de->d_name, 0);
 	}
 	closedir(d);
@@ -829,58 +417,58 @@ static int copy_index(int afd, int from)
 /* The ref sync rule of lib/gitmeta.h, in the agent's git dir AFD. */
 static int sync_refs(int afd, const struct prep *p, bool created)
 {
-	struct refs mine = { 0 };
+	struct git_refs mine = { 0 };
 	int r;
 
-	r = read_refs(afd, "refs/heads/", &mine);
+	r = git_read_refs(afd, "refs/heads/", &mine);
 	if (r == 0)
-		r = read_refs(afd, "refs/remotes/owner/", &mine);
+		r = git_read_refs(afd, "refs/remotes/owner/", &mine);
 	if (r == 0)
-		r = read_refs(afd, "refs/tags/", &mine);
+		r = git_read_refs(afd, "refs/tags/", &mine);
 	for (size_t i = 0; r == 0 && i < p->heads.n; i++) {
-		const struct ref *o = &p->heads.v[i];
+		const struct git_ref *o = &p->heads.v[i];
 		char mirror[PATH_MAX];
-		struct ref *m, *old;
+		struct git_ref *m, *old;
 
 		snprintf(mirror, sizeof(mirror), "refs/remotes/owner/%s", o->name + strlen("refs/heads/"));
-		m = refs_find(&mine, o->name);
-		old = refs_find(&mine, mirror);
+		m = git_refs_find(&mine, o->name);
+		old = git_refs_find(&mine, mirror);
 		/* The agent's branch follows the owner's when the agent left
 		 * it where the owner's was, or the owner's has been at the
 		 * agent's commit since (the owner took the agent's work). */
 		if ((!m && (!old || created)) ||
 		    (m && strcmp(m->oid, o->oid) &&
-		     ((old && !strcmp(m->oid, old->oid)) || in_hist(o->hist, m->oid))))
+		     ((old && !strcmp(m->oid, old->oid)) || git_in_hist(o->hist, m->oid))))
 			r = write_ref(afd, o->name, o->oid);
 		if (r == 0 && (!old || strcmp(old->oid, o->oid)))
 			r = write_ref(afd, mirror, o->oid);
 	}
 	for (size_t i = 0; r == 0 && i < p->tags.n; i++)
-		if (!refs_find(&mine, p->tags.v[i].name))
+		if (!git_refs_find(&mine, p->tags.v[i].name))
 			r = write_ref(afd, p->tags.v[i].name, p->tags.v[i].oid);
 	if (r == 0)
-		prune_mirrors(afd, "refs/remotes/owner", (struct refs *)&p->heads, 0);
-	refs_free(&mine);
+		prune_mirrors(afd, "refs/remotes/owner", (struct git_refs *)&p->heads, 0);
+	git_refs_free(&mine);
 	return r;
 }
 
 /* Whether the agent's HEAD (resolved in the refs of MAINFD, the git dir
  * holding the branches) is the owner's commit, so the owner's index
  * describes it. */
-static bool same_head(int mainfd, const struct prep *p, struct refs *owner_heads)
+static bool same_head(int mainfd, const struct prep *p, struct git_refs *owner_heads)
 {
-	struct refs now = { 0 };
+	struct git_refs now = { 0 };
 	const char *mine, *theirs;
 	bool same;
 
-	if (read_refs(mainfd, "refs/heads/", &now) < 0) {
-		refs_free(&now);
+	if (git_read_refs(mainfd, "refs/heads/", &now) < 0) {
+		git_refs_free(&now);
 		return false;
 	}
-	mine = head_oid(p->head, &now);
-	theirs = head_oid(p->head, owner_heads);
+	mine = git_head_oid(p->head, &now);
+	theirs = git_head_oid(p->head, owner_heads);
 	same = mine && theirs && !strcmp(mine, theirs);
-	refs_free(&now);
+	git_refs_free(&now);
 	return same;
 }
 
@@ -936,7 +524,7 @@ static int fill_gitdir(int afd, const struct prep *p, bool created, const char *
 		snprintf(buf, sizeof(buf), "%s\n", p->head);
 		r = write_atomic(afd, "HEAD", buf, strlen(buf));
 	}
-	if (r == 0 && p->index_fd >= 0 && (created || same_head(afd, p, (struct refs *)&p->heads))) {
+	if (r == 0 && p->index_fd >= 0 && (created || same_head(afd, p, (struct git_refs *)&p->heads))) {
 		*step = "index";
 		r = copy_index(afd, p->index_fd);
 	}
@@ -965,7 +553,7 @@ static int fill_worktree(int wfd, int mainfd, const struct prep *p, const struct
 		snprintf(buf, sizeof(buf), "%s\n", p->gitdir);
 		r = write_atomic(wfd, "gitdir", buf, strlen(buf));
 	}
-	if (r == 0 && p->index_fd >= 0 && (created || same_head(mainfd, p, (struct refs *)&main->heads))) {
+	if (r == 0 && p->index_fd >= 0 && (created || same_head(mainfd, p, (struct git_refs *)&main->heads))) {
 		*step = "index";
 		r = copy_index(wfd, p->index_fd);
 	}
@@ -1121,11 +709,11 @@ static int open_index(struct walk *w, int gfd, const char *gpath, int *out)
 /* HEAD of GFD, or "" when it is missing or not one git would use. */
 static int read_head(struct walk *w, int gfd, const char *gpath, char *head, size_t len)
 {
-	int r = read_small(gfd, "HEAD", head, len);
+	int r = git_read_small(gfd, "HEAD", head, len);
 
 	if (r < 0 && r != -ENOENT && r != -ELOOP && r != -EINVAL)
 		return as_fail(w->err, r, "%s/HEAD: %s", gpath, strerror(-r));
-	if (r < 0 || (strncmp(head, "ref: refs/", 10) != 0 && !oid_valid(head)))
+	if (r < 0 || (strncmp(head, "ref: refs/", 10) != 0 && !git_oid_valid(head)))
 		head[0] = '\0';
 	return 0;
 }
@@ -1148,21 +736,21 @@ static int read_owner(struct walk *w, int gfd, const char *gpath, const char *na
 	if (r < 0)
 		return r;
 	if (kind == P_WORKTREE) {
-		if (read_small(gfd, "gitdir", p->gitdir, sizeof(p->gitdir)) < 0)
+		if (git_read_small(gfd, "gitdir", p->gitdir, sizeof(p->gitdir)) < 0)
 			p->gitdir[0] = '\0';
 		return 0;
 	}
-	parse_config(gfd, &p->cfg);
-	if (path_join(p->objects, sizeof(p->objects), gpath, "objects") < 0)
+	git_parse_config(gfd, &p->cfg);
+	if (git_path_join(p->objects, sizeof(p->objects), gpath, "objects") < 0)
 		return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", gpath);
-	r = read_refs(gfd, "refs/heads/", &p->heads);
+	r = git_read_refs(gfd, "refs/heads/", &p->heads);
 	if (r == 0)
-		r = read_refs(gfd, "refs/tags/", &p->tags);
+		r = git_read_refs(gfd, "refs/tags/", &p->tags);
 	/* The owner's history of each branch; an agent-made repository's
 	 * is the agent's to make as long as it likes: not read. */
 	if (r == 0 && fstat(gfd, &st) == 0 && st.st_uid != w->s->agent_uid) {
-		refs_find(&p->heads, "");       /* sorted now, before the history */
-		r = read_reflogs(gfd, &p->heads);
+		git_refs_find(&p->heads, "");       /* sorted now, before the history */
+		r = git_read_reflogs(gfd, &p->heads);
 	}
 	if (r < 0)
 		return as_fail(w->err, r, "%s: cannot read its refs: %s", gpath, strerror(-r));
@@ -1214,8 +802,8 @@ static int read_modules(struct walk *w, int dfd, const char *gpath, const char *
 		struct prep *p;
 		int cfd;
 
-		if (de->d_name[0] == '.' || path_join(sub, sizeof(sub), gpath, de->d_name) < 0 ||
-		    path_join(subname, sizeof(subname), name, de->d_name) < 0)
+		if (de->d_name[0] == '.' || git_path_join(sub, sizeof(sub), gpath, de->d_name) < 0 ||
+		    git_path_join(subname, sizeof(subname), name, de->d_name) < 0)
 			continue;
 		cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (cfd < 0) {
@@ -1323,7 +911,7 @@ static int protect_in_worktree(struct walk *w, int wfd, const char *wpath, const
 	}
 	if (snprintf(what, sizeof(what), "%s/%s (%s)", wpath, rel, label) >= (int)sizeof(what))
 		return as_fail(w->err, -ENAMETOOLONG, "%s: %s too long", wpath, label);
-	fd = openat_beneath(wfd, rel, O_PATH | (dir ? O_DIRECTORY : 0));
+	fd = git_openat_beneath(wfd, rel, O_PATH | (dir ? O_DIRECTORY : 0));
 	if (fd < 0 && errno == ENOENT && !w->dry_run && !strchr(rel, '/')) {
 		if (dir)
 			r = mkdirat(wfd, rel, 0755);
@@ -1334,7 +922,7 @@ static int protect_in_worktree(struct walk *w, int wfd, const char *wpath, const
 			return as_fail(w->err, -errno, "%s: cannot create: %s", what, strerror(errno));
 		if (fchownat(wfd, rel, gst->st_uid, gst->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 			return as_fail(w->err, -errno, "%s: chown: %s", what, strerror(errno));
-		fd = openat_beneath(wfd, rel, O_PATH | (dir ? O_DIRECTORY : 0));
+		fd = git_openat_beneath(wfd, rel, O_PATH | (dir ? O_DIRECTORY : 0));
 	}
 	if (fd < 0) {
 		note(w->st, what, errno == ENOENT ? "missing, and not a plain name to create; not covered" :
@@ -1399,7 +987,7 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 	/* The agent's directory, opened without following anything the
 	 * agent could have planted, and checked to be the agent's. */
 	snprintf(rel, sizeof(rel), "%s/%s", w->s->agent, name);
-	afd = openat_beneath(w->agentfd, name, O_PATH | O_DIRECTORY);
+	afd = git_openat_beneath(w->agentfd, name, O_PATH | O_DIRECTORY);
 	if (afd < 0 || fstat(afd, &ast) < 0 || ast.st_uid != w->s->agent_uid) {
 		r = as_fail(w->err, -EPERM, "%s/%s: not a directory the agent owns (a symbolic link?)",
 			    AS_GITDIR, rel);
@@ -1416,7 +1004,7 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 			continue;
 		snprintf(oo, sizeof(oo), "%s%sowner-objects", i ? p->name : "", i ? "/" : "");
 		snprintf(ob, sizeof(ob), "%s%sobjects", i ? p->name : "", i ? "/" : "");
-		oofd = openat_beneath(afd, oo, O_PATH | O_DIRECTORY);
+		oofd = git_openat_beneath(afd, oo, O_PATH | O_DIRECTORY);
 		if (oofd < 0 || fstat(oofd, &ast) < 0 || ast.st_uid != w->s->agent_uid) {
 			r = as_fail(w->err, -EPERM, "%s/%s/%s: not a directory the agent owns (a symbolic link?)",
 				    AS_GITDIR, rel, oo);
@@ -1425,7 +1013,7 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 			break;
 		}
 		/* The owner's side: "modules/NAME/objects" of its git dir. */
-		ofd = openat_beneath(gfd, ob, O_PATH | O_DIRECTORY);
+		ofd = git_openat_beneath(gfd, ob, O_PATH | O_DIRECTORY);
 		if (ofd < 0) {
 			r = as_fail(w->err, -errno, "%s: %s", p->objects, strerror(errno));
 			close(oofd);
@@ -1504,7 +1092,7 @@ static int walk_dir(struct walk *w, int dirfd, const char *dpath, unsigned depth
 	if (fstatat(dirfd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		char gpath[PATH_MAX];
 
-		if (path_join(gpath, sizeof(gpath), dpath, ".git") < 0)
+		if (git_path_join(gpath, sizeof(gpath), dpath, ".git") < 0)
 			return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
 		if (S_ISDIR(st.st_mode)) {
 			int gfd = openat(dirfd, ".git", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -1547,7 +1135,7 @@ static int walk_dir(struct walk *w, int dirfd, const char *dpath, unsigned depth
 			continue;
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 			continue;
-		if (path_join(sub, sizeof(sub), dpath, de->d_name) < 0) {
+		if (git_path_join(sub, sizeof(sub), dpath, de->d_name) < 0) {
 			r = as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
 			break;
 		}
@@ -1659,7 +1247,7 @@ static int remove_at(int pfd, const char *name, const char *path, unsigned depth
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (path_join(sub, sizeof(sub), path, de->d_name) < 0)
+		if (git_path_join(sub, sizeof(sub), path, de->d_name) < 0)
 			snprintf(sub, sizeof(sub), "%s/...", path);
 		r = remove_at(dirfd(d), de->d_name, sub, depth + 1, err);
 	}
