@@ -21,6 +21,7 @@
  * one read by name, precheck_file(), only ever decides to skip a file.
  */
 #include "acl.h"
+#include "gitdir.h"
 
 #include <acl/libacl.h>
 #include <dirent.h>
@@ -565,6 +566,7 @@ struct walk_queue {
 		unsigned int depth;
 		struct stat sb;
 		char *path;
+		bool git;        /* inside the owner's git dir */
 	} jobs[QUEUE_MAX];
 	size_t n;                /* read unlocked as a hint: atomics */
 	unsigned int nworkers;
@@ -577,6 +579,7 @@ struct level {
 	DIR *d;
 	size_t pathlen;
 	unsigned int depth;
+	bool git;
 };
 
 struct worker {
@@ -585,6 +588,7 @@ struct worker {
 	pthread_t thread;
 	struct as_acl_stats st;
 	struct as_acl_report rep;
+	struct as_strv gitdirs;
 	struct as_err err;
 	struct as_err first_fail;       /* revoke: the first object it could not fix */
 	int rc;
@@ -692,14 +696,14 @@ static int read_default(struct worker *w, int fd)
 	return r < 0 ? acl_fail(w, r, "cannot parse default ACL") : 0;
 }
 
-static int write_default(struct worker *w, int fd)
+static int write_default(struct worker *w, int fd, bool strip)
 {
 	char p[64];
 	acl_t acl;
 	int r = 0;
 
 	proc_fd_path(p, sizeof(p), fd);
-	if (w->dv.n == 0 || (!aclv_has_named(&w->dv) && w->cfg->op == OP_REVOKE)) {
+	if (w->dv.n == 0 || (!aclv_has_named(&w->dv) && strip)) {
 		/* Nothing named is left: a default ACL of base entries only
 		 * would still override the umask of everyone creating files
 		 * here, which the directory did not do before the grant. */
@@ -765,14 +769,74 @@ static int check_object(struct worker *w, int fd, const struct stat *sb)
 	return 0;
 }
 
-/* Applies the operation to one opened, verified directory or file. */
-static int do_object(struct worker *w, int fd, const struct stat *sb)
+/*
+ * One object inside the owner's git directory: whatever the operation,
+ * the agent ends up (or, for check, should be) without any entry, access
+ * or default, as revoke leaves it.  Files the agent owns there (made
+ * while an older grant let it write) keep whatever the agent put in
+ * them; no ACL can take an owner's write access away, so they are
+ * counted for grant to warn about and check to report.
+ */
+static int git_object(struct worker *w, int fd, const struct stat *sb)
+{
+	const struct walk_cfg *c = w->cfg;
+	bool changed, dchanged = false;
+	int r;
+
+	if (sb->st_uid == c->agent) {
+		w->st.git_agent_owned++;
+		if (c->op == OP_CHECK)
+			report(w, &w->rep.git_agent_owned, "a file the agent owns inside a git directory");
+	}
+	r = read_access(w, fd, sb);
+	if (r < 0)
+		return r;
+	if (c->op == OP_CHECK) {
+		bool found = aclv_cfind(&w->av, ACL_USER, c->agent) != NULL;
+
+		if (!found && S_ISDIR(sb->st_mode)) {
+			r = read_default(w, fd);
+			if (r < 0)
+				return r;
+			found = aclv_cfind(&w->dv, ACL_USER, c->agent) != NULL;
+		}
+		if (found)
+			report(w, &w->rep.in_gitdir, "the agent's ACL entry inside a git directory");
+		return 0;
+	}
+	changed = revoke_access(c, &w->av);
+	if (changed) {
+		r = write_access(w, fd);
+		if (r < 0)
+			return r;
+	}
+	if (S_ISDIR(sb->st_mode)) {
+		r = read_default(w, fd);
+		if (r < 0)
+			return r;
+		dchanged = revoke_default(c, &w->dv);
+		if (dchanged) {
+			r = write_default(w, fd, true);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (!changed && !dchanged)
+		w->st.unchanged++;
+	return 0;
+}
+
+/* Applies the operation to one opened, verified directory or file; GIT:
+ * it lies in the owner's git directory. */
+static int do_object(struct worker *w, int fd, const struct stat *sb, bool git)
 {
 	const struct walk_cfg *c = w->cfg;
 	bool changed;
 	int r;
 
 	w->st.visited++;
+	if (git)
+		return git_object(w, fd, sb);
 	if (c->op == OP_CHECK)
 		return check_object(w, fd, sb);
 
@@ -803,7 +867,7 @@ static int do_object(struct worker *w, int fd, const struct stat *sb)
 		else
 			dchanged = revoke_default(c, &w->dv);
 		if (dchanged) {
-			r = write_default(w, fd);
+			r = write_default(w, fd, c->op == OP_REVOKE);
 			if (r < 0)
 				return r;
 		}
@@ -837,7 +901,7 @@ static void queue_stop(struct walk_queue *q)
  * in one place, and a worker that runs dry must find the next one waiting.
  */
 static bool queue_offer(struct walk_queue *q, int fd, unsigned int depth,
-			const struct stat *sb, const char *path)
+			const struct stat *sb, const char *path, bool git)
 {
 	bool taken = false;
 	char *p;
@@ -849,7 +913,7 @@ static bool queue_offer(struct walk_queue *q, int fd, unsigned int depth,
 		return false;
 	pthread_mutex_lock(&q->lock);
 	if (q->n < QUEUE_MAX) {
-		q->jobs[q->n] = (struct job){ fd, depth, *sb, p };
+		q->jobs[q->n] = (struct job){ fd, depth, *sb, p, git };
 		__atomic_store_n(&q->n, q->n + 1, __ATOMIC_RELAXED);
 		if (q->idle)
 			pthread_cond_signal(&q->cond);
@@ -917,7 +981,7 @@ static int path_append(struct worker *w, size_t len, const char *name)
  * nothing is ever written on the strength of this read.
  */
 static int precheck_file(struct worker *w, int dfd, const char *name,
-			 const struct stat *sb)
+			 const struct stat *sb, bool git)
 {
 #ifdef SYS_getxattrat
 	const struct walk_cfg *c = w->cfg;
@@ -932,6 +996,10 @@ static int precheck_file(struct worker *w, int dfd, const char *name,
 		aclv_from_mode(sb->st_mode, &w->av);
 	else if (n < 0 || aclv_from_xattr(buf, (size_t)n, &w->av) < 0)
 		return 1;
+	/* In a git dir every operation removes (or looks for) the agent's
+	 * entry; the agent's own files are counted on the full path. */
+	if (git)
+		return sb->st_uid == c->agent || aclv_cfind(&w->av, ACL_USER, c->agent) != NULL;
 	switch (c->op) {
 	case OP_GRANT:
 		return grant_access(c, &w->av, sb);
@@ -946,6 +1014,7 @@ static int precheck_file(struct worker *w, int dfd, const char *name,
 	(void)dfd;
 	(void)name;
 	(void)sb;
+	(void)git;
 #endif
 	return 1;
 }
@@ -970,7 +1039,7 @@ static bool precheck_works(int fd)
  * skipped or vanished (counted), or -errno.
  */
 static int open_entry(struct worker *w, int dfd, const struct dirent *de,
-		      int *fdp, struct stat *sb)
+		      int *fdp, struct stat *sb, bool git)
 {
 	unsigned char type = de->d_type;
 	unsigned long long mnt;
@@ -996,7 +1065,7 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 		return 0;
 	}
 	if (type == DT_REG && precheck && sb->st_dev == w->cfg->dev) {
-		if (precheck_file(w, dfd, de->d_name, sb) == 0) {
+		if (precheck_file(w, dfd, de->d_name, sb, git) == 0) {
 			w->precheck_misses = 0;
 			w->st.visited++;
 			if (w->cfg->op != OP_CHECK)
@@ -1033,9 +1102,11 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 	 * another user's file for them.  An ACL belongs to the inode, not the
 	 * name, so this also covers a hard link to someone else's file (say
 	 * /etc/shadow, where protected_hardlinks is off).  Check does not
-	 * expect such entries granted; revoke still visits them, since taking
-	 * the agent's entry away is always safe. */
-	if (w->cfg->op != OP_REVOKE && sb->st_uid != w->cfg->owner && sb->st_uid != w->cfg->agent) {
+	 * expect such entries granted; revoke, and anything inside a git
+	 * dir, still visits them, since taking the agent's entry away is
+	 * always safe. */
+	if (w->cfg->op != OP_REVOKE && !git && sb->st_uid != w->cfg->owner &&
+	    sb->st_uid != w->cfg->agent) {
 		close(fd);
 		w->st.skipped++;
 		return 0;
@@ -1056,6 +1127,14 @@ open_failed:
 	default:
 		return as_fail(&w->err, -errno, "%s: cannot open: %s", w->path, strerror(errno));
 	}
+}
+
+/* A git directory (lib/gitdir.h) that is not the agent's own: the agent's
+ * repositories are its to write, and the owner's git refuses them
+ * (safe.directory) until the owner adopts one. */
+static bool owner_gitdir(const struct walk_cfg *c, int fd, const struct stat *sb)
+{
+	return sb->st_uid != c->agent && as_gitdir_at(fd);
 }
 
 static void unwind(struct worker *w, size_t *sp)
@@ -1087,7 +1166,7 @@ static int walk_job(struct worker *w, struct job *job)
 	int r;
 
 	snprintf(w->path, sizeof(w->path), "%s", job->path);
-	r = carry_on(w, do_object(w, job->fd, &job->sb));
+	r = carry_on(w, do_object(w, job->fd, &job->sb, job->git));
 	if (r < 0) {
 		close(job->fd);
 		return r;
@@ -1101,12 +1180,14 @@ static int walk_job(struct worker *w, struct job *job)
 	}
 	w->stack[0].pathlen = strlen(w->path);
 	w->stack[0].depth = job->depth;
+	w->stack[0].git = job->git;
 	sp = 1;
 
 	while (sp > 0) {
 		struct level *top = &w->stack[sp - 1];
 		struct dirent *de;
 		struct stat sb;
+		bool git;
 		int fd = -1;
 
 		if (should_stop(w->q)) {
@@ -1137,13 +1218,13 @@ static int walk_job(struct worker *w, struct job *job)
 				goto out;
 			continue;
 		}
-		r = carry_on(w, open_entry(w, dirfd(top->d), de, &fd, &sb));
+		r = carry_on(w, open_entry(w, dirfd(top->d), de, &fd, &sb, top->git));
 		if (r < 0)
 			goto out;
 		if (r == 0)
 			continue;
 		if (!S_ISDIR(sb.st_mode)) {
-			r = carry_on(w, do_object(w, fd, &sb));
+			r = carry_on(w, do_object(w, fd, &sb, top->git));
 			close(fd);
 			if (r < 0)
 				goto out;
@@ -1158,9 +1239,18 @@ static int walk_job(struct worker *w, struct job *job)
 				goto out;
 			continue;
 		}
-		if (queue_offer(w->q, fd, top->depth + 1, &sb, w->path))
+		git = top->git;
+		if (!git && owner_gitdir(w->cfg, fd, &sb)) {
+			git = true;
+			if (as_strv_push(&w->gitdirs, w->path) < 0) {
+				close(fd);
+				r = as_fail(&w->err, -ENOMEM, "%s: out of memory", w->path);
+				goto out;
+			}
+		}
+		if (queue_offer(w->q, fd, top->depth + 1, &sb, w->path, git))
 			continue;
-		r = carry_on(w, do_object(w, fd, &sb));
+		r = carry_on(w, do_object(w, fd, &sb, git));
 		if (r < 0) {
 			close(fd);
 			goto out;
@@ -1177,6 +1267,7 @@ static int walk_job(struct worker *w, struct job *job)
 		}
 		w->stack[sp].pathlen = strlen(w->path);
 		w->stack[sp].depth = top->depth + 1;
+		w->stack[sp].git = git;
 		sp++;
 	}
 	r = 0;
@@ -1331,7 +1422,7 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 	int fd = -1, r;
 
 	if (st)
-		*st = (struct as_acl_stats){ 0 };
+		*st = (struct as_acl_stats){ .visited = 0 };
 	if (rep)
 		*rep = (struct as_acl_report){ .problem = NULL };
 	if (cfg->agent == 0 || cfg->agent == cfg->owner)
@@ -1350,6 +1441,11 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 	}
 	cfg->dev = root.sb.st_dev;
 	cfg->precheck = precheck_works(fd);
+	root.git = owner_gitdir(cfg, fd, &root.sb);
+	if (root.git && st && as_strv_push(&st->gitdirs, dir) < 0) {
+		r = as_fail(err, -ENOMEM, "%s: out of memory", dir);
+		goto out;
+	}
 	r = check_proc(fd, &root.sb, dir, err);
 	if (r < 0)
 		goto out;
@@ -1403,16 +1499,24 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 			st->skipped += w[i].st.skipped;
 			st->vanished += w[i].st.vanished;
 			st->failed += w[i].st.failed;
+			st->git_agent_owned += w[i].st.git_agent_owned;
+			for (size_t j = 0; j < w[i].gitdirs.n; j++) {
+				as_strv_push_take(&st->gitdirs, w[i].gitdirs.v[j]);
+				w[i].gitdirs.v[j] = NULL;
+			}
 		}
 		if (w[i].st.failed) {
 			failed += w[i].st.failed;
 			if (!first_fail.msg[0])
 				first_fail = w[i].first_fail;
 		}
+		as_strv_free(&w[i].gitdirs);
 		if (rep) {
 			rep->missing += w[i].rep.missing;
 			rep->narrow_mask += w[i].rep.narrow_mask;
 			rep->missing_default += w[i].rep.missing_default;
+			rep->in_gitdir += w[i].rep.in_gitdir;
+			rep->git_agent_owned += w[i].rep.git_agent_owned;
 			if (!rep->example[0] && w[i].rep.example[0]) {
 				memcpy(rep->example, w[i].rep.example, sizeof(rep->example));
 				rep->problem = w[i].rep.problem;
@@ -1433,6 +1537,11 @@ out:
 		close(fd);
 	free(w);
 	return r;
+}
+
+void as_acl_stats_free(struct as_acl_stats *st)
+{
+	as_strv_free(&st->gitdirs);
 }
 
 int as_acl_grant_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,

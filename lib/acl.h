@@ -30,12 +30,22 @@ struct as_acl_stats {
 	unsigned long skipped;       /* symlinks, special files, other filesystems */
 	unsigned long vanished;      /* removed while we walked */
 	unsigned long failed;        /* revoke: objects it could not fix (it carried on) */
+	/* The owner's git directories (lib/gitdir.h) met on the way: grant
+	 * gives the agent no entry in them and takes away any it had. */
+	struct as_strv gitdirs;      /* their paths; as_acl_stats_free */
+	unsigned long git_agent_owned; /* files the agent owns inside them */
 };
+
+void as_acl_stats_free(struct as_acl_stats *st);
 
 /*
  * Grants AGENT on the tree at DIR (a canonical absolute directory):
  *   access:  u:AGENT:rwX (r-X when read_only), mask widened to cover it;
  *   default (directories): u:AGENT:rwX (r-X), u:OWNER:rwX, mask rwx.
+ * Except in the owner's git directories (not the agent's own), where
+ * everything gets what revoke does: no file git reads or runs may be
+ * writable by the agent (docs/security-model.md, Git).  Each one found
+ * is listed in ST->gitdirs.
  * Idempotent: entries already right are not rewritten.
  */
 int as_acl_grant_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
@@ -88,6 +98,8 @@ struct as_acl_report {
 	unsigned long missing;       /* entries without the agent's access entry */
 	unsigned long narrow_mask;   /* mask hides the agent's or owner's rights */
 	unsigned long missing_default; /* directories without the default entries */
+	unsigned long in_gitdir;     /* the agent's entries inside the owner's git dirs */
+	unsigned long git_agent_owned; /* files the agent owns inside them */
 	char example[512];           /* first offending path, for the message */
 	const char *problem;         /* what is wrong with it (static string) */
 };

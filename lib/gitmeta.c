@@ -1,37 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 #include "gitmeta.h"
+#include "config.h"
+#include "acl.h"
+#include "gitdir.h"
+#include "gitrefs.h"
 
+#include <acl/libacl.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/acl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define GITLINK_MAX 4096
-#define MAX_DEPTH 128
+#define SUBS_MAX 64             /* submodules and linked worktrees per repo */
+#define SUBS_DEPTH 4
 
-struct walk {
-	int rootfd;
-	const char *root;
-	dev_t dev;
-	unsigned long long mnt_id;      /* the root's mount (as_fstat_mnt) */
-	uid_t agent_uid;
-	bool dry_run;
-	struct as_git_stats *st;
-	struct as_err *err;
-	/* git dirs already handled, by inode: nested grants and submodule
-	 * links reach some twice */
-	struct { dev_t dev; ino_t ino; } *seen;
-	size_t n_seen;
-};
+/* ---------------------------------------------------------- small parts */
 
 void as_git_stats_free(struct as_git_stats *st)
 {
@@ -60,6 +58,54 @@ static void note(struct as_git_stats *st, const char *path, const char *why)
 		as_strv_push_take(&st->notes, line);
 }
 
+/* FNV-1a, 64 bits: a stable name, not a secret (the path is no secret). */
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+int as_git_agent_dir_name(const char *worktree, char *out, size_t len)
+{
+	const char *base = strrchr(worktree, '/');
+	char clean[33];
+	size_t n = 0;
+	int r;
+
+	base = base && base[1] ? base + 1 : "root";
+	for (; *base && n < sizeof(clean) - 1; base++)
+		if (isalnum((unsigned char)*base) || *base == '.' || *base == '_' || *base == '-')
+			clean[n++] = *base;
+	clean[n] = '\0';
+	r = snprintf(out, len, "%s-%016llx.git", n && clean[0] != '.' ? clean : "repo",
+		     (unsigned long long)fnv1a(worktree));
+	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
+}
+
+/* ------------------------------------------------------------- the walk */
+
+struct walk {
+	const struct as_session *s;
+	int rootfd;
+	int agentfd;            /* AS_GITDIR/AGENT, O_PATH, agent-owned */
+	const char *root;
+	dev_t dev;
+	unsigned long long mnt_id;      /* the root's mount (as_fstat_mnt) */
+	bool dry_run;
+	struct as_git_stats *st;
+	struct as_err *err;
+	unsigned agent_dirs;    /* the agent's own directories walked */
+	bool agent_budget_noted;
+	/* git dirs already handled, by inode */
+	struct { dev_t dev; ino_t ino; } *seen;
+	size_t n_seen;
+};
+
 static bool seen(struct walk *w, const struct stat *st)
 {
 	void *n;
@@ -77,27 +123,28 @@ static bool seen(struct walk *w, const struct stat *st)
 	return false;
 }
 
-/* A bind mount of FD onto itself, read-only or not.  The mount is made on
- * the file descriptor: no path is looked up again. */
-static int bind_self(struct walk *w, int fd, bool ro, const char *what)
+/* Mounts a clone of the tree at FROM (recursively) onto the dentry of TO,
+ * read-only or not, always nosuid and nodev.  On file descriptors only:
+ * no path is looked up again. */
+static int bind_fd(struct walk *w, int from, int to, bool ro, const char *what)
 {
 	struct mount_attr attr = {
-		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0),
 	};
 	int t;
 
 	if (w->dry_run)
 		return 0;
-	t = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	t = open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (t < 0)
 		return as_fail(w->err, -errno, "%s: open_tree: %s", what, strerror(errno));
-	if (ro && mount_setattr(t, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+	if (mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
 		int e = errno;
 
 		close(t);
-		return as_fail(w->err, -e, "%s: read-only: %s", what, strerror(e));
+		return as_fail(w->err, -e, "%s: mount attributes: %s", what, strerror(e));
 	}
-	if (move_mount(t, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+	if (move_mount(t, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
 		int e = errno;
 
 		close(t);
@@ -108,328 +155,981 @@ static int bind_self(struct walk *w, int fd, bool ro, const char *what)
 	return 0;
 }
 
-static int path_join(char *out, size_t len, const char *a, const char *b)
+/* NAME in DIRFD (a file or directory, never a symlink) bound read-only
+ * onto itself. */
+static int bind_ro(struct walk *w, int dirfd, const char *name, const char *what)
 {
-	int n = snprintf(out, len, "%s/%s", a, b);
+	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int r;
 
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-/* NAME in DIRFD, if it is a regular file: bound read-only. */
-static int protect_file(struct walk *w, int dirfd, const char *dirpath, const char *name)
-{
-	char what[PATH_MAX];
-	struct stat st;
-	int fd, r;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : as_fail(w->err, -errno, "%s/%s: %s", dirpath, name, strerror(errno));
-	if (path_join(what, sizeof(what), dirpath, name) < 0)
-		return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dirpath);
-	if (S_ISLNK(st.st_mode))
-		return as_fail(w->err, -ELOOP, "%s is a symbolic link, which a read-only bind mount cannot "
-			       "cover; make it a regular file to use agent-shell here", what);
-	if (!S_ISREG(st.st_mode))
-		return 0;
-	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return as_fail(w->err, -errno, "%s: %s", what, strerror(errno));
-	r = bind_self(w, fd, true, what);
+	r = bind_fd(w, fd, fd, true, what);
 	close(fd);
 	return r;
 }
 
-/* .git/hooks: read-only; created empty (owned like the git dir) when
- * missing, since git would run whatever the agent put in a new one. */
-static int protect_hooks(struct walk *w, int gfd, const struct stat *gst, const char *gpath)
-{
-	char what[PATH_MAX];
-	struct stat st;
-	int fd, r;
+/* ---------------------------------------- the agent's side (in a child) */
 
-	if (path_join(what, sizeof(what), gpath, "hooks") < 0)
-		return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", gpath);
-	if (fstatat(gfd, "hooks", &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			return as_fail(w->err, -errno, "%s: %s", what, strerror(errno));
-		if (w->dry_run)
-			return 0;
-		if (mkdirat(gfd, "hooks", 0755) < 0 && errno != EEXIST)
-			return as_fail(w->err, -errno, "%s: cannot create: %s", what, strerror(errno));
-		if (fchownat(gfd, "hooks", gst->st_uid, gst->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-			return as_fail(w->err, -errno, "%s: chown: %s", what, strerror(errno));
-		if (fstatat(gfd, "hooks", &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return as_fail(w->err, -errno, "%s: %s", what, strerror(errno));
+static int open_failed(struct walk *w, const char *path);
+
+/* What root read from one of the owner's git dirs for the child: the
+ * repository's own (first), then its submodules' (.git/modules/NAME, git
+ * dirs of their own) and linked worktrees' (.git/worktrees/ID, a HEAD and
+ * an index over the common dir), which the agent's dir mirrors at the
+ * same relative paths, so the .git files of submodules and worktrees
+ * lead into it in the session. */
+struct prep {
+	enum { P_MAIN, P_MODULE, P_WORKTREE } kind;
+	char name[PATH_MAX];            /* P_MAIN: in the base; else in the main */
+	char objects[PATH_MAX];         /* the owner's objects, real path */
+	char head[HEAD_MAX];
+	char gitdir[PATH_MAX];          /* P_WORKTREE: its "gitdir" file */
+	struct git_refs heads, tags;
+	int index_fd;                   /* the owner's index, or -1 */
+	struct git_config cfg;
+};
+
+struct preps {
+	struct prep *v;
+	size_t n;
+};
+
+static void prep_free(struct prep *p)
+{
+	git_refs_free(&p->heads);
+	git_refs_free(&p->tags);
+	if (p->index_fd >= 0)
+		close(p->index_fd);
+	p->index_fd = -1;
+}
+
+static void preps_free(struct preps *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		prep_free(&ps->v[i]);
+	free(ps->v);
+	memset(ps, 0, sizeof(*ps));
+}
+
+/* Adds u:OWNER with PERM to FD's access ACL (and, for DEFAULT, to its
+ * default ACL): the owner reads what the agent's git writes here. */
+static int allow_owner(int fd, uid_t owner, acl_perm_t perm, bool dflt)
+{
+	char p[64];
+	acl_type_t types[2] = { ACL_TYPE_ACCESS, ACL_TYPE_DEFAULT };
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	for (int i = 0; i < (dflt ? 2 : 1); i++) {
+		acl_t acl = acl_get_file(p, types[i]);
+		acl_entry_t e;
+		acl_permset_t ps;
+		acl_tag_t tag;
+		bool found = false;
+		int r = 0, id;
+
+		if (!acl)
+			return -errno;
+		if (types[i] == ACL_TYPE_DEFAULT && acl_entries(acl) == 0) {
+			acl_free(acl);
+			acl = acl_from_text("u::rwx,g::---,o::---");
+			if (!acl)
+				return -errno;
+		}
+		/* The owner's entry, if an earlier session made it. */
+		for (id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
+			uid_t *q;
+
+			if (acl_get_tag_type(e, &tag) < 0 || tag != ACL_USER)
+				continue;
+			q = acl_get_qualifier(e);
+			found = q && *q == owner;
+			acl_free(q);
+			if (found)
+				break;
+		}
+		if ((!found && (acl_create_entry(&acl, &e) < 0 || acl_set_tag_type(e, ACL_USER) < 0 ||
+				acl_set_qualifier(e, &owner) < 0)) ||
+		    acl_get_permset(e, &ps) < 0 || acl_clear_perms(ps) < 0 || acl_add_perm(ps, perm) < 0 ||
+		    acl_calc_mask(&acl) < 0 || acl_set_file(p, types[i], acl) < 0)
+			r = -errno;
+		acl_free(acl);
+		if (r < 0)
+			return r;
 	}
-	if (S_ISLNK(st.st_mode))
-		return as_fail(w->err, -ELOOP, "%s is a symbolic link, which a read-only bind mount cannot "
-			       "cover; make it a directory (or use core.hooksPath) to use agent-shell here", what);
-	if (!S_ISDIR(st.st_mode))
-		return as_fail(w->err, -ENOTDIR, "%s is not a directory", what);
-	fd = openat(gfd, "hooks", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return 0;
+}
+
+/* Creates NAME in DIRFD as a directory (if missing) and opens it. */
+static int mkopen(int dirfd, const char *name, mode_t mode, bool *created)
+{
+	int fd;
+
+	if (mkdirat(dirfd, name, mode) == 0) {
+		if (created)
+			*created = true;
+	} else if (errno != EEXIST) {
+		return -errno;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* mkopen for each component of the relative PATH ("modules/a/b"). */
+static int mkopen_path(int dirfd, const char *path, mode_t mode, bool *created)
+{
+	char buf[PATH_MAX], *p, *slash;
+	int fd = dup(dirfd);
+
 	if (fd < 0)
-		return as_fail(w->err, -errno, "%s: %s", what, strerror(errno));
-	r = bind_self(w, fd, true, what);
-	close(fd);
+		return -errno;
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf;; p = slash + 1) {
+		int next;
+
+		slash = strchr(p, '/');
+		if (slash)
+			*slash = '\0';
+		next = mkopen(fd, p, mode, slash ? NULL : created);
+		close(fd);
+		if (next < 0 || !slash)
+			return next;
+		fd = next;
+	}
+}
+
+/* Writes LEN bytes of DATA to NAME in DIRFD, through a temporary and a
+ * rename (as git does), so a reader never sees half a file. */
+static int write_atomic(int dirfd, const char *name, const void *data, size_t len)
+{
+	char tmp[NAME_MAX + 1];
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%.200s.as-new", name) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0660);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len) {
+		int e = errno ? errno : EIO;
+
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return -e;
+	}
+	if (close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+
+		unlinkat(dirfd, tmp, 0);
+		return -e;
+	}
+	return 0;
+}
+
+/* Writes the loose ref NAME ("refs/heads/a/b") = OID in the git dir AFD. */
+static int write_ref(int afd, const char *name, const char *oid)
+{
+	char buf[PATH_MAX], line[OID_MAX + 2];
+	char *slash, *p;
+	int dfd, r;
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	dfd = dup(afd);
+	if (dfd < 0)
+		return -errno;
+	for (p = buf; (slash = strchr(p, '/')); p = slash + 1) {
+		int n;
+
+		*slash = '\0';
+		n = mkopen(dfd, p, 0770, NULL);
+		close(dfd);
+		if (n < 0)
+			return n;
+		dfd = n;
+	}
+	snprintf(line, sizeof(line), "%s\n", oid);
+	r = write_atomic(dfd, p, line, strlen(line));
+	close(dfd);
 	return r;
 }
 
-/* A directory stream of its own on DIRFD (readdir moves the offset). */
-static int open_dir(struct walk *w, int dirfd, const char *dpath, DIR **out)
+/* Loose mirrors of owner branches that are gone: removed. */
+static void prune_mirrors(int afd, const char *name, struct git_refs *keep, unsigned depth)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int e;
+	int fd = git_openat_beneath(afd, name, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+	struct dirent *de;
 
-	*out = fd >= 0 ? fdopendir(fd) : NULL;
-	if (*out)
-		return 0;
-	e = errno;
-	if (fd >= 0)
+	if (fd < 0 || depth > 64) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	d = fdopendir(fd);
+	if (!d) {
 		close(fd);
-	return as_fail(w->err, -e, "%s: %s", dpath, strerror(e));
+		return;
+	}
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX], want[PATH_MAX];
+		struct stat st;
+
+		if (de->d_name[0] == '.' || git_path_join(sub, sizeof(sub), name, de->d_name) < 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			prune_mirrors(afd, sub, keep, depth + 1);
+			continue;
+		}
+		snprintf(want, sizeof(want), "refs/heads/%s", sub + strlen("refs/remotes/owner/"));
+		if (!git_refs_find(keep, want))
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
 }
 
-static int protect_gitdir(struct walk *w, int parentfd, const char *name, const char *gpath,
-			  unsigned depth);
+/* Copies the owner's index (root opened it for us) into the agent's dir. */
+static int copy_index(int afd, int from)
+{
+	char tmp[] = "index.as-new";
+	char buf[65536];
+	off_t off = 0;
+	ssize_t n;
+	int to = openat(afd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0660);
 
-/* Submodules' git dirs live in .git/modules/NAME, where NAME may hold
- * slashes: a directory with HEAD is a git dir, any other is searched. */
-static int protect_modules(struct walk *w, int dirfd, const char *dpath, unsigned depth)
+	if (to < 0)
+		return -errno;
+	while ((n = pread(from, buf, sizeof(buf), off)) > 0) {
+		if (write(to, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+		off += n;
+	}
+	if (n < 0 || close(to) < 0 || renameat(afd, tmp, afd, "index") < 0) {
+		int e = errno ? errno : EIO;
+
+		unlinkat(afd, tmp, 0);
+		return -e;
+	}
+	return 0;
+}
+
+/* The ref sync rule of lib/gitmeta.h, in the agent's git dir AFD. */
+static int sync_refs(int afd, const struct prep *p, bool created)
+{
+	struct git_refs mine = { 0 };
+	int r;
+
+	r = git_read_refs(afd, "refs/heads/", &mine);
+	if (r == 0)
+		r = git_read_refs(afd, "refs/remotes/owner/", &mine);
+	if (r == 0)
+		r = git_read_refs(afd, "refs/tags/", &mine);
+	for (size_t i = 0; r == 0 && i < p->heads.n; i++) {
+		const struct git_ref *o = &p->heads.v[i];
+		char mirror[PATH_MAX];
+		struct git_ref *m, *old;
+
+		snprintf(mirror, sizeof(mirror), "refs/remotes/owner/%s", o->name + strlen("refs/heads/"));
+		m = git_refs_find(&mine, o->name);
+		old = git_refs_find(&mine, mirror);
+		/* The agent's branch follows the owner's when the agent left
+		 * it where the owner's was, or the owner's has been at the
+		 * agent's commit since (the owner took the agent's work). */
+		if ((!m && (!old || created)) ||
+		    (m && strcmp(m->oid, o->oid) &&
+		     ((old && !strcmp(m->oid, old->oid)) || git_in_hist(o->hist, m->oid))))
+			r = write_ref(afd, o->name, o->oid);
+		if (r == 0 && (!old || strcmp(old->oid, o->oid)))
+			r = write_ref(afd, mirror, o->oid);
+	}
+	for (size_t i = 0; r == 0 && i < p->tags.n; i++)
+		if (!git_refs_find(&mine, p->tags.v[i].name))
+			r = write_ref(afd, p->tags.v[i].name, p->tags.v[i].oid);
+	if (r == 0)
+		prune_mirrors(afd, "refs/remotes/owner", (struct git_refs *)&p->heads, 0);
+	git_refs_free(&mine);
+	return r;
+}
+
+/* Whether the agent's HEAD (resolved in the refs of MAINFD, the git dir
+ * holding the branches) is the owner's commit, so the owner's index
+ * describes it. */
+static bool same_head(int mainfd, const struct prep *p, struct git_refs *owner_heads)
+{
+	struct git_refs now = { 0 };
+	const char *mine, *theirs;
+	bool same;
+
+	if (git_read_refs(mainfd, "refs/heads/", &now) < 0) {
+		git_refs_free(&now);
+		return false;
+	}
+	mine = git_head_oid(p->head, &now);
+	theirs = git_head_oid(p->head, owner_heads);
+	same = mine && theirs && !strcmp(mine, theirs);
+	git_refs_free(&now);
+	return same;
+}
+
+/* A git dir of the agent's with objects (the repository's or a
+ * submodule's), at AFD, from P. */
+static int fill_gitdir(int afd, const struct prep *p, bool created, const char **step)
+{
+	static const char *const dirs[] = {
+		"objects", "objects/info", "objects/pack", "refs", "refs/heads", "refs/tags",
+		"refs/remotes", "refs/remotes/owner", "owner-objects", "info", "hooks",
+	};
+	char buf[3 * PATH_MAX];
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < AS_ARRAY_SIZE(dirs); i++) {
+		int fd = mkopen(afd, dirs[i], 0770, NULL);
+
+		*step = dirs[i];
+		if (fd < 0)
+			r = fd;
+		else
+			close(fd);
+	}
+	if (r == 0 && created) {
+		/* A submodule's git dir names its work tree, relative to
+		 * itself: the same relative path holds in the session. */
+		bool wt = p->kind == P_MODULE && p->cfg.worktree[0] && !strchr(p->cfg.worktree, '\n');
+
+		*step = "config";
+		snprintf(buf, sizeof(buf),
+			 "[core]\n\trepositoryformatversion = %d\n\tfilemode = true\n\tbare = false\n"
+			 "\tlogallrefupdates = true\n%s%s%s%s%s%s",
+			 p->cfg.object_format[0] ? 1 : 0,
+			 wt ? "\tworktree = " : "", wt ? p->cfg.worktree : "", wt ? "\n" : "",
+			 p->cfg.object_format[0] ? "[extensions]\n\tobjectformat = " : "",
+			 p->cfg.object_format, p->cfg.object_format[0] ? "\n" : "");
+		r = write_atomic(afd, "config", buf, strlen(buf));
+	}
+	if (r == 0) {
+		/* In the session "../owner-objects" is the owner's objects
+		 * (bound read-only there); outside it, for the owner's own git
+		 * fetching from here, the real path is. */
+		*step = "objects/info/alternates";
+		snprintf(buf, sizeof(buf), "../owner-objects\n%s\n", p->objects);
+		r = write_atomic(afd, "objects/info/alternates", buf, strlen(buf));
+	}
+	if (r == 0) {
+		*step = "refs";
+		r = sync_refs(afd, p, created);
+	}
+	if (r == 0 && p->head[0]) {
+		*step = "HEAD";
+		snprintf(buf, sizeof(buf), "%s\n", p->head);
+		r = write_atomic(afd, "HEAD", buf, strlen(buf));
+	}
+	if (r == 0 && p->index_fd >= 0 && (created || same_head(afd, p, (struct git_refs *)&p->heads))) {
+		*step = "index";
+		r = copy_index(afd, p->index_fd);
+	}
+	return r;
+}
+
+/* A linked worktree's private part, at WFD in the agent's main dir
+ * MAINFD: its HEAD, the way back to the common dir, its index. */
+static int fill_worktree(int wfd, int mainfd, const struct prep *p, const struct prep *main,
+			 bool created, const char **step)
+{
+	char buf[PATH_MAX + 2];
+	int r = 0;
+
+	if (p->head[0]) {
+		*step = "HEAD";
+		snprintf(buf, sizeof(buf), "%s\n", p->head);
+		r = write_atomic(wfd, "HEAD", buf, strlen(buf));
+	}
+	if (r == 0) {
+		*step = "commondir";
+		r = write_atomic(wfd, "commondir", "../..\n", 6);
+	}
+	if (r == 0 && p->gitdir[0]) {
+		*step = "gitdir";
+		snprintf(buf, sizeof(buf), "%s\n", p->gitdir);
+		r = write_atomic(wfd, "gitdir", buf, strlen(buf));
+	}
+	if (r == 0 && p->index_fd >= 0 && (created || same_head(mainfd, p, (struct git_refs *)&main->heads))) {
+		*step = "index";
+		r = copy_index(wfd, p->index_fd);
+	}
+	return r;
+}
+
+/* The agent's git dir for one repository (PS->v[0]) in the base BASEFD,
+ * with its submodules' and linked worktrees' parts. */
+static int prepare_gitdir(int basefd, const struct preps *ps, uid_t owner, const char **step)
+{
+	bool created = false;
+	int afd, r;
+
+	*step = "create";
+	afd = mkopen(basefd, ps->v[0].name, 0770, &created);
+	if (afd < 0)
+		return afd;
+	*step = "share with the owner";
+	r = allow_owner(afd, owner, ACL_READ | ACL_EXECUTE, true);
+	if (r == 0)
+		r = fill_gitdir(afd, &ps->v[0], created, step);
+	for (size_t i = 1; r == 0 && i < ps->n; i++) {
+		const struct prep *p = &ps->v[i];
+		bool sub_created = false;
+		int fd;
+
+		*step = p->name;
+		fd = mkopen_path(afd, p->name, 0770, &sub_created);
+		if (fd < 0) {
+			r = fd;
+			break;
+		}
+		if (p->kind == P_MODULE)
+			r = fill_gitdir(fd, p, sub_created, step);
+		else
+			r = fill_worktree(fd, afd, p, &ps->v[0], sub_created, step);
+		close(fd);
+	}
+	close(afd);
+	return r;
+}
+
+/* The child: the agent's ids, then its directory (u:OWNER:r-x, access
+ * and default), then the git dir.  Reports one line on ERRFD and exits
+ * non-zero on any failure. */
+__attribute__((noreturn))
+static void child_prepare(const struct walk *w, const struct preps *p, int errfd)
+{
+	const struct as_session *s = w->s;
+	const char *step = "switch to the agent";
+	uid_t ru, eu, su;
+	int fd, r = 0;
+
+	if (setgroups(1, &s->agent_gid) < 0 || setresgid(s->agent_gid, s->agent_gid, s->agent_gid) < 0 ||
+	    setresuid(s->agent_uid, s->agent_uid, s->agent_uid) < 0 ||
+	    getresuid(&ru, &eu, &su) < 0 || ru != s->agent_uid || eu != s->agent_uid || su != s->agent_uid ||
+	    setuid(0) == 0) {
+		r = -EPERM;
+		goto fail;
+	}
+	umask(007);
+	fd = openat(w->agentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		step = "open";
+		goto fail;
+	}
+	step = "share with the owner";
+	r = allow_owner(fd, s->owner_uid, ACL_READ | ACL_EXECUTE, true);
+	if (r == 0)
+		r = prepare_gitdir(fd, p, s->owner_uid, &step);
+	if (r == 0)
+		_exit(0);
+fail:
+	dprintf(errfd, "%s: %s", step, strerror(-r));
+	_exit(1);
+}
+
+/* Runs child_prepare and waits for it. */
+static int run_prepare(struct walk *w, const struct preps *p, const char *gpath)
+{
+	int pfd[2], status;
+	char msg[256] = "";
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return as_fail(w->err, -errno, "%s: pipe: %s", gpath, strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(pfd[0]);
+		close(pfd[1]);
+		return as_fail(w->err, -e, "%s: fork: %s", gpath, strerror(e));
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		child_prepare(w, p, pfd[1]);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], msg, sizeof(msg) - 1);
+	close(pfd[0]);
+	msg[n > 0 ? n : 0] = '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return as_fail(w->err, -errno, "%s: waitpid: %s", gpath, strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return as_fail(w->err, -EIO, "%s: cannot prepare the agent's git directory %s/%s/%s: %s",
+			       gpath, AS_GITDIR, w->s->agent, p->v[0].name,
+			       msg[0] ? msg : "the preparing process failed");
+	return 0;
+}
+
+/* -------------------------------------------------- one work tree (root) */
+
+/* No agent ACL entry in the owner's git dir GPATH (lib/acl.h), again at
+ * each session start: a repository made during an earlier session
+ * inherited the work tree's default entries, and a hard link the agent
+ * made to one of its files then would still be writable. */
+static int strip_acl(struct walk *w, const char *gpath, const struct stat *gst)
+{
+	struct as_acl_stats st;
+	struct as_err e = { "" };
+	int r;
+
+	if (gst->st_uid == w->s->agent_uid)
+		return 0;       /* the agent's own repository: nothing to take */
+	r = as_acl_revoke_tree(gpath, w->s->agent_uid, w->s->owner_uid, &st, &e);
+	as_acl_stats_free(&st);
+	return r < 0 ? as_fail(w->err, r, "%s", e.msg) : 0;
+}
+
+static int read_subs(struct walk *w, int gfd, const char *gpath, const char *name, unsigned depth,
+		     struct preps *ps);
+
+/* Opens the owner's index in GFD for the child (-1: none to copy). */
+static int open_index(struct walk *w, int gfd, const char *gpath, int *out)
+{
+	struct stat st;
+
+	*out = openat(gfd, "index", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (*out < 0)
+		return errno == ENOENT || errno == ELOOP ? 0 :
+		       as_fail(w->err, -errno, "%s/index: %s", gpath, strerror(errno));
+	if (fstat(*out, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(*out);
+		*out = -1;
+	}
+	return 0;
+}
+
+/* HEAD of GFD, or "" when it is missing or not one git would use. */
+static int read_head(struct walk *w, int gfd, const char *gpath, char *head, size_t len)
+{
+	int r = git_read_small(gfd, "HEAD", head, len);
+
+	if (r < 0 && r != -ENOENT && r != -ELOOP && r != -EINVAL)
+		return as_fail(w->err, r, "%s/HEAD: %s", gpath, strerror(-r));
+	if (r < 0 || (strncmp(head, "ref: refs/", 10) != 0 && !git_oid_valid(head)))
+		head[0] = '\0';
+	return 0;
+}
+
+/* Reads what the child needs from the owner's git dir GFD (GPATH), to be
+ * NAME (see struct prep). */
+static int read_owner(struct walk *w, int gfd, const char *gpath, const char *name, int kind,
+		      struct prep *p)
+{
+	struct stat st;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->index_fd = -1;
+	p->kind = kind;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	r = read_head(w, gfd, gpath, p->head, sizeof(p->head));
+	if (r == 0)
+		r = open_index(w, gfd, gpath, &p->index_fd);
+	if (r < 0)
+		return r;
+	if (kind == P_WORKTREE) {
+		if (git_read_small(gfd, "gitdir", p->gitdir, sizeof(p->gitdir)) < 0)
+			p->gitdir[0] = '\0';
+		return 0;
+	}
+	git_parse_config(gfd, &p->cfg);
+	if (git_path_join(p->objects, sizeof(p->objects), gpath, "objects") < 0)
+		return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", gpath);
+	r = git_read_refs(gfd, "refs/heads/", &p->heads);
+	if (r == 0)
+		r = git_read_refs(gfd, "refs/tags/", &p->tags);
+	/* The owner's history of each branch; an agent-made repository's
+	 * is the agent's to make as long as it likes: not read. */
+	if (r == 0 && fstat(gfd, &st) == 0 && st.st_uid != w->s->agent_uid) {
+		git_refs_find(&p->heads, "");       /* sorted now, before the history */
+		r = git_read_reflogs(gfd, &p->heads);
+	}
+	if (r < 0)
+		return as_fail(w->err, r, "%s: cannot read its refs: %s", gpath, strerror(-r));
+	return 0;
+}
+
+static struct prep *preps_add(struct walk *w, struct preps *ps, const char *gpath)
+{
+	struct prep *n;
+
+	if (ps->n > SUBS_MAX) {
+		as_fail(w->err, -E2BIG, "%s: more than %d submodules and linked worktrees", gpath, SUBS_MAX);
+		return NULL;
+	}
+	n = reallocarray(ps->v, ps->n + 1, sizeof(*n));
+	if (!n) {
+		as_fail(w->err, -ENOMEM, "%s: out of memory", gpath);
+		return NULL;
+	}
+	ps->v = n;
+	memset(&n[ps->n], 0, sizeof(*n));
+	n[ps->n].index_fd = -1;
+	return &n[ps->n++];
+}
+
+/*
+ * The submodules' git dirs under DFD (GPATH, NAME in the agent's dir:
+ * "modules/..."), found by content at any depth (a submodule's name may
+ * hold slashes), and theirs in turn.  Not followed: symlinks.
+ */
+static int read_modules(struct walk *w, int dfd, const char *gpath, const char *name, unsigned depth,
+			struct preps *ps)
 {
 	DIR *d;
 	struct dirent *de;
-	int r = 0;
+	int fd, r = 0;
 
-	if (depth > MAX_DEPTH)
-		return as_fail(w->err, -ELOOP, "%s: nested too deeply", dpath);
-	r = open_dir(w, dirfd, dpath, &d);
-	if (r < 0)
+	if (depth > SUBS_DEPTH * 8)
+		return 0;
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		r = as_fail(w->err, -errno, "%s: cannot read: %s", gpath, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return r;
-	while (r == 0 && (errno = 0, de = readdir(d))) {
-		char sub[PATH_MAX];
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-			continue;
-		if (path_join(sub, sizeof(sub), dpath, de->d_name) < 0) {
-			r = as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
-			break;
-		}
-		if (++w->st->dirs > AS_GIT_MAX_DIRS) {
-			r = as_fail(w->err, -E2BIG, "more than %d directories under %s", AS_GIT_MAX_DIRS, w->root);
-			break;
-		}
-		{
-			struct stat head;
-			int sfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (sfd < 0)
-				continue;
-			if (fstatat(sfd, "HEAD", &head, AT_SYMLINK_NOFOLLOW) == 0)
-				r = protect_gitdir(w, dirfd, de->d_name, sub, depth + 1);
-			else
-				r = protect_modules(w, sfd, sub, depth + 1);
-			close(sfd);
-		}
 	}
+	while (r == 0 && (errno = 0, de = readdir(d))) {
+		char sub[PATH_MAX], subname[PATH_MAX];
+		struct prep *p;
+		int cfd;
+
+		if (de->d_name[0] == '.' || git_path_join(sub, sizeof(sub), gpath, de->d_name) < 0 ||
+		    git_path_join(subname, sizeof(subname), name, de->d_name) < 0)
+			continue;
+		cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0) {
+			r = open_failed(w, sub);
+			continue;
+		}
+		if (!as_gitdir_at(cfd)) {
+			r = read_modules(w, cfd, sub, subname, depth + 1, ps);
+		} else if (!(p = preps_add(w, ps, sub))) {
+			r = -E2BIG;
+		} else {
+			r = read_owner(w, cfd, sub, subname, P_MODULE, p);
+			if (r == 0)
+				r = read_subs(w, cfd, sub, subname, depth + 1, ps);
+		}
+		close(cfd);
+	}
+	if (r == 0 && errno)
+		r = as_fail(w->err, -errno, "%s: cannot read: %s", gpath, strerror(errno));
 	closedir(d);
 	return r;
 }
 
-/* One git dir: pinned, then config, hooks and submodules read-only. */
-static int protect_gitdir(struct walk *w, int parentfd, const char *name, const char *gpath,
-			  unsigned depth)
+/* The submodules and linked worktrees of the git dir GFD (GPATH), which
+ * is NAME in the agent's dir ("" for the repository's own). */
+static int read_subs(struct walk *w, int gfd, const char *gpath, const char *name, unsigned depth,
+		     struct preps *ps)
 {
-	struct stat st, cst;
-	int gfd, r;
+	char sub[PATH_MAX], subname[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	int fd, r = 0;
 
-	if (fstatat(parentfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+	if (depth > SUBS_DEPTH * 8)
 		return 0;
-	if (seen(w, &st))
+	fd = openat(gfd, "modules", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		snprintf(sub, sizeof(sub), "%s/modules", gpath);
+		snprintf(subname, sizeof(subname), "%s%smodules", name, name[0] ? "/" : "");
+		r = read_modules(w, fd, sub, subname, depth + 1, ps);
+		close(fd);
+	} else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP) {
+		return as_fail(w->err, -errno, "%s/modules: %s", gpath, strerror(errno));
+	}
+	if (r < 0 || name[0])
+		return r;       /* a submodule's own worktrees: not mirrored */
+	fd = openat(gfd, "worktrees", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 :
+		       as_fail(w->err, -errno, "%s/worktrees: %s", gpath, strerror(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return as_fail(w->err, -errno, "%s/worktrees: %s", gpath, strerror(errno));
+	}
+	while (r == 0 && (errno = 0, de = readdir(d))) {
+		struct prep *p;
+		int cfd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/worktrees/%s", gpath, de->d_name);
+		snprintf(subname, sizeof(subname), "worktrees/%s", de->d_name);
+		cfd = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0) {
+			r = open_failed(w, sub);
+			continue;
+		}
+		p = preps_add(w, ps, sub);
+		r = p ? read_owner(w, cfd, sub, subname, P_WORKTREE, p) : -E2BIG;
+		close(cfd);
+	}
+	if (r == 0 && errno)
+		r = as_fail(w->err, -errno, "%s/worktrees: %s", gpath, strerror(errno));
+	closedir(d);
+	return r;
+}
+
+/*
+ * A path the owner's git reads or runs from (core.hooksPath, an included
+ * config file) that lies in the work tree WFD: read-only for the session.
+ * When missing and a plain name, it is created empty for the owner first,
+ * or the agent could create it.  REL_TO_GIT: the path is relative to the
+ * git dir (include paths), not to the work tree (hooksPath).
+ */
+static int protect_in_worktree(struct walk *w, int wfd, const char *wpath, const char *path,
+			       bool dir, bool rel_to_git, const struct stat *gst, const char *label)
+{
+	char rel[PATH_MAX], what[PATH_MAX + 64];
+	size_t wl = strlen(wpath);
+	int fd, r;
+
+	if (!path[0] || path[0] == '~')
 		return 0;
-	if (st.st_uid == w->agent_uid) {
-		note(w->st, gpath, "the agent's own repository (the owner's git refuses it until adopted)");
+	if (path[0] == '/') {
+		if (strncmp(path, wpath, wl) != 0 || (path[wl] != '/' && path[wl] != '\0'))
+			return 0;       /* outside: not in a grant, or another walk's */
+		snprintf(rel, sizeof(rel), ".%s", path + wl);
+	} else if (rel_to_git) {
+		if (strncmp(path, "../", 3) != 0)
+			return 0;       /* inside .git: the agent's in the session */
+		snprintf(rel, sizeof(rel), "%s", path + 3);
+	} else {
+		snprintf(rel, sizeof(rel), "%s", path);
+	}
+	if (snprintf(what, sizeof(what), "%s/%s (%s)", wpath, rel, label) >= (int)sizeof(what))
+		return as_fail(w->err, -ENAMETOOLONG, "%s: %s too long", wpath, label);
+	fd = git_openat_beneath(wfd, rel, O_PATH | (dir ? O_DIRECTORY : 0));
+	if (fd < 0 && errno == ENOENT && !w->dry_run && !strchr(rel, '/')) {
+		if (dir)
+			r = mkdirat(wfd, rel, 0755);
+		else
+			r = (fd = openat(wfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0 ?
+			    -1 : close(fd);
+		if (r < 0 && errno != EEXIST)
+			return as_fail(w->err, -errno, "%s: cannot create: %s", what, strerror(errno));
+		if (fchownat(wfd, rel, gst->st_uid, gst->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return as_fail(w->err, -errno, "%s: chown: %s", what, strerror(errno));
+		fd = git_openat_beneath(wfd, rel, O_PATH | (dir ? O_DIRECTORY : 0));
+	}
+	if (fd < 0) {
+		note(w->st, what, errno == ENOENT ? "missing, and not a plain name to create; not covered" :
+		     "behind a symbolic link, or of another type; not covered");
 		return 0;
 	}
-	if (++w->st->repos > AS_GIT_MAX_REPOS)
-		return as_fail(w->err, -E2BIG, "more than %d git repositories under %s", AS_GIT_MAX_REPOS,
-			       w->root);
-	gfd = openat(parentfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r = bind_fd(w, fd, fd, true, what);
+	close(fd);
+	return r;
+}
+
+/* WFD's ".git" directory GPATH: the agent's own git dir in its place. */
+static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char *gpath)
+{
+	struct preps ps = { 0 };
+	struct prep *main;
+	struct stat gst, ast;
+	char rel[PATH_MAX], name[NAME_MAX + 1];
+	int gfd = -1, afd = -1, r;
+
+	gfd = openat(wfd, ".git", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (gfd < 0)
 		return as_fail(w->err, -errno, "%s: %s", gpath, strerror(errno));
-	r = bind_self(w, gfd, false, gpath);
-	close(gfd);
-	if (r < 0)
-		return r;
-	/* Again by name: the mount just made now covers the old one. */
-	gfd = openat(parentfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (gfd < 0)
-		return as_fail(w->err, -errno, "%s: %s", gpath, strerror(errno));
-	/* A linked worktree's git dir (it has "commondir") takes hooks and
-	 * config from the main one; only its config.worktree is its own. */
-	if (fstatat(gfd, "commondir", &cst, AT_SYMLINK_NOFOLLOW) == 0) {
-		r = protect_file(w, gfd, gpath, "config.worktree");
+	if (fstat(gfd, &gst) < 0) {
+		r = as_fail(w->err, -errno, "%s: %s", gpath, strerror(errno));
 		close(gfd);
 		return r;
 	}
-	r = protect_file(w, gfd, gpath, "config");
-	if (r == 0)
-		r = protect_file(w, gfd, gpath, "config.worktree");
-	if (r == 0)
-		r = protect_hooks(w, gfd, &st, gpath);
-	if (r == 0) {
-		struct stat ms;
-		char sub[PATH_MAX];
-
-		if (fstatat(gfd, "modules", &ms, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(ms.st_mode) &&
-		    path_join(sub, sizeof(sub), gpath, "modules") == 0) {
-			int mfd = openat(gfd, "modules", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (mfd >= 0) {
-				r = protect_modules(w, mfd, sub, depth + 1);
-				close(mfd);
-			}
-		}
-		if (r == 0 && fstatat(gfd, "worktrees", &ms, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(ms.st_mode) &&
-		    path_join(sub, sizeof(sub), gpath, "worktrees") == 0) {
-			int wfd = openat(gfd, "worktrees", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			DIR *d = wfd >= 0 ? fdopendir(wfd) : NULL;
-			struct dirent *de;
-
-			while (d && r == 0 && (de = readdir(d))) {
-				char wt[PATH_MAX];
-				int one;
-
-				if (de->d_name[0] == '.' || path_join(wt, sizeof(wt), sub, de->d_name) < 0)
-					continue;
-				one = openat(wfd, de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				if (one < 0)
-					continue;
-				r = protect_file(w, one, wt, "config.worktree");
-				close(one);
-			}
-			if (d)
-				closedir(d);
-			else if (wfd >= 0)
-				close(wfd);
-		}
+	if (seen(w, &gst)) {
+		close(gfd);
+		return 0;
 	}
-	close(gfd);
-	return r;
-}
-
-/* A .git file ("gitdir: PATH"): a linked worktree or a submodule.  The
- * file is bound read-only (so it keeps pointing where the owner set it),
- * and the git dir it names is protected when it lies beneath the root. */
-static int protect_gitlink(struct walk *w, int dirfd, const char *rel, const char *dpath)
-{
-	char buf[GITLINK_MAX + 1], target[PATH_MAX * 2], gpath[PATH_MAX];
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	ssize_t n;
-	char *p, *slash;
-	int fd, r, gfd, pfd;
-
-	if (path_join(gpath, sizeof(gpath), dpath, ".git") < 0)
-		return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
-	r = protect_file(w, dirfd, dpath, ".git");
+	if (++w->st->repos > AS_GIT_MAX_REPOS) {
+		close(gfd);
+		return as_fail(w->err, -E2BIG, "more than %d git repositories under %s", AS_GIT_MAX_REPOS,
+			       w->root);
+	}
+	if (as_git_agent_dir_name(wpath, name, sizeof(name)) < 0) {
+		close(gfd);
+		return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", gpath);
+	}
+	main = preps_add(w, &ps, gpath);
+	r = main ? read_owner(w, gfd, gpath, name, P_MAIN, main) : -ENOMEM;
+	if (r == 0 && ps.v[0].cfg.other_refstorage) {
+		/* No loose refs to start from: the agent gets the owner's
+		 * git dir read-only instead. */
+		w->st->repos--;
+		w->st->readonly++;
+		note(w->st, gpath, "extensions.refStorage is not \"files\"; read-only in the session");
+		r = bind_fd(w, gfd, gfd, true, gpath);
+		goto out;
+	}
+	if (r == 0)
+		r = read_subs(w, gfd, gpath, "", 0, &ps);
+	if (r < 0 || w->dry_run)
+		goto out;
+	r = strip_acl(w, gpath, &gst);
+	if (r == 0)
+		r = run_prepare(w, &ps, gpath);
 	if (r < 0)
-		return r;
-	fd = openat(dirfd, ".git", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return as_fail(w->err, -errno, "%s: %s", gpath, strerror(errno));
-	n = read(fd, buf, GITLINK_MAX);
-	close(fd);
-	if (n < 0)
-		return as_fail(w->err, -errno, "%s: %s", gpath, strerror(errno));
-	buf[n] = '\0';
-	if (strncmp(buf, "gitdir: ", 8) != 0) {
-		note(w->st, gpath, "not a gitdir link");
-		return 0;
+		goto out;
+	/* The agent's directory, opened without following anything the
+	 * agent could have planted, and checked to be the agent's. */
+	snprintf(rel, sizeof(rel), "%s/%s", w->s->agent, name);
+	afd = git_openat_beneath(w->agentfd, name, O_PATH | O_DIRECTORY);
+	if (afd < 0 || fstat(afd, &ast) < 0 || ast.st_uid != w->s->agent_uid) {
+		r = as_fail(w->err, -EPERM, "%s/%s: not a directory the agent owns (a symbolic link?)",
+			    AS_GITDIR, rel);
+		goto out;
 	}
-	p = buf + 8;
-	p[strcspn(p, "\r\n")] = '\0';
-	/* Relative to the root: RESOLVE_BENEATH refuses anything that
-	 * leaves it, ".." included, and every symbolic link. */
-	if (p[0] == '/') {
-		size_t rl = strlen(w->root);
+	/* The owner's objects onto each owner-objects first: the clone of
+	 * the agent's dir below is recursive and carries them along. */
+	for (size_t i = 0; r == 0 && i < ps.n; i++) {
+		const struct prep *p = &ps.v[i];
+		char oo[PATH_MAX + 16], ob[PATH_MAX + 16];
+		int oofd, ofd;
 
-		if (strncmp(p, w->root, rl) != 0 || (p[rl] != '/' && p[rl] != '\0')) {
-			note(w->st, gpath, "its git dir is outside the grant; not followed");
-			return 0;
+		if (p->kind == P_WORKTREE)
+			continue;
+		snprintf(oo, sizeof(oo), "%s%sowner-objects", i ? p->name : "", i ? "/" : "");
+		snprintf(ob, sizeof(ob), "%s%sobjects", i ? p->name : "", i ? "/" : "");
+		oofd = git_openat_beneath(afd, oo, O_PATH | O_DIRECTORY);
+		if (oofd < 0 || fstat(oofd, &ast) < 0 || ast.st_uid != w->s->agent_uid) {
+			r = as_fail(w->err, -EPERM, "%s/%s/%s: not a directory the agent owns (a symbolic link?)",
+				    AS_GITDIR, rel, oo);
+			if (oofd >= 0)
+				close(oofd);
+			break;
 		}
-		snprintf(target, sizeof(target), ".%s", p + rl);
-	} else {
-		snprintf(target, sizeof(target), "%s/%s", rel, p);
+		/* The owner's side: "modules/NAME/objects" of its git dir. */
+		ofd = git_openat_beneath(gfd, ob, O_PATH | O_DIRECTORY);
+		if (ofd < 0) {
+			r = as_fail(w->err, -errno, "%s: %s", p->objects, strerror(errno));
+			close(oofd);
+			break;
+		}
+		r = bind_fd(w, ofd, oofd, true, p->objects);
+		close(ofd);
+		close(oofd);
 	}
-	/* The git dir's parent, then the git dir by its last name. */
-	slash = strrchr(target, '/');
-	if (!slash || !slash[1]) {
-		note(w->st, gpath, "unusual gitdir link; not followed");
-		return 0;
-	}
-	*slash = '\0';
-	pfd = (int)syscall(SYS_openat2, w->rootfd, target, &how, sizeof(how));
-	if (pfd < 0) {
-		note(w->st, gpath, errno == EXDEV || errno == ELOOP ?
-		     "its git dir is outside the grant or behind a symbolic link; not followed" :
-		     "its git dir does not exist");
-		return 0;
-	}
-	gfd = openat(pfd, slash + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (gfd < 0) {
-		close(pfd);
-		note(w->st, gpath, "its git dir is not a directory; not followed");
-		return 0;
-	}
+	if (r == 0)
+		r = bind_fd(w, afd, gfd, false, gpath);
+	main = &ps.v[0];
+	if (r == 0)
+		r = protect_in_worktree(w, wfd, wpath, main->cfg.hooks_path, true, false, &gst, "core.hooksPath");
+	for (size_t i = 0; r == 0 && i < main->cfg.n_includes; i++)
+		r = protect_in_worktree(w, wfd, wpath, main->cfg.includes[i], false, true, &gst,
+					"included config");
+out:
+	preps_free(&ps);
+	if (afd >= 0)
+		close(afd);
 	close(gfd);
-	if (snprintf(gpath, sizeof(gpath), "%s/%s/%s", w->root, target, slash + 1) >= (int)sizeof(gpath)) {
-		close(pfd);
-		return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
-	}
-	r = protect_gitdir(w, pfd, slash + 1, gpath, 0);
-	close(pfd);
 	return r;
 }
 
-static int walk_dir(struct walk *w, int dirfd, const char *rel, const char *dpath, unsigned depth)
+/* A git dir found by content that is no work tree's .git (a bare
+ * repository, a separate git dir): read-only for the session. */
+static int protect_other_gitdir(struct walk *w, int dfd, const char *dpath)
+{
+	struct stat st;
+
+	if (fstat(dfd, &st) < 0)
+		return as_fail(w->err, -errno, "%s: %s", dpath, strerror(errno));
+	if (seen(w, &st))
+		return 0;
+	w->st->readonly++;
+	if (!w->dry_run && strip_acl(w, dpath, &st) < 0)
+		return -EPERM;
+	return bind_fd(w, dfd, dfd, true, dpath);
+}
+
+/* Opening a directory failed: gone, replaced or a symlink is skipped;
+ * anything else (EMFILE, EACCES, EIO) refuses the session. */
+static int open_failed(struct walk *w, const char *path)
+{
+	if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+		return 0;
+	return as_fail(w->err, -errno, "%s: cannot open: %s", path, strerror(errno));
+}
+
+static int walk_dir(struct walk *w, int dirfd, const char *dpath, unsigned depth)
 {
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
-	int r = 0;
+	int fd, r = 0;
 
-	if (depth > MAX_DEPTH)
-		return as_fail(w->err, -ELOOP, "%s: nested more than %d directories deep", dpath, MAX_DEPTH);
-	if (++w->st->dirs > AS_GIT_MAX_DIRS)
+	/* Trees the agent made never refuse a session: past a budget of
+	 * their own they are noted and left (their owner-made git dirs, if
+	 * the agent moved any there, keep no agent ACL entry). */
+	if (fstat(dirfd, &st) < 0)
+		return as_fail(w->err, -errno, "%s: %s", dpath, strerror(errno));
+	if (st.st_uid == w->s->agent_uid && ++w->agent_dirs > AS_GIT_MAX_DIRS) {
+		if (!w->agent_budget_noted)
+			note(w->st, dpath, "more directories made by the agent than the walk visits; the rest not walked");
+		w->agent_budget_noted = true;
+		return 0;
+	}
+	if (st.st_uid != w->s->agent_uid && ++w->st->dirs > AS_GIT_MAX_DIRS)
 		return as_fail(w->err, -E2BIG, "more than %d directories under %s: too many to protect "
 			       "their git metadata at each session start; grant a narrower directory",
 			       AS_GIT_MAX_DIRS, w->root);
-	/* This directory's own .git first: mounting it later would hide
-	 * what a submodule link below had already protected inside it. */
+	/* A git dir by content that nobody reached as a .git: bare. */
+	if (as_gitdir_at(dirfd))
+		return protect_other_gitdir(w, dirfd, dpath);
 	if (fstatat(dirfd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		char gpath[PATH_MAX];
 
-		if (path_join(gpath, sizeof(gpath), dpath, ".git") < 0)
+		if (git_path_join(gpath, sizeof(gpath), dpath, ".git") < 0)
 			return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
-		if (S_ISDIR(st.st_mode))
-			r = protect_gitdir(w, dirfd, ".git", gpath, 0);
-		else if (S_ISREG(st.st_mode))
-			r = protect_gitlink(w, dirfd, rel, dpath);
-		else if (S_ISLNK(st.st_mode))
+		if (S_ISDIR(st.st_mode)) {
+			int gfd = openat(dirfd, ".git", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			bool is_git;
+
+			if (gfd < 0)
+				return open_failed(w, gpath);
+			is_git = as_gitdir_at(gfd);
+			close(gfd);
+			if (is_git)
+				r = replace_gitdir(w, dirfd, dpath, gpath);
+		} else if (S_ISREG(st.st_mode)) {
+			/* A linked worktree's or submodule's link: it keeps
+			 * pointing where the owner set it. */
+			r = bind_ro(w, dirfd, ".git", gpath);
+		} else if (S_ISLNK(st.st_mode)) {
 			note(w->st, gpath, "a symbolic link; not followed");
+		}
 		if (r < 0)
 			return r;
 	}
-	r = open_dir(w, dirfd, dpath, &d);
-	if (r < 0)
+	if (depth >= AS_GIT_MAX_DEPTH) {
+		note(w->st, dpath, "deeper than the walk goes; its git directories keep no agent ACL entry");
+		return 0;
+	}
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return as_fail(w->err, -errno, "%s: cannot open: %s", dpath, strerror(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		r = as_fail(w->err, -errno, "%s: cannot read: %s", dpath, strerror(errno));
+		close(fd);
 		return r;
+	}
 	while (r == 0 && (errno = 0, de = readdir(d))) {
-		char sub[PATH_MAX], subrel[PATH_MAX];
+		char sub[PATH_MAX];
 		unsigned long long mnt;
 		int cfd;
 
@@ -437,73 +1137,181 @@ static int walk_dir(struct walk *w, int dirfd, const char *rel, const char *dpat
 			continue;
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 			continue;
+		if (git_path_join(sub, sizeof(sub), dpath, de->d_name) < 0) {
+			r = as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
+			break;
+		}
 		cfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (cfd < 0)
-			continue; /* a symbolic link (ELOOP), not a directory, gone */
+		if (cfd < 0) {
+			r = open_failed(w, sub);
+			continue;
+		}
 		if (as_fstat_mnt(cfd, &st, &mnt) < 0 || st.st_dev != w->dev || mnt != w->mnt_id) {
 			close(cfd);
 			continue; /* another filesystem, or a mount (a bind mount of the
 				   * same filesystem too: by mount id): not ours to walk */
 		}
-		if (path_join(sub, sizeof(sub), dpath, de->d_name) < 0 ||
-		    path_join(subrel, sizeof(subrel), rel, de->d_name) < 0) {
-			close(cfd);
-			r = as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
-			break;
-		}
-		r = walk_dir(w, cfd, subrel, sub, depth + 1);
+		r = walk_dir(w, cfd, sub, depth + 1);
 		close(cfd);
 	}
+	if (r == 0 && errno)
+		r = as_fail(w->err, -errno, "%s: cannot read: %s", dpath, strerror(errno));
 	closedir(d);
 	return r;
 }
 
-int as_git_protect_tree(const char *root, uid_t agent_uid, bool dry_run,
-			struct as_git_stats *st, struct as_err *err)
+static int protect_tree(struct walk *w, const char *root)
 {
-	struct walk w = {
-		.root = root, .agent_uid = agent_uid, .dry_run = dry_run, .st = st, .err = err,
-	};
 	struct stat rs;
 	int r;
 
-	w.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (w.rootfd < 0)
-		return as_fail(err, -errno, "%s: %s", root, strerror(errno));
-	r = as_fstat_mnt(w.rootfd, &rs, &w.mnt_id);
+	w->root = root;
+	w->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (w->rootfd < 0)
+		return as_fail(w->err, -errno, "%s: %s", root, strerror(errno));
+	r = as_fstat_mnt(w->rootfd, &rs, &w->mnt_id);
 	if (r < 0) {
-		r = as_fail(err, r, "%s: %s", root, strerror(-r));
-		goto out;
+		r = as_fail(w->err, r, "%s: %s", root, strerror(-r));
+	} else {
+		w->dev = rs.st_dev;
+		r = walk_dir(w, w->rootfd, root, 0);
 	}
-	w.dev = rs.st_dev;
-	r = walk_dir(&w, w.rootfd, ".", root, 0);
-out:
-	close(w.rootfd);
-	free(w.seen);
+	close(w->rootfd);
 	return r;
 }
 
-int as_git_protect_grants(const struct as_registry *reg, uid_t agent_uid, bool dry_run,
+/* AS_GITDIR/AGENT, as root: made for the agent (mode 0700, its own) when
+ * missing, in a directory only root writes; opened without following a
+ * symlink and checked to be the agent's. */
+static int open_agent_dir(struct walk *w)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int basefd;
+
+	/* AS_GITDIR and its parents are the install's, root's. */
+	snprintf(path, sizeof(path), "%s", AS_GITDIR);
+	for (char *p = path + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return as_fail(w->err, -errno, "%s: %s", path, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(AS_GITDIR, 0755) < 0 && errno != EEXIST)
+		return as_fail(w->err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
+	basefd = open(AS_GITDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (basefd < 0)
+		return as_fail(w->err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
+	if (fstat(basefd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {
+		close(basefd);
+		return as_fail(w->err, -EPERM, "%s: not root's, or writable by others", AS_GITDIR);
+	}
+	if (mkdirat(basefd, w->s->agent, 0700) == 0) {
+		if (fchownat(basefd, w->s->agent, w->s->agent_uid, w->s->agent_gid, AT_SYMLINK_NOFOLLOW) < 0) {
+			close(basefd);
+			return as_fail(w->err, -errno, "%s/%s: chown: %s", AS_GITDIR, w->s->agent, strerror(errno));
+		}
+	} else if (errno != EEXIST) {
+		close(basefd);
+		return as_fail(w->err, -errno, "%s/%s: %s", AS_GITDIR, w->s->agent, strerror(errno));
+	}
+	w->agentfd = openat(basefd, w->s->agent, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(basefd);
+	if (w->agentfd < 0)
+		return as_fail(w->err, -errno, "%s/%s: %s", AS_GITDIR, w->s->agent, strerror(errno));
+	if (fstat(w->agentfd, &st) < 0 || st.st_uid != w->s->agent_uid)
+		return as_fail(w->err, -EPERM, "%s/%s: not the agent's", AS_GITDIR, w->s->agent);
+	return 0;
+}
+
+/* NAME in PFD and, if a directory, everything beneath it. */
+static int remove_at(int pfd, const char *name, const char *path, unsigned depth, struct as_err *err)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : as_fail(err, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(pfd, name, 0) < 0 && errno != ENOENT ?
+		       as_fail(err, -errno, "%s: cannot remove: %s", path, strerror(errno)) : 0;
+	if (depth > 256)
+		return as_fail(err, -ELOOP, "%s: nested too deeply to remove", path);
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		r = as_fail(err, -errno, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	while (r == 0 && (de = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (git_path_join(sub, sizeof(sub), path, de->d_name) < 0)
+			snprintf(sub, sizeof(sub), "%s/...", path);
+		r = remove_at(dirfd(d), de->d_name, sub, depth + 1, err);
+	}
+	closedir(d);
+	if (r == 0 && unlinkat(pfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = as_fail(err, -errno, "%s: cannot remove: %s", path, strerror(errno));
+	return r;
+}
+
+int as_git_agent_dir_remove(const char *agent, struct as_err *err)
+{
+	char path[PATH_MAX];
+	int basefd, r;
+
+	if (!*agent || strchr(agent, '/') || !strcmp(agent, ".") || !strcmp(agent, ".."))
+		return as_fail(err, -EINVAL, "%s: not an account name", agent);
+	basefd = open(AS_GITDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (basefd < 0)
+		return errno == ENOENT ? 0 : as_fail(err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s", AS_GITDIR, agent);
+	r = remove_at(basefd, agent, path, 0, err);
+	close(basefd);
+	return r;
+}
+
+int as_git_protect_grants(const struct as_session *s, bool dry_run,
 			  struct as_git_stats *st, struct as_err *err)
 {
 	struct as_err e = { "" };
+	struct walk w = { .s = s, .agentfd = -1, .dry_run = dry_run, .st = st, .err = &e };
 	struct stat rs;
+	int r = 0;
 
-	for (size_t i = 0; i < reg->n_projects; i++) {
-		const struct as_reg_project *p = &reg->projects[i];
-		int r;
+	/* The filesystems' clock (inode times come from the coarse one). */
+	clock_gettime(CLOCK_REALTIME_COARSE, &st->started);
+
+	if (!dry_run && open_agent_dir(&w) < 0) {
+		r = as_fail(err, -EPERM, "%s", e.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < s->reg.n_projects; i++) {
+		const struct as_reg_project *p = &s->reg.projects[i];
 
 		if (p->state != AS_REG_GRANTED || p->read_only)
 			continue;
 		/* Only the root's absence is skipped; an ENOENT inside the
-		 * tree (something removed mid-walk) fails like any error. */
+		 * tree (something removed mid-walk) is skipped by the walk. */
 		if (lstat(p->path, &rs) < 0 && errno == ENOENT) {
 			note(st, p->path, "the granted directory is not there in the session");
 			continue;
 		}
-		r = as_git_protect_tree(p->path, agent_uid, dry_run, st, &e);
-		if (r < 0)
-			return as_fail(err, r, "under %s: %s", p->path, e.msg);
+		r = protect_tree(&w, p->path);
+		if (r < 0) {
+			r = as_fail(err, r, "under %s: %s", p->path, e.msg);
+			break;
+		}
 	}
-	return 0;
+out:
+	if (w.agentfd >= 0)
+		close(w.agentfd);
+	free(w.seen);
+	return r;
 }

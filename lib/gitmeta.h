@@ -1,74 +1,101 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Git metadata the agent must not plant code in.  A shared repository's
- * hooks and .git/config (core.hooksPath, core.fsmonitor, core.sshCommand,
- * filters, aliases) run code in the owner's git later, unread.  In the
- * session's own mount namespace, while the helper is still root, every
- * repository in a granted tree gets:
+ * Git in a session, without the agent ever writing a file the owner's git
+ * reads or runs.  In the session's own mount namespace, while the helper
+ * is still root, every repository in a read-write grant is rearranged:
  *
- *   .git                bound onto itself (read-write): a mount point, so
- *                       it cannot be renamed away or removed (EBUSY)
- *   .git/config         bound read-only (EROFS; replacing it: EBUSY)
- *   .git/config.worktree, .git/worktrees/NAME/config.worktree   the same
- *   .git/hooks          bound read-only (created empty when missing, or
- *                       the agent could create it)
- *   .git/modules/...    each submodule's git dir, the same way
- *   a linked worktree's or submodule's .git file: bound read-only, and the
- *                       git dir it names protected when it lies in the grant
+ *   WORKTREE/.git (a directory)
+ *       replaced by the agent's own git directory for that repository,
+ *       AS_GITDIR/AGENT/NAME-HASH.git (one per repository, keyed by the
+ *       work tree's path: as_git_agent_dir_name; AS_GITDIR/AGENT is made
+ *       by root for the agent, outside its home, which stays 0700 with no
+ *       ACL; the owner reads it through u:OWNER:r-x).  It
+ *       borrows the owner's objects read-only (objects/info/alternates
+ *       names "../owner-objects", where the owner's objects are bound
+ *       read-only for the session, and the owner's real objects path,
+ *       which is what the owner's own git uses when it fetches from it),
+ *       and starts from the owner's HEAD, branches, tags and index:
+ *         - refs/remotes/owner/B is the owner's branch B, rewritten at
+ *           each session start;
+ *         - the agent's refs/heads/B is created when the owner has a
+ *           branch B the agent never saw, follows the owner's B when the
+ *           agent left it where the owner's was last time, and is kept
+ *           otherwise (the owner's new commits are then at owner/B);
+ *         - HEAD is the owner's (the work tree is the owner's checkout);
+ *         - the index is the owner's when the agent's HEAD commit is the
+ *           owner's (or the directory is new), else the agent's own.
+ *       Nothing of either side is lost: the agent's commits stay in its
+ *       directory, the owner's in theirs.
+ *   any other git directory (bare, or a separate git dir): bound read-only
+ *       onto itself.
+ *   a .git file (linked worktree, submodule): bound read-only.
+ *   core.hooksPath of a repository, when it lies in its work tree: bound
+ *       read-only (created empty, owned by the owner, when missing).
  *
- * Commits, branches, fetches and gc write elsewhere in .git and keep
- * working.  Nothing follows a symbolic link: each step opens one name with
- * O_NOFOLLOW relative to the directory before it, gitdir links resolve
- * beneath the granted root (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS),
- * the walk stays on the root's filesystem, and mounts are made on the
- * opened file descriptors (open_tree, mount_setattr, move_mount), never on
- * a path looked up again.  Repositories owned by the agent itself are left
- * alone: the owner's git refuses them (safe.directory) until adopted.
+ * Git directories are found by content (lib/gitdir.h), by every name.
+ * The agent's directory is written by a child switched to the agent's
+ * uid; root only reads the owner's files and makes the mounts, on file
+ * descriptors (open_tree, mount_setattr, move_mount), opening everything
+ * in the agent's directory with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS and
+ * checking that the agent owns it.  The walk never follows a symbolic
+ * link and stays on each grant's filesystem.
  */
 #ifndef AS_GITMETA_H
 #define AS_GITMETA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "common.h"
-#include "registry.h"
+#include "session.h"
 
 /* Limits of one session start (docs/security-model.md): a larger tree is
  * refused with a message, never half protected. */
 #define AS_GIT_MAX_DIRS 200000
 #define AS_GIT_MAX_REPOS 4000
+/* Deeper than this the walk does not go: a note, never a refusal (the
+ * git directories there keep no agent ACL entry, lib/acl.h). */
+#define AS_GIT_MAX_DEPTH 128
+
 
 struct as_git_stats {
 	unsigned dirs;          /* directories walked */
-	unsigned repos;         /* git dirs protected (or found, dry run) */
+	unsigned repos;         /* work trees given the agent's git dir */
+	unsigned readonly;      /* other git dirs bound read-only */
 	unsigned mounts;        /* bind mounts made */
-	unsigned skipped;       /* git links out of the grant, agent-owned repos */
+	unsigned skipped;       /* notes */
 	struct as_strv notes;   /* one line per skipped item */
+	struct timespec started; /* when protecting began (the review's start) */
 };
 
 void as_git_stats_free(struct as_git_stats *st);
 
 /*
- * Walks ROOT (a canonical directory) and protects every repository in it.
- * With DRY_RUN it only counts what it would protect (any user may call it,
- * for --explain).  Otherwise the caller must be root in a mount namespace
- * of its own (as_mount_ns_private).  Returns 0, or -errno with err set:
- * a limit exceeded, a symlinked .git/hooks (which no mount can cover), or
- * a mount that failed.
+ * The name of the agent's git directory for the work tree WORKTREE (a
+ * canonical path) in AS_GITDIR/AGENT: its last component (letters,
+ * digits, '.', '_', '-' kept, at most 32) and 16 hex digits of a hash of
+ * the whole path, then ".git".  Returns 0 or -ENAMETOOLONG.
  */
-int as_git_protect_tree(const char *root, uid_t agent_uid, bool dry_run,
-			struct as_git_stats *st, struct as_err *err);
+int as_git_agent_dir_name(const char *worktree, char *out, size_t len);
 
 /*
- * as_git_protect_tree over every read-write grant of REG (read-only grants
- * are read-only to the agent already), into one ST.  A grant whose
- * directory does not exist (removed, or under the session's private /tmp)
- * has nothing to protect: it becomes a note.  Any other failure, anywhere
- * in a tree, is returned: a session is never started half protected.
+ * Rearranges every read-write grant of S as described above.  With
+ * DRY_RUN it only counts (any user may call it, for --explain).
+ * Otherwise the caller must be root in a mount namespace of its own
+ * (as_mount_ns_private).  A grant whose directory does not exist has
+ * nothing to protect: a note.  Any other failure (an fd that cannot be
+ * opened, EMFILE included, a limit exceeded, a mount that failed) is
+ * returned with err set: a session is never started half protected.
  */
-int as_git_protect_grants(const struct as_registry *reg, uid_t agent_uid, bool dry_run,
+int as_git_protect_grants(const struct as_session *s, bool dry_run,
 			  struct as_git_stats *st, struct as_err *err);
+
+/* Deletes AS_GITDIR/AGENT and everything in it (agent-admin remove, with
+ * no process of the agent left), never following a symlink.  0 when it
+ * is not there. */
+int as_git_agent_dir_remove(const char *agent, struct as_err *err);
 
 /* unshare(CLONE_NEWNS), then make every mount a slave, so nothing mounted
  * afterwards propagates back to the namespace we came from. */

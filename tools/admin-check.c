@@ -856,6 +856,10 @@ static const char *acl_category(const char *problem)
 {
 	if (!problem)
 		return "";
+	if (strstr(problem, "the agent's ACL entry inside a git"))
+		return "gitdir";
+	if (strstr(problem, "the agent owns inside a git"))
+		return "gitowned";
 	if (strstr(problem, "no access entry"))
 		return "missing";
 	if (strstr(problem, "default ACL entries missing"))
@@ -890,6 +894,12 @@ static void check_acls(struct owner_check *o, const struct as_reg_project *p)
 	if (ar.narrow_mask)
 		emit(o->rep, K_PROBLEM, fix, "%s: %s: %lu file(s) whose ACL mask hides the agent's or the owner's rights (a chmod sets the mask)%s",
 		     o->qowner, qd, ar.narrow_mask, strcmp(cat, "mask") == 0 ? first : "");
+	if (ar.in_gitdir)
+		emit(o->rep, K_PROBLEM, fix, "%s: %s: %lu file(s) inside the owner's git directories with an ACL entry for the agent, which could plant hooks or config the owner's git runs%s",
+		     o->qowner, qd, ar.in_gitdir, strcmp(cat, "gitdir") == 0 ? first : "");
+	if (ar.git_agent_owned)
+		emit(o->rep, K_PROBLEM, "read them, then remove them or chown them to the owner", "%s: %s: %lu file(s) inside the owner's git directories belong to the agent, which can change them%s",
+		     o->qowner, qd, ar.git_agent_owned, strcmp(cat, "gitowned") == 0 ? first : "");
 	if (ar.missing_default)
 		emit(o->rep, K_PROBLEM, fix, "%s: %s: %lu director(y/ies) without the default ACL entries (new files would not be shared)%s",
 		     o->qowner, qd, ar.missing_default, strcmp(cat, "default") == 0 ? first : "");
@@ -899,8 +909,11 @@ static void check_acls(struct owner_check *o, const struct as_reg_project *p)
  * The hooks the owner's git would run from a path the agent can write:
  * core.hooksPath inside a read-write project (husky sets ".husky" or
  * ".husky/_"), and hook managers whose configuration lives in the tree.
- * The helper makes .git/hooks and .git/config read-only for sessions;
- * these it cannot cover.
+ * Sessions bind a core.hooksPath inside the work tree read-only
+ * (lib/gitmeta.h), but outside a session's namespace (sudo sites, a
+ * session started before the owner set it) the agent can write it, and
+ * the hook managers' files are ordinary work-tree files (the end-of-
+ * session review lists their changes).
  */
 struct hook_marker {
 	const char *name;

@@ -63,6 +63,7 @@
 #include "account.h"
 #include "acl.h"
 #include "admin.h"
+#include "gitmeta.h"
 #include "path.h"
 #include "profile.h"
 #include "registry.h"
@@ -1300,6 +1301,21 @@ static int grant_traverse_step(const struct admin_ctx *ctx, struct as_registry *
 	return 0;
 }
 
+/* The owner's git directories in a granted tree: the agent gets no entry
+ * in any of them (lib/acl.h), and grant says which they are. */
+static void note_gitdirs(const struct admin_ctx *ctx, const struct as_acl_stats *st)
+{
+	struct shown sh;
+
+	for (size_t i = 0; i < st->gitdirs.n; i++)
+		admin_note(ctx, "git directory %s: no access for the agent (its sessions use a git "
+			   "directory of their own)", show(&sh, st->gitdirs.v[i]));
+	if (st->git_agent_owned)
+		admin_warn("%lu file(s) inside these git directories belong to the agent, which can "
+			   "still change them; read and remove them (agent-admin check lists the first)",
+			   st->git_agent_owned);
+}
+
 static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const struct user *a,
 		    const char *dir, bool read_only)
 {
@@ -1324,8 +1340,12 @@ static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const 
 	 *    helper will not use it, a re-run finishes it, revoke undoes it.
 	 *    Other owners' agents are shut out of its root. */
 	rc = as_acl_grant_tree(dir, a->uid, reg->owner_uid, read_only, &st, &e);
-	if (rc < 0)
+	if (rc < 0) {
+		as_acl_stats_free(&st);
 		return admin_fail("%s", e.msg);
+	}
+	note_gitdirs(ctx, &st);
+	as_acl_stats_free(&st);
 	if (agents_gid() != (gid_t)-1) {
 		rc = as_acl_shut_group(dir, reg->owner_uid, agents_gid(), &e);
 		if (rc < 0)
@@ -1386,6 +1406,7 @@ static int do_revoke(const struct admin_ctx *ctx, struct as_registry *reg, const
 			admin_fail("%s", e.msg);
 			failed++;
 		}
+		as_acl_stats_free(&st);
 		r = agents_gid() == (gid_t)-1 ? 0
 			: as_acl_unshut_group(dir, reg->owner_uid, agents_gid(), &e);
 		/* Handed to someone else meanwhile: not ours to edit. */
@@ -1718,6 +1739,14 @@ static int cmd_remove(const struct admin_ctx *ctx, const struct opts *o)
 		admin_fail("remove %s: %u step(s) failed (above), the rest is done; %s and its registry "
 			   "are kept until a re-run of remove finishes", owner, failed, reg.account);
 		goto out;
+	}
+	/* The git directories its sessions used (lib/gitmeta.h), kept
+	 * with the home. */
+	if (!o->keep_home && reg.account) {
+		if (as_git_agent_dir_remove(reg.account, &e) < 0) {
+			admin_fail("%s", e.msg);
+			goto out;
+		}
 	}
 	if (a.found && userdel(ctx, &a, reg.home, o->keep_home))
 		goto out;

@@ -16,9 +16,10 @@
  *                         is loaded, or no session (fail closed)
  *   start_pam             authenticate, acct_mgmt, setcred, open_session
  *   enter_session_namespaces  own mount namespace with a fresh /tmp and
- *                         /var/tmp; new PID and IPC namespaces
- *   protect_git_metadata  .git/config and .git/hooks of every read-write
- *                         grant bound read-only
+ *                         /var/tmp
+ *   protect_git_metadata  each repository of the read-write grants gets
+ *                         the agent's own git dir in place of its .git
+ *   enter_process_namespaces  new PID and IPC namespaces
  *   open_session_terminal a pty of the session's own (lib/relay.h)
  *   drop_caller_uid       every uid 0: the caller can no longer signal us
  *   fork
@@ -29,7 +30,8 @@
  *       command: attach the pty -> switch_identity -> verify_identity ->
  *       enter_sandbox -> exec
  *     parent: relay the pty to the caller's terminal until init exits,
- *       close the PAM session, log, exit with the command's status
+ *       review_autorun_files, close the PAM session, log, exit with the
+ *       command's status
  *
  * Any failure once the switch has started ends the child: there is no
  * recovery from a half-dropped state.
@@ -39,6 +41,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <security/pam_appl.h>
 #include <security/pam_misc.h>
@@ -64,6 +67,7 @@
 #include "config.h"
 #include "gitmeta.h"
 #include "nftcheck.h"
+#include "review.h"
 #include "env.h"
 #include "profile.h"
 #include "relay.h"
@@ -321,17 +325,11 @@ static int mount_private_tmp(const char *dir)
 }
 
 /* Still root, after PAM's session is open (its modules run in the
- * caller's namespaces, as for any login):
- *   mount  everything mounted below (the private /tmp, the git metadata
- *          binds, the session's /proc) stays in the session; "/" becomes
- *          a slave so a shared "/" (systemd) does not carry it to the host
- *   PID    applies to the next fork, whose child is pid 1 of the session
- *          (run_session_init): the agent sees only its own processes, and
- *          none outlives the session
- *   IPC    the host's SysV shared memory, semaphores and message queues,
- *          and its POSIX message queues, are out of reach
- * Returns 0, or -1 after printing why: the session must not start half
- * contained. */
+ * caller's namespaces, as for any login): a mount namespace, so that
+ * everything mounted below (the private /tmp, the git directories, the
+ * session's /proc) stays in the session; "/" becomes a slave so a shared
+ * "/" (systemd) does not carry it to the host.  Returns 0, or -1 after
+ * printing why: the session must not start half contained. */
 static int enter_session_namespaces(void)
 {
 	if (unshare(CLONE_NEWNS) < 0) {
@@ -344,6 +342,20 @@ static int enter_session_namespaces(void)
 	}
 	if (mount_private_tmp("/tmp") < 0 || mount_private_tmp("/var/tmp") < 0)
 		return -1;
+	return 0;
+}
+
+/* After the git step, whose helper processes (lib/gitmeta.c prepares the
+ * agent's git directories in a child running as the agent) must not
+ * become pid 1 of the session: unshare(CLONE_NEWPID) applies to the next
+ * fork, and once that child exits no process can join the namespace.
+ *   PID    the next fork is pid 1 of the session (run_session_init): the
+ *          agent sees only its own processes, and none outlives the session
+ *   IPC    the host's SysV shared memory, semaphores and message queues,
+ *          and its POSIX message queues, are out of reach
+ * Returns 0, or -1 after printing why. */
+static int enter_process_namespaces(void)
+{
 	if (unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
 		warnx("cannot make the session's PID and IPC namespaces (unshare): %s", strerror(errno));
 		return -1;
@@ -353,20 +365,49 @@ static int enter_session_namespaces(void)
 
 /* Still root, in the session's mount namespace (enter_session_namespaces:
  * no mount below reaches the caller's namespace): every repository in a
- * read-write grant gets its hooks and config bound read-only
- * (lib/gitmeta.h).  Read-only grants are read-only to the agent already.  Returns 0, or -1 after
- * printing why: the session must not start half protected. */
+ * read-write grant gets the agent's own git directory in place of its .git, other git
+ * directories and core.hooksPath are bound read-only (lib/gitmeta.h).
+ * Read-only grants are read-only to the agent already.  Returns 0, or -1
+ * after printing why: the session must not start half protected. */
 static int protect_git_metadata(const struct as_session *s, struct as_git_stats *gs)
 {
 	struct as_err err = { "" };
 
-	if (as_git_protect_grants(&s->reg, s->agent_uid, false, gs, &err) < 0) {
+	if (as_git_protect_grants(s, false, gs, &err) < 0) {
 		warnx("cannot protect the git metadata %s", err.msg);
 		return -1;
 	}
 	for (size_t i = 0; i < gs->notes.n; i++)
 		log_line(LOG_INFO, "git metadata: owner=%s: skipped %s", s->owner, gs->notes.v[i]);
 	return 0;
+}
+
+/* ---- 4c. after the session: what the owner should read ------------------ */
+
+/* Still root, the session's command ended: the files of the read-write
+ * grants that the owner's tools run without asking (lib/review.h) and
+ * that changed since the session started are printed for the owner,
+ * logged, and kept for agent-shell --review.  Nothing here stops the
+ * session's exit status from passing on: a failure is a warning. */
+static void review_autorun_files(const struct as_session *s, const struct timespec *started)
+{
+	struct as_strv files = { 0 };
+	struct as_err err = { "" };
+	const struct passwd *pw = getpwuid(s->owner_uid);
+
+	if (as_review_scan(&s->reg, started, &files, &err) < 0)
+		warnx("review of the files your tools run: %s", err.msg);
+	if (files.n) {
+		fprintf(stderr, "%s: the agent's session changed files your tools run without asking; "
+			"read them before your next build (agent-shell --review shows this again):\n", prog);
+		for (size_t i = 0; i < files.n; i++) {
+			fprintf(stderr, "  %s\n", files.v[i]);
+			log_line(LOG_NOTICE, "review: owner=%s agent=%s changed %s", s->owner, s->agent, files.v[i]);
+		}
+	}
+	if (as_review_save(AS_REVIEWDIR, s->owner, pw ? pw->pw_gid : 0, &files, &err) < 0)
+		warnx("cannot keep the review list: %s", err.msg);
+	as_strv_free(&files);
 }
 
 /* ---- 5. the child: switch, verify, sandbox, exec ------------------------ */
@@ -661,6 +702,8 @@ int main(int argc, char **argv)
 		abandon_session(pamh, &s, project, "its namespaces could not be made");
 	if (protect_git_metadata(&s, &gs) < 0)
 		abandon_session(pamh, &s, project, "its git metadata could not be protected");
+	if (enter_process_namespaces() < 0)
+		abandon_session(pamh, &s, project, "its PID and IPC namespaces could not be made");
 	if (as_pty_open(&pty, s.agent_uid, &err) < 0) {
 		warnx("%s", err.msg);
 		abandon_session(pamh, &s, project, "it has no terminal");
@@ -668,7 +711,6 @@ int main(int argc, char **argv)
 	log_line(LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d pty=%s "
 		 "git-protected=%u", s.owner, s.agent, project, s.profile, (int)getpid(),
 		 pty.master >= 0 ? "own" : "none", gs.repos);
-	as_git_stats_free(&gs);
 
 	drop_caller_uid();
 	session_sigset(&set);
@@ -693,6 +735,8 @@ int main(int argc, char **argv)
 
 	status = as_pty_relay(&pty, init, sfd, stop[0]);
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	review_autorun_files(&s, &gs.started);
+	as_git_stats_free(&gs);
 	end_pam(pamh);
 	log_line(LOG_INFO, "session end: owner=%s agent=%s project=%s profile=%s pid=%d result=%d",
 		 s.owner, s.agent, project, s.profile, (int)init, status);

@@ -23,11 +23,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "egress-lists.h"
 #include "gitmeta.h"
+#include "path.h"
 #include "profile.h"
 #include "sandbox.h"
 #include "session.h"
@@ -36,6 +39,7 @@
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
 #define EXIT_OWN_FAILURE 125
+#define AS_GIT_PATH "/usr/bin/git"
 
 static const char prog[] = "agent-shell";
 
@@ -43,6 +47,8 @@ struct options {
 	const char *profile;
 	const char *dir;
 	bool explain;
+	bool git_remote;
+	bool review;
 	char **cmd;
 };
 
@@ -50,6 +56,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s [-p PROFILE] [-C DIR] [--explain] [-- CMD [ARG]...]\n"
+		"       %s [-C DIR] --git-remote\n"
+		"       %s --review\n"
 		"\n"
 		"Open a shell, or run CMD, as your agent account in a granted project,\n"
 		"under Landlock, seccomp, no_new_privs and no capabilities.\n"
@@ -57,12 +65,17 @@ static void usage(FILE *out)
 		"  -p, --profile NAME   sandbox profile (default: your registry default, else 'default')\n"
 		"  -C, --chdir DIR      project directory (default: the current directory)\n"
 		"      --explain        print the effective policy and exit\n"
+		"      --git-remote     add the agent's git directory of this repository as\n"
+		"                       the remote 'agent' (then: git fetch agent)\n"
+		"      --review         list the files your tools run without asking (hooks,\n"
+		"                       .envrc, editor tasks, CI workflows, package scripts,\n"
+		"                       Makefile) that the agent's last session changed\n"
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n"
 		"\n"
 		"Exit status: CMD's; 1 refused; 2 usage; 125 own failure;\n"
 		"126 cannot execute; 127 not found.  See agent-shell(1).\n",
-		prog);
+		prog, prog, prog);
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -71,6 +84,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "chdir", required_argument, NULL, 'C' },
 		{ "explain", no_argument, NULL, 'E' },
+		{ "git-remote", no_argument, NULL, 'G' },
+		{ "review", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -92,6 +107,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'E':
 			o->explain = true;
 			break;
+		case 'G':
+			o->git_remote = true;
+			break;
+		case 'R':
+			o->review = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -108,6 +129,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->cmd = &argv[optind];
+	if (o->git_remote && (o->cmd || o->explain || o->profile || o->review))
+		errx(EXIT_USAGE, "--git-remote takes no command, --explain, --review or --profile (see --help)");
+	if (o->review && (o->cmd || o->explain || o->profile || o->dir))
+		errx(EXIT_USAGE, "--review takes no command, --explain, --profile or -C (see --help)");
 }
 
 /* The project directory as an absolute, symlink-free path, resolved with
@@ -146,12 +171,13 @@ static void explain_namespace(const struct as_session *s)
 	printf("session: own PID and IPC namespaces (only the session's processes and IPC objects are "
 	       "visible; every process of the session ends when its command exits)\n");
 	printf("session: own terminal (a new pty, relayed to yours) when started from one\n");
-	if (as_git_protect_grants(&s->reg, s->agent_uid, true, &gs, &err) < 0)
+	if (as_git_protect_grants(s, true, &gs, &err) < 0)
 		printf("session: the session will not start: cannot protect the git metadata %s\n", err.msg);
 	for (size_t j = 0; j < gs.notes.n; j++)
 		printf("session: git metadata: not protected: %s\n", gs.notes.v[j]);
-	printf("session: git metadata read-only (.git/config, .git/hooks, submodules, worktrees) in %u "
-	       "repositories of the read-write grants\n", gs.repos);
+	printf("session: git: %u repositories of the read-write grants get the agent's own git directory "
+	       "(in %s/%s), %u other git directories read-only\n", gs.repos, AS_GITDIR,
+	       s->agent, gs.readonly);
 	as_git_stats_free(&gs);
 }
 
@@ -235,6 +261,100 @@ static int explain(const struct options *o, const char *dir, const struct as_sit
 	return fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
 }
 
+/*
+ * --git-remote: the work tree around DIR (the nearest directory with a
+ * .git directory, inside the project) gets the remote "agent", the git
+ * directory its sessions use (lib/gitmeta.h).  Run as the owner, with the
+ * owner's git: fetching from it is an ordinary fetch from a repository
+ * the owner does not trust.
+ */
+__attribute__((noreturn))
+static void git_remote(const struct options *o, char *dir)
+{
+	struct as_session s;
+	char wt[PATH_MAX], name[NAME_MAX + 1], url[PATH_MAX * 2], pack[PATH_MAX * 2 + 64];
+	struct stat st;
+	char *slash;
+	int status;
+	pid_t pid;
+
+	resolve(o, dir, &s);
+	snprintf(wt, sizeof(wt), "%s", dir);
+	for (;;) {
+		char g[PATH_MAX + 8];
+
+		snprintf(g, sizeof(g), "%s/.git", wt);
+		if (lstat(g, &st) == 0 && S_ISDIR(st.st_mode))
+			break;
+		slash = strrchr(wt, '/');
+		if (!as_path_within(wt, s.project) || !slash || slash == wt || !strcmp(wt, s.project))
+			errx(EXIT_REFUSED, "%s: no repository with a .git directory here, up to %s", dir,
+			    s.project);
+		*slash = '\0';
+	}
+	if (as_git_agent_dir_name(wt, name, sizeof(name)) < 0)
+		errx(EXIT_REFUSED, "%s: path too long", wt);
+	snprintf(url, sizeof(url), "%s/%s/%s", AS_GITDIR, s.agent, name);
+	if (stat(url, &st) < 0)
+		errx(EXIT_REFUSED, "%s: %s (an agent session in %s makes it)", url, strerror(errno), wt);
+	/* The directory is the agent's: git's ownership check refuses to
+	 * serve it (upload-pack) unless told this one directory is meant.
+	 * upload-pack is what git runs against untrusted repositories: it
+	 * runs no hook and takes no command from the repository's config. */
+	if (strchr(url, '\''))
+		errx(EXIT_REFUSED, "%s: a path with a quote cannot be named in a git command", url);
+	snprintf(pack, sizeof(pack), "git -c 'safe.directory=%s' upload-pack", url);
+	printf("%s: remote 'agent' = %s\n", wt, url);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		err(EXIT_OWN_FAILURE, "fork");
+	if (pid == 0) {
+		execv(AS_GIT_PATH, (char *[]){ "git", "-C", wt, "remote", "add", "agent", url, NULL });
+		err(EXIT_OWN_FAILURE, "%s", AS_GIT_PATH);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		err(EXIT_OWN_FAILURE, "waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_OWN_FAILURE);
+	execv(AS_GIT_PATH, (char *[]){ "git", "-C", wt, "config", "remote.agent.uploadpack", pack, NULL });
+	err(EXIT_OWN_FAILURE, "%s", AS_GIT_PATH);
+}
+
+/* --review: the list the helper kept after your agent's last session
+ * (lib/review.h), trusted only if root wrote it. */
+static int review(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char path[PATH_MAX], line[PATH_MAX * 4 + 2];
+	struct stat st;
+	size_t n = 0;
+	FILE *f;
+
+	if (!pw)
+		errx(EXIT_REFUSED, "uid %u has no name", (unsigned)getuid());
+	snprintf(path, sizeof(path), "%s/%s", AS_REVIEWDIR, pw->pw_name);
+	f = fopen(path, "re");
+	if (!f && errno == ENOENT) {
+		printf("no agent session of yours has ended on this host yet\n");
+		return 0;
+	}
+	if (!f)
+		errx(EXIT_REFUSED, "%s: %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) < 0 || st.st_uid != 0 || (st.st_mode & 022) || !S_ISREG(st.st_mode))
+		errx(EXIT_REFUSED, "%s: not written by root (owner uid %u, mode %04o); not trusted", path,
+		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	while (fgets(line, sizeof(line), f)) {
+		if (!n++)
+			printf("files your tools run without asking that the agent's last session changed:\n");
+		printf("  %s", line);
+	}
+	if (!n)
+		printf("the agent's last session changed none of the files your tools run without asking\n");
+	fclose(f);
+	return fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE;
+}
+
 /* HEAD (NULL-terminated), then what both switch paths pass on to the
  * privileged side or the sandbox stage: -C DIR [-p PROFILE] -- CMD... */
 static char **stage_argv(const char *const *head, const struct options *o, char *dir)
@@ -295,6 +415,8 @@ int main(int argc, char **argv)
 	if (argc < 1 || !argv[0])
 		errx(EXIT_USAGE, "called without argv[0]");
 	parse_args(argc, argv, &o);
+	if (o.review)
+		return review();
 	dir = project_dir(o.dir);
 	if (!dir)
 		errx(EXIT_OWN_FAILURE, "out of memory");
@@ -306,6 +428,8 @@ int main(int argc, char **argv)
 		free(dir);
 		return r;
 	}
+	if (o.git_remote)
+		git_remote(&o, dir);
 	if (site.switch_by == AS_SWITCH_SUDO)
 		exec_sudo(&o, dir);
 

@@ -82,6 +82,8 @@ esc_attempts() {
 		"$p create $OTHER_REPO/.git/hooks/pre-commit"
 	A other-gitconfig write - EACCES = "rewrite another repository's .git/config" \
 		"$p write $OTHER_REPO/.git/config"
+	A proj-bare-hook write - EROFS ok "plant a post-receive hook in a bare repository in the project" \
+		"$p create $PROJ/bare.git/hooks/post-receive"
 	A chmod-bashrc write - EPERM ok "make ~/.bashrc world-writable (chmod 0666)" "$p chmod $OH/.bashrc 0666"
 	A owner-tmp write - ENOENT ok "write the owner's file in /tmp (0644)" "$p write $OWNER_TMP"
 

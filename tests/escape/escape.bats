@@ -157,6 +157,10 @@ esc_check() {
 	esc_check other-gitconfig
 }
 
+@test "writing in the grant: plant a post-receive hook in a bare repository in the project" {
+	esc_check proj-bare-hook
+}
+
 @test "writing outside the grant: make ~/.bashrc world-writable (chmod 0666)" {
 	esc_check chmod-bashrc
 }

@@ -95,6 +95,10 @@ esc_fixture_up() {
 	esc_secret 0644 .docker/config.json '{"auths":{"x":{"auth":"ZXNj"}}}'
 	esc_secret 0644 README "project file"
 	mv "$OH/README" "$PROJ/README"
+	# A bare repository in the project, made before the grant: a git
+	# directory by content, which grant leaves without agent entries.
+	$o -d -m 0755 "$PROJ/bare.git" "$PROJ/bare.git/hooks" "$PROJ/bare.git/objects" "$PROJ/bare.git/refs"
+	$o -m 0644 /dev/null "$PROJ/bare.git/HEAD"
 	$o -m 0644 /dev/null "$OTHER_REPO/.git/config"
 	$o -m 0644 /dev/null "$OWNER_TMP"
 
@@ -181,7 +185,8 @@ esc_reset() {
 	esc_secret 0644 .profile "# owner's profile"
 	rm -f "$OH/planted" "$OH/.config/autostart/evil.desktop" "$OTHER_REPO/.git/hooks/pre-commit" \
 		"$OH/.ssh/authorized_keys" "$OH/.local/bin/git" "$OH/esc-renamed" \
-		"$PROJ/esc-link" "$PROJ/esc-hard" "$PROJ"/esc-big.* "$PROJ/esc-key"
+		"$PROJ/esc-link" "$PROJ/esc-hard" "$PROJ"/esc-big.* "$PROJ/esc-key" \
+		"$PROJ/bare.git/hooks/post-receive"
 	: >"$OTHER_REPO/.git/config"
 	: >"$OWNER_TMP"
 	install -o "$OWNER" -g "$OWNER" -m 0664 /dev/null "$PROJ/esc-src"

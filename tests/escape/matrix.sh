@@ -66,6 +66,7 @@ declare -A WHY=(
 	[hardlink]="fs.protected_hardlinks=1 stops a link to another uid's file the agent cannot write; as the owner only Landlock (EXDEV: the link would move the file into a tree with other rights) stops it"
 	[owner-tmp]="the default profile grants /tmp read-write (tools need it), so Landlock allows it; only the uid (DAC, mode 0644) keeps the owner's /tmp files (in a real session its private /tmp hides them too: ENOENT)"
 	[chmod-bashrc]="Landlock (ABI 7) does not mediate chmod, chown, utimes or extended attributes; only the file's owner may chmod it, so only the uid stops this"
+	[proj-bare-hook]="Landlock grants the project read-write, git directories in it included; agent-admin grant gives the agent no ACL entry in any git directory, so the uid stops it (EACCES), and in a real session the repository is bound read-only as well (EROFS)"
 	[prlimit]="prlimit(2) on another process needs the same uid (or CAP_SYS_RESOURCE); Landlock and seccomp do not mediate it"
 	[kill-sh]="kill(2) lets any uid send SIGCONT to a process in its own terminal session; only Landlock's signal scope stops it (the probe's kill, signal 0 first, is stopped by the uid too); in a real session the owner's process is not even there (own PID namespace and terminal session: ESRCH)"
 	[renice]="setpriority(2) on another process needs the same uid (or CAP_SYS_NICE); no other layer mediates it"
@@ -160,13 +161,15 @@ run_config none "${LAYERS[@]}"
 
 # Sanity: with every layer on, the driver must agree with the escape
 # suite's session expectations, except where the session has more than the
-# six layers: the helper closes inherited fds, and the session's mount,
-# PID and IPC namespaces hide the owner's /tmp, processes and SysV segments
-# (the driver shows what the six layers do there alone).
+# six layers: the helper closes inherited fds, the session's mount, PID
+# and IPC namespaces hide the owner's /tmp, processes and SysV segments, and
+# the helper gives the agent its own git directories (the driver shows what
+# the six layers do there alone).
 fail=0
 for id in "${ESC_IDS[@]}"; do
 	exp=${ESC_EXP_NO_NS[$id]:-${ESC_EXP_SESSION[$id]}}
 	[ "$id" = fd-passed ] && exp=EACCES
+	[ "$id" = proj-bare-hook ] && exp=EACCES
 	if [ "${R[$id,all]}" != "$exp" ]; then
 		echo "matrix.sh: $id with every layer: '${R[$id,all]}', the session gives '$exp'" >&2
 		fail=1

@@ -167,6 +167,31 @@ foreign_findings() {
 	assert_line "problem: $O: $PROJ: 1 file(s) without the agent's ACL entry u:$A (first: $PROJ/sub/b.txt) — fix: agent-admin grant $O $PROJ"
 }
 
+@test "check reports an agent ACL entry inside the owner's git directory, and grant takes it away" {
+	setfacl -m "u:$A:rw" "$PROJ/.git/config"
+	check "$O"
+	assert_failure 1
+	assert_line "problem: $O: $PROJ: 1 file(s) inside the owner's git directories with an ACL entry for the agent, which could plant hooks or config the owner's git runs (first: $PROJ/.git/config) — fix: agent-admin grant $O $PROJ"
+	"$ADMIN" grant "$O" "$PROJ" >/dev/null
+	run getfacl --omit-header --absolute-names "$PROJ/.git/config"
+	refute_output --partial "user:$A"
+}
+
+@test "check reports a default ACL entry for the agent on a git directory's hooks" {
+	setfacl -d -m "u:$A:rwx" "$PROJ/.git/hooks"
+	check "$O"
+	assert_failure 1
+	assert_line --partial "problem: $O: $PROJ: 1 file(s) inside the owner's git directories with an ACL entry for the agent"
+}
+
+@test "check reports a file the agent owns inside the owner's git directory" {
+	install -o "$A" -g "$A" -m 0644 /dev/null "$PROJ/.git/commondir"
+	check "$O"
+	rm -f "$PROJ/.git/commondir"
+	assert_failure 1
+	assert_line "problem: $O: $PROJ: 1 file(s) inside the owner's git directories belong to the agent, which can change them (first: $PROJ/.git/commondir) — fix: read them, then remove them or chown them to the owner"
+}
+
 @test "check reports a project the agent can no longer reach after chmod 700 of the owner's home" {
 	# The home's traverse entry u:AGENT:--x stays, but chmod sets the
 	# mask to ---: the entry no longer counts.

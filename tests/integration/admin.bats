@@ -466,21 +466,77 @@ acl_of() { getfacl --absolute-names --recursive "$@" 2>/dev/null; }
 	[ "$(acl_of "$target")" = "$before" ]
 }
 
-@test "the agent's git works in the owner's repository, and the owner's on the agent's commits" {
+@test "the agent's git reads the owner's repository but writes nothing in its git directory" {
 	local d a="$ALICE-agent"
 	d=$(mkproj "$ALICE" repo)
-	as "$ALICE" "cd $d && git init -q && git -c user.name=o -c user.email=o@x commit -q --allow-empty -m first"
+	# umask 022: git's default modes, which let anyone read the git dir.
+	as "$ALICE" "cd $d && umask 022 && git init -q && git -c user.name=o -c user.email=o@x commit -q --allow-empty -m first"
 	"$ADM" grant "$ALICE" "$d" >/dev/null
 	run as "$a" "git config --global --get-all safe.directory"
 	assert_output "$d"
-	run as "$a" "cd $d && echo hi >f && git add f && git -c user.name=g -c user.email=g@x commit -q -m agent && git status --short"
+	run as "$a" "cd $d && git log --format=%s"
 	assert_success
-	run as "$ALICE" "cd $d && git log --format=%s && git -c user.name=o -c user.email=o@x commit -q --allow-empty -m second"
+	assert_output first
+	# Commits go to the agent's own git dir, in sessions (session-ns.bats).
+	run as "$a" "cd $d && git -c user.name=g -c user.email=g@x commit -q --allow-empty -m agent"
+	assert_failure
+	run as "$a" "echo x >> $d/.git/config"
+	assert_failure
+	assert_output --partial 'Permission denied'
+	run as "$ALICE" "cd $d && git -c user.name=o -c user.email=o@x commit -q --allow-empty -m second && git log --format=%s"
 	assert_success
-	assert_output $'agent\nfirst'
+	assert_output $'second\nfirst'
 	"$ADM" revoke "$ALICE" "$d" >/dev/null
 	run as "$a" "git config --global --get-all safe.directory"
 	assert_output ''
+}
+
+@test "grant gives the agent no ACL entry in any git directory and names each one" {
+	local d
+	d=$(mkproj "$ALICE" gitdirs)
+	as "$ALICE" "cd $d && git init -q repo && git -C repo -c user.name=o -c user.email=o@x commit -q --allow-empty -m first &&
+		git init -q --bare bare.git && git -C repo worktree add -q ../wt && mkdir plain && echo x > plain/f"
+	run "$ADM" grant "$ALICE" "$d"
+	assert_success
+	assert_line "git directory $d/repo/.git: no access for the agent (its sessions use a git directory of their own)"
+	assert_line "git directory $d/bare.git: no access for the agent (its sessions use a git directory of their own)"
+	run getfacl --skip-base --absolute-names --recursive "$d/repo/.git" "$d/bare.git"
+	refute_output --partial "$ALICE-agent"
+	run getfacl --omit-header --absolute-names "$d/plain/f"
+	assert_line "user:$ALICE-agent:rw-"
+	run as "$ALICE-agent" "touch $d/bare.git/hooks/post-receive"
+	assert_failure
+	run as "$ALICE-agent" "echo x > $d/repo/.git/worktrees/wt/commondir"
+	assert_failure
+}
+
+@test "re-grant takes away the entries an older grant gave inside .git" {
+	local d
+	d=$(mkproj "$ALICE" migrate)
+	as "$ALICE" "cd $d && git init -q"
+	"$ADM" grant "$ALICE" "$d" >/dev/null
+	# What agent-admin grant used to write there.
+	setfacl -R -m "u:$ALICE-agent:rwX" "$d/.git"
+	setfacl -R -d -m "u:$ALICE-agent:rwx,u:$ALICE:rwx" "$d/.git"
+	run as "$ALICE-agent" "echo x >> $d/.git/config"
+	assert_success
+	run "$ADM" grant "$ALICE" "$d"
+	assert_success
+	run getfacl --skip-base --absolute-names --recursive "$d/.git"
+	refute_output --partial "$ALICE-agent"
+	run as "$ALICE-agent" "echo x >> $d/.git/config"
+	assert_failure
+}
+
+@test "revoke takes away the agent's entries inside .git too" {
+	local d
+	d=$(mkproj "$ALICE" revgit)
+	as "$ALICE" "cd $d && git init -q"
+	"$ADM" grant "$ALICE" "$d" >/dev/null
+	setfacl -R -m "u:$ALICE-agent:rwX" "$d/.git"
+	"$ADM" revoke "$ALICE" "$d" >/dev/null
+	run getfacl --skip-base --absolute-names --recursive "$d"
+	refute_output --partial "$ALICE-agent"
 }
 
 @test "re-granting changes nothing the second time" {
@@ -522,6 +578,28 @@ acl_of() { getfacl --absolute-names --recursive "$@" 2>/dev/null; }
 	diff <(echo "$acls") <(echo "$(acl_of "/home/$DAVE")")
 	[ ! -e "/home/$DAVE-agent" ]
 	[ ! -e "$REGDIR/$DAVE.conf" ]
+}
+
+@test "remove deletes the git directories the agent's sessions used, following no symlink" {
+	local base g
+	# meson's localstatedir beside the registry's sysconfdir (/var for /usr).
+	case "$REGDIR" in
+	/etc/*) base=/var/lib/agent-shell/git ;;
+	*) base="${REGDIR%/etc/agent-shell/agents.d}/var/lib/agent-shell/git" ;;
+	esac
+	"$ADM" add "$ERIN" >/dev/null
+	g="$base/$ERIN-agent"
+	install -d -m 0755 "$base"
+	install -d -o "$ERIN-agent" -g "$ERIN-agent" -m 0700 "$g" "$g/x.git" "$g/x.git/objects"
+	echo keep >"/home/$ERIN/victim"
+	ln -s "/home/$ERIN/victim" "$g/x.git/objects/link"
+	ln -s "/home/$ERIN" "$g/home"
+	run "$ADM" remove "$ERIN"
+	assert_success
+	[ ! -e "$g" ]
+	[ "$(cat "/home/$ERIN/victim")" = keep ]
+	[ -d "/home/$ERIN" ]
+	rm -f "/home/$ERIN/victim"
 }
 
 @test "revoke keeps an ancestor's traverse entry that another project still needs" {

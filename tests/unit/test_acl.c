@@ -913,6 +913,136 @@ static void test_shut_group_keeps_mask(void)
 	rm_rf(top);
 }
 
+/* ------------------------------------------------- git directories */
+
+static void mkgit(const char *top, const char *g)
+{
+	char p[PATH_MAX];
+
+	xmkdir(top, g, 0755);
+	snprintf(p, sizeof(p), "%s/HEAD", g);
+	xfile(top, p, 0644);
+	snprintf(p, sizeof(p), "%s/config", g);
+	xfile(top, p, 0644);
+	snprintf(p, sizeof(p), "%s/objects", g);
+	xmkdir(top, p, 0755);
+	snprintf(p, sizeof(p), "%s/refs", g);
+	xmkdir(top, p, 0755);
+	snprintf(p, sizeof(p), "%s/hooks", g);
+	xmkdir(top, p, 0755);
+}
+
+static bool listed(const struct as_strv *v, const char *top, const char *rel)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	return as_strv_contains(v, p);
+}
+
+/* grant leaves the owner's git dirs without any agent entry, takes away
+ * the entries an older grant gave, and lists them; check finds both. */
+static void test_gitdirs(void)
+{
+	char top[] = "/tmp/as-acl-git-XXXXXX";
+	char p[PATH_MAX], hidden[PATH_MAX];
+	struct as_acl_stats st;
+	struct as_acl_report rep;
+	struct as_err err = { "" };
+	int r;
+
+	if (!is_root) {
+		skip(25, "needs root");
+		return;
+	}
+	if (!mkdtemp(top)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	chmod(top, 0711);
+	xmkdir(top, "proj", 0755);
+	xmkdir(top, "proj/repo", 0755);
+	xfile(top, "proj/repo/work", 0644);
+	mkgit(top, "proj/repo/.git");
+	xmkdir(top, "proj/repo/.git/worktrees", 0755);
+	xmkdir(top, "proj/repo/.git/worktrees/w", 0755);
+	xfile(top, "proj/repo/.git/worktrees/w/HEAD", 0644);
+	xfile(top, "proj/repo/.git/worktrees/w/commondir", 0644);
+	mkgit(top, "proj/bare.git");              /* a bare repository, by content */
+	xmkdir(top, "proj/linked", 0755);         /* a lone linked worktree git dir */
+	xfile(top, "proj/linked/HEAD", 0644);
+	xfile(top, "proj/linked/commondir", 0644);
+	xmkdir(top, "proj/notgit", 0755);         /* HEAD alone is not a git dir */
+	xfile(top, "proj/notgit/HEAD", 0644);
+	xmkdir(top, "proj/notgit/refs", 0755);
+	snprintf(p, sizeof(p), "%s/proj", top);
+	chown_tree(p, OWNER);
+
+	/* An older grant gave the agent everything: hide HEAD, grant, put
+	 * HEAD back. */
+	snprintf(p, sizeof(p), "%s/proj/repo/.git/HEAD", top);
+	snprintf(hidden, sizeof(hidden), "%s/proj/repo/HEAD.hidden", top);
+	ok(rename(p, hidden) == 0, "fixture: .git without HEAD is no git dir");
+	snprintf(p, sizeof(p), "%s/proj/repo", top);
+	r = as_acl_grant_tree(p, AGENT, OWNER, false, &st, &err);
+	as_acl_stats_free(&st);
+	snprintf(p, sizeof(p), "%s/proj/repo/.git/HEAD", top);
+	ok(r == 0 && rename(hidden, p) == 0, "fixture: the git dir granted as an older agent-admin did");
+	snprintf(p, sizeof(p), "%s/proj/repo/.git/config", top);
+	is_int(as_user(AGENT, can_rw, p), 0, "fixture: the agent could write .git/config");
+
+	snprintf(p, sizeof(p), "%s/proj/repo", top);
+	r = as_acl_check_tree(p, AGENT, OWNER, false, &rep, &err);
+	is_int(r, 0, "check: succeeds");
+	ok(rep.in_gitdir > 0, "check: reports the agent's entries inside the git dir");
+	like(rep.problem ? rep.problem : "", "inside a git directory", "check: names the problem");
+
+	snprintf(p, sizeof(p), "%s/proj", top);
+	r = as_acl_grant_tree(p, AGENT, OWNER, false, &st, &err);
+	is_int(r, 0, "grant: succeeds");
+	is_int((int)st.gitdirs.n, 3, "grant: finds three git dirs (the worktree's is inside one)");
+	ok(listed(&st.gitdirs, top, "proj/repo/.git"), "grant: lists repo/.git");
+	ok(listed(&st.gitdirs, top, "proj/bare.git"), "grant: lists the bare repository");
+	ok(listed(&st.gitdirs, top, "proj/linked"), "grant: lists a git dir with HEAD and commondir");
+	as_acl_stats_free(&st);
+	is_acl(top, "proj/repo/.git/config", ACL_TYPE_ACCESS, "user::rw-,group::r--,other::r--",
+	       "grant: an older grant's entry on .git/config is gone (migration)");
+	is_acl(top, "proj/repo/.git/hooks", ACL_TYPE_DEFAULT, "",
+	       "grant: and the default ACL of .git/hooks");
+	is_acl(top, "proj/repo/.git/worktrees/w/commondir", ACL_TYPE_ACCESS,
+	       "user::rw-,group::r--,other::r--", "grant: a linked worktree's commondir has none");
+	is_acl(top, "proj/bare.git/hooks", ACL_TYPE_ACCESS, "user::rwx,group::r-x,other::r-x",
+	       "grant: a bare repository's hooks have none");
+	is_acl(top, "proj/repo/work", ACL_TYPE_ACCESS,
+	       "user::rw-,user:60002:rw-,group::r--,mask::rw-,other::r--",
+	       "grant: the work tree beside .git is granted");
+	is_acl(top, "proj/notgit/HEAD", ACL_TYPE_ACCESS,
+	       "user::rw-,user:60002:rw-,group::r--,mask::rw-,other::r--",
+	       "grant: a directory with HEAD but no objects is an ordinary one");
+	snprintf(p, sizeof(p), "%s/proj/repo/.git/config", top);
+	is_int(as_user(AGENT, can_rw, p), 1, "after grant: the agent cannot open .git/config (EACCES)");
+	snprintf(p, sizeof(p), "%s/proj/repo/.git/commondir", top);
+	is_int(as_user(AGENT, create_0660, p), 1, "after grant: the agent cannot create .git/commondir");
+	snprintf(p, sizeof(p), "%s/proj/repo/.git/hooks/post-commit", top);
+	is_int(as_user(AGENT, create_0660, p), 1, "after grant: the agent cannot create a hook");
+
+	snprintf(p, sizeof(p), "%s/proj/repo/.git/planted", top);
+	xfile(top, "proj/repo/.git/planted", 0644);
+	ok(lchown(p, AGENT, AGENT) == 0, "fixture: a file the agent owns inside .git");
+	snprintf(p, sizeof(p), "%s/proj", top);
+	r = as_acl_check_tree(p, AGENT, OWNER, false, &rep, &err);
+	ok(r == 0 && rep.in_gitdir == 0, "check: no agent entry left in git dirs after grant");
+	is_int((int)rep.git_agent_owned, 1, "check: reports the agent's own file inside .git");
+	r = as_acl_grant_tree(p, AGENT, OWNER, false, &st, &err);
+	ok(r == 0 && st.git_agent_owned == 1, "grant: counts the agent's own file inside .git, to warn");
+	as_acl_stats_free(&st);
+	r = as_acl_revoke_tree(p, AGENT, OWNER, &st, &err);
+	as_acl_stats_free(&st);
+	is_acl(top, "proj/repo/work", ACL_TYPE_ACCESS, "user::rw-,group::r--,other::r--",
+	       "revoke: the work tree is back to its mode");
+	rm_rf(top);
+}
+
 int main(void)
 {
 	is_root = geteuid() == 0;
@@ -923,6 +1053,7 @@ int main(void)
 	test_read_only_and_partial();
 	test_traverse();
 	test_foreign_owner();
+	test_gitdirs();
 	test_without_getxattrat();
 	test_mutation();
 	test_shut_group();
