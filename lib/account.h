@@ -11,14 +11,7 @@
 #include <sys/types.h>
 
 #include "common.h"
-
-/* Names as useradd accepts them: [a-z_][a-z0-9_-]*[$]?, at most 32 bytes. */
-bool as_account_name_valid(const char *name, struct as_err *err);
-
-/* Owner names come from NSS (LDAP, SSSD), which is more liberal than
- * useradd: [A-Za-z0-9_][A-Za-z0-9._-]*[$]?, at most 32 bytes.  Never '/',
- * ':', whitespace or control characters, so a name is never a path. */
-bool as_owner_name_valid(const char *name, struct as_err *err);
+#include "names.h"  /* as_account_name_valid, as_owner_name_valid */
 
 /* Groups that give root, devices, logs or other users' data around every
  * layer (sudo, docker, disk, shadow, ...); NULL-terminated.  An agent

@@ -111,23 +111,6 @@ static int pf_fail(struct pfile *pf, int code, const char *fmt, ...)
 	return code;
 }
 
-bool as_profile_name_valid(const char *name)
-{
-	size_t n;
-
-	if (!name || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
-		return false;
-	for (n = 1; name[n]; n++) {
-		char c = name[n];
-
-		if (n >= 64)
-			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return strstr(name, "..") == NULL;
-}
-
 /* ---- scalars ---------------------------------------------------------- */
 
 static void scalars_free(struct scalars *s)

@@ -7,6 +7,7 @@
 #define AS_PROFILE_H
 
 #include "common.h"
+#include "names.h"  /* as_profile_name_valid */
 #include "policy.h"
 
 /* Includes nest at most this deep (the top-level profile is depth 0). */
@@ -31,8 +32,6 @@ struct as_profile_opts {
 	struct as_profile_vars vars;
 };
 
-/* Profile names: [a-z0-9][a-z0-9._-]{0,63}, so a name is never a path. */
-bool as_profile_name_valid(const char *name);
 
 /*
  * Loads profile NAME (looked up in opts->search_dirs) into pol, following
