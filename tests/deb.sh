@@ -113,7 +113,10 @@ pkg_status() {
 
 # What of agent-shell this machine has: the package's status and
 # statoverride, and every file of the package or of a /usr/local install,
-# with type, mode, owner, size and mtime.  Compared before and after.
+# with type, mode, owner, size and a digest of its content.  Compared
+# before and after.  Not times: a file made and removed again meanwhile by
+# the machine's own install (a lock, say) leaves only its directory's
+# mtime changed.
 # Not the namespace.d drop-in: the session-ns and escape suites place and
 # remove it themselves when the machine has none, and other test runs on
 # this machine may be doing so meanwhile.
@@ -124,7 +127,8 @@ machine_state() {
 	for p in "${PATHS[@]}" "${LOCAL_PATHS[@]}"; do
 		[ "$p" != /etc/security/namespace.d/agent-shell.conf ] || continue
 		if [ -e "$p" ] || [ -L "$p" ]; then
-			find "$p" -printf '%p %y %m %u %g %s %T@\n' | sort
+			find "$p" -printf '%p %y %m %u %g %s\n' | sort
+			find "$p" -type f -exec md5sum {} + | sort
 		else
 			echo "absent: $p"
 		fi
