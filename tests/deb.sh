@@ -5,7 +5,8 @@
 # Builds the .deb with dpkg-buildpackage from a copy of this tree (as the
 # unprivileged user nobody, so the source tree stays clean and the build is
 # proven not to need root) and runs lintian.  Everything that installs runs
-# in an isolated root: a private mount and PID namespace whose / is an
+# in an isolated root: a private mount, PID and network namespace (only
+# loopback: its egress fence is not the machine's) whose / is an
 # overlay of the machine's disk file systems with a tmpfs upper layer, with
 # its own /proc, /run and /tmp (pivot_root); every file it writes (/usr,
 # /etc/passwd, the dpkg database, homes) vanishes with it, and so does
@@ -297,7 +298,7 @@ without_agent_shell() {
 # in an isolated root; its TAP lines become this script's.
 run_isolated() {
 	local phase=$1 line
-	unshare --mount --pid --fork --propagation private \
+	unshare --mount --pid --net --fork --propagation private \
 		env AS_DEB_TMP="$tmp" AS_DEB_DEB="$deb" AS_DEB_OBJ="$obj" AS_DEB_SRC="$tmp/build/src" \
 		AS_DEB_OWNER="$owner" AS_DEB_ID_BASE="$id_base" "$here/tests/deb.sh" --phase "$phase" >"$tmp/$phase.out" 2>&1
 	while IFS= read -r line; do
@@ -536,6 +537,10 @@ if [ -n "$phase" ]; then
 	fresh_machine | package) ;;
 	*) echo "tests/deb.sh: unknown phase: $phase" >&2; exit 2 ;;
 	esac
+	# Its own network namespace too: the package's agent-admin reloads the
+	# egress fence, whose nftables table (inet agent_shell) and resolvers
+	# would otherwise replace the machine's own install's.  Only loopback.
+	ip link set lo up || { echo "isolated root: cannot bring up loopback"; exit 1; }
 	enter_root || exit 1
 	own_ids || { echo "isolated root: cannot set the id range in /etc/login.defs"; exit 1; }
 	without_agent_shell

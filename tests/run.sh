@@ -120,10 +120,12 @@ status=0
 logs=()
 
 # setup BUILD [meson options...]: configure (or reconfigure) and compile.
+# The scratch install's egress fence is a table of its own: its reloads
+# (every agent-admin add and remove) must not replace the machine's.
 setup() {
 	local build=$1
 	shift
-	local opts=(--prefix="$prefix" --sysconfdir="$prefix/etc" "$@")
+	local opts=(--prefix="$prefix" --sysconfdir="$prefix/etc" -Dnft_table=agent_shell_test "$@")
 	[ -d "$build/meson-info" ] && opts+=(--reconfigure)
 	meson setup "$build" "${opts[@]}" >/dev/null
 	meson compile -C "$build"
