@@ -353,14 +353,41 @@ static int enter_session_namespaces(void)
  *          agent sees only its own processes, and none outlives the session
  *   IPC    the host's SysV shared memory, semaphores and message queues,
  *          and its POSIX message queues, are out of reach
+ * HOST gets the parent's own namespaces first, for leave_process_namespaces.
  * Returns 0, or -1 after printing why. */
-static int enter_process_namespaces(void)
+struct host_ns {
+	int pid, ipc;
+};
+
+static int enter_process_namespaces(struct host_ns *host)
 {
+	host->pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	host->ipc = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
+	if (host->pid < 0 || host->ipc < 0) {
+		warnx("cannot open the helper's own PID and IPC namespaces: %s", strerror(errno));
+		return -1;
+	}
 	if (unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
 		warnx("cannot make the session's PID and IPC namespaces (unshare): %s", strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* In the parent, once init is forked: back to the host's namespaces for
+ * whatever it forks later.  Once init exits, a fork into the session's
+ * PID namespace fails (ENOMEM): a PAM module's helper at pam_close_session,
+ * or the sanitizer build's leak checker at exit, would die of it.  The
+ * parent needs nothing of the session's IPC namespace either.  setns(2)
+ * may always return to the caller's own PID namespace. */
+static void leave_process_namespaces(struct host_ns *host)
+{
+	/* Only a warning: the session runs already, and the parent must live
+	 * on to close PAM and write the end record. */
+	if (setns(host->pid, CLONE_NEWPID) < 0 || setns(host->ipc, CLONE_NEWIPC) < 0)
+		warnx("cannot return to the helper's own namespaces: %s", strerror(errno));
+	close(host->pid);
+	close(host->ipc);
 }
 
 /* Still root, in the session's mount namespace (enter_session_namespaces:
@@ -682,6 +709,7 @@ int main(int argc, char **argv)
 	pam_handle_t *pamh;
 	struct as_git_stats gs = { 0 };
 	struct as_pty pty;
+	struct host_ns host;
 	struct as_err err = { "" };
 	char project[PATH_MAX * 4 + 1];
 	sigset_t set;
@@ -702,7 +730,7 @@ int main(int argc, char **argv)
 		abandon_session(pamh, &s, project, "its namespaces could not be made");
 	if (protect_git_metadata(&s, &gs) < 0)
 		abandon_session(pamh, &s, project, "its git metadata could not be protected");
-	if (enter_process_namespaces() < 0)
+	if (enter_process_namespaces(&host) < 0)
 		abandon_session(pamh, &s, project, "its PID and IPC namespaces could not be made");
 	if (as_pty_open(&pty, s.agent_uid, &err) < 0) {
 		warnx("%s", err.msg);
@@ -727,8 +755,11 @@ int main(int argc, char **argv)
 	if (init == 0) {
 		close(sfd);
 		close(stop[0]);
+		close(host.pid);
+		close(host.ipc);
 		run_session_init(&s, &req, &kept, pamh, &pty, stop[1]);
 	}
+	leave_process_namespaces(&host);
 	close(stop[1]);
 	if (pty.master >= 0)
 		close(pty.slave);
