@@ -16,9 +16,10 @@
 # For tests: QUICKSTART_TEST_LANDLOCK_ABI=N makes the checks act as if the
 # kernel's Landlock ABI were N (0: no Landlock).  It can only make the
 # script stop earlier, never skip a check.  QUICKSTART_PREFIX=DIR installs
-# into DIR, configuration in DIR/etc, built in build-quickstart/, instead
-# of /usr/local, /etc and build-release/: the whole run can be checked
-# without touching a system-wide install.
+# into DIR, configuration in DIR/etc, built in build-quickstart/, with
+# the egress fence in nftables table agent_shell_qs, instead of
+# /usr/local, /etc, build-release/ and table agent_shell: the whole run
+# can be checked without touching a system-wide install.
 set -euo pipefail
 
 prog=quickstart
@@ -114,8 +115,8 @@ fi
 
 prefix=${QUICKSTART_PREFIX:-/usr/local}
 case $prefix in
-/usr/local) sysconfdir=/etc build=build-release ;;
-/?*) sysconfdir=$prefix/etc build=build-quickstart ;;
+/usr/local) sysconfdir=/etc build=build-release nft_table=agent_shell ;;
+/?*) sysconfdir=$prefix/etc build=build-quickstart nft_table=agent_shell_qs ;;
 *) die 2 "QUICKSTART_PREFIX='$prefix' is not an absolute directory" ;;
 esac
 # By absolute path: PATH may hold another agent-shell (a package's).
@@ -180,7 +181,7 @@ fi
 step="building agent-shell"
 say "Building ($build/) and checking this kernel against the profiles"
 cd "$here"
-opts=(--prefix="$prefix" --sysconfdir="$sysconfdir" --buildtype=release)
+opts=(--prefix="$prefix" --sysconfdir="$sysconfdir" --buildtype=release -Dnft_table="$nft_table")
 [ -d "$build/meson-info" ] && opts+=(--reconfigure)
 meson setup "$build" "${opts[@]}" >/dev/null
 meson compile -C "$build" >/dev/null

@@ -162,15 +162,19 @@ nothing_ran() {
 }
 
 @test "the full run twice into a scratch prefix: the second changes nothing and says so" {
-	local abi prefix
+	local abi prefix host_fence
 	abi=$(perl -e 'print syscall(444, 0, 0, 1)')
 	[ "$abi" -ge 6 ] || skip "this kernel has Landlock ABI $abi; the shipped profiles need 6"
 	# Not under /tmp: it may be mounted nosuid, and the helper is setuid.
 	prefix=$(mktemp -d /opt/as-qs-prefix.XXXXXX)
 	chmod 0755 "$prefix"
 	QS_PREFIX=$prefix
+	# The machine's own fence (an installed agent-shell's) before the run.
+	host_fence=$(nft -s list table inet agent_shell 2>&1 || true)
 	run env SUDO_USER="$OWNER" QUICKSTART_PREFIX="$prefix" "$AS_SRC_DIR/scripts/quickstart.sh"
 	assert_success
+	# The scratch install fences its agent in a table of its own.
+	nft list chain inet agent_shell_qs "agent_$(id -u "$OWNER-agent")" >/dev/null
 	assert_line --partial "running as $OWNER-agent in "
 	assert_line "  allowed: write in the project"
 	assert_line "  denied:  open ~$OWNER/.bashrc for writing (Permission denied)"
@@ -183,6 +187,7 @@ nothing_ran() {
 	assert_line "$OWNER-agent: already set up as the agent of $OWNER; nothing to do"
 	assert_line "Nothing changed: agent-shell was already installed and $OWNER-agent already set up for $OWNER."
 	refute_line --partial "Changed:"
+	[ "$(nft -s list table inet agent_shell 2>&1 || true)" = "$host_fence" ]
 }
 
 teardown_qs_prefix() {
