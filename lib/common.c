@@ -234,3 +234,22 @@ int as_fstat_mnt(int fd, struct stat *st, unsigned long long *mnt_id)
 	*mnt_id = (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id : 0;
 	return 0;
 }
+
+int as_write_all(int fd, const void *buf, size_t len)
+{
+	const char *s = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;
+		if (n <= 0)
+			return -errno;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -92,6 +92,10 @@ int as_check_trusted_fd(int fd, const char *path, enum as_trust trust,
 struct stat;
 int as_fstat_mnt(int fd, struct stat *st, unsigned long long *mnt_id);
 
+/* Writes all LEN bytes of BUF to FD, retrying short writes and EINTR:
+ * 0, or -errno with errno set (a write of nothing is -EIO). */
+int as_write_all(int fd, const void *buf, size_t len);
+
 /* Copies src into a buffer, escaping control characters and backslashes as
  * \xNN so that a log line or an error message cannot be forged or broken. */
 void as_escape(const char *src, char *dst, size_t dstlen);

@@ -163,22 +163,6 @@ static int mkdir_p(const char *dir, struct as_err *err)
 	return 0;
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Removes temp files a killed writer left behind (".NAME.XXXXXX").  Writers
  * are serialized by agent-admin's lock, so none of these is in use. */
 static void remove_stale_temps(int dfd, const char *name)
@@ -237,7 +221,7 @@ static int write_atomic(const char *dir, const char *name, const char *text, str
 	}
 	if (fd < 0)
 		return as_fail(err, -EEXIST, "%s: cannot create a temporary file", dir);
-	rc = write_all(fd, text, strlen(text));
+	rc = as_write_all(fd, text, strlen(text));
 	if (rc == 0 && fchmod(fd, 0644) < 0)
 		rc = -errno;
 	if (rc == 0 && fsync(fd) < 0)

@@ -1676,23 +1676,6 @@ static unsigned probe_one(const struct target *t, int *err)
 	return res;
 }
 
-static bool write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 __attribute__((noreturn))
 static void probe_child(const struct owner_check *o, const struct targets *ts, int wfd)
 {
@@ -1723,7 +1706,7 @@ static void probe_child(const struct owner_check *o, const struct targets *ts, i
 
 		rec.res = probe_one(&ts->v[i], &err);
 		rec.err = err;
-		if (rec.res && !write_all(wfd, &rec, sizeof(rec)))
+		if (rec.res && as_write_all(wfd, &rec, sizeof(rec)) < 0)
 			_exit(3);
 	}
 	_exit(0);

@@ -60,21 +60,6 @@ const char *admin_host_dropin_path(void)
 
 /* ---- files ------------------------------------------------------------ */
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* "/etc/cron.deny" -> dir "/etc", base "cron.deny". */
 static int split_path(const char *path, char *dir, size_t dlen, const char **base)
 {
@@ -116,7 +101,7 @@ static int replace_file(const char *path, const char *text, uid_t uid, gid_t gid
 		return r;
 	}
 	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0 ||
-	    write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
+	    as_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
 		r = errno ? errno : EIO;
 	if (close(fd) < 0 && !r)
 		r = errno;

@@ -74,23 +74,6 @@ int admin_sudo_content(const char *owner, const char *account, char **out)
 	return 0;
 }
 
-static int write_all(int fd, const char *s)
-{
-	size_t len = strlen(s);
-
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The current drop-in: 0 and its text, -ENOENT, or -errno.  Not ours
  * (no marker) is -EEXIST. */
 static int read_current(const char *path, char **text)
@@ -157,7 +140,7 @@ int admin_sudo_install(const struct admin_ctx *ctx, const char *owner, const cha
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0440);
 	if (fd < 0)
 		return admin_fail("%s: %s", tmp, strerror(errno));
-	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0440) < 0 || write_all(fd, want) < 0 || fsync(fd) < 0) {
+	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0440) < 0 || as_write_all(fd, want, strlen(want)) < 0 || fsync(fd) < 0) {
 		r = errno;
 		close(fd);
 		unlink(tmp);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "command.h"
@@ -156,11 +159,55 @@ static void test_resolve_command(void)
 	rmdir(dir);
 }
 
+/* as_write_all: every byte arrives; a reader that is gone is -EPIPE. */
+static void test_write_all(void)
+{
+	char big[200000], back[sizeof(big)];
+	size_t got = 0;
+	int p[2];
+	pid_t pid;
+
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = 'y';
+	if (pipe(p) < 0) {
+		ok(0, "pipe");
+		return;
+	}
+	/* More than a pipe holds: the writer must carry on after short writes. */
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		_exit(as_write_all(p[1], big, sizeof(big)) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	for (ssize_t n; got < sizeof(back) && (n = read(p[0], back + got, sizeof(back) - got)) > 0;)
+		got += (size_t)n;
+	close(p[0]);
+	is_int((int)got, (int)sizeof(big), "write_all: every byte of a write larger than the pipe");
+	ok(got == sizeof(big) && back[sizeof(back) - 1] == 'y', "write_all: the last byte too");
+	{
+		int st = -1;
+
+		ok(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "write_all: 0 when all was written");
+	}
+	if (pipe(p) < 0) {
+		ok(0, "pipe");
+		return;
+	}
+	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	is_int(as_write_all(p[1], "x", 1), -EPIPE, "write_all: -EPIPE when the reader is gone");
+	signal(SIGPIPE, SIG_DFL);
+	close(p[1]);
+}
+
 int main(void)
 {
 	test_escape();
 	test_read_file();
 	test_read_file_dirs();
 	test_resolve_command();
+	test_write_all();
 	return tap_done();
 }
