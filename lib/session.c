@@ -7,7 +7,10 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/fsuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "account.h"
@@ -117,26 +120,51 @@ static int check_agent_groups(const struct as_session *s, struct as_err *err)
 	return 0;
 }
 
+/* The effective capability set: saved to SAVED and cleared (CLEAR), or
+ * put back from SAVED; each read back.  capget/capset act on this thread
+ * only, and the helper has one. */
+static int effective_caps(struct __user_cap_data_struct saved[2], bool clear)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct want[2], now[2];
+
+	if (clear) {
+		if (syscall(SYS_capget, &hdr, saved) < 0)
+			return -errno;
+		memcpy(want, saved, sizeof(want));
+		want[0].effective = want[1].effective = 0;
+	} else {
+		memcpy(want, saved, sizeof(want));
+	}
+	if (syscall(SYS_capset, &hdr, want) < 0 || syscall(SYS_capget, &hdr, now) < 0)
+		return -errno;
+	if (now[0].effective != want[0].effective || now[1].effective != want[1].effective)
+		return -EPERM;
+	return 0;
+}
+
 /*
  * realpath(3) with the caller's filesystem rights, for the setuid helper:
  * as root it would answer, for "-C /root/x" or "-C /proc/PID/cwd", what only
  * root may see (that a path exists, where another user's process sits).
- * setfsuid/setfsgid change only the ids the kernel checks file access with,
- * and while the fsuid is not 0 the kernel drops CAP_DAC_OVERRIDE,
- * CAP_DAC_READ_SEARCH and CAP_FOWNER from the effective set
- * (capabilities(7), "Effect of user ID changes on capabilities"); the real,
- * effective and saved ids never move, so no signal or ptrace rule changes
- * meanwhile.  The supplementary groups are the caller's still (the helper
- * has not called initgroups).  The alternative, an O_PATH fd opened by
- * agent-shell and passed in, would need the helper to keep an inherited fd
- * past its sanitize step.  setfsuid reports nothing, so each switch and the
- * way back are read back with an invalid id (-1), and any mismatch fails
- * closed.  Returns 0, or -errno with *msg naming the step.
+ * setfsuid/setfsgid change only the ids the kernel checks file access with;
+ * the real, effective and saved ids never move, so no signal or ptrace rule
+ * changes meanwhile.  The kernel drops only the file capabilities with a
+ * non-zero fsuid (capabilities(7)), and /proc/PID/cwd is a ptrace check
+ * (PTRACE_MODE_READ_FSCREDS) that CAP_SYS_PTRACE passes: so the effective
+ * set is cleared too while realpath runs, and put back after (the
+ * permitted set is untouched).  The supplementary groups are the caller's
+ * still (the helper has not called initgroups).  The alternative, an O_PATH
+ * fd opened by agent-shell and passed in, would need the helper to keep an
+ * inherited fd past its sanitize step.  setfsuid reports nothing, so each
+ * switch and the way back are read back with an invalid id (-1), and any
+ * mismatch fails closed.  Returns 0, or -errno with *msg naming the step.
  */
 static int realpath_as(uid_t uid, gid_t gid, const char *path, char *out, const char **msg)
 {
 	uid_t old_uid = (uid_t)setfsuid((uid_t)-1);
 	gid_t old_gid = (gid_t)setfsgid((gid_t)-1);
+	struct __user_cap_data_struct caps[2];
 	int r = 0;
 
 	*msg = NULL;
@@ -149,8 +177,16 @@ static int realpath_as(uid_t uid, gid_t gid, const char *path, char *out, const 
 	if ((uid_t)setfsuid((uid_t)-1) != uid) {
 		*msg = "cannot take the caller's filesystem user id";
 		r = -EPERM;
-	} else if (!realpath(path, out)) {
-		r = -errno;
+	} else if (effective_caps(caps, true) < 0) {
+		*msg = "cannot clear the effective capabilities";
+		r = -EPERM;
+	} else {
+		if (!realpath(path, out))
+			r = -errno;
+		if (effective_caps(caps, false) < 0) {
+			*msg = "cannot restore the effective capabilities";
+			return -EPERM;
+		}
 	}
 	setfsuid(old_uid);
 	setfsgid(old_gid);

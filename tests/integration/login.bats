@@ -561,11 +561,18 @@ plant() {
 	# As root, realpath would tell "is not inside a project" (it exists)
 	# from "No such file", and name where another user's process sits.
 	install -d -m 0700 "$private" "$private/inner"
-	for d in "$private/inner" "$private/no-such" /proc/1/cwd /proc/1/root/etc; do
+	# A root process sitting in the private directory: its /proc link is a
+	# ptrace check, which CAP_SYS_PTRACE alone would pass.
+	(cd "$private/inner" && exec sleep 60) &
+	local sleeper=$!
+	for d in "$private/inner" "$private/no-such" /proc/1/cwd /proc/1/root/etc \
+		"/proc/$sleeper/cwd" "/proc/$sleeper/root/etc"; do
 		run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "$d" -- /bin/true
-		[ "$output" = "agent-shell: $d: Permission denied" ] || { rm -rf "$private"; echo "$d: $output"; return 1; }
-		[ "$status" -eq 1 ] || { rm -rf "$private"; return 1; }
+		[ "$output" = "agent-shell: $d: Permission denied" ] ||
+			{ kill "$sleeper"; rm -rf "$private"; echo "$d: $output"; return 1; }
+		[ "$status" -eq 1 ] || { kill "$sleeper"; rm -rf "$private"; return 1; }
 	done
+	kill "$sleeper"
 	rm -rf "$private"
 	# What the caller may see still resolves (and is then checked).
 	run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "/home/$OWNER" -- /bin/true
