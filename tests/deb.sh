@@ -297,10 +297,18 @@ without_agent_shell() {
 # run_isolated PHASE: runs PHASE (fresh_machine or package) of this script
 # in an isolated root; its TAP lines become this script's.
 run_isolated() {
-	local phase=$1 line
+	local phase=$1 line log_netns=/proc/sys/net/netfilter/nf_log_all_netns saved_log=
+	# The fence's rejections are logged from the isolated network
+	# namespace too (egress OWNER log): the kernel logs only the initial
+	# one's unless told; restored right after.
+	if [ -w "$log_netns" ]; then
+		saved_log=$(cat "$log_netns")
+		echo 1 >"$log_netns"
+	fi
 	unshare --mount --pid --net --fork --propagation private \
 		env AS_DEB_TMP="$tmp" AS_DEB_DEB="$deb" AS_DEB_OBJ="$obj" AS_DEB_SRC="$tmp/build/src" \
 		AS_DEB_OWNER="$owner" AS_DEB_ID_BASE="$id_base" "$here/tests/deb.sh" --phase "$phase" >"$tmp/$phase.out" 2>&1
+	[ -z "$saved_log" ] || echo "$saved_log" >"$log_netns"
 	while IFS= read -r line; do
 		case "$line" in
 		"not ok "*) fail "${line#not ok * - }" ;;
@@ -540,7 +548,17 @@ if [ -n "$phase" ]; then
 	# Its own network namespace too: the package's agent-admin reloads the
 	# egress fence, whose nftables table (inet agent_shell) and resolvers
 	# would otherwise replace the machine's own install's.  Only loopback.
+	# The machine's nameservers become addresses of this namespace's
+	# loopback, so the agents' DNS to them reaches the nat hook that hands
+	# it to their resolver (with no route, connect fails first); nothing
+	# leaves the namespace.
 	ip link set lo up || { echo "isolated root: cannot bring up loopback"; exit 1; }
+	for ns in $(awk '$1 == "nameserver" { print $2 }' /etc/resolv.conf 2>/dev/null); do
+		case $ns in
+		*:*) ip -6 addr add "$ns/128" dev lo ;;
+		*) ip addr add "$ns/32" dev lo ;;
+		esac || { echo "isolated root: cannot add nameserver $ns to loopback"; exit 1; }
+	done
 	enter_root || exit 1
 	own_ids || { echo "isolated root: cannot set the id range in /etc/login.defs"; exit 1; }
 	without_agent_shell

@@ -109,19 +109,29 @@ as_owner() {
 }
 
 @test "an admin's list in /etc overrides the shipped one of the same name" {
+	# The directory goes again if the test made it (the package's purge
+	# would otherwise find it left in /etc/agent-shell).
+	local made=
+	[ -d "$AS_SYSCONFDIR/agent-shell/egress" ] || made=1
 	install -d -m 0755 "$AS_SYSCONFDIR/agent-shell/egress"
 	printf '# site mirror only\ncodex.example.test\n' >"$AS_SYSCONFDIR/agent-shell/egress/codex.list"
 	run "$ADM" egress "$OWNER"
 	rm -f "$AS_SYSCONFDIR/agent-shell/egress/codex.list"
+	[ -z "$made" ] || rmdir "$AS_SYSCONFDIR/agent-shell/egress"
 	assert_success
 	assert_line "  @codex ($AS_SYSCONFDIR/agent-shell/egress/codex.list): codex.example.test"
 }
 
 @test "a group-writable list is not trusted" {
+	# The directory goes again if the test made it (the package's purge
+	# would otherwise find it left in /etc/agent-shell).
+	local made=
+	[ -d "$AS_SYSCONFDIR/agent-shell/egress" ] || made=1
 	install -d -m 0755 "$AS_SYSCONFDIR/agent-shell/egress"
 	install -m 0664 /dev/null "$AS_SYSCONFDIR/agent-shell/egress/codex.list"
 	run "$ADM" egress "$OWNER"
 	rm -f "$AS_SYSCONFDIR/agent-shell/egress/codex.list"
+	[ -z "$made" ] || rmdir "$AS_SYSCONFDIR/agent-shell/egress"
 	assert_failure 1
 	assert_line --partial "  @codex: $AS_SYSCONFDIR/agent-shell/egress/codex.list"
 }
