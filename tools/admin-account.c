@@ -362,215 +362,276 @@ static int set_pin(const struct admin_ctx *ctx, struct as_registry *reg, struct 
 	return 0;
 }
 
-int cmd_add(const struct admin_ctx *ctx, const struct admin_opts *o)
+/*
+ * add, step by step.  Each step returns 0 or ADMIN_EXIT_FAIL after
+ * printing why; the state they share is one struct add_run, and cmd_add
+ * reads as the order of the crash-consistency comment at the top.
+ */
+struct add_run {
+	const struct admin_ctx *ctx;
+	const struct admin_opts *o;
+	const char *owner;
+	const char *account;         /* the agent account's name */
+	char defacct[80];            /* OWNER-agent, when account points here */
+	struct admin_user ou;        /* the owner */
+	struct admin_user a;         /* the agent account (a.found: it exists) */
+	struct as_registry reg;      /* loaded (have_reg), or filled at the end */
+	bool have_reg;
+	char *intent;                /* the account an interrupted add named */
+	struct as_strv pin;          /* --profiles, parsed */
+	bool changed;
+};
+
+/* The owner, the registry if there is one, the agent account's name and
+ * the profile options: everything that needs no change to the host. */
+static int add_validate(struct add_run *r)
 {
-	const char *owner = o->pos[0];
-	struct as_registry reg;
-	struct admin_user ou, a;
+	const struct admin_opts *o = r->o;
 	struct as_err e = { "" };
-	_cleanup_free_ char *intent = NULL;
-	char defacct[80];
-	const char *account;
-	bool have_reg, changed = false;
-	struct as_strv pin = { 0 };
-	struct admin_shown s;
 	int rc;
 
-	rc = resolve_owner(ctx, owner, &ou);
+	rc = resolve_owner(r->ctx, r->owner, &r->ou);
 	if (rc)
 		return rc;
-	rc = admin_load_reg(ctx, owner, &reg);
+	rc = admin_load_reg(r->ctx, r->owner, &r->reg);
 	if (rc < 0 && rc != -ENOENT)
 		return ADMIN_EXIT_FAIL;
-	have_reg = rc == 0;
+	r->have_reg = rc == 0;
 
 	if (o->account) {
-		account = o->account;
-	} else if (have_reg) {
-		account = reg.account;
+		r->account = o->account;
+	} else if (r->have_reg) {
+		r->account = r->reg.account;
 	} else {
-		snprintf(defacct, sizeof(defacct), "%s-agent", owner);
-		account = defacct;
+		snprintf(r->defacct, sizeof(r->defacct), "%s-agent", r->owner);
+		r->account = r->defacct;
 	}
-	if (!as_account_name_valid(account, &e)) {
-		rc = admin_fail("%s%s", e.msg, o->account ? "" : "; choose one with --account");
-		goto out;
-	}
-	if (strcmp(account, owner) == 0) {
-		rc = admin_fail("%s: the agent account must not be the owner", account);
-		goto out;
-	}
-	rc = check_profile_opts(o, &reg.profiles, &pin);
-	if (rc)
-		goto out;
+	if (!as_account_name_valid(r->account, &e))
+		return admin_fail("%s%s", e.msg, o->account ? "" : "; choose one with --account");
+	if (strcmp(r->account, r->owner) == 0)
+		return admin_fail("%s: the agent account must not be the owner", r->account);
+	return check_profile_opts(o, &r->reg.profiles, &r->pin);
+}
 
-	if (have_reg) {
-		rc = ADMIN_EXIT_FAIL;
-		if (strcmp(reg.account, account) != 0) {
-			admin_fail("%s: already has the agent %s; remove it first to use %s",
-				   owner, reg.account, account);
-			goto out;
-		}
-		if (reg.owner_uid != ou.uid) {
-			admin_fail("%s: uid is %u but the registry says %u (user re-created?); "
-				   "run 'agent-admin remove %s' first", owner, (unsigned)ou.uid,
-				   (unsigned)reg.owner_uid, owner);
-			goto out;
-		}
-		if (o->home && strcmp(o->home, reg.home) != 0) {
-			admin_fail("%s: home is %s; agent-admin does not move homes", account, reg.home);
-			goto out;
-		}
-		if (admin_resolve_agent(&reg, &a, true))
-			goto out;
-	} else {
-		struct as_registry other;
+/* A re-run: the registry must describe this owner and this account. */
+static int add_match_registry(struct add_run *r)
+{
+	const struct as_registry *reg = &r->reg;
 
-		rc = as_registry_intent_get(ctx->regdir, owner, &intent, &e);
-		if (rc < 0 && rc != -ENOENT) {
-			rc = admin_fail("%s", e.msg);
-			goto out;
-		}
-		rc = ADMIN_EXIT_FAIL;
-		if (intent && strcmp(intent, account) != 0) {
-			admin_fail("%s: an interrupted add was creating %s; finish it with "
-				   "'agent-admin add %s --account %s' or undo it with 'agent-admin remove %s'",
-				   owner, intent, owner, intent, owner);
-			goto out;
-		}
-		if (as_registry_find_by_account(&other, ctx->regdir, account, AS_TRUST_ROOT_ONLY, NULL) == 0) {
-			admin_fail("%s: already the agent of %s", account, other.owner);
-			as_registry_free(&other);
-			goto out;
-		}
-		admin_user_lookup(account, &a);
-		if (a.found && !intent) {
-			admin_fail("%s: an account with this name exists and is not an agent of %s; "
-				   "refusing to adopt it", account, owner);
-			goto out;
-		}
-		if (!a.found && getgrnam(account) && !intent) {
-			admin_fail("%s: a group with this name exists; refusing to share it with a new agent",
-				   account);
-			goto out;
-		}
-		if (!a.found && o->home && !intent && check_new_home(o->home))
-			goto out;
-		/* From here on the host changes: say first what we are
-		 * creating, so a re-run after a crash knows the account. */
-		if (!intent && as_registry_intent_set(ctx->regdir, owner, account, &e) < 0) {
-			admin_fail("%s", e.msg);
-			goto out;
-		}
+	if (strcmp(reg->account, r->account) != 0)
+		return admin_fail("%s: already has the agent %s; remove it first to use %s",
+				  r->owner, reg->account, r->account);
+	if (reg->owner_uid != r->ou.uid)
+		return admin_fail("%s: uid is %u but the registry says %u (user re-created?); "
+				  "run 'agent-admin remove %s' first", r->owner, (unsigned)r->ou.uid,
+				  (unsigned)reg->owner_uid, r->owner);
+	if (r->o->home && strcmp(r->o->home, reg->home) != 0)
+		return admin_fail("%s: home is %s; agent-admin does not move homes", r->account,
+				  reg->home);
+	if (admin_resolve_agent(reg, &r->a, true))
+		return ADMIN_EXIT_FAIL;
+	return 0;
+}
+
+/* A new agent: the name must be free, or be the one an interrupted add of
+ * ours was creating (its intent file names it). */
+static int add_claim_name(struct add_run *r)
+{
+	const struct admin_opts *o = r->o;
+	struct as_registry other;
+	struct as_err e = { "" };
+	int rc;
+
+	rc = as_registry_intent_get(r->ctx->regdir, r->owner, &r->intent, &e);
+	if (rc < 0 && rc != -ENOENT)
+		return admin_fail("%s", e.msg);
+	if (r->intent && strcmp(r->intent, r->account) != 0)
+		return admin_fail("%s: an interrupted add was creating %s; finish it with "
+				  "'agent-admin add %s --account %s' or undo it with 'agent-admin remove %s'",
+				  r->owner, r->intent, r->owner, r->intent, r->owner);
+	if (as_registry_find_by_account(&other, r->ctx->regdir, r->account, AS_TRUST_ROOT_ONLY,
+					NULL) == 0) {
+		admin_fail("%s: already the agent of %s", r->account, other.owner);
+		as_registry_free(&other);
+		return ADMIN_EXIT_FAIL;
 	}
+	admin_user_lookup(r->account, &r->a);
+	if (r->a.found && !r->intent)
+		return admin_fail("%s: an account with this name exists and is not an agent of %s; "
+				  "refusing to adopt it", r->account, r->owner);
+	if (!r->a.found && getgrnam(r->account) && !r->intent)
+		return admin_fail("%s: a group with this name exists; refusing to share it with a new "
+				  "agent", r->account);
+	if (!r->a.found && o->home && !r->intent && check_new_home(o->home))
+		return ADMIN_EXIT_FAIL;
+	/* From here on the host changes: say first what we are creating,
+	 * so a re-run after a crash knows the account. */
+	if (!r->intent && as_registry_intent_set(r->ctx->regdir, r->owner, r->account, &e) < 0)
+		return admin_fail("%s", e.msg);
+	return 0;
+}
 
-	rc = ADMIN_EXIT_FAIL;
+/* The account: the two groups, useradd if it is missing, then what add
+ * guarantees of it (uid, a recordable home of mode 0700, locked). */
+static int add_account(struct add_run *r)
+{
+	const struct admin_ctx *ctx = r->ctx;
+	struct as_err e = { "" };
+	struct admin_shown s;
+
 	if (ensure_group(ctx, AS_USERS_GROUP) || ensure_group(ctx, AS_AGENTS_GROUP))
-		goto out;
-	if (!a.found) {
-		if (useradd(ctx, owner, account, o->home))
-			goto out;
-		changed = true;
-		if (!admin_user_lookup(account, &a)) {
-			admin_fail("%s: useradd succeeded but the account is not visible", account);
-			goto out;
-		}
+		return ADMIN_EXIT_FAIL;
+	if (!r->a.found) {
+		if (useradd(ctx, r->owner, r->account, r->o->home))
+			return ADMIN_EXIT_FAIL;
+		r->changed = true;
+		if (!admin_user_lookup(r->account, &r->a))
+			return admin_fail("%s: useradd succeeded but the account is not visible",
+					  r->account);
 	}
-	if (a.uid < ctx->uid_min || a.uid == 0) {
-		admin_fail("%s: uid %u is below UID_MIN %u; refusing", account, (unsigned)a.uid,
-			   (unsigned)ctx->uid_min);
-		goto out;
-	}
-	if (!as_registry_value_ok("home", a.home, &e) || a.home[0] != '/') {
-		admin_fail("%s: home %s cannot be recorded: %s", account, admin_show(&s, a.home), e.msg);
-		goto out;
-	}
-	if (fix_home(ctx, &a, &changed))
-		goto out;
-	if (!password_locked(account)) {
-		const char *argv[] = { USERMOD, "--lock", "--", account, NULL };
+	if (r->a.uid < ctx->uid_min || r->a.uid == 0)
+		return admin_fail("%s: uid %u is below UID_MIN %u; refusing", r->account,
+				  (unsigned)r->a.uid, (unsigned)ctx->uid_min);
+	if (!as_registry_value_ok("home", r->a.home, &e) || r->a.home[0] != '/')
+		return admin_fail("%s: home %s cannot be recorded: %s", r->account,
+				  admin_show(&s, r->a.home), e.msg);
+	if (fix_home(ctx, &r->a, &r->changed))
+		return ADMIN_EXIT_FAIL;
+	if (!password_locked(r->account)) {
+		const char *argv[] = { USERMOD, "--lock", "--", r->account, NULL };
 
 		if (admin_run_tool(argv))
-			goto out;
-		admin_note(ctx, "locked the password of %s", account);
-		changed = true;
+			return ADMIN_EXIT_FAIL;
+		admin_note(ctx, "locked the password of %s", r->account);
+		r->changed = true;
 	}
-	/* The agents group before the sshd drop-in that names it: from
-	 * here on, the account starts nothing except through agent-shell. */
-	if (drop_privileged_groups(ctx, &a, &changed) ||
-	    ensure_member(ctx, account, AS_AGENTS_GROUP, &changed) ||
-	    admin_host_lock(ctx, account, &changed) ||
-	    ensure_member(ctx, owner, AS_USERS_GROUP, &changed))
-		goto out;
+	return 0;
+}
 
-	/* Last: the registry describes what now exists. */
-	if (!have_reg) {
-		reg.owner = strdup(owner);
-		reg.account = strdup(account);
-		reg.home = strdup(a.home);
-		reg.profile = strdup(o->profile ? o->profile : "default");
-		reg.owner_uid = ou.uid;
-		reg.account_uid = a.uid;
-		if (!reg.owner || !reg.account || !reg.home || !reg.profile) {
-			admin_fail("out of memory");
-			goto out;
-		}
-		changed = true;
-	} else if (o->profile && strcmp(o->profile, reg.profile) != 0) {
+/* Groups and layer 0.  The agents group before the sshd drop-in that
+ * names it: from here on, the account starts nothing except through
+ * agent-shell. */
+static int add_host(struct add_run *r)
+{
+	if (drop_privileged_groups(r->ctx, &r->a, &r->changed) ||
+	    ensure_member(r->ctx, r->account, AS_AGENTS_GROUP, &r->changed) ||
+	    admin_host_lock(r->ctx, r->account, &r->changed) ||
+	    ensure_member(r->ctx, r->owner, AS_USERS_GROUP, &r->changed))
+		return ADMIN_EXIT_FAIL;
+	return 0;
+}
+
+/* The registry's fields, in memory: a new one describes what now exists;
+ * a re-run takes --profile and --profiles. */
+static int add_registry(struct add_run *r)
+{
+	const struct admin_opts *o = r->o;
+	struct as_registry *reg = &r->reg;
+
+	if (!r->have_reg) {
+		reg->owner = strdup(r->owner);
+		reg->account = strdup(r->account);
+		reg->home = strdup(r->a.home);
+		reg->profile = strdup(o->profile ? o->profile : "default");
+		reg->owner_uid = r->ou.uid;
+		reg->account_uid = r->a.uid;
+		if (!reg->owner || !reg->account || !reg->home || !reg->profile)
+			return admin_fail("out of memory");
+		r->changed = true;
+	} else if (o->profile && strcmp(o->profile, reg->profile) != 0) {
 		char *p = strdup(o->profile);
 
-		if (!p) {
-			admin_fail("out of memory");
-			goto out;
-		}
-		free(reg.profile);
-		reg.profile = p;
-		admin_note(ctx, "%s: profile is now %s", account, p);
-		changed = true;
+		if (!p)
+			return admin_fail("out of memory");
+		free(reg->profile);
+		reg->profile = p;
+		admin_note(r->ctx, "%s: profile is now %s", r->account, p);
+		r->changed = true;
 	}
-	if (o->profiles && set_pin(ctx, &reg, &pin, &changed))
-		goto out;
-	/* The sudoers drop-in names the agent; it goes live once the
-	 * account is complete, and the registry records it. */
-	if (o->sudo) {
-		if (admin_sudo_install(ctx, owner, account, &changed))
-			goto out;
-		reg.sudo = true;
-	}
-	/* Other owners' agents out of this owner's home; this agent keeps
-	 * reaching its grants there (an add re-run on a host provisioned
-	 * before the home was shut gives it the search entries it now
-	 * needs). */
-	if (shut_home(ctx, &ou, false, &changed))
-		goto out;
-	for (size_t i = 0; have_reg && i < reg.n_projects; i++) {
+	if (o->profiles && set_pin(r->ctx, reg, &r->pin, &r->changed))
+		return ADMIN_EXIT_FAIL;
+	return 0;
+}
+
+/* --sudo: the drop-in names the agent; it goes live once the account is
+ * complete, and the registry records it. */
+static int add_sudo(struct add_run *r)
+{
+	if (!r->o->sudo)
+		return 0;
+	if (admin_sudo_install(r->ctx, r->owner, r->account, &r->changed))
+		return ADMIN_EXIT_FAIL;
+	r->reg.sudo = true;
+	return 0;
+}
+
+/* Other owners' agents out of this owner's home; this agent keeps
+ * reaching its grants there (an add re-run on a host provisioned before
+ * the home was shut gives it the search entries it now needs). */
+static int add_home_acl(struct add_run *r)
+{
+	if (shut_home(r->ctx, &r->ou, false, &r->changed))
+		return ADMIN_EXIT_FAIL;
+	for (size_t i = 0; r->have_reg && i < r->reg.n_projects; i++) {
 		struct stat sb;
 
-		if (lstat(reg.projects[i].path, &sb) == 0 &&
-		    admin_grant_traverse_step(ctx, &reg, &a, i))
-			goto out;
+		if (lstat(r->reg.projects[i].path, &sb) == 0 &&
+		    admin_grant_traverse_step(r->ctx, &r->reg, &r->a, i))
+			return ADMIN_EXIT_FAIL;
 	}
-	if (admin_save_reg(ctx, &reg))
-		goto out;
+	return 0;
+}
+
+/* Last: the registry describes what now exists, and the intent goes. */
+static int add_record(struct add_run *r)
+{
+	const struct admin_opts *o = r->o;
+	struct as_err e = { "" };
+
+	if (admin_save_reg(r->ctx, &r->reg))
+		return ADMIN_EXIT_FAIL;
 	if (o->profile)
 		warn_missing_profile(o->profile);
-	for (size_t i = 0; o->profiles && i < reg.profiles.n; i++)
-		warn_missing_profile(reg.profiles.v[i]);
-	if (as_registry_intent_clear(ctx->regdir, owner, &e) < 0) {
-		admin_fail("%s", e.msg);
+	for (size_t i = 0; o->profiles && i < r->reg.profiles.n; i++)
+		warn_missing_profile(r->reg.profiles.v[i]);
+	if (as_registry_intent_clear(r->ctx->regdir, r->owner, &e) < 0)
+		return admin_fail("%s", e.msg);
+	return 0;
+}
+
+int cmd_add(const struct admin_ctx *ctx, const struct admin_opts *o)
+{
+	struct add_run r = { .ctx = ctx, .o = o, .owner = o->pos[0] };
+	int rc;
+
+	as_registry_init(&r.reg);
+	rc = add_validate(&r);
+	if (rc)
 		goto out;
-	}
-	/* New agents start restricted (issue #14): its chain before any session. */
-	if (admin_egress_reload(ctx))
+	rc = r.have_reg ? add_match_registry(&r) : add_claim_name(&r);
+	if (rc)
 		goto out;
-	if (changed)
-		admin_note(ctx, "%s (uid %u) is the agent of %s", account, (unsigned)a.uid, owner);
+	/* Every step from here on changes the host, and is idempotent. */
+	rc = ADMIN_EXIT_FAIL;
+	if (add_account(&r) ||
+	    add_host(&r) ||
+	    add_registry(&r) ||
+	    add_sudo(&r) ||
+	    add_home_acl(&r) ||
+	    add_record(&r) ||
+	    /* New agents start restricted (issue #14): its chain before any session. */
+	    admin_egress_reload(ctx))
+		goto out;
+	if (r.changed)
+		admin_note(ctx, "%s (uid %u) is the agent of %s", r.account, (unsigned)r.a.uid, r.owner);
 	else
-		admin_note(ctx, "%s: already set up as the agent of %s; nothing to do", account, owner);
+		admin_note(ctx, "%s: already set up as the agent of %s; nothing to do", r.account,
+			   r.owner);
 	rc = 0;
 out:
-	as_strv_free(&pin);
-	as_registry_free(&reg);
+	free(r.intent);
+	as_strv_free(&r.pin);
+	as_registry_free(&r.reg);
 	return rc;
 }
 
