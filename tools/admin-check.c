@@ -30,7 +30,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <grp.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -1962,63 +1961,18 @@ static void check_owner(const struct admin_ctx *ctx, struct report *rep, const s
 		close(o.agent_home_fd);
 }
 
-static void usage(FILE *out)
+int cmd_check(const struct admin_ctx *ctx, const struct admin_opts *o)
 {
-	fprintf(out, "Usage: %s check [OWNER] [--json]\n"
-		"Checks the host and each agent (or OWNER's): accounts, groups, home, project\n"
-		"ACLs, git safe.directory and hooks, the helper, PAM, Landlock; and what the agent\n"
-		"account can actually read, write or connect to outside its grants.\n"
-		"One line per finding with a fix; exit status 1 when anything is wrong.\n",
-		ADMIN_PROG);
-}
-
-int admin_check(const struct admin_ctx *ctx, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct report rep = { .out = ctx->out ? ctx->out : stdout };
 	struct as_strv owners = { 0 };
 	struct regset all = { 0 };
 	struct as_err e = { "" };
-	const char *only = NULL;
+	const char *only = o->npos > 0 ? o->pos[0] : NULL;
 	char msg[AS_ERR_MAX], qo[QMAX], what[QMAX + 32];
-	int ch, abi, rc;
+	int abi, rc;
 	unsigned checked = 0;
-	bool json = false;
+	bool json = o->json;
 
-	opterr = 0;
-	/* '-': arguments come back in order, so options may follow OWNER
-	 * ("check alice --json"), as for the other subcommands. */
-	while ((ch = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 1:
-			if (only) {
-				as_escape(optarg, msg, sizeof(msg));
-				return admin_usage("check: unexpected argument '%s'", msg);
-			}
-			only = optarg;
-			break;
-		case 'h':
-			usage(rep.out);
-			return ADMIN_EXIT_OK;
-		case 'j':
-			json = true;
-			break;
-		default:
-			as_escape(argv[optind - 1], msg, sizeof(msg));
-			return admin_usage("check: unknown option '%s'", msg);
-		}
-	}
-	for (; optind < argc; optind++) {       /* after "--" */
-		if (only) {
-			as_escape(argv[optind], msg, sizeof(msg));
-			return admin_usage("check: unexpected argument '%s'", msg);
-		}
-		only = argv[optind];
-	}
 	if (only && !as_owner_name_valid(only, &e)) {
 		as_escape(e.msg, msg, sizeof(msg));
 		return admin_usage("check: %s", msg);

@@ -68,6 +68,8 @@ int cmd_grant(const struct admin_ctx *ctx, const struct admin_opts *o);
 int cmd_revoke(const struct admin_ctx *ctx, const struct admin_opts *o);
 int cmd_apply(const struct admin_ctx *ctx, const struct admin_opts *o);
 int cmd_harden(const struct admin_ctx *ctx, const struct admin_opts *o);
+/* The consistency and exposure report: exit status 1 on any problem. */
+int cmd_check(const struct admin_ctx *ctx, const struct admin_opts *o);
 
 /* ---- shared helpers (admin-common.c) --------------------------------- */
 
@@ -171,9 +173,6 @@ int admin_run_as(const char *account, uid_t uid, gid_t gid, const char *home,
  * the group's member list).  False if either does not exist.
  */
 bool admin_in_group(const char *account, const char *group);
-
-/* The exposure and consistency report (tools/admin-check.c). */
-int admin_check(const struct admin_ctx *ctx, int argc, char **argv);
 
 /*
  * The sudo path (admin-sudo.c): AS_SUDOERS_DIR/agent-shell-OWNER lets OWNER

@@ -96,7 +96,8 @@ struct command {
 	unsigned options;
 	int (*run)(const struct admin_ctx *ctx, const struct admin_opts *o);
 	const char *synopsis;
-	/* Without run: parses its own arguments (after the privilege check). */
+	/* Without run (egress alone): parses its own arguments, after the
+	 * privilege check. */
 	int (*own)(const struct admin_ctx *ctx, int argc, char **argv);
 };
 
@@ -110,7 +111,7 @@ static const struct command commands[] = {
 	{ "revoke", 2, 2, 0, cmd_revoke, "revoke OWNER DIR" },
 	{ "remove", 1, 1, OPT_KEEP_HOME, cmd_remove, "remove OWNER [--keep-home]" },
 	{ "list", 0, 0, OPT_JSON, cmd_list, "list [--json]" },
-	{ "check", 0, 0, 0, NULL, "check [OWNER] [--json]", admin_check },
+	{ "check", 0, 1, OPT_JSON, cmd_check, "check [OWNER] [--json]" },
 	{ "egress", 0, 0, 0, NULL, "egress OWNER [allow SPEC...|remove SPEC...|open|restrict|log] | egress --load",
 	  admin_egress },
 	{ "apply", 1, 1, OPT_DRY_RUN, cmd_apply, "apply FILE [--dry-run]" },
@@ -242,8 +243,8 @@ int main(int argc, char **argv)
 		if (rc)
 			return rc;
 	} else {
-		/* check and egress parse their own arguments (after the
-		 * privilege check); only their --help must work for anyone. */
+		/* egress parses its own arguments (after the privilege
+		 * check); only its --help must work for anyone. */
 		for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
 			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 				printf("Usage: %s %s\n", ADMIN_PROG, c->synopsis);
