@@ -110,22 +110,23 @@ static int ensure_member(const struct admin_ctx *ctx, const char *user, const ch
 	return 0;
 }
 
-static int drop_privileged_groups(const struct admin_ctx *ctx, const struct admin_user *a, bool *changed)
+static int drop_privileged_groups(const struct admin_ctx *ctx, const struct admin_user *account,
+				  bool *changed)
 {
 	for (const char *const *g = admin_privileged_groups; *g; g++) {
 		struct group *gr = getgrnam(*g);
-		const char *argv[] = { GPASSWD, "-d", a->name, *g, NULL };
+		const char *argv[] = { GPASSWD, "-d", account->name, *g, NULL };
 
 		if (!gr)
 			continue;
-		if (gr->gr_gid == a->gid)
+		if (gr->gr_gid == account->gid)
 			return admin_fail("%s: its primary group is %s, a privileged group; refusing",
-					  a->name, *g);
-		if (!admin_in_group(a->name, *g))
+					  account->name, *g);
+		if (!admin_in_group(account->name, *g))
 			continue;
 		if (admin_run_tool(argv))
 			return ADMIN_EXIT_FAIL;
-		admin_note(ctx, "removed %s from privileged group %s", a->name, *g);
+		admin_note(ctx, "removed %s from privileged group %s", account->name, *g);
 		*changed = true;
 	}
 	return 0;
@@ -141,23 +142,24 @@ static bool password_locked(const char *account)
 }
 
 /* Home directory: a real directory owned by the agent, mode 0700. */
-static int fix_home(const struct admin_ctx *ctx, const struct admin_user *a, bool *changed)
+static int fix_home(const struct admin_ctx *ctx, const struct admin_user *account, bool *changed)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
-	fd = open(a->home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(account->home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return admin_fail("%s: home %s: %s", a->name, a->home, strerror(errno));
+		return admin_fail("%s: home %s: %s", account->name, account->home, strerror(errno));
 	if (fstat(fd, &st) < 0)
-		return admin_fail("%s: home %s: %s", a->name, a->home, strerror(errno));
-	if (st.st_uid != a->uid)
+		return admin_fail("%s: home %s: %s", account->name, account->home, strerror(errno));
+	if (st.st_uid != account->uid)
 		return admin_fail("%s: home %s is owned by uid %u, not by the agent; refusing",
-				  a->name, a->home, (unsigned)st.st_uid);
+				  account->name, account->home, (unsigned)st.st_uid);
 	if ((st.st_mode & 07777) != 0700) {
 		if (fchmod(fd, 0700) < 0)
-			return admin_fail("%s: chmod 0700 %s: %s", a->name, a->home, strerror(errno));
-		admin_note(ctx, "set %s's home %s to mode 0700", a->name, a->home);
+			return admin_fail("%s: chmod 0700 %s: %s", account->name, account->home,
+					  strerror(errno));
+		admin_note(ctx, "set %s's home %s to mode 0700", account->name, account->home);
 		*changed = true;
 	}
 	return 0;
@@ -174,7 +176,8 @@ static int fix_home(const struct admin_ctx *ctx, const struct admin_user *a, boo
  * that is not OWNER's own directory, or on a filesystem without ACLs, is
  * left as it is, with a warning (check reports it).
  */
-static int shut_home(const struct admin_ctx *ctx, const struct admin_user *ou, bool undo, bool *changed)
+static int shut_home(const struct admin_ctx *ctx, const struct admin_user *owner, bool undo,
+		     bool *changed)
 {
 	struct as_err e = { "" };
 	char canon[PATH_MAX];
@@ -183,17 +186,17 @@ static int shut_home(const struct admin_ctx *ctx, const struct admin_user *ou, b
 
 	if (gid == (gid_t)-1)
 		return 0;
-	if (!realpath(ou->home, canon)) {
+	if (!realpath(owner->home, canon)) {
 		if (errno != ENOENT)
-			admin_warn("%s: home %s: %s; other agents are not shut out of it", ou->name,
-				   ou->home, strerror(errno));
+			admin_warn("%s: home %s: %s; other agents are not shut out of it",
+				   owner->name, owner->home, strerror(errno));
 		return 0;
 	}
-	r = undo ? as_acl_unshut_group(canon, ou->uid, gid, &e)
-		 : as_acl_shut_group(canon, ou->uid, gid, &e);
+	r = undo ? as_acl_unshut_group(canon, owner->uid, gid, &e)
+		 : as_acl_shut_group(canon, owner->uid, gid, &e);
 	if (r == -EPERM || r == -EOPNOTSUPP || r == -ELOOP) {
 		admin_warn("%s; %s other agents out of %s's home", e.msg, undo ? "could not let" : "did not shut",
-			   ou->name);
+			   owner->name);
 		return 0;
 	}
 	if (r < 0)
@@ -201,7 +204,7 @@ static int shut_home(const struct admin_ctx *ctx, const struct admin_user *ou, b
 	if (r == 1) {
 		admin_note(ctx, undo ? "removed the entry for %s from %s's home %s"
 				     : "shut %s out of %s's home %s (g:%s:---)",
-			   AS_AGENTS_GROUP, ou->name, canon, AS_AGENTS_GROUP);
+			   AS_AGENTS_GROUP, owner->name, canon, AS_AGENTS_GROUP);
 		if (changed)
 			*changed = true;
 	}
@@ -370,11 +373,11 @@ static int set_pin(const struct admin_ctx *ctx, struct as_registry *reg, struct 
 struct add_run {
 	const struct admin_ctx *ctx;
 	const struct admin_opts *o;
-	const char *owner;
+	const char *owner;           /* the owner's name */
 	const char *account;         /* the agent account's name */
 	char defacct[80];            /* OWNER-agent, when account points here */
-	struct admin_user ou;        /* the owner */
-	struct admin_user a;         /* the agent account (a.found: it exists) */
+	struct admin_user owner_pw;  /* the owner's passwd entry */
+	struct admin_user account_pw; /* the agent account's (.found: it exists) */
 	struct as_registry reg;      /* loaded (have_reg), or filled at the end */
 	bool have_reg;
 	char *intent;                /* the account an interrupted add named */
@@ -390,7 +393,7 @@ static int add_validate(struct add_run *r)
 	struct as_err e = { "" };
 	int rc;
 
-	rc = resolve_owner(r->ctx, r->owner, &r->ou);
+	rc = resolve_owner(r->ctx, r->owner, &r->owner_pw);
 	if (rc)
 		return rc;
 	rc = admin_load_reg(r->ctx, r->owner, &r->reg);
@@ -421,14 +424,15 @@ static int add_match_registry(struct add_run *r)
 	if (strcmp(reg->account, r->account) != 0)
 		return admin_fail("%s: already has the agent %s; remove it first to use %s",
 				  r->owner, reg->account, r->account);
-	if (reg->owner_uid != r->ou.uid)
+	if (reg->owner_uid != r->owner_pw.uid)
 		return admin_fail("%s: uid is %u but the registry says %u (user re-created?); "
-				  "run 'agent-admin remove %s' first", r->owner, (unsigned)r->ou.uid,
+				  "run 'agent-admin remove %s' first", r->owner,
+				  (unsigned)r->owner_pw.uid,
 				  (unsigned)reg->owner_uid, r->owner);
 	if (r->o->home && strcmp(r->o->home, reg->home) != 0)
 		return admin_fail("%s: home is %s; agent-admin does not move homes", r->account,
 				  reg->home);
-	if (admin_resolve_agent(reg, &r->a, true))
+	if (admin_resolve_account(reg, &r->account_pw, true))
 		return ADMIN_EXIT_FAIL;
 	return 0;
 }
@@ -455,14 +459,14 @@ static int add_claim_name(struct add_run *r)
 		as_registry_free(&other);
 		return ADMIN_EXIT_FAIL;
 	}
-	admin_user_lookup(r->account, &r->a);
-	if (r->a.found && !r->intent)
+	admin_user_lookup(r->account, &r->account_pw);
+	if (r->account_pw.found && !r->intent)
 		return admin_fail("%s: an account with this name exists and is not an agent of %s; "
 				  "refusing to adopt it", r->account, r->owner);
-	if (!r->a.found && getgrnam(r->account) && !r->intent)
+	if (!r->account_pw.found && getgrnam(r->account) && !r->intent)
 		return admin_fail("%s: a group with this name exists; refusing to share it with a new "
 				  "agent", r->account);
-	if (!r->a.found && o->home && !r->intent && check_new_home(o->home))
+	if (!r->account_pw.found && o->home && !r->intent && check_new_home(o->home))
 		return ADMIN_EXIT_FAIL;
 	/* From here on the host changes: say first what we are creating,
 	 * so a re-run after a crash knows the account. */
@@ -481,21 +485,21 @@ static int add_account(struct add_run *r)
 
 	if (ensure_group(ctx, AS_USERS_GROUP) || ensure_group(ctx, AS_AGENTS_GROUP))
 		return ADMIN_EXIT_FAIL;
-	if (!r->a.found) {
+	if (!r->account_pw.found) {
 		if (useradd(ctx, r->owner, r->account, r->o->home))
 			return ADMIN_EXIT_FAIL;
 		r->changed = true;
-		if (!admin_user_lookup(r->account, &r->a))
+		if (!admin_user_lookup(r->account, &r->account_pw))
 			return admin_fail("%s: useradd succeeded but the account is not visible",
 					  r->account);
 	}
-	if (r->a.uid < ctx->uid_min || r->a.uid == 0)
+	if (r->account_pw.uid < ctx->uid_min || r->account_pw.uid == 0)
 		return admin_fail("%s: uid %u is below UID_MIN %u; refusing", r->account,
-				  (unsigned)r->a.uid, (unsigned)ctx->uid_min);
-	if (!as_registry_value_ok("home", r->a.home, &e) || r->a.home[0] != '/')
+				  (unsigned)r->account_pw.uid, (unsigned)ctx->uid_min);
+	if (!as_registry_value_ok("home", r->account_pw.home, &e) || r->account_pw.home[0] != '/')
 		return admin_fail("%s: home %s cannot be recorded: %s", r->account,
-				  admin_show(&s, r->a.home), e.msg);
-	if (fix_home(ctx, &r->a, &r->changed))
+				  admin_show(&s, r->account_pw.home), e.msg);
+	if (fix_home(ctx, &r->account_pw, &r->changed))
 		return ADMIN_EXIT_FAIL;
 	if (!password_locked(r->account)) {
 		const char *argv[] = { USERMOD, "--lock", "--", r->account, NULL };
@@ -513,7 +517,7 @@ static int add_account(struct add_run *r)
  * agent-shell. */
 static int add_host(struct add_run *r)
 {
-	if (drop_privileged_groups(r->ctx, &r->a, &r->changed) ||
+	if (drop_privileged_groups(r->ctx, &r->account_pw, &r->changed) ||
 	    ensure_member(r->ctx, r->account, AS_AGENTS_GROUP, &r->changed) ||
 	    admin_host_lock(r->ctx, r->account, &r->changed) ||
 	    ensure_member(r->ctx, r->owner, AS_USERS_GROUP, &r->changed))
@@ -531,10 +535,10 @@ static int add_registry(struct add_run *r)
 	if (!r->have_reg) {
 		reg->owner = strdup(r->owner);
 		reg->account = strdup(r->account);
-		reg->home = strdup(r->a.home);
+		reg->home = strdup(r->account_pw.home);
 		reg->profile = strdup(o->profile ? o->profile : "default");
-		reg->owner_uid = r->ou.uid;
-		reg->account_uid = r->a.uid;
+		reg->owner_uid = r->owner_pw.uid;
+		reg->account_uid = r->account_pw.uid;
 		if (!reg->owner || !reg->account || !reg->home || !reg->profile)
 			return admin_fail("out of memory");
 		r->changed = true;
@@ -570,13 +574,13 @@ static int add_sudo(struct add_run *r)
  * the home was shut gives it the search entries it now needs). */
 static int add_home_acl(struct add_run *r)
 {
-	if (shut_home(r->ctx, &r->ou, false, &r->changed))
+	if (shut_home(r->ctx, &r->owner_pw, false, &r->changed))
 		return ADMIN_EXIT_FAIL;
 	for (size_t i = 0; r->have_reg && i < r->reg.n_projects; i++) {
 		struct stat sb;
 
 		if (lstat(r->reg.projects[i].path, &sb) == 0 &&
-		    admin_grant_traverse_step(r->ctx, &r->reg, &r->a, i))
+		    admin_grant_traverse_step(r->ctx, &r->reg, &r->account_pw, i))
 			return ADMIN_EXIT_FAIL;
 	}
 	return 0;
@@ -623,11 +627,12 @@ int cmd_add(const struct admin_ctx *ctx, const struct admin_opts *o)
 	    admin_egress_reload(ctx))
 		goto out;
 	if (r.changed)
-		admin_note(ctx, "%s (uid %u) is the agent of %s", r.account, (unsigned)r.a.uid, r.owner);
+		admin_note(ctx, "%s (uid %u) is the agent of %s", r.account,
+			   (unsigned)r.account_pw.uid, r.owner);
 	else
 		admin_note(ctx, "%s: already set up as the agent of %s; nothing to do", r.account,
 			   r.owner);
-	rc = 0;
+	rc = ADMIN_EXIT_OK;
 out:
 	free(r.intent);
 	as_strv_free(&r.pin);
@@ -678,7 +683,7 @@ int cmd_set(const struct admin_ctx *ctx, const struct admin_opts *o)
 		warn_missing_profile(reg.profiles.v[i]);
 	if (!changed)
 		admin_note(ctx, "%s: nothing to change", reg.account);
-	rc = 0;
+	rc = ADMIN_EXIT_OK;
 out:
 	as_strv_free(&pin);
 	as_registry_free(&reg);
@@ -733,8 +738,8 @@ static pid_t process_of(uid_t uid)
 	return found;
 }
 
-static int userdel(const struct admin_ctx *ctx, const struct admin_user *a, const char *reg_home,
-		   bool keep_home)
+static int userdel(const struct admin_ctx *ctx, const struct admin_user *account,
+		   const char *reg_home, bool keep_home)
 {
 	const char *argv[6];
 	struct as_err e = { "" };
@@ -746,26 +751,30 @@ static int userdel(const struct admin_ctx *ctx, const struct admin_user *a, cons
 	if (!keep_home)
 		argv[n++] = "--remove";
 	argv[n++] = "--";
-	argv[n++] = a->name;
+	argv[n++] = account->name;
 	argv[n] = NULL;
-	pid = process_of(a->uid);
+	pid = process_of(account->uid);
 	if (pid)
 		return admin_fail("%s: still running processes (pid %d); stop them first "
-				  "(e.g. pkill -KILL -u %s)", a->name, (int)pid, a->name);
+				  "(e.g. pkill -KILL -u %s)", account->name, (int)pid,
+				  account->name);
 	/* userdel -r deletes whatever passwd names: only if that is the home
 	 * we recorded and it is the agent's own directory. */
-	if (!keep_home && (strcmp(a->home, reg_home) != 0 ||
-			   (lstat(a->home, &st) == 0 && (!S_ISDIR(st.st_mode) || st.st_uid != a->uid))))
+	if (!keep_home && (strcmp(account->home, reg_home) != 0 ||
+			   (lstat(account->home, &st) == 0 &&
+			    (!S_ISDIR(st.st_mode) || st.st_uid != account->uid))))
 		return admin_fail("%s: home %s is not the agent's own directory recorded at add (%s); "
-				  "refusing to delete it (use --keep-home)", a->name, a->home, reg_home);
+				  "refusing to delete it (use --keep-home)", account->name,
+				  account->home, reg_home);
 	rc = as_run(argv, &e);
 	/* 6: the account is already gone; 12: home could not be removed (the
 	 * account is gone; say so and carry on). */
 	if (rc == 12)
 		admin_warn("%s", e.msg);
-	else if (rc != 0 && !(rc == 6 && !getpwnam(a->name)))
+	else if (rc != 0 && !(rc == 6 && !getpwnam(account->name)))
 		return admin_fail("%s", e.msg);
-	admin_note(ctx, "deleted account %s%s", a->name, keep_home ? " (home kept)" : " and its home");
+	admin_note(ctx, "deleted account %s%s", account->name,
+		   keep_home ? " (home kept)" : " and its home");
 	return 0;
 }
 
@@ -791,13 +800,13 @@ static int remove_interrupted_add(const struct admin_ctx *ctx, const char *owner
 				  const char *account, bool keep_home)
 {
 	struct as_err e = { "" };
-	struct admin_user a;
+	struct admin_user account_pw;
 
 	/* The drop-in goes live just before the registry is saved. */
 	if (admin_sudo_remove(ctx, owner))
 		return ADMIN_EXIT_FAIL;
-	if (admin_user_lookup(account, &a)) {
-		if (userdel(ctx, &a, a.home, keep_home))
+	if (admin_user_lookup(account, &account_pw)) {
+		if (userdel(ctx, &account_pw, account_pw.home, keep_home))
 			return ADMIN_EXIT_FAIL;
 	}
 	if (admin_host_unlock(ctx, account))
@@ -817,7 +826,7 @@ int cmd_remove(const struct admin_ctx *ctx, const struct admin_opts *o)
 	struct as_registry reg;
 	struct as_err e = { "" };
 	unsigned failed = 0;
-	struct admin_user a;
+	struct admin_user account;
 	int rc;
 
 	if (!as_owner_name_valid(owner, &e))
@@ -830,19 +839,20 @@ int cmd_remove(const struct admin_ctx *ctx, const struct admin_opts *o)
 		if (rc != -ENOENT)
 			return admin_fail("%s", e.msg);
 		admin_note(ctx, "%s: has no agent; nothing to remove", owner);
-		return 0;
+		return ADMIN_EXIT_OK;
 	}
 	if (rc < 0)
 		return ADMIN_EXIT_FAIL;
 	rc = ADMIN_EXIT_FAIL;
-	if (admin_resolve_agent(&reg, &a, false))
+	if (admin_resolve_account(&reg, &account, false))
 		goto out;
-	if (a.found) {
-		pid_t pid = process_of(a.uid);
+	if (account.found) {
+		pid_t pid = process_of(account.uid);
 
 		if (pid) {
 			admin_fail("%s: still running processes (pid %d); stop them first "
-				   "(e.g. pkill -KILL -u %s)", a.name, (int)pid, a.name);
+				   "(e.g. pkill -KILL -u %s)", account.name, (int)pid,
+				   account.name);
 			goto out;
 		}
 	}
@@ -851,13 +861,13 @@ int cmd_remove(const struct admin_ctx *ctx, const struct admin_opts *o)
 	 * go only when all of that succeeded, since a uid left with entries
 	 * somewhere must stay recorded (a later account could get the uid). */
 	for (size_t i = reg.n_projects; i-- > 0;)
-		if (admin_revoke_project(ctx, &reg, &a, i))
+		if (admin_revoke_project(ctx, &reg, &account, i))
 			failed++;
 	{
-		struct admin_user ou;
+		struct admin_user owner_pw;
 
-		if (admin_user_lookup(reg.owner, &ou) && ou.uid == reg.owner_uid &&
-		    shut_home(ctx, &ou, true, NULL))
+		if (admin_user_lookup(reg.owner, &owner_pw) && owner_pw.uid == reg.owner_uid &&
+		    shut_home(ctx, &owner_pw, true, NULL))
 			failed++;
 	}
 	if (admin_sudo_remove(ctx, owner))
@@ -882,7 +892,7 @@ int cmd_remove(const struct admin_ctx *ctx, const struct admin_opts *o)
 			goto out;
 		}
 	}
-	if (a.found && userdel(ctx, &a, reg.home, o->keep_home))
+	if (account.found && userdel(ctx, &account, reg.home, o->keep_home))
 		goto out;
 	/* Only once the account is gone: its deny lines guard it until then. */
 	if (admin_host_unlock(ctx, reg.account))
@@ -896,7 +906,7 @@ int cmd_remove(const struct admin_ctx *ctx, const struct admin_opts *o)
 	if (admin_egress_reload(ctx))
 		goto out;
 	admin_note(ctx, "removed the agent of %s", owner);
-	rc = 0;
+	rc = ADMIN_EXIT_OK;
 out:
 	as_registry_free(&reg);
 	return rc;
@@ -958,7 +968,7 @@ int cmd_list(const struct admin_ctx *ctx, const struct admin_opts *o)
 	struct as_strv owners = { 0 };
 	struct as_err e = { "" };
 	json_object *root = NULL, *agents = NULL;
-	int rc = 0;
+	int rc = ADMIN_EXIT_OK;
 
 	if (as_registry_list(ctx->regdir, &owners, &e) < 0)
 		return admin_fail("%s", e.msg);

@@ -68,6 +68,9 @@
 /* The child gives up after this long (a hung NFS home must not hold the
  * agent-admin lock forever); what it found so far is still reported. */
 #define PROBE_TIMEOUT 60
+/* The probe child's status when it could not set itself up as the agent
+ * account or report what it found (check says so, with the status). */
+#define PROBE_CHILD_FAILED 3
 /* Landlock ABI 6 (Linux 6.12) added scopes: abstract unix sockets and
  * signals (Documentation/userspace-api/landlock.rst, "Abstract UNIX socket
  * scoping" and "Signal scoping"). */
@@ -336,11 +339,11 @@ struct owner_check {
 	const struct as_registry *reg;
 	const struct regset *all;       /* every trusted registry, for others' projects */
 	char qowner[QMAX], qaccount[QMAX];
-	bool owner_ok, agent_ok;
-	uid_t owner_uid, agent_uid;
-	gid_t agent_gid;
+	bool owner_ok, account_ok;
+	uid_t owner_uid, account_uid;
+	gid_t account_gid;
 	char owner_home[PATH_MAX];
-	int agent_home_fd;              /* the verified agent home, or -1 */
+	int account_home_fd;            /* the verified agent home, or -1 */
 };
 
 static void grant_fix(const struct owner_check *o, const struct as_reg_project *p,
@@ -580,9 +583,9 @@ static void check_accounts(struct owner_check *o)
 		     o->qowner, o->qaccount, (unsigned)pw->pw_uid, (unsigned)reg->account_uid);
 		return;
 	}
-	o->agent_ok = true;
-	o->agent_uid = pw->pw_uid;
-	o->agent_gid = pw->pw_gid;
+	o->account_ok = true;
+	o->account_uid = pw->pw_uid;
+	o->account_gid = pw->pw_gid;
 	if (strcmp(pw->pw_dir ? pw->pw_dir : "", reg->home) != 0) {
 		fmt(fix, sizeof(fix), "usermod -d %s %s", q(qh, sizeof(qh), reg->home), o->qaccount);
 		emit(o->rep, K_PROBLEM, fix, "%s: agent %s's home is %s in passwd, %s in the registry",
@@ -593,13 +596,13 @@ static void check_accounts(struct owner_check *o)
 		emit(o->rep, K_PROBLEM, fix, "%s: agent %s's password is not locked", o->qowner, o->qaccount);
 	}
 
-	gr = getgrgid(o->agent_gid);
-	if (!gr || strcmp(gr->gr_name, reg->account) != 0 || o->agent_gid == 0) {
+	gr = getgrgid(o->account_gid);
+	if (!gr || strcmp(gr->gr_name, reg->account) != 0 || o->account_gid == 0) {
 		char qg[QMAX];
 
 		fmt(fix, sizeof(fix), "groupadd %s && usermod -g %s %s", o->qaccount, o->qaccount, o->qaccount);
 		emit(o->rep, K_PROBLEM, fix, "%s: agent %s's primary group is %s (gid %u), not its own group",
-		     o->qowner, o->qaccount, q(qg, sizeof(qg), gr ? gr->gr_name : "?"), (unsigned)o->agent_gid);
+		     o->qowner, o->qaccount, q(qg, sizeof(qg), gr ? gr->gr_name : "?"), (unsigned)o->account_gid);
 	}
 	for (const char *const *g = admin_privileged_groups; *g; g++) {
 		if (!admin_in_group(reg->account, *g))
@@ -607,7 +610,7 @@ static void check_accounts(struct owner_check *o)
 		fmt(fix, sizeof(fix), "gpasswd -d %s %s", o->qaccount, *g);
 		emit(o->rep, K_PROBLEM, fix, "%s: agent %s is in the privileged group %s", o->qowner, o->qaccount, *g);
 	}
-	if (in_gid_zero(reg->account, o->agent_gid)) {
+	if (in_gid_zero(reg->account, o->account_gid)) {
 		gr = getgrgid(0);
 		fmt(fix, sizeof(fix), "gpasswd -d %s %s", o->qaccount, gr ? gr->gr_name : "root");
 		emit(o->rep, K_PROBLEM, fix, "%s: agent %s is in group id 0", o->qowner, o->qaccount);
@@ -689,7 +692,7 @@ static void check_shut_out(struct owner_check *o)
 	}
 }
 
-static void check_agent_home(struct owner_check *o)
+static void check_account_home(struct owner_check *o)
 {
 	const char *home = o->reg->home;
 	char qh[QMAX], fix[4 * QMAX];
@@ -711,7 +714,7 @@ static void check_agent_home(struct owner_check *o)
 		close(fd);
 		return;
 	}
-	if (st.st_uid != o->agent_uid) {
+	if (st.st_uid != o->account_uid) {
 		fmt(fix, sizeof(fix), "chown %s:%s %s", o->qaccount, o->qaccount, qh);
 		emit(o->rep, K_PROBLEM, fix, "%s: agent home %s is owned by uid %u, not by %s",
 		     o->qowner, qh, (unsigned)st.st_uid, o->qaccount);
@@ -721,14 +724,14 @@ static void check_agent_home(struct owner_check *o)
 		emit(o->rep, K_PROBLEM, fix, "%s: agent home %s is mode %04o, not 0700",
 		     o->qowner, qh, (unsigned)(st.st_mode & 07777));
 	}
-	o->agent_home_fd = fd;
+	o->account_home_fd = fd;
 }
 
 /* ---- projects --------------------------------------------------------- */
 
 /* Whether PATH's access ACL still has u:AGENT with search, and the mask
  * lets it through. */
-static int traverse_present(const char *path, uid_t agent)
+static int traverse_present(const char *path, uid_t account_uid)
 {
 	acl_entry_t ent;
 	acl_t acl;
@@ -754,7 +757,7 @@ static int traverse_present(const char *path, uid_t agent)
 			masked = acl_get_perm(ps, ACL_EXECUTE) == 1;
 		} else if (tag == ACL_USER) {
 			qual = acl_get_qualifier(ent);
-			if (qual && *qual == agent && acl_get_perm(ps, ACL_EXECUTE) == 1)
+			if (qual && *qual == account_uid && acl_get_perm(ps, ACL_EXECUTE) == 1)
 				named = true;
 			acl_free(qual);
 		}
@@ -793,16 +796,16 @@ static void load_safe_dirs(const struct owner_check *o, struct as_strv *safe)
 	gitcfg_read(etc, "gitconfig", AS_TRUST_ROOT_ONLY, collect_safe, safe);
 	if (etc >= 0)
 		close(etc);
-	if (o->agent_home_fd < 0)
+	if (o->account_home_fd < 0)
 		return;
-	cfg = openat(o->agent_home_fd, ".config", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cfg = openat(o->account_home_fd, ".config", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	git = cfg < 0 ? -1 : openat(cfg, "git", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	gitcfg_read(git, "config", AS_TRUST_ANY, collect_safe, safe);
 	if (git >= 0)
 		close(git);
 	if (cfg >= 0)
 		close(cfg);
-	gitcfg_read(o->agent_home_fd, ".gitconfig", AS_TRUST_ANY, collect_safe, safe);
+	gitcfg_read(o->account_home_fd, ".gitconfig", AS_TRUST_ANY, collect_safe, safe);
 }
 
 /* DIR and every repository directly in it need safe.directory: the same
@@ -879,7 +882,7 @@ static void check_acls(struct owner_check *o, const struct as_reg_project *p)
 	memset(&ar, 0, sizeof(ar));
 	grant_fix(o, p, fix, sizeof(fix));
 	q(qd, sizeof(qd), p->path);
-	r = as_acl_check_tree(p->path, o->agent_uid, o->owner_uid, p->read_only, &ar, &e);
+	r = as_acl_check_tree(p->path, o->account_uid, o->owner_uid, p->read_only, &ar, &e);
 	if (r < 0) {
 		as_escape(e.msg, msg, sizeof(msg));
 		emit(o->rep, K_PROBLEM, fix, "%s: cannot check the ACLs of %s: %s", o->qowner, qd, msg);
@@ -1140,7 +1143,7 @@ static void walk_links(struct link_walk *lw, int dfd, unsigned depth)
 			ssize_t n;
 
 			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-			    st.st_uid != lw->o->agent_uid)
+			    st.st_uid != lw->o->account_uid)
 				continue;
 			n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
 			if (n <= 0)
@@ -1197,7 +1200,7 @@ static void check_projects(struct owner_check *o)
 	struct as_strv safe = { 0 }, seen = { 0 };
 	char fix[3 * QMAX], qd[QMAX], qt[QMAX], real[PATH_MAX];
 
-	if (o->agent_ok)
+	if (o->account_ok)
 		load_safe_dirs(o, &safe);
 	for (size_t i = 0; i < reg->n_projects; i++) {
 		const struct as_reg_project *p = &reg->projects[i];
@@ -1233,7 +1236,7 @@ static void check_projects(struct owner_check *o)
 			emit(o->rep, K_PROBLEM, fix2, "%s: granted project %s is owned by uid %u, not by %s",
 			     o->qowner, qd, (unsigned)st.st_uid, o->qowner);
 		}
-		if (!o->agent_ok || !o->owner_ok)
+		if (!o->account_ok || !o->owner_ok)
 			continue;
 		check_acls(o, p);
 		check_planted_links(o, p);
@@ -1244,7 +1247,7 @@ static void check_projects(struct owner_check *o)
 			if (as_strv_contains(&seen, tp))
 				continue;
 			as_strv_push(&seen, tp);
-			r = traverse_present(tp, o->agent_uid);
+			r = traverse_present(tp, o->account_uid);
 			if (r == 1)
 				continue;
 			emit(o->rep, K_PROBLEM, fix, "%s: traverse entry u:%s:--x on %s is gone%s%s",
@@ -1347,7 +1350,7 @@ static int targets_add(struct targets *ts, const char *path, enum probe pr, cons
 /* The agent's own things and its grants are not exposures. */
 static bool expected_access(const struct owner_check *o, const char *path, const struct stat *st)
 {
-	if (st->st_uid == o->agent_uid)
+	if (st->st_uid == o->account_uid)
 		return true;
 	if (as_path_within(path, o->reg->home))
 		return true;
@@ -1503,7 +1506,7 @@ static void add_sockets_below(struct targets *ts, const struct owner_check *o, c
 		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
-		    st.st_uid == o->agent_uid)
+		    st.st_uid == o->account_uid)
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path))
 			add_listed(ts, o, path, ENUM_MAX_SUB, pick_socket);
@@ -1546,7 +1549,7 @@ static int build_targets(const struct owner_check *o, struct targets *ts)
 	/* Other people's homes (and other agents': their tokens). */
 	setpwent();
 	while ((pw = getpwent()) && nh < HOMES_MAX) {
-		if (pw->pw_uid < o->ctx->uid_min || pw->pw_uid == 65534 || pw->pw_uid == o->agent_uid ||
+		if (pw->pw_uid < o->ctx->uid_min || pw->pw_uid == 65534 || pw->pw_uid == o->account_uid ||
 		    !pw->pw_dir || pw->pw_dir[0] != '/' || strcmp(pw->pw_dir, "/") == 0 ||
 		    as_strv_contains(&homes, pw->pw_dir))
 			continue;
@@ -1683,21 +1686,21 @@ static void probe_child(const struct owner_check *o, const struct targets *ts, i
 	/* Not dumpable: agent processes of the same uid must not ptrace or
 	 * read /proc of a process that was root a moment ago. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
-		_exit(3);
+		_exit(PROBE_CHILD_FAILED);
 	if (wfd != 3) {
 		if (dup2(wfd, 3) < 0)
-			_exit(3);
+			_exit(PROBE_CHILD_FAILED);
 		wfd = 3;
 	}
 	/* Nothing root opened (the lock, registry fds) stays with the agent. */
 	if (close_range(4, ~0U, 0) < 0)
-		_exit(3);
-	if (admin_become(o->reg->account, o->agent_uid, o->agent_gid, &e) < 0) {
+		_exit(PROBE_CHILD_FAILED);
+	if (admin_become(o->reg->account, o->account_uid, o->account_gid, &e) < 0) {
 		fprintf(stderr, "%s: %s\n", ADMIN_PROG, e.msg);
-		_exit(3);
+		_exit(PROBE_CHILD_FAILED);
 	}
 	if (chdir("/") < 0)
-		_exit(3);
+		_exit(PROBE_CHILD_FAILED);
 	alarm(PROBE_TIMEOUT);
 	for (size_t i = 0; i < ts->n; i++) {
 		struct record rec = { .idx = (uint32_t)i };
@@ -1706,7 +1709,7 @@ static void probe_child(const struct owner_check *o, const struct targets *ts, i
 		rec.res = probe_one(&ts->v[i], &err);
 		rec.err = err;
 		if (rec.res && as_write_all(wfd, &rec, sizeof(rec)) < 0)
-			_exit(3);
+			_exit(PROBE_CHILD_FAILED);
 	}
 	_exit(0);
 }
@@ -1816,7 +1819,7 @@ static void exposure_fix(const struct owner_check *o, const char *qp, const char
 	bool anc = S_ISDIR(st->st_mode) && is_ancestor(o, path);
 	struct group *gr;
 
-	if (acl_names_user(path, o->agent_uid)) {
+	if (acl_names_user(path, o->account_uid)) {
 		if (anc)
 			fmt(fix, len, "setfacl -m u:%s:--x %s", o->qaccount, qp);
 		else
@@ -1898,7 +1901,7 @@ static void check_exposure(struct owner_check *o)
 {
 	struct targets ts = { 0 };
 
-	if (!o->agent_ok)
+	if (!o->account_ok)
 		return;
 	if (build_targets(o, &ts) < 0) {
 		emit(o->rep, K_PROBLEM, NULL, "%s: exposure not checked: out of memory", o->qowner);
@@ -1943,22 +1946,22 @@ static void check_owner(const struct admin_ctx *ctx, struct report *rep, const s
 		.rep = rep,
 		.reg = reg,
 		.all = all,
-		.agent_home_fd = -1,
+		.account_home_fd = -1,
 	};
 
 	q(o.qowner, sizeof(o.qowner), reg->owner);
 	q(o.qaccount, sizeof(o.qaccount), reg->account);
 	check_accounts(&o);
 	check_shut_out(&o);
-	if (o.agent_ok) {
+	if (o.account_ok) {
 		check_host_access(&o);
-		check_agent_home(&o);
+		check_account_home(&o);
 	}
 	check_projects(&o);
 	check_egress(&o);
 	check_exposure(&o);
-	if (o.agent_home_fd >= 0)
-		close(o.agent_home_fd);
+	if (o.account_home_fd >= 0)
+		close(o.account_home_fd);
 }
 
 int cmd_check(const struct admin_ctx *ctx, const struct admin_opts *o)

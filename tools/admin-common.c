@@ -180,19 +180,19 @@ int admin_run_as(const char *account, uid_t uid, gid_t gid, const char *home,
 		alarm(60);
 		if (admin_become(account, uid, gid, &e) < 0) {
 			fprintf(stderr, "%s: %s\n", ADMIN_PROG, e.msg);
-			_exit(127);
+			_exit(ADMIN_CHILD_CANNOT_RUN);
 		}
 		if (chdir(home) < 0 && chdir("/") < 0)
-			_exit(127);
+			_exit(ADMIN_CHILD_CANNOT_RUN);
 		nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (nul < 0 || dup2(nul, STDIN_FILENO) < 0 || dup2(nul, STDOUT_FILENO) < 0)
-			_exit(127);
+			_exit(ADMIN_CHILD_CANNOT_RUN);
 		closefrom(STDERR_FILENO + 1);
 		snprintf(henv, sizeof(henv), "HOME=%s", home);
 		snprintf(uenv, sizeof(uenv), "USER=%s", account);
 		snprintf(lenv, sizeof(lenv), "LOGNAME=%s", account);
 		execve(argv[0], (char *const *)argv, envp);
-		_exit(127);
+		_exit(ADMIN_CHILD_CANNOT_RUN);
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
@@ -242,18 +242,18 @@ int admin_save_reg(const struct admin_ctx *ctx, const struct as_registry *reg)
 }
 
 /* The registered agent account, checked against the user database. */
-int admin_resolve_agent(const struct as_registry *reg, struct admin_user *a, bool must_exist)
+int admin_resolve_account(const struct as_registry *reg, struct admin_user *account, bool must_exist)
 {
-	if (!admin_user_lookup(reg->account, a)) {
+	if (!admin_user_lookup(reg->account, account)) {
 		if (!must_exist)
 			return 0;
 		return admin_fail("%s: registered as %s's agent but missing from the user database; "
 				  "run 'agent-admin remove %s' and add it again",
 				  reg->account, reg->owner, reg->owner);
 	}
-	if (a->uid != reg->account_uid)
+	if (account->uid != reg->account_uid)
 		return admin_fail("%s: uid %u, but the registry says %u (re-created by someone else?); "
-				  "refusing to touch it", reg->account, (unsigned)a->uid,
+				  "refusing to touch it", reg->account, (unsigned)account->uid,
 				  (unsigned)reg->account_uid);
 	return 0;
 }

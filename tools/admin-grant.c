@@ -185,7 +185,7 @@ static int acl_has_user(const char *path, uid_t uid)
 
 /* Ancestors of DIR ("/" included, DIR excluded) with no entry for the agent
  * yet, not already ours: the ones the traverse step may add to. */
-static int traverse_candidates(const char *dir, uid_t agent, struct as_reg_project *p)
+static int traverse_candidates(const char *dir, uid_t account_uid, struct as_reg_project *p)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(dir);
@@ -198,7 +198,7 @@ static int traverse_candidates(const char *dir, uid_t agent, struct as_reg_proje
 		snprintf(buf, sizeof(buf), "%.*s", i == 0 ? 1 : (int)i, dir);
 		if (as_strv_contains(&p->traverse, buf) || as_strv_contains(&p->traverse_pending, buf))
 			continue;
-		rc = acl_has_user(buf, agent);
+		rc = acl_has_user(buf, account_uid);
 		if (rc < 0)
 			return admin_fail("%s: cannot read ACL: %s", buf, strerror(-rc));
 		if (rc == 0 && as_strv_push(&p->traverse_pending, buf) < 0)
@@ -209,7 +209,8 @@ static int traverse_candidates(const char *dir, uid_t agent, struct as_reg_proje
 
 /* Moves pending ancestors that now carry an entry for the agent (and any
  * ADDED) into the project's traverse list. */
-static int resolve_pending(struct as_reg_project *p, uid_t agent, const struct as_strv *added)
+static int resolve_pending(struct as_reg_project *p, uid_t account_uid,
+			   const struct as_strv *added)
 {
 	for (size_t i = 0; added && i < added->n; i++)
 		if (!as_strv_contains(&p->traverse, added->v[i]) &&
@@ -220,7 +221,7 @@ static int resolve_pending(struct as_reg_project *p, uid_t agent, const struct a
 
 		if (as_strv_contains(&p->traverse, t))
 			continue;
-		if (acl_has_user(t, agent) == 1 && as_strv_push(&p->traverse, t) < 0)
+		if (acl_has_user(t, account_uid) == 1 && as_strv_push(&p->traverse, t) < 0)
 			return admin_fail("out of memory");
 	}
 	as_strv_free(&p->traverse_pending);
@@ -247,7 +248,7 @@ static void regex_escape(const char *s, char *out, size_t len)
  * are listed.  Run as the agent: it is the agent's ~/.gitconfig, written
  * with the agent's rights, never root's.
  */
-static int git_trust(const struct admin_user *a, const char *dir)
+static int git_trust(const struct admin_user *account, const char *dir)
 {
 	struct as_err e = { "" };
 	struct as_strv repos = { 0 };
@@ -279,15 +280,18 @@ static int git_trust(const struct admin_user *a, const char *dir)
 				      "safe.directory", repos.v[i], NULL };
 		const char *add[] = { GIT, "config", "--global", "--add", "safe.directory",
 				      repos.v[i], NULL };
-		int st = admin_run_as(a->name, a->uid, a->gid, a->home, get, &e);
+		int st = admin_run_as(account->name, account->uid, account->gid, account->home,
+				      get, &e);
 
 		if (st == 0)
 			continue;
 		if (st == 1)
-			st = admin_run_as(a->name, a->uid, a->gid, a->home, add, &e);
+			st = admin_run_as(account->name, account->uid, account->gid,
+					  account->home, add, &e);
 		if (st != 0)
 			rc = admin_fail("%s: git config --add safe.directory %s as %s failed%s%s",
-					a->name, repos.v[i], a->name, e.msg[0] ? ": " : "",
+					account->name, repos.v[i], account->name,
+					e.msg[0] ? ": " : "",
 					e.msg[0] ? e.msg : " (see git's message above)");
 	}
 	as_strv_free(&repos);
@@ -295,7 +299,7 @@ static int git_trust(const struct admin_user *a, const char *dir)
 }
 
 /* Removes every safe.directory entry for DIR or beneath it. */
-static int git_untrust(const struct admin_user *a, const char *dir)
+static int git_untrust(const struct admin_user *account, const char *dir)
 {
 	char pattern[2 * PATH_MAX + 16], esc[2 * PATH_MAX];
 	struct as_err e = { "" };
@@ -305,17 +309,17 @@ static int git_untrust(const struct admin_user *a, const char *dir)
 	char cfg[PATH_MAX + 16];
 	int rc;
 
-	snprintf(cfg, sizeof(cfg), "%s/.gitconfig", a->home);
+	snprintf(cfg, sizeof(cfg), "%s/.gitconfig", account->home);
 	if (lstat(cfg, &st) < 0)
 		return 0;
 	regex_escape(dir, esc, sizeof(esc));
 	snprintf(pattern, sizeof(pattern), "^%s(/.*)?$", esc);
-	rc = admin_run_as(a->name, a->uid, a->gid, a->home, argv, &e);
+	rc = admin_run_as(account->name, account->uid, account->gid, account->home, argv, &e);
 	/* 5: nothing matched - already clean. */
 	if (rc == 0 || rc == 5)
 		return 0;
 	admin_warn("%s: could not remove safe.directory %s from its git config (status %d%s%s)",
-		   a->name, dir, rc, e.msg[0] ? ": " : "", e.msg);
+		   account->name, dir, rc, e.msg[0] ? ": " : "", e.msg);
 	return 0;
 }
 
@@ -335,17 +339,18 @@ static void note_stats(const struct admin_ctx *ctx, const char *what, const char
  * exactly what was added.
  */
 int admin_grant_traverse_step(const struct admin_ctx *ctx, struct as_registry *reg,
-			      const struct admin_user *a, size_t idx)
+			      const struct admin_user *account, size_t idx)
 {
 	struct as_reg_project *p = &reg->projects[idx];
 	struct as_strv added = { 0 };
 	struct as_err e = { "" };
 	int rc;
 
-	if (traverse_candidates(p->path, a->uid, p) || admin_save_reg(ctx, reg))
+	if (traverse_candidates(p->path, account->uid, p) || admin_save_reg(ctx, reg))
 		return ADMIN_EXIT_FAIL;
-	rc = as_acl_grant_traverse_groups(p->path, a->uid, a->gid, admin_agents_gid(), &added, &e);
-	if (resolve_pending(p, a->uid, &added) || admin_save_reg(ctx, reg)) {
+	rc = as_acl_grant_traverse_groups(p->path, account->uid, account->gid, admin_agents_gid(),
+					  &added, &e);
+	if (resolve_pending(p, account->uid, &added) || admin_save_reg(ctx, reg)) {
 		as_strv_free(&added);
 		return ADMIN_EXIT_FAIL;
 	}
@@ -370,8 +375,8 @@ static void note_gitdirs(const struct admin_ctx *ctx, const struct as_acl_stats 
 			   st->git_agent_owned);
 }
 
-static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const struct admin_user *a,
-		    const char *dir, bool read_only)
+static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg,
+		    const struct admin_user *account, const char *dir, bool read_only)
 {
 	struct as_acl_stats st = { 0 };
 	struct as_err e = { "" };
@@ -388,12 +393,12 @@ static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const 
 	p->read_only = read_only;
 	p->state = AS_REG_GRANTING;
 	/* 1-2. Ancestors, recorded before and after. */
-	if (admin_grant_traverse_step(ctx, reg, a, (size_t)idx))
+	if (admin_grant_traverse_step(ctx, reg, account, (size_t)idx))
 		return ADMIN_EXIT_FAIL;
 	/* 3. The tree.  Interrupted, the project stays "granting": the
 	 *    helper will not use it, a re-run finishes it, revoke undoes it.
 	 *    Other owners' agents are shut out of its root. */
-	rc = as_acl_grant_tree(dir, a->uid, reg->owner_uid, read_only, &st, &e);
+	rc = as_acl_grant_tree(dir, account->uid, reg->owner_uid, read_only, &st, &e);
 	if (rc < 0) {
 		as_acl_stats_free(&st);
 		return admin_fail("%s", e.msg);
@@ -406,7 +411,7 @@ static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg, const 
 			return admin_fail("%s", e.msg);
 	}
 	/* 4. git, then the project is usable. */
-	if (git_trust(a, dir))
+	if (git_trust(account, dir))
 		return ADMIN_EXIT_FAIL;
 	reg->projects[idx].state = AS_REG_GRANTED;
 	if (admin_save_reg(ctx, reg))
@@ -432,7 +437,7 @@ static int needing_project(const struct as_registry *reg, size_t except, const c
  * idempotent) finishes what is left.
  */
 int admin_revoke_project(const struct admin_ctx *ctx, struct as_registry *reg,
-			 const struct admin_user *a, size_t idx)
+			 const struct admin_user *account, size_t idx)
 {
 	struct as_reg_project *p = &reg->projects[idx];
 	struct as_acl_stats st = { 0 };
@@ -450,8 +455,8 @@ int admin_revoke_project(const struct admin_ctx *ctx, struct as_registry *reg,
 	if (admin_save_reg(ctx, reg))
 		return ADMIN_EXIT_FAIL;
 	/* 2. git (only if the account is still there). */
-	if (a->found)
-		git_untrust(a, dir);
+	if (account->found)
+		git_untrust(account, dir);
 	/* 3. The tree, if it still exists, and the agents' entry on its root. */
 	if (lstat(dir, &sb) == 0) {
 		int r;
@@ -512,7 +517,7 @@ int admin_revoke_project(const struct admin_ctx *ctx, struct as_registry *reg,
 
 /* The registry of OWNER and its agent, for grant and revoke. */
 static int open_agent(const struct admin_ctx *ctx, const char *owner, struct as_registry *reg,
-		      struct admin_user *a, bool agent_must_exist)
+		      struct admin_user *account, bool agent_must_exist)
 {
 	struct as_err e = { "" };
 	int rc;
@@ -524,7 +529,7 @@ static int open_agent(const struct admin_ctx *ctx, const char *owner, struct as_
 		return admin_fail("%s: has no agent; run 'agent-admin add %s' first", owner, owner);
 	if (rc < 0)
 		return ADMIN_EXIT_FAIL;
-	if (admin_resolve_agent(reg, a, agent_must_exist)) {
+	if (admin_resolve_account(reg, account, agent_must_exist)) {
 		as_registry_free(reg);
 		return ADMIN_EXIT_FAIL;
 	}
@@ -534,24 +539,24 @@ static int open_agent(const struct admin_ctx *ctx, const char *owner, struct as_
 int cmd_grant(const struct admin_ctx *ctx, const struct admin_opts *o)
 {
 	struct as_registry reg;
-	struct admin_user ou, a;
+	struct admin_user owner, account;
 	char canon[PATH_MAX];
 	int rc;
 
-	rc = open_agent(ctx, o->pos[0], &reg, &a, true);
+	rc = open_agent(ctx, o->pos[0], &reg, &account, true);
 	if (rc)
 		return rc;
 	rc = ADMIN_EXIT_FAIL;
-	if (!admin_user_lookup(reg.owner, &ou)) {
+	if (!admin_user_lookup(reg.owner, &owner)) {
 		admin_fail("%s: no such user", reg.owner);
 		goto out;
 	}
-	if (ou.uid != reg.owner_uid) {
+	if (owner.uid != reg.owner_uid) {
 		admin_fail("%s: uid is %u but the registry says %u (user re-created?)", reg.owner,
-			   (unsigned)ou.uid, (unsigned)reg.owner_uid);
+			   (unsigned)owner.uid, (unsigned)reg.owner_uid);
 		goto out;
 	}
-	if (check_grant_dir(ctx, o->pos[1], &ou, o->allow_var, canon))
+	if (check_grant_dir(ctx, o->pos[1], &owner, o->allow_var, canon))
 		goto out;
 	for (size_t i = 0; i < reg.n_projects; i++) {
 		const char *pp = reg.projects[i].path;
@@ -567,7 +572,7 @@ int cmd_grant(const struct admin_ctx *ctx, const struct admin_opts *o)
 			goto out;
 		}
 	}
-	rc = do_grant(ctx, &reg, &a, canon, o->read_only);
+	rc = do_grant(ctx, &reg, &account, canon, o->read_only);
 out:
 	as_registry_free(&reg);
 	return rc;
@@ -587,20 +592,20 @@ static int find_project(const struct as_registry *reg, const char *dir)
 int cmd_revoke(const struct admin_ctx *ctx, const struct admin_opts *o)
 {
 	struct as_registry reg;
-	struct admin_user a;
+	struct admin_user account;
 	struct admin_shown s;
 	int idx, rc;
 
 	if (o->pos[1][0] != '/')
 		return admin_fail("%s: not an absolute path", admin_show(&s, o->pos[1]));
-	rc = open_agent(ctx, o->pos[0], &reg, &a, false);
+	rc = open_agent(ctx, o->pos[0], &reg, &account, false);
 	if (rc)
 		return rc;
 	idx = find_project(&reg, o->pos[1]);
 	if (idx < 0)
 		rc = admin_fail("%s: not shared with %s", admin_show(&s, o->pos[1]), reg.account);
 	else
-		rc = admin_revoke_project(ctx, &reg, &a, (size_t)idx);
+		rc = admin_revoke_project(ctx, &reg, &account, (size_t)idx);
 	as_registry_free(&reg);
 	return rc;
 }

@@ -90,7 +90,7 @@ static int make_plan(const struct admin_ctx *ctx, const struct desired *d,
 		struct as_registry *reg = &regs[i];
 		bool have = reg->owner != NULL;
 		struct admin_opts o = { .pos = { w->owner }, .npos = 1 };
-		struct admin_user a;
+		struct admin_user account;
 
 		if (have && w->account && strcmp(w->account, reg->account) != 0) {
 			rc = admin_fail("%s: the registered agent is %s, the file says %s; "
@@ -100,7 +100,8 @@ static int make_plan(const struct admin_ctx *ctx, const struct desired *d,
 		}
 		if (!have || (w->profile && strcmp(w->profile, reg->profile) != 0) ||
 		    (w->profiles && !admin_strv_equal(&w->pin, &reg->profiles)) ||
-		    !admin_user_lookup(reg->account, &a) || !admin_in_group(reg->account, AS_AGENTS_GROUP) ||
+		    !admin_user_lookup(reg->account, &account) ||
+		    !admin_in_group(reg->account, AS_AGENTS_GROUP) ||
 		    !admin_in_group(w->owner, AS_USERS_GROUP)) {
 			o.account = w->account;
 			o.profile = w->profile;
@@ -232,7 +233,7 @@ int cmd_apply(const struct admin_ctx *ctx, const struct admin_opts *o)
 			goto out;
 		}
 	}
-	rc = 0;
+	rc = ADMIN_EXIT_OK;
 out:
 	for (size_t i = 0; i < plan.n; i++)
 		if (plan.v[i].kind == ACT_REMOVE)

@@ -16,6 +16,13 @@
  * When a subcommand runs, main() has already checked that the caller is
  * root and holds the agent-admin lock (AS_LOCKFILE), so registry reads are
  * consistent with the host; subcommands never take the lock themselves.
+ *
+ * Names, as in DESIGN.md: the OWNER is the developer, the agent account
+ * (`--account`, the registry's account=) the account their agent runs as.
+ * In code `owner` and `account` are their names, `account_uid` and
+ * `account_gid` the agent account's ids, and a struct admin_user for
+ * either is named the same, or owner_pw / account_pw where the function
+ * also holds the name.
  */
 #ifndef AS_ADMIN_H
 #define AS_ADMIN_H
@@ -31,12 +38,21 @@
 
 #define ADMIN_PROG "agent-admin"
 
-/* Exit statuses (DESIGN.md, "Commands"). */
+/*
+ * Exit statuses (DESIGN.md, "Commands"), the one spelling every agent-admin
+ * file uses: main returns what the subcommand returned, and a step inside
+ * a subcommand returns ADMIN_EXIT_OK (0) or the status to exit with.
+ */
 enum {
-	ADMIN_EXIT_OK = 0,
-	ADMIN_EXIT_FAIL = 1,
-	ADMIN_EXIT_USAGE = 2,
+	ADMIN_EXIT_OK = 0,       /* success */
+	ADMIN_EXIT_FAIL = 1,     /* refused or failed, after one line naming what and why */
+	ADMIN_EXIT_USAGE = 2,    /* usage error, before anything is looked at */
 };
+
+/* What a child agent-admin forks (admin_run_as, the egress resolver)
+ * exits with when it could not become the account or exec the program:
+ * 127, as a shell does for a command it cannot run. */
+#define ADMIN_CHILD_CANNOT_RUN 127
 
 struct admin_ctx {
 	const char *regdir;     /* registry directory (AS_REGISTRYDIR) */
@@ -116,10 +132,11 @@ int admin_load_reg(const struct admin_ctx *ctx, const char *owner, struct as_reg
  * changes nothing on disk.  0, or ADMIN_EXIT_FAIL after printing why. */
 int admin_save_reg(const struct admin_ctx *ctx, const struct as_registry *reg);
 
-/* The registered agent account, checked against the user database: A
- * filled (A->found false if it is gone and !MUST_EXIST); 0, or
- * ADMIN_EXIT_FAIL after printing why. */
-int admin_resolve_agent(const struct as_registry *reg, struct admin_user *a, bool must_exist);
+/* The registered agent account, checked against the user database (same
+ * uid as recorded): ACCOUNT filled, ACCOUNT->found false if it is gone and
+ * !MUST_EXIST; 0, or ADMIN_EXIT_FAIL after printing why. */
+int admin_resolve_account(const struct as_registry *reg, struct admin_user *account,
+			  bool must_exist);
 
 /* The agents' group, whose g:GID:--- entry shuts agents out of owners'
  * homes and grants; (gid_t)-1 if it does not exist (yet). */
@@ -135,15 +152,15 @@ bool admin_strv_equal(const struct as_strv *a, const struct as_strv *b);
  * what was added.  0, or ADMIN_EXIT_FAIL after printing why.
  */
 int admin_grant_traverse_step(const struct admin_ctx *ctx, struct as_registry *reg,
-			      const struct admin_user *a, size_t idx);
+			      const struct admin_user *account, size_t idx);
 
 /*
- * Revokes project IDX of REG (A: the agent account, A->found false if it
- * is gone).  Never stops early; with any failure the project stays
+ * Revokes project IDX of REG (ACCOUNT: the agent account, ACCOUNT->found
+ * false if it is gone).  Never stops early; with any failure the project stays
  * recorded as "revoking".  0, or ADMIN_EXIT_FAIL after printing why.
  */
 int admin_revoke_project(const struct admin_ctx *ctx, struct as_registry *reg,
-			 const struct admin_user *a, size_t idx);
+			 const struct admin_user *account, size_t idx);
 
 /* Groups that an agent account must never be in (sudo, adm, docker, ...):
  * lib/account.c's list, which the helper also checks at every session.
@@ -153,17 +170,23 @@ int admin_revoke_project(const struct admin_ctx *ctx, struct as_registry *reg,
 /*
  * Switches the calling process for good to ACCOUNT (uid, gid, and the
  * account's supplementary groups from initgroups), in a forked child only:
- * setgroups/initgroups, setresgid, setresuid, then verifies that no id can
- * be regained.  Returns 0 or -errno with err set; on failure the child must
+ * refuses uid or gid 0, then setresgid, initgroups, setresuid (group ids
+ * first: once the uid is gone so is the right to change them), then
+ * verifies all three uids and gids and that neither uid 0 nor gid 0 can be
+ * regained.  Returns 0 or -errno with err set; on failure the child must
  * _exit(), never continue.
  */
 int admin_become(const char *account, uid_t uid, gid_t gid, struct as_err *err);
 
 /*
  * Runs ARGV (ARGV[0] an absolute path) as ACCOUNT in a forked child that
- * called admin_become(), with HOME=home, a fixed PATH, LANG=C, cwd = home,
- * stdin from /dev/null and stdout discarded (stderr is kept).  Returns the
- * exit status (>= 0), or -errno with err set when it could not run.
+ * called admin_become(), with only HOME=home, USER, LOGNAME,
+ * PATH=/usr/bin:/bin, LC_ALL=C and GIT_CONFIG_NOSYSTEM=1, cwd = home (or
+ * /), stdin from /dev/null, stdout discarded (stderr is kept), no fd above
+ * 2, and SIGALRM after 60 s (the agent controls its home: a fifo there must
+ * not hold the lock for ever).  Returns the exit status (>= 0;
+ * ADMIN_CHILD_CANNOT_RUN if the child could not switch or exec), or
+ * -errno with err set when it could not run or was killed by a signal.
  */
 int admin_run_as(const char *account, uid_t uid, gid_t gid, const char *home,
 		 const char *const argv[], struct as_err *err);

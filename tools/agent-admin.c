@@ -55,7 +55,7 @@ enum {
 
 /* Serializes agent-admin runs: flock on a root-owned file in /run.  The
  * fd stays open (close-on-exec) until we exit; the kernel drops the lock
- * when we die, however we die. */
+ * when we die, however we die.  Returns the fd, or -1 after printing why. */
 static int take_lock(const char *path)
 {
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
@@ -63,11 +63,14 @@ static int take_lock(const char *path)
 	int fd;
 
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0)
-		return -admin_fail("%s: cannot open the lock file: %s", path, strerror(errno));
+	if (fd < 0) {
+		admin_fail("%s: cannot open the lock file: %s", path, strerror(errno));
+		return -1;
+	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
 		close(fd);
-		return -admin_fail("%s: not a root-owned regular file; refusing to use it as the lock", path);
+		admin_fail("%s: not a root-owned regular file; refusing to use it as the lock", path);
+		return -1;
 	}
 	/* Quietly for a second, then say why we are waiting. */
 	for (int i = 0; i < 50; i++) {
@@ -85,7 +88,7 @@ static int take_lock(const char *path)
 fail:
 	admin_fail("%s: cannot lock: %s", path, strerror(errno));
 	close(fd);
-	return -ADMIN_EXIT_FAIL;
+	return -1;
 }
 
 /* ---- main ------------------------------------------------------------ */
@@ -180,7 +183,7 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 		case 'U': need = OPT_USERNS; o->userns = true; break;
 		case 'h':
 			printf("Usage: %s %s\n", ADMIN_PROG, c->synopsis);
-			exit(0);
+			exit(ADMIN_EXIT_OK);
 		case ':':
 			return admin_usage("%s: option '%s' needs a value", c->name,
 					   admin_show(&s, argv[optind - 1]));
@@ -221,11 +224,11 @@ int main(int argc, char **argv)
 		return admin_usage("no command given");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
-		return 0;
+		return ADMIN_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("%s %s\n", ADMIN_PROG, AS_VERSION);
-		return 0;
+		return ADMIN_EXIT_OK;
 	}
 	for (size_t i = 0; i < AS_ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
@@ -248,7 +251,7 @@ int main(int argc, char **argv)
 		for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
 			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 				printf("Usage: %s %s\n", ADMIN_PROG, c->synopsis);
-				return 0;
+				return ADMIN_EXIT_OK;
 			}
 		}
 	}
@@ -258,14 +261,14 @@ int main(int argc, char **argv)
 	ctx.uid_min = as_uid_min();
 	lockfd = take_lock(ctx.lockfile);
 	if (lockfd < 0)
-		return -lockfd;
+		return ADMIN_EXIT_FAIL;
 	if (c->run) {
 		rc = c->run(&ctx, &o);
 	} else {
 		optind = 0;
 		rc = c->own(&ctx, argc - 1, argv + 1);
 	}
-	if (fflush(stdout) != 0 && rc == 0)
+	if (fflush(stdout) != 0 && rc == ADMIN_EXIT_OK)
 		rc = admin_fail("stdout: %s", strerror(errno));
 	close(lockfd);
 	return rc;
