@@ -75,7 +75,8 @@ struct admin_opts {
 
 /* The subcommands.  add and remove: admin-account.c, with set and list;
  * grant and revoke: admin-grant.c; apply: admin-plan.c; check:
- * admin-check.c; harden: admin-harden.c. */
+ * admin-check.c (its exposure report: admin-exposure.c); harden:
+ * admin-harden.c. */
 int cmd_add(const struct admin_ctx *ctx, const struct admin_opts *o);
 int cmd_remove(const struct admin_ctx *ctx, const struct admin_opts *o);
 int cmd_set(const struct admin_ctx *ctx, const struct admin_opts *o);

@@ -12,7 +12,7 @@
  *   add, set, remove, list   admin-account.c
  *   grant, revoke            admin-grant.c
  *   apply                    admin-plan.c (its file grammar: admin-apply.c)
- *   check                    admin-check.c
+ *   check                    admin-check.c, admin-exposure.c
  *   egress                   admin-egress.c
  *   harden                   admin-harden.c
  *
