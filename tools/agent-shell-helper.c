@@ -30,7 +30,7 @@
  *       command: attach the pty -> switch_identity -> verify_identity ->
  *       enter_sandbox -> exec
  *     parent: relay the pty to the caller's terminal until init exits,
- *       review_autorun_files, close the PAM session, log, exit with the
+ *       sweep_git_metadata, review_autorun_files, close the PAM session, log, exit with the
  *       command's status
  *
  * Any failure once the switch has started ends the child: there is no
@@ -390,6 +390,15 @@ static void leave_process_namespaces(struct host_ns *host)
 	close(host->ipc);
 }
 
+/* What the walk renamed out of git's way, or found the agent could write. */
+static void warn_disarmed(const struct as_session *s, const struct as_git_stats *gs)
+{
+	for (size_t i = 0; i < gs->disarmed.n; i++) {
+		warnx("warning: %s", gs->disarmed.v[i]);
+		log_line(LOG_WARNING, "git metadata: owner=%s: %s", s->owner, gs->disarmed.v[i]);
+	}
+}
+
 /* Still root, in the session's mount namespace (enter_session_namespaces:
  * no mount below reaches the caller's namespace): every repository in a
  * read-write grant gets the agent's own git directory in place of its .git, other git
@@ -406,10 +415,28 @@ static int protect_git_metadata(const struct as_session *s, struct as_git_stats 
 	}
 	for (size_t i = 0; i < gs->notes.n; i++)
 		log_line(LOG_INFO, "git metadata: owner=%s: skipped %s", s->owner, gs->notes.v[i]);
+	warn_disarmed(s, gs);
 	return 0;
 }
 
 /* ---- 4c. after the session: what the owner should read ------------------ */
+
+/* Still root, every process of the session gone: a repository made during
+ * the session had the work tree's default ACL while it ran; it loses it
+ * now, what the agent made inside is renamed out of git's way, and the
+ * owner is told (lib/gitmeta.h, as_git_sweep_grants). */
+static void sweep_git_metadata(const struct as_session *s)
+{
+	struct as_git_stats gs = { 0 };
+	struct as_err err = { "" };
+
+	if (as_git_sweep_grants(s, &gs, &err) < 0) {
+		warnx("warning: the end-of-session check of your git directories failed: %s", err.msg);
+		log_line(LOG_WARNING, "git metadata: owner=%s: sweep failed: %s", s->owner, err.msg);
+	}
+	warn_disarmed(s, &gs);
+	as_git_stats_free(&gs);
+}
 
 /* Still root, the session's command ended: the files of the read-write
  * grants that the owner's tools run without asking (lib/review.h) and
@@ -766,6 +793,7 @@ int main(int argc, char **argv)
 
 	status = as_pty_relay(&pty, init, sfd, stop[0]);
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	sweep_git_metadata(&s);
 	review_autorun_files(&s, &gs.started);
 	as_git_stats_free(&gs);
 	end_pam(pamh);
