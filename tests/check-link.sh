@@ -31,8 +31,10 @@ not_ok() {
 # Provisioning code: lib/account.c (as_run spawns useradd & co;
 # as_uid_min is account creation's), lib/registry-write.c.
 provisioning='as_run|as_uid_min|as_registry_(format|save|delete|intent_set|intent_get|intent_clear)'
-# The ACL walker and object I/O: lib/acl.c.
-acl='as_acl_[a-z_]+'
+# The ACL module: lib/acl-rules.c (as_aclv_*, as_acl_rule_*, as_acl_may),
+# lib/acl-object.c (as_acl_obj_*, traverse, group shut-out) and
+# lib/acl-walk.c (the walker).
+acl='as_aclv?_[a-z_]+'
 # The profile parser (lib/profile.c); as_profile_name_valid is a name
 # check (lib/names.c) and allowed.
 profile='as_profile_(load|load_file|parse_string|free|init)'
