@@ -369,7 +369,7 @@ own_accounts() {
 	run "$ADM" grant "$ALICE" "/home/$ALICE"
 	cp -p "$BATS_TEST_TMPDIR/saved" "$REGDIR/$ALICE.conf"
 	assert_failure 1
-	assert_output --regexp "^agent-admin: $REGDIR/$ALICE.conf:[0-9]+: syntax error \(expected \[section\] or key = value\)\$"
+	assert_output --regexp "^agent-admin: $REGDIR/$ALICE.conf:[0-9]+: expected 'key = value', a \[section\] or a comment\$"
 }
 
 # ---- grant: what it does ---------------------------------------------------
