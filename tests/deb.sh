@@ -36,7 +36,23 @@
 # AS_DEB_KEEP=1 keeps the scratch directory (build, logs) and says where.
 set -uo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
+# bash reads a script while it runs it: an edit of this file during a run
+# changes what the running copy does next (one such edit once ran part of
+# the fresh-machine phase outside the isolated root).  A run goes on from a
+# private copy, which its phases run too.
+if [ -z "${AS_DEB_SELF:-}" ]; then
+	AS_DEB_HERE=$(cd "$(dirname "$0")/.." && pwd) || exit 2
+	AS_DEB_SELF=$(mktemp /tmp/as-deb-self.XXXXXX) || exit 2
+	cp -- "$0" "$AS_DEB_SELF" || exit 2
+	export AS_DEB_HERE AS_DEB_SELF
+	exec bash "$AS_DEB_SELF" "$@"
+fi
+here=${AS_DEB_HERE:-$(cd "$(dirname "$0")/.." && pwd)}
+# The run's own copy goes with it; a phase leaves it for the next phase.
+case " $* " in
+*" --phase "*) ;;
+*) trap 'rm -f "$AS_DEB_SELF"' EXIT ;;
+esac
 
 deps=1
 testlog=
@@ -53,7 +69,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "tests/deb.sh: must run as root (it installs and purges a package); try: sudo $0" >&2
+	echo "tests/deb.sh: must run as root (it installs and purges a package); try: sudo tests/deb.sh" >&2
 	exit 2
 fi
 
@@ -307,7 +323,7 @@ run_isolated() {
 	fi
 	unshare --mount --pid --net --fork --propagation private \
 		env AS_DEB_TMP="$tmp" AS_DEB_DEB="$deb" AS_DEB_OBJ="$obj" AS_DEB_SRC="$tmp/build/src" \
-		AS_DEB_OWNER="$owner" AS_DEB_ID_BASE="$id_base" "$here/tests/deb.sh" --phase "$phase" >"$tmp/$phase.out" 2>&1
+		AS_DEB_OWNER="$owner" AS_DEB_ID_BASE="$id_base" bash "$AS_DEB_SELF" --phase "$phase" >"$tmp/$phase.out" 2>&1
 	[ -z "$saved_log" ] || echo "$saved_log" >"$log_netns"
 	while IFS= read -r line; do
 		case "$line" in
@@ -584,6 +600,7 @@ owner="asdeb$$"
 id_base=$(free_id_base) || { echo "Bail out! no free block of 500 uids in 60500-65499 on this machine"; exit 1; }
 
 cleanup() {
+	rm -f "$AS_DEB_SELF"
 	if [ -n "${AS_DEB_KEEP:-}" ]; then
 		echo "# kept $tmp (AS_DEB_KEEP)" >&2
 	else
