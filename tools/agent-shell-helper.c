@@ -11,7 +11,8 @@
  *                         allowlist, not dumpable, no core, signals reset
  *   parse_args            -p PROFILE, -C DIR, -- CMD
  *   resolve_session       caller = getuid(); registry -> agent; DIR inside a
- *                         granted project; profile (root-owned files only)
+ *                         granted project; the profile's name, within the
+ *                         admin's pin (no profile file is read as root)
  *   check_egress_fence    a restricted agent's chain of the nftables fence
  *                         is loaded, or no session (fail closed)
  *   start_pam             authenticate, acct_mgmt, setcred, open_session
@@ -28,7 +29,8 @@
  *       command exits, it exits and the kernel ends every process left in
  *       the session
  *       command: attach the pty -> switch_identity -> verify_identity ->
- *       enter_sandbox -> exec
+ *       load_policy (the profile, parsed as the agent) -> enter_sandbox ->
+ *       exec
  *     parent: relay the pty to the caller's terminal until init exits,
  *       sweep_git_metadata, review_autorun_files, close the PAM session, log, exit with the
  *       command's status
@@ -69,7 +71,7 @@
 #include "nftcheck.h"
 #include "review.h"
 #include "env.h"
-#include "profile.h"
+#include "names.h"
 #include "relay.h"
 #include "sandbox.h"
 #include "session.h"
@@ -229,7 +231,7 @@ static void resolve_session(const struct request *req, struct as_session *s)
 	if (geteuid() != 0)
 		errx(EXIT_OWN_FAILURE, "%s is not setuid root (reinstall, or see agent-shell(1))",
 		    AS_HELPER_PATH);
-	if (as_session_resolve(&sr, s, &err) < 0) {
+	if (as_session_identify(&sr, s, &err) < 0) {
 		char esc[AS_ERR_MAX];
 
 		as_escape(err.msg, esc, sizeof(esc));
@@ -510,6 +512,23 @@ static void verify_identity(const struct as_session *s)
 		errx(EXIT_OWN_FAILURE, "could regain root after the switch");
 }
 
+/* The profile, parsed here rather than by root (DESIGN.md, step 6): the
+ * grammar, its includes and variables run with the agent's rights only.
+ * Which profile, and that the admin's pin allows it, root settled in
+ * resolve_session; its files are still believed only if root owns them.
+ * A refusal ends the session with 1, as it did when root parsed it. */
+static void load_policy(struct as_session *s)
+{
+	struct as_err err = { "" };
+	char esc[AS_ERR_MAX];
+
+	if (as_session_load_policy(s, NULL, &err) == 0)
+		return;
+	as_escape(err.msg, esc, sizeof(esc));
+	log_line(LOG_NOTICE, "refused: owner=%s agent=%s: %s", s->owner, s->agent, esc);
+	errx(EXIT_REFUSED, "%s", err.msg);
+}
+
 static void build_env(const struct as_session *s, const struct kept_env *kept, pam_handle_t *pamh,
 		      struct as_strv *out)
 {
@@ -528,7 +547,7 @@ static void build_env(const struct as_session *s, const struct kept_env *kept, p
 }
 
 __attribute__((noreturn))
-static void run_child(const struct as_session *s, const struct request *req,
+static void run_child(struct as_session *s, const struct request *req,
 		      const struct kept_env *kept, pam_handle_t *pamh, const struct as_pty *pty)
 {
 	struct as_strv env = { 0 };
@@ -551,6 +570,7 @@ static void run_child(const struct as_session *s, const struct request *req,
 	verify_identity(s);
 
 	/* From here on we are the agent, with no privilege at all. */
+	load_policy(s);
 	if (chdir(s->dir) < 0) {
 		/* The session has its own /tmp and /var/tmp. */
 		if (errno == ENOENT && (strncmp(s->dir, "/tmp/", 5) == 0 || strncmp(s->dir, "/var/tmp/", 9) == 0))
@@ -652,7 +672,7 @@ static void pass_on(pid_t cmd, int sig)
  * cannot signal init (its uids are 0) nor outlive it.
  */
 __attribute__((noreturn))
-static void run_session_init(const struct as_session *s, const struct request *req,
+static void run_session_init(struct as_session *s, const struct request *req,
 			     const struct kept_env *kept, pam_handle_t *pamh,
 			     const struct as_pty *pty, int stop_fd)
 {
