@@ -88,7 +88,8 @@ teardown() {
 		rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$P-links.profile"
 		rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$P-rootonly.profile" \
 			"$AS_SYSCONFDIR/agent-shell/profiles/$P-inc.profile"
-		rm -f "$(proj)/ran-rootonly" "$(proj)/ran-inc"
+		rm -f "$(proj)/ran-rootonly" "$(proj)/ran-inc" "$(proj)/mytrue" \
+			"$AS_SYSCONFDIR/agent-shell/profiles/$P-noexec.profile"
 		rm -rf "/opt/$P-land"
 		rm -f "/home/$OWNER-agent/.npm-global" "/home/$OWNER-agent/.config-link"
 	fi
@@ -763,6 +764,18 @@ privileged_side() {
 		syslog_wait_for "refused: owner=$OWNER agent=$OWNER-agent: $pdir/$P-rootonly.profile: Permission denied"
 	fi
 	syslog_stop
+}
+
+@test "a command outside the exec rules is refused at exec with 126 and a hint, on both paths" {
+	local pdir="$AS_SYSCONFDIR/agent-shell/profiles" who=agent-shell
+	[ "$SWITCH" = helper ] || who=agent-sandbox
+	install -d -m 0755 "$pdir"
+	printf '[profile]\ninclude = base\n[filesystem]\nread = @project\n' >"$pdir/$P-noexec.profile"
+	chmod 0644 "$pdir/$P-noexec.profile"
+	install -m 0755 -o "$OWNER" -g "$OWNER" /bin/true "$(proj)/mytrue"
+	privileged_side -p "$P-noexec" -- "$(proj)/mytrue"
+	assert_failure 126
+	assert_output "$who: $(proj)/mytrue: Permission denied (is it beneath an exec rule? see --explain)"
 }
 
 @test "--explain shows the session and every layer without switching" {
