@@ -4,13 +4,13 @@
 #include "acl.h"
 #include "gitdir.h"
 #include "gitrefs.h"
+#include "identity.h"
 
 #include <acl/libacl.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
@@ -607,15 +607,14 @@ static void child_prepare(const struct walk *w, const struct preps *p, int errfd
 {
 	const struct as_session *s = w->s;
 	const char *step = "switch to the agent";
-	uid_t ru, eu, su;
+	struct as_err err = { "" };
 	int fd, r = 0;
 
-	if (setgroups(1, &s->agent_gid) < 0 || setresgid(s->agent_gid, s->agent_gid, s->agent_gid) < 0 ||
-	    setresuid(s->agent_uid, s->agent_uid, s->agent_uid) < 0 ||
-	    getresuid(&ru, &eu, &su) < 0 || ru != s->agent_uid || eu != s->agent_uid || su != s->agent_uid ||
-	    setuid(0) == 0) {
-		r = -EPERM;
-		goto fail;
+	/* The agent's own gid alone: nothing here needs its other groups. */
+	r = as_identity_switch(NULL, s->agent_uid, s->agent_gid, 0, &err);
+	if (r < 0) {
+		dprintf(errfd, "%s", err.msg);
+		_exit(1);
 	}
 	umask(007);
 	fd = openat(w->agentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
