@@ -163,6 +163,7 @@ machine_state() {
 empty_tmp() {
 	local target=$1 upper=$2 d rel
 	for d in /tmp /var/tmp; do
+		# shellcheck disable=SC2015 # "a && b || continue": skip unless both hold
 		[ -d "$d" ] && [ "$(findmnt -n -o TARGET -T "$d")" = "$target" ] || continue
 		rel=${d#"${target%/}"}
 		install -d "$upper$(dirname "$rel")" "$upper$rel" &&
@@ -207,6 +208,7 @@ enter_root() {
 			continue
 		fi
 		# The merged directory takes the upper layer's mode and owner.
+		# shellcheck disable=SC2015 # "a && b || fail": the fail branch is for any step failing
 		install -d "$layers/$i.up" "$layers/$i.work" &&
 			chmod --reference="$target" "$layers/$i.up" &&
 			chown --reference="$target" "$layers/$i.up" &&
@@ -218,6 +220,7 @@ enter_root() {
 			return 1
 		}
 	done < <(findmnt -rn -o TARGET,FSTYPE)
+	# shellcheck disable=SC2015 # "a && b || fail": the fail branch is for any step failing
 	[ "$i" -gt 0 ] && mountpoint -q "$root" || {
 		echo "isolated root: / is not an overlay (findmnt found no disk file system at /)"
 		return 1
@@ -228,6 +231,7 @@ enter_root() {
 	if mountpoint -q /tmp && ! mountpoint -q "$root/tmp"; then
 		mount -t tmpfs -o mode=1777 as-deb-tmp "$root/tmp" || return 1
 	fi
+	# shellcheck disable=SC2015 # "a && b || fail": the fail branch is for any step failing
 	mount --rbind /dev "$root/dev" &&
 		mount --rbind /sys "$root/sys" &&
 		mount -t proc as-deb-proc "$root/proc" &&
@@ -240,6 +244,7 @@ enter_root() {
 		echo "isolated root: mounting /dev, /sys, /proc, /run, /tmp failed"
 		return 1
 	}
+	# shellcheck disable=SC2015 # "a && b || fail": the fail branch is for any step failing
 	cd "$root" && mkdir .as-deb-old-root && pivot_root . .as-deb-old-root &&
 		cd / && umount -l /.as-deb-old-root && rmdir /.as-deb-old-root || {
 		echo "isolated root: pivot_root failed"
@@ -571,6 +576,7 @@ if [ -n "$phase" ]; then
 	# it to their resolver (with no route, connect fails first); nothing
 	# leaves the namespace.
 	ip link set lo up || { echo "isolated root: cannot bring up loopback"; exit 1; }
+	# shellcheck disable=SC2013 # addresses are single words
 	for ns in $(awk '$1 == "nameserver" { print $2 }' /etc/resolv.conf 2>/dev/null); do
 		case $ns in
 		*:*) ip -6 addr add "$ns/128" dev lo ;;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016 # single-quoted scripts run in another shell (the agent's, a session's); the $ is theirs
 # agent-shell end to end (suite 'root'): the really installed setuid helper,
 # real PAM (the installed service file and pam_agent_shell.so), real
 # accounts made by agent-admin, every layer on.  Needs the scratch install
@@ -115,6 +116,7 @@ teardown_file() {
 	[ "$SWITCH" = sudo ] && rm -f "$SITECONF"
 	rm -f /etc/sudoers.d/agent-shell-"$P"*
 	syslog_stop
+	# shellcheck disable=SC2013 # account names are single words
 	for u in $(cut -d: -f1 /etc/passwd | grep "^$P"); do
 		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel --remove "$u" 2>/dev/null || true
@@ -220,7 +222,7 @@ project file"
 	gid=$(id -g "$OWNER")
 	assert_line "ppid 1"
 	assert_line --regexp "^Uid:[[:space:]]+0[[:space:]]+0[[:space:]]+0[[:space:]]+0\$"
-	assert_line --regexp "^Gid:[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid\$"
+	assert_line --regexp "^Gid:[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+$gid\$"
 	assert_line --regexp "^Groups:.*[[:space:]]$(getent group agent-shell-users | cut -d: -f3)([[:space:]]|\$)"
 }
 
@@ -875,6 +877,7 @@ os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | 
 
 @test "sessions are logged: start and end with owner, agent, project, profile, pid, result" {
 	syslog_start
+	# shellcheck disable=SC2046 # the words of the caller's command line, split on purpose
 	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") env -C "$(proj)" "$SH" -- /bin/sh -c 'exit 4'
 	assert_failure 4
 	syslog_wait_for "session start: owner=$OWNER agent=$OWNER-agent project=$(proj) profile=default pid="
@@ -894,6 +897,7 @@ os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | 
 	odd="$(proj)/$(printf 'x\033[31my')"
 	install -d -o "$OWNER" -g "$OWNER" "$odd"
 	syslog_start
+	# shellcheck disable=SC2046 # the words of the caller's command line, split on purpose
 	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") "$HELPER" -C "$odd" -- /bin/true
 	rmdir "$odd"
 	assert_failure 1
@@ -903,6 +907,7 @@ os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | 
 	# A PAM stack that says no.
 	cp -p "$PAMFILE" "$PAMFILE.asl-save"
 	sed -i '0,/^auth /s//auth     requisite pam_deny.so\nauth /' "$PAMFILE"
+	# shellcheck disable=SC2046 # the words of the caller's command line, split on purpose
 	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") env -C "$(proj)" "$SH" -- /bin/true
 	mv "$PAMFILE.asl-save" "$PAMFILE"
 	assert_failure 1

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016,SC2155 # single-quoted scripts run in another shell (the agent's, a session's); the $ is theirs; proj and state_dir only print a path
 # The session namespace (suite 'root'), through the really installed setuid
 # helper and real PAM: the private /tmp and /var/tmp, and git: the agent's
 # own git directory in place of each repository's .git, and every attack of
@@ -38,6 +39,7 @@ setup() {
 		skip "$AS_NS_SKIP"
 	fi
 	# A fresh tree of repositories for each test, made by the owner.
+	# shellcheck disable=SC2115 # proj prints a fixed non-empty path
 	rm -rf "$(proj)"/* "$(proj)"/.[!.]* "/tmp/asn-ran-$$"
 	# And the agent's git directories of the last test's repositories.
 	rm -rf "$(state_dir)/git/$OWNER-agent"
@@ -48,6 +50,7 @@ teardown_file() {
 		return 0
 	fi
 	for u in "$OWNER" "$OTHER"; do "$ADM" remove "$u" >/dev/null 2>&1 || true; done
+	# shellcheck disable=SC2013 # account names are single words
 	for u in $(cut -d: -f1 /etc/passwd | grep "^$P"); do
 		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel --remove "$u" 2>/dev/null || true
@@ -203,7 +206,7 @@ PAYLOAD() { echo "touch $(MARK)"; }
 	local r="$(proj)/repo"
 	agent_sh "$r" "mkdir -p evil/refs && ln -s $r/.git/objects evil/objects && echo 'ref: refs/heads/master' > evil/HEAD &&
 		printf '[core]\n\tfsmonitor = $(PAYLOAD)\n' > evil/config && echo $r/evil > .git/commondir; echo done"
-	assert_output done
+	assert_output 'done'
 	[ ! -e "$r/.git/commondir" ]
 	owner_git -C "$r" status >/dev/null
 	[ ! -e "$(MARK)" ]
@@ -540,7 +543,7 @@ review_state() {
 	agent_sh "$(proj)" 'echo "evil" >> .envrc && touch -d 2001-01-01 .envrc && echo done'
 	assert_line "  $(proj)/.envrc"
 	agent_sh "$(proj)" 'echo x > plain.txt && echo done'
-	assert_output done
+	assert_output 'done'
 	as_owner "$OWNER" "$(proj)" "$SH" --review
 	assert_output "the agent's last session changed none of the files your tools run without asking"
 }
