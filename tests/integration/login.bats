@@ -759,6 +759,7 @@ privileged_side() {
 	printf '[profile]\ninclude = default\n' >"$pdir/$P-rootonly.profile"
 	chmod 0600 "$pdir/$P-rootonly.profile"
 	syslog_start
+	# shellcheck disable=SC2046 # the words of the caller's command line, split on purpose
 	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") env -C "$(proj)" "$SH" -p "$P-rootonly" -- /bin/true
 	assert_failure 1
 	assert_output "agent-shell: $pdir/$P-rootonly.profile: Permission denied"

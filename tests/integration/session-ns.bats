@@ -321,7 +321,7 @@ plant_in_new_repo() {
 	agent_sh "$d" "printf '[core]\n\tfsmonitor = $(PAYLOAD)\n' > docs/notes.txt && mv docs/notes.txt docs/config &&
 		echo 'ref: refs/heads/main' > docs/head.txt && mv docs/head.txt docs/HEAD &&
 		mv docs/a docs/objects && mv docs/b docs/refs && mv docs .git && echo done"
-	assert_line done
+	assert_line 'done'
 	refute_output --partial "made by the agent"
 	assert_line --partial "$d/.git: the agent could write in this git directory during the session"
 	[ "$(stat -c %U "$d/.git" "$d/.git/config" "$d/.git/HEAD.agent-shell-disarmed" | sort -u)" = "$OWNER" ]
@@ -341,7 +341,7 @@ plant_in_new_repo() {
 	owner_git -C "$(proj)/repo" worktree add -q "$(proj)/wt2"
 	wait "$bg"
 	run cat "$BATS_TEST_TMPDIR/out"
-	assert_line done
+	assert_line 'done'
 	assert_line "agent-shell: warning: $(proj)/wt2/.git: the agent could write this .git link during the session: renamed .git.agent-shell-disarmed; read where it points before you rename it back"
 	[ ! -e "$(proj)/wt2/.git" ]
 	run getfacl -cp "$(proj)/wt2/.git.agent-shell-disarmed"
