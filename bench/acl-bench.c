@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Driver for bench/acl-grant.sh: runs one lib/acl.c operation on a tree
+ * Driver for bench/acl-grant.sh: runs one lib/acl-walk.c operation on a tree
  * and prints its wall time and counters on one line, so the script can
  * compare it with setfacl(1) on an identical copy.
  *

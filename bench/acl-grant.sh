@@ -104,11 +104,13 @@ check=$("$BIN" check "$base/b" "$AGENT" "$OWNER")
 timed revoke "$BIN" revoke "$base/b" "$AGENT" "$OWNER"
 
 all() { awk '{ printf "%s%s", (NR > 1 ? " " : ""), $1 }' "$base/$1.times"; }
+# shellcheck disable=SC2046 # "best" prints the fields to split
 set -- $(best setfacl)
 s_wall=$1
 echo "best of $ROUNDS rounds (all rounds, wall, in brackets)"
 printf '%-26s %6ss wall %5ss cpu             [%s]\n' "setfacl -R -m (A)" "$1" "$2" "$(all setfacl)"
 for step in grant regrant regrant-old revoke; do
+	# shellcheck disable=SC2046 # "best" prints the fields to split
 	set -- $(best $step)
 	ratio=$(echo "$1 $s_wall" | awk '{ printf "%.2f", $1 / $2 }')
 	case $step in

@@ -6,6 +6,8 @@
 /* Exit statuses for a command that cannot run, as env(1) uses them. */
 #define AS_EXIT_CANNOT_EXEC 126
 #define AS_EXIT_NOT_FOUND 127
+/* Exit status for the program's own failure (DESIGN.md). */
+#define AS_EXIT_OWN_FAILURE 125
 
 /*
  * Resolves CMD like execvp(3): a name with a '/' is taken as it is; a bare

@@ -4,13 +4,13 @@
 #include "acl.h"
 #include "gitdir.h"
 #include "gitrefs.h"
+#include "identity.h"
 
 #include <acl/libacl.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
@@ -34,6 +34,7 @@
 void as_git_stats_free(struct as_git_stats *st)
 {
 	as_strv_free(&st->notes);
+	as_strv_free(&st->disarmed);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -97,6 +98,7 @@ struct walk {
 	dev_t dev;
 	unsigned long long mnt_id;      /* the root's mount (as_fstat_mnt) */
 	bool dry_run;
+	bool sweep;             /* as_git_sweep_grants: strip and disarm only */
 	struct as_git_stats *st;
 	struct as_err *err;
 	unsigned agent_dirs;    /* the agent's own directories walked */
@@ -605,15 +607,14 @@ static void child_prepare(const struct walk *w, const struct preps *p, int errfd
 {
 	const struct as_session *s = w->s;
 	const char *step = "switch to the agent";
-	uid_t ru, eu, su;
+	struct as_err err = { "" };
 	int fd, r = 0;
 
-	if (setgroups(1, &s->agent_gid) < 0 || setresgid(s->agent_gid, s->agent_gid, s->agent_gid) < 0 ||
-	    setresuid(s->agent_uid, s->agent_uid, s->agent_uid) < 0 ||
-	    getresuid(&ru, &eu, &su) < 0 || ru != s->agent_uid || eu != s->agent_uid || su != s->agent_uid ||
-	    setuid(0) == 0) {
-		r = -EPERM;
-		goto fail;
+	/* The agent's own gid alone: nothing here needs its other groups. */
+	r = as_identity_switch(NULL, s->agent_uid, s->agent_gid, 0, &err);
+	if (r < 0) {
+		dprintf(errfd, "%s", err.msg);
+		_exit(1);
 	}
 	umask(007);
 	fd = openat(w->agentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -671,21 +672,231 @@ static int run_prepare(struct walk *w, const struct preps *p, const char *gpath)
 
 /* -------------------------------------------------- one work tree (root) */
 
+#define DISARMED ".agent-shell-disarmed"
+#define DISARM_DEPTH 32
+
+static int push_line(struct walk *w, const char *path, const char *what)
+{
+	char esc[PATH_MAX], *line = NULL;
+
+	as_escape(path, esc, sizeof(esc));
+	if (asprintf(&line, "%s: %s", esc, what) < 0)
+		return as_fail(w->err, -ENOMEM, "out of memory");
+	as_strv_push_take(&w->st->disarmed, line);
+	return 0;
+}
+
+static int disarm_rename(struct walk *w, int dfd, const char *dpath, const char *name)
+{
+	char to[NAME_MAX + 1], path[PATH_MAX], what[NAME_MAX + 160];
+
+	for (unsigned i = 0; i < 100; i++) {
+		int n = i ? snprintf(to, sizeof(to), "%s%s.%u", name, DISARMED, i)
+			  : snprintf(to, sizeof(to), "%s%s", name, DISARMED);
+
+		if (n < 0 || (size_t)n >= sizeof(to))
+			break;
+		if (renameat2(dfd, name, dfd, to, RENAME_NOREPLACE) == 0) {
+			if (git_path_join(path, sizeof(path), dpath, name) < 0)
+				return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
+			snprintf(what, sizeof(what), "made by the agent inside your git directory; renamed %s "
+				 "(read it, and the repository's config, before you trust it)", to);
+			return push_line(w, path, what);
+		}
+		if (errno == ENOENT)
+			return 0;
+		if (errno != EEXIST)
+			return as_fail(w->err, -errno, "%s/%s: cannot rename it out of git's way: %s",
+				       dpath, name, strerror(errno));
+	}
+	return as_fail(w->err, -EEXIST, "%s/%s: cannot rename it out of git's way: no free name",
+		       dpath, name);
+}
+
+/*
+ * Entries the agent owns inside the owner's git dir DFD (at DPATH): they
+ * were made while the agent could write there, as in a repository the
+ * owner created during a session, which inherits the work tree's default
+ * entries until the next session strips them.  Whatever they hold, the
+ * owner's git reads or runs it by name (hooks, config, commondir, gitdir,
+ * modules/, worktrees/, info/), and no ACL takes an owner's rights away:
+ * each is renamed NAME.agent-shell-disarmed, which git never reads, and
+ * listed for the owner.  Symbolic links included; loose and packed
+ * objects (OBJECTS: DFD is a git dir's objects/) are left: git checks
+ * them by hash and runs none of them.
+ * Runs after strip_acl, when the agent can no longer write in here.
+ */
+static int disarm_dir(struct walk *w, int dfd, const char *dpath, dev_t dev, unsigned depth,
+		      bool objects)
+{
+	struct as_strv mine = { 0 }, subdirs = { 0 };
+	bool gitdir = as_gitdir_at(dfd);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return as_fail(w->err, -errno, "%s: cannot read it: %s", dpath, strerror(errno));
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			r = as_fail(w->err, -errno, "%s/%s: %s", dpath, de->d_name, strerror(errno));
+			break;
+		}
+		/* objects/XX and objects/pack: checked by hash, never run. */
+		if (objects && strcmp(de->d_name, "info") != 0)
+			continue;
+		if (st.st_uid == w->s->agent_uid) {
+			/* Disarmed before: git reads no such name. */
+			if (strstr(de->d_name, DISARMED))
+				continue;
+			r = as_strv_push(&mine, de->d_name);
+		} else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
+			r = as_strv_push(&subdirs, de->d_name);
+		}
+		if (r < 0) {
+			r = as_fail(w->err, r, "out of memory");
+			break;
+		}
+	}
+	if (r == 0 && errno != 0)
+		r = as_fail(w->err, -errno, "%s: cannot read it: %s", dpath, strerror(errno));
+	closedir(d);
+	for (size_t i = 0; r == 0 && i < mine.n; i++)
+		r = disarm_rename(w, dfd, dpath, mine.v[i]);
+	for (size_t i = 0; r == 0 && depth < DISARM_DEPTH && i < subdirs.n; i++) {
+		char sub[PATH_MAX];
+		int sfd;
+
+		if (git_path_join(sub, sizeof(sub), dpath, subdirs.v[i]) < 0) {
+			r = as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
+			break;
+		}
+		sfd = openat(dfd, subdirs.v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sfd < 0) {
+			if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+				continue;
+			r = as_fail(w->err, -errno, "%s: cannot open: %s", sub, strerror(errno));
+			break;
+		}
+		r = disarm_dir(w, sfd, sub, dev, depth + 1,
+			       gitdir && strcmp(subdirs.v[i], "objects") == 0);
+		close(sfd);
+	}
+	as_strv_free(&mine);
+	as_strv_free(&subdirs);
+	return r;
+}
+
+static int disarm_gitdir(struct walk *w, int gfd, const char *gpath)
+{
+	if (renameat2(gfd, "HEAD", gfd, "HEAD" DISARMED, RENAME_NOREPLACE) < 0 && errno != ENOENT)
+		return as_fail(w->err, -errno, "%s/HEAD: cannot rename it out of git's way: %s", gpath,
+			       strerror(errno));
+	return push_line(w, gpath, "the agent could write in this git directory during the session (it "
+			 "was made, or put together, while the session ran): git will not use it until you "
+			 "have read its config and hooks and renamed HEAD" DISARMED " back to HEAD");
+}
+
+/* A .git file (a linked worktree's or submodule's link) that had an agent
+ * entry at a session's end: written, maybe, by the agent, pointing where
+ * it liked.  Entry removed, file renamed out of git's way. */
+static int sweep_gitfile(struct walk *w, int dirfd, const char *gpath)
+{
+	struct stat st;
+	unsigned long long mnt;
+	acl_t acl = NULL;
+	acl_entry_t e;
+	bool found = false;
+	int fd, r = 0;
+
+	fd = openat(dirfd, ".git", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return open_failed(w, gpath);
+	/* The agent's own link: the owner's git refuses it.  One the session
+	 * start bound read-only onto itself: it stayed as it was. */
+	if (as_fstat_mnt(fd, &st, &mnt) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid == w->s->agent_uid || mnt != w->mnt_id)
+		goto out;
+	acl = acl_get_fd(fd);
+	if (!acl)
+		goto out;
+	for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
+		acl_tag_t tag;
+		uid_t *q;
+
+		if (acl_get_tag_type(e, &tag) < 0 || tag != ACL_USER)
+			continue;
+		q = acl_get_qualifier(e);
+		if (q && *q == w->s->agent_uid) {
+			acl_delete_entry(acl, e);
+			found = true;
+		}
+		acl_free(q);
+		if (found)
+			break;
+	}
+	if (!found)
+		goto out;
+	if (acl_calc_mask(&acl) < 0 || acl_set_fd(fd, acl) < 0) {
+		r = as_fail(w->err, -errno, "%s: cannot take the agent's entry away: %s", gpath,
+			    strerror(errno));
+		goto out;
+	}
+	if (renameat2(dirfd, ".git", dirfd, ".git" DISARMED, RENAME_NOREPLACE) < 0) {
+		r = as_fail(w->err, -errno, "%s: cannot rename it out of git's way: %s", gpath,
+			    strerror(errno));
+		goto out;
+	}
+	r = push_line(w, gpath, "the agent could write this .git link during the session: renamed "
+		      ".git" DISARMED "; read where it points before you rename it back");
+out:
+	if (acl)
+		acl_free(acl);
+	close(fd);
+	return r;
+}
+
 /* No agent ACL entry in the owner's git dir GPATH (lib/acl.h), again at
  * each session start: a repository made during an earlier session
  * inherited the work tree's default entries, and a hard link the agent
- * made to one of its files then would still be writable. */
+ * made to one of its files then would still be writable.  Then nothing
+ * the agent made in there while it could write stays where git looks. */
 static int strip_acl(struct walk *w, const char *gpath, const struct stat *gst)
 {
 	struct as_acl_stats st;
 	struct as_err e = { "" };
-	int r;
+	bool tainted;
+	int r, gfd;
 
 	if (gst->st_uid == w->s->agent_uid)
 		return 0;       /* the agent's own repository: nothing to take */
 	r = as_acl_revoke_tree(gpath, w->s->agent_uid, w->s->owner_uid, &st, &e);
+	tainted = st.changed > 0;
 	as_acl_stats_free(&st);
-	return r < 0 ? as_fail(w->err, r, "%s", e.msg) : 0;
+	if (r < 0)
+		return as_fail(w->err, r, "%s", e.msg);
+	gfd = open(gpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (gfd < 0)
+		return as_fail(w->err, -errno, "%s: cannot open: %s", gpath, strerror(errno));
+	r = disarm_dir(w, gfd, gpath, gst->st_dev, 0, false);
+	/* At a session's end: every git dir of the owner's lost its agent
+	 * entries when the session began, so one that had some now was made,
+	 * or put together, while the agent could write in it; whatever it
+	 * holds may be the agent's.  Without its HEAD git takes it for no
+	 * repository, until the owner has read it and puts HEAD back. */
+	if (r == 0 && tainted && w->sweep)
+		r = disarm_gitdir(w, gfd, gpath);
+	close(gfd);
+	return r;
 }
 
 static int read_subs(struct walk *w, int gfd, const char *gpath, const char *name, unsigned depth,
@@ -1056,6 +1267,18 @@ static int protect_other_gitdir(struct walk *w, int dfd, const char *dpath)
 	return bind_fd(w, dfd, dfd, true, dpath);
 }
 
+/* The end-of-session sweep of one git dir (as_git_sweep_grants). */
+static int sweep_gitdir(struct walk *w, int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return as_fail(w->err, -errno, "%s: %s", path, strerror(errno));
+	if (seen(w, &st))
+		return 0;
+	return strip_acl(w, path, &st);
+}
+
 /* Opening a directory failed: gone, replaced or a symlink is skipped;
  * anything else (EMFILE, EACCES, EIO) refuses the session. */
 static int open_failed(struct walk *w, const char *path)
@@ -1089,7 +1312,7 @@ static int walk_dir(struct walk *w, int dirfd, const char *dpath, unsigned depth
 			       AS_GIT_MAX_DIRS, w->root);
 	/* A git dir by content that nobody reached as a .git: bare. */
 	if (as_gitdir_at(dirfd))
-		return protect_other_gitdir(w, dirfd, dpath);
+		return w->sweep ? sweep_gitdir(w, dirfd, dpath) : protect_other_gitdir(w, dirfd, dpath);
 	if (fstatat(dirfd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		char gpath[PATH_MAX];
 
@@ -1102,9 +1325,14 @@ static int walk_dir(struct walk *w, int dirfd, const char *dpath, unsigned depth
 			if (gfd < 0)
 				return open_failed(w, gpath);
 			is_git = as_gitdir_at(gfd);
+			if (is_git && w->sweep)
+				r = sweep_gitdir(w, gfd, gpath);
 			close(gfd);
-			if (is_git)
+			if (is_git && !w->sweep)
 				r = replace_gitdir(w, dirfd, dpath, gpath);
+		} else if (w->sweep) {
+			if (S_ISREG(st.st_mode))
+				r = sweep_gitfile(w, dirfd, gpath);
 		} else if (S_ISREG(st.st_mode)) {
 			/* A linked worktree's or submodule's link: it keeps
 			 * pointing where the owner set it. */
@@ -1312,6 +1540,30 @@ int as_git_protect_grants(const struct as_session *s, bool dry_run,
 out:
 	if (w.agentfd >= 0)
 		close(w.agentfd);
+	free(w.seen);
+	return r;
+}
+
+int as_git_sweep_grants(const struct as_session *s, struct as_git_stats *st, struct as_err *err)
+{
+	struct as_err e = { "" };
+	struct walk w = { .s = s, .agentfd = -1, .sweep = true, .st = st, .err = &e };
+	int r = 0;
+
+	for (size_t i = 0; i < s->reg.n_projects; i++) {
+		const struct as_reg_project *p = &s->reg.projects[i];
+		struct stat rs;
+
+		if (p->state != AS_REG_GRANTED || p->read_only)
+			continue;
+		if (lstat(p->path, &rs) < 0 && errno == ENOENT)
+			continue;
+		r = protect_tree(&w, p->path);
+		if (r < 0) {
+			r = as_fail(err, r, "under %s: %s", p->path, e.msg);
+			break;
+		}
+	}
 	free(w.seen);
 	return r;
 }

@@ -67,8 +67,23 @@ struct as_git_stats {
 	unsigned mounts;        /* bind mounts made */
 	unsigned skipped;       /* notes */
 	struct as_strv notes;   /* one line per skipped item */
+	/* Entries the agent owned inside the owner's git directories, each
+	 * renamed NAME.agent-shell-disarmed: one line each, for the owner. */
+	struct as_strv disarmed;
 	struct timespec started; /* when protecting began (the review's start) */
 };
+
+/*
+ * At a session's end, as root, once no process of the session is left:
+ * every git dir of the owner's under S's read-write grants loses its agent
+ * ACL entries, and what the agent owns inside is renamed out of git's way
+ * (NAME.agent-shell-disarmed), as at a session's start.  A git dir that
+ * still had agent entries was made, or put together, during the session,
+ * while the agent could write in it (nothing closes that window on a kernel
+ * without a name-aware LSM: docs/security-model.md): ST->disarmed says so,
+ * one line each.  Returns 0 or -errno with ERR set.
+ */
+int as_git_sweep_grants(const struct as_session *s, struct as_git_stats *st, struct as_err *err);
 
 void as_git_stats_free(struct as_git_stats *st);
 

@@ -15,6 +15,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "gitconfig.h"
+
 #define REFS_MAX 100000        /* more are ignored, and not looked for */
 #define CONFIG_MAX (1 << 20)
 #define REFLOG_TAIL 16384
@@ -330,80 +332,75 @@ const char *git_head_oid(const char *head, struct git_refs *refs)
 
 /* ------------------------------------------------ the owner's git config */
 
-
-static void trim(char **s)
+static void set(char *dst, size_t len, const char *value)
 {
-	char *e;
-
-	while (isspace((unsigned char)**s))
-		(*s)++;
-	e = *s + strlen(*s);
-	while (e > *s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
+	if (value)
+		snprintf(dst, len, "%s", value);
 }
 
-/* The few keys we need, read the way git reads them: sections and keys
- * without case, a value up to a comment, surrounding quotes dropped.
- * Includes are not followed (see docs/security-model.md). */
+static int config_entry(const char *section, const char *sub, const char *key, const char *value,
+			void *data)
+{
+	struct git_config *c = data;
+
+	if (as_gitcfg_is_include(section, key)) {
+		if (value && c->n_includes < INCLUDES_MAX)
+			set(c->includes[c->n_includes++], PATH_MAX, value);
+		return 0;
+	}
+	if (sub)
+		return 0;
+	if (!strcmp(section, "core") && !strcmp(key, "hookspath"))
+		set(c->hooks_path, sizeof(c->hooks_path), value);
+	else if (!strcmp(section, "core") && !strcmp(key, "worktree"))
+		set(c->worktree, sizeof(c->worktree), value);
+	else if (!strcmp(section, "extensions") && !strcmp(key, "objectformat"))
+		set(c->object_format, sizeof(c->object_format), value);
+	else if (!strcmp(section, "extensions") && !strcmp(key, "refstorage"))
+		/* A key alone names no format git knows: not "files". */
+		c->other_refstorage = !value || strcasecmp(value, "files") != 0;
+	else if (!strcmp(section, "extensions") && !strcmp(key, "worktreeconfig"))
+		c->worktree_config = true;
+	return 0;
+}
+
+void git_config_from_text(const char *text, size_t len, struct git_config *c)
+{
+	struct as_err e;
+
+	memset(c, 0, sizeof(*c));
+	/* Malformed lines are skipped: git refuses such a file outright, so
+	 * nothing it names is run; what parses is still protected. */
+	(void)as_gitcfg_parse_string(text, len, config_entry, c, &e);
+}
+
 void git_parse_config(int gfd, struct git_config *c)
 {
 	int fd = openat(gfd, "config", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	char section[64] = "", line[PATH_MAX + 64];
 	struct stat st;
-	FILE *f;
+	char *text = NULL;
+	size_t got = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX ||
-	    !(f = fdopen(fd, "r"))) {
+	    !(text = malloc((size_t)st.st_size + 1))) {
 		close(fd);
 		return;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *eq, *val;
+	/* Up to the size fstat gave: a file that grows meanwhile is read
+	 * as it was. */
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
 
-		line[strcspn(line, "\r\n")] = '\0';
-		trim(&p);
-		if (*p == '[') {
-			size_t n = strcspn(p + 1, " \t]\"");
-
-			snprintf(section, sizeof(section), "%.*s", (int)n, p + 1);
-			for (char *s = section; *s; s++)
-				*s = (char)tolower((unsigned char)*s);
+		if (n < 0 && errno == EINTR)
 			continue;
-		}
-		eq = strchr(p, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		val = eq + 1;
-		trim(&p);
-		trim(&val);
-		if (*val == '"') {
-			char *q = strrchr(val + 1, '"');
-
-			val++;
-			if (q)
-				*q = '\0';
-		} else {
-			val[strcspn(val, "#;")] = '\0';
-			trim(&val);
-		}
-		if (!strcmp(section, "core") && !strcasecmp(p, "hooksPath"))
-			snprintf(c->hooks_path, sizeof(c->hooks_path), "%s", val);
-		else if (!strcmp(section, "core") && !strcasecmp(p, "worktree"))
-			snprintf(c->worktree, sizeof(c->worktree), "%s", val);
-		else if (!strcmp(section, "extensions") && !strcasecmp(p, "objectFormat"))
-			snprintf(c->object_format, sizeof(c->object_format), "%s", val);
-		else if (!strcmp(section, "extensions") && !strcasecmp(p, "refStorage"))
-			c->other_refstorage = strcasecmp(val, "files") != 0;
-		else if (!strcmp(section, "extensions") && !strcasecmp(p, "worktreeConfig"))
-			c->worktree_config = true;
-		else if ((!strcmp(section, "include") || !strcmp(section, "includeif")) &&
-			 !strcasecmp(p, "path") && c->n_includes < INCLUDES_MAX)
-			snprintf(c->includes[c->n_includes++], PATH_MAX, "%s", val);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
 	}
-	fclose(f);
+	close(fd);
+	git_config_from_text(text, got, c);
+	free(text);
 }
-

@@ -75,7 +75,11 @@ bool git_in_hist(const char *hist, const char *oid);
 const char *git_head_oid(const char *head, struct git_refs *refs);
 
 /* core.hooksPath, core.worktree, include paths and the extensions of the
- * config file in GFD; includes are not followed. */
+ * config file in GFD (lib/gitconfig.c reads it); includes are not
+ * followed.  An absent, odd or larger than 1 MiB file gives nothing. */
 void git_parse_config(int gfd, struct git_config *c);
+
+/* The same from the text of a config file (pure). */
+void git_config_from_text(const char *text, size_t len, struct git_config *c);
 
 #endif

@@ -1,18 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The profile grammar.  inih does the INI tokenizing; this file feeds it one
- * line at a time through its own reader, so that:
- *
- *  - every line is checked against the buffer inih really holds, and a long
- *    line is an error instead of being split silently into two lines;
- *  - leading whitespace is stripped before inih sees a line, so indentation
- *    is allowed and inih's multi-line continuation can never glue a line to
- *    the key above it;
- *  - the reader counts lines, so every handler call maps to a known line
- *    and every error reads "FILE:LINE: problem" (Debian's inih handler has
- *    no line number);
- *  - section headers and "key = value" shape are checked before inih sees
- *    them (inih ignores junk after "]", accepts "key: value" and "[]").
+ * The profile grammar.  Lines come through the shared INI reader
+ * (lib/ini-reader.h: strict lines fed to inih, the sections listed below,
+ * every error "FILE:LINE: problem"); this file gives the keys meaning.
  *
  * The reader stops at the first error, so a profile is either read whole or
  * refused.  Rules (paths, ports, environment, seccomp) accumulate into the
@@ -21,6 +11,7 @@
  * and among includes the last one listed wins.
  */
 #include "profile.h"
+#include "ini-reader.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -70,9 +61,7 @@ struct pfile {
 	struct loader *ld;
 	const char *file;       /* as opened; interned in pol->sources */
 	int depth;              /* 0 for the top-level profile */
-	const char *pos;        /* next unread byte of the text */
-	unsigned line;          /* line number of the line inih holds */
-	bool in_section;
+	struct as_ini_reader rd; /* lib/ini-reader.h: the line inih holds is rd.line */
 	bool failed;
 	int rc;
 	struct scalars own;       /* set by this file */
@@ -82,7 +71,7 @@ struct pfile {
 static const char *const default_dirs[] = { AS_PROFILEDIR_ETC, AS_PROFILEDIR_VENDOR, NULL };
 
 static const char *const sections[] = {
-	"profile", "filesystem", "network", "scope", "seccomp", "environment", "limits",
+	"profile", "filesystem", "network", "scope", "seccomp", "environment", "limits", NULL,
 };
 
 /* Quotes user text for an error message: control characters never reach
@@ -105,8 +94,9 @@ static int pf_fail(struct pfile *pf, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	as_err_set(pf->ld->err, "%s:%u: %s", Q(pf->file), pf->line, msg);
+	as_err_set(pf->ld->err, "%s:%u: %s", Q(pf->file), pf->rd.line, msg);
 	pf->failed = true;
+	pf->rd.failed = true; /* the reader hands out no further line */
 	pf->rc = code;
 	return code;
 }
@@ -187,7 +177,7 @@ static int claim(struct pfile *pf, struct slot *s, const char *key)
 		return pf_fail(pf, -EINVAL, "'%s' is already set on line %u", Q(key), s->at.line);
 	s->set = true;
 	s->at.file = pf->file;
-	s->at.line = pf->line;
+	s->at.line = pf->rd.line;
 	return 0;
 }
 
@@ -248,7 +238,7 @@ static int expand(struct pfile *pf, const char *v, char **out, size_t *base_len,
 static int parse_path(struct pfile *pf, const char *key, const char *v, unsigned access)
 {
 	_cleanup_free_ char *path = NULL;
-	struct as_origin at = { pf->file, pf->line };
+	struct as_origin at = { pf->file, pf->rd.line };
 	const char *base_var = NULL;
 	bool optional = false;
 	size_t base_len;
@@ -268,6 +258,7 @@ static int parse_path(struct pfile *pf, const char *key, const char *v, unsigned
 				       pf->ld->err);
 	if (r < 0) {
 		pf->failed = true;
+		pf->rd.failed = true; /* the reader hands out no further line */
 		pf->rc = r;
 	}
 	return r;
@@ -275,7 +266,7 @@ static int parse_path(struct pfile *pf, const char *key, const char *v, unsigned
 
 static int parse_port(struct pfile *pf, const char *key, const char *v, enum as_port_kind kind)
 {
-	struct as_origin at = { pf->file, pf->line };
+	struct as_origin at = { pf->file, pf->rd.line };
 	struct as_err e = { "" };
 	uint16_t port;
 	int r;
@@ -396,6 +387,7 @@ static int key_profile(struct pfile *pf, const char *key, const char *v)
 		if (!pf->failed && r == -ENOMEM)
 			return pf_fail(pf, r, "out of memory");
 		pf->failed = true;
+		pf->rd.failed = true; /* the reader hands out no further line */
 		pf->rc = r;
 	}
 	return r;
@@ -575,110 +567,6 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	return r < 0 ? 0 : 1;
 }
 
-/* ---- the reader ------------------------------------------------------- */
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* inih's find_chars_or_comment: the first of chars, or an inline ';'
- * comment (a ';' after whitespace), or the end. */
-static const char *find_chars_or_comment(const char *s, const char *chars)
-{
-	bool was_space = false;
-
-	while (*s && !strchr(chars, *s) && !(was_space && *s == ';')) {
-		was_space = is_space(*s);
-		s++;
-	}
-	return s;
-}
-
-/* Checks what inih would accept loosely.  s has no leading whitespace and
- * no newline. */
-static int check_line(struct pfile *pf, const char *s)
-{
-	const char *end;
-
-	if (*s == '\0' || *s == ';' || *s == '#')
-		return 0;
-	if (*s == '[') {
-		char name[AS_ERR_MAX];
-		const char *rest;
-		bool known = false;
-
-		end = find_chars_or_comment(s + 1, "]");
-		if (*end != ']')
-			return pf_fail(pf, -EINVAL, "a section header needs a closing ']'");
-		for (rest = end + 1; is_space(*rest); rest++)
-			;
-		if (*rest && *rest != ';')
-			return pf_fail(pf, -EINVAL, "unexpected text after the section header");
-		snprintf(name, sizeof(name), "%.*s", (int)(end - s - 1), s + 1);
-		for (size_t i = 0; i < AS_ARRAY_SIZE(sections); i++)
-			known = known || strcmp(name, sections[i]) == 0;
-		if (!known)
-			return pf_fail(pf, -EINVAL, "unknown section [%s]", Q(name));
-		pf->in_section = true;
-		return 0;
-	}
-	end = find_chars_or_comment(s, "=:");
-	if (*end != '=')
-		return pf_fail(pf, -EINVAL, "expected 'key = value', a [section] or a comment");
-	if (!pf->in_section) {
-		char key[AS_ERR_MAX];
-		size_t kl = (size_t)(end - s);
-
-		while (kl > 0 && is_space(s[kl - 1]))
-			kl--;
-		snprintf(key, sizeof(key), "%.*s", (int)kl, s);
-		return pf_fail(pf, -EINVAL, "key '%s' before any [section]", Q(key));
-	}
-	return 0;
-}
-
-/* An fgets-like ini_reader that hands inih exactly one line per call. */
-static char *read_line(char *buf, int num, void *stream)
-{
-	struct pfile *pf = stream;
-	const char *p = pf->pos;
-	const char *nl;
-	size_t len;
-
-	if (pf->failed || !*p)
-		return NULL;
-	nl = strchr(p, '\n');
-	len = nl ? (size_t)(nl - p) : strlen(p);
-	pf->pos = p + len + (nl ? 1 : 0);
-	pf->line++;
-
-	/* inih's buffer holds num bytes: the line, its newline and a NUL.
-	 * Measured on the line as written, indentation included. */
-	if (num < 3 || len > (size_t)num - 2) {
-		pf_fail(pf, -E2BIG, "line longer than %d bytes (the limit of the system's inih)", num - 2);
-		return NULL;
-	}
-	/* inih would skip a UTF-8 byte order mark; do it here so the checks
-	 * below see what inih sees. */
-	if (pf->line == 1 && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		len -= 3;
-	}
-	/* No leading whitespace ever reaches inih: no continuation lines. */
-	while (len > 0 && is_space(*p)) {
-		p++;
-		len--;
-	}
-	memcpy(buf, p, len);
-	buf[len] = '\0';
-	if (check_line(pf, buf) < 0)
-		return NULL;
-	buf[len] = '\n';
-	buf[len + 1] = '\0';
-	return buf;
-}
-
 /* ---- files ------------------------------------------------------------ */
 
 static int load_text(struct loader *ld, const char *text, const char *file,
@@ -690,13 +578,15 @@ static int load_text(struct loader *ld, const char *text, const char *file,
 	memset(eff, 0, sizeof(*eff));
 	pf.ld = ld;
 	pf.depth = depth;
-	pf.pos = text;
+	as_ini_reader_init(&pf.rd, text, sections);
 	pf.file = as_policy_add_source(ld->pol, file);
 	if (!pf.file)
 		return as_fail(ld->err, -ENOMEM, "out of memory");
 	ld->chain[depth] = label;
 
-	r = ini_parse_stream(read_line, &pf, on_key, &pf);
+	r = ini_parse_stream(as_ini_read_line, &pf.rd, on_key, &pf);
+	if (!pf.failed && pf.rd.failed)
+		pf_fail(&pf, pf.rd.rc, "%s", pf.rd.err.msg);
 	if (pf.failed) {
 		r = pf.rc;
 	} else if (r == -2) {

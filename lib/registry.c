@@ -15,6 +15,7 @@
  * contain ';' or '#' (as_registry_value_ok).
  */
 #include "registry.h"
+#include "ini-reader.h"
 #include "egress.h"
 #include "path.h"
 #include "names.h"
@@ -35,7 +36,6 @@
 /* "3 more than the longest line (due to '\r', '\n', and '\0')": ini.h. */
 #define REG_MAX_LINE (INI_MAX_LINE - 3)
 /* The UTF-8 byte order mark, which inih skips at the start of a file. */
-#define BOM "\xef\xbb\xbf"
 
 void as_registry_init(struct as_registry *r)
 {
@@ -183,121 +183,6 @@ static int parse_id(const char *s, uid_t *out)
 			return -ERANGE;
 	}
 	*out = (uid_t)v;
-	return 0;
-}
-
-/* ---- INI reading ----------------------------------------------------- */
-
-struct ini_run {
-	const char *filename;
-	const char *text;         /* reader position */
-	int lineno;               /* line the reader handed out last */
-	unsigned section_seq;     /* bumped by the reader at each [header] */
-	as_ini_handler handler;
-	void *user;
-	int err_line;             /* first error, 0 none */
-	struct as_err *err;
-};
-
-/* fgets-style reader over the text: one line per call (the pre-scan made
- * sure each fits), leading blanks stripped. */
-static char *read_line(char *str, int num, void *stream)
-{
-	struct ini_run *run = stream;
-	const char *s = run->text, *nl;
-	size_t len;
-
-	if (!*s)
-		return NULL;
-	nl = strchr(s, '\n');
-	len = nl ? (size_t)(nl - s + 1) : strlen(s);
-	run->text = s + len;
-	run->lineno++;
-	/* What inih skips before it looks for '[' (a UTF-8 byte order mark
-	 * on line 1, then isspace() characters) is skipped here first, so
-	 * that this reader and inih agree on which lines are section headers:
-	 * "<BOM>[project]" or "\v[project]" once reached inih as a header
-	 * while section_seq stayed put, and project_key then took the new
-	 * section for the previous project, or for one that did not exist. */
-	if (run->lineno == 1 && len >= 3 && memcmp(s, BOM, 3) == 0) {
-		s += 3;
-		len -= 3;
-	}
-	while (len > 0 && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	/* inih would skip a second byte order mark on line 1 itself. */
-	if (run->lineno == 1 && len >= 3 && memcmp(s, BOM, 3) == 0) {
-		run->err_line = 1;
-		as_err_set(run->err, "%s:1: more than one byte order mark", run->filename);
-		return NULL;
-	}
-	if (len > (size_t)num - 1)
-		len = (size_t)num - 1;   /* cannot happen after the pre-scan */
-	memcpy(str, s, len);
-	str[len] = '\0';
-	if (*s == '[')
-		run->section_seq++;
-	return str;
-}
-
-static int ini_trampoline(void *user, const char *section, const char *name, const char *value)
-{
-	struct ini_run *run = user;
-	struct as_err e = { "" };
-
-	if (run->err_line)
-		return 0;
-	if (run->handler(run->user, section, run->section_seq, name, value, &e) < 0) {
-		run->err_line = run->lineno;
-		as_err_set(run->err, "%s:%d: %s", run->filename, run->lineno, e.msg);
-		return 0;
-	}
-	return 1;
-}
-
-/* Lines that inih would cut (and then drop the rest of). */
-static int prescan(const char *text, const char *filename, struct as_err *err)
-{
-	int line = 1;
-
-	for (const char *s = text; *s; line++) {
-		const char *nl = strchr(s, '\n');
-		size_t len = nl ? (size_t)(nl - s) : strlen(s);
-
-		if (len > 0 && s[len - 1] == '\r')
-			len--;
-		if (len > REG_MAX_LINE)
-			return as_fail(err, -EINVAL, "%s:%d: line longer than %d bytes", filename, line,
-				       REG_MAX_LINE);
-		if (!nl)
-			break;
-		s = nl + 1;
-	}
-	return 0;
-}
-
-int as_ini_parse_string(const char *text, const char *filename, as_ini_handler handler,
-			void *user, struct as_err *err)
-{
-	struct ini_run run = {
-		.filename = filename, .text = text, .handler = handler, .user = user, .err = err,
-	};
-	int rc;
-
-	rc = prescan(text, filename, err);
-	if (rc < 0)
-		return rc;
-	rc = ini_parse_stream(read_line, &run, ini_trampoline, &run);
-	if (run.err_line)
-		return -EINVAL;
-	if (rc > 0)
-		/* inih's own complaint: neither "[section]" nor "key = value". */
-		return as_fail(err, -EINVAL, "%s:%d: syntax error (expected [section] or key = value)",
-			       filename, rc);
-	if (rc < 0)
-		return as_fail(err, -ENOMEM, "%s: cannot parse (inih error %d)", filename, rc);
 	return 0;
 }
 

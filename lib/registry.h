@@ -54,6 +54,7 @@
 #include <sys/types.h>
 
 #include "common.h"
+#include "ini-reader.h"
 
 enum as_reg_state {
 	AS_REG_GRANTED = 0,
@@ -167,19 +168,7 @@ bool as_registry_profile_allowed(const struct as_registry *r, const char *name);
  * line limit with its key).  err says why not. */
 bool as_registry_value_ok(const char *key, const char *value, struct as_err *err);
 
-/*
- * The INI reading the registry uses, for agent-admin's other files (apply):
- * the system inih, every line checked against its limit first (inih would
- * cut it silently), leading blanks stripped so that nothing continues a
- * previous line, and "FILE:LINE: problem" messages.  HANDLER gets the
- * section, a number that changes at each [section] header (so repeated
- * sections can be told apart), the key and the value; it returns 0, or
- * -errno with err holding the problem (FILE:LINE is prepended).
- */
-typedef int (*as_ini_handler)(void *user, const char *section, unsigned section_seq,
-			      const char *key, const char *value, struct as_err *err);
+/* The INI reader the registry, site file and apply file share: lib/ini-reader.h. */
 
-int as_ini_parse_string(const char *text, const char *filename, as_ini_handler handler,
-			void *user, struct as_err *err);
 
 #endif

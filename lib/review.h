@@ -36,7 +36,10 @@ int as_review_scan(const struct as_registry *reg, const struct timespec *since,
 		   struct as_strv *out, struct as_err *err);
 
 /* Writes FILES to DIR/OWNER (temp, fsync, rename), root:GID mode 0640,
- * creating DIR (0755) when missing. */
+ * creating DIR (0755) when missing.  A DIR/OWNER that already holds
+ * exactly FILES (a regular file, one link, root:GID, 0640) is left as it
+ * is: most sessions change nothing, and the fsync is their end's largest
+ * cost. */
 int as_review_save(const char *dir, const char *owner, gid_t gid, const struct as_strv *files,
 		   struct as_err *err);
 

@@ -2,12 +2,15 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/auxv.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "caps.h"
+#include "command.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>
@@ -165,6 +168,31 @@ int as_sandbox_enter(struct as_sandbox *sb, struct as_err *err)
 			return r;
 	}
 	return 0;
+}
+
+void as_sandbox_warn(const struct as_sandbox *sb, FILE *out)
+{
+	for (size_t i = 0; i < sb->ll.dropped.n; i++)
+		fprintf(out, "%s: warning: not enforced on this kernel: %s\n", program_invocation_short_name,
+			sb->ll.dropped.v[i]);
+	for (size_t i = 0; i < sb->notes.n; i++)
+		fprintf(out, "%s: warning: %s\n", program_invocation_short_name, sb->notes.v[i]);
+}
+
+int as_sandbox_exec(struct as_sandbox *sb, const char *path, char *const argv[],
+		    char *const envp[], struct as_err *err)
+{
+	static char *const no_env[] = { NULL };
+	int e;
+
+	if (as_sandbox_enter(sb, err) < 0)
+		return AS_EXIT_OWN_FAILURE;
+	execve(path, argv, envp ? envp : no_env);
+	e = errno;
+	/* Landlock refuses an exec outside the exec rules with EACCES. */
+	as_err_set(err, "%s: %s%s", path, strerror(e),
+		   e == EACCES ? " (is it beneath an exec rule? see --explain)" : "");
+	return e == ENOENT ? AS_EXIT_NOT_FOUND : AS_EXIT_CANNOT_EXEC;
 }
 
 void as_sandbox_free(struct as_sandbox *sb)

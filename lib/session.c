@@ -14,11 +14,9 @@
 #include <sys/stat.h>
 
 #include "account.h"
-#include "command.h"
 #include "config.h"
 #include "env.h"
-#include "path.h"
-#include "profile.h"
+#include "names.h"
 
 #define MAX_ENV_VALUE 256
 
@@ -275,25 +273,20 @@ static int find_project(const struct as_session_request *req, struct as_session 
 	return 0;
 }
 
-static int load_policy(const struct as_session_request *req, struct as_session *s,
-		       struct as_err *err)
+/* The profile's name: -p, else the registry's default, else "default";
+ * checked against the admin's pin (agent-admin --profiles) before any
+ * profile file is read, so the helper, the sudo path and --explain refuse
+ * alike; the caller's -p is only a choice among the pinned profiles.  The
+ * file itself is parsed later, by as_session_load_policy. */
+static int choose_profile(const struct as_session_request *req, struct as_session *s,
+			  struct as_err *err)
 {
-	struct as_profile_opts popts = {
-		.search_dirs = req->profile_dirs,
-		.trust = AS_TRUST_ROOT_ONLY,
-		.vars = { .project = s->project, .home = s->agent_home, .tmp = "/tmp" },
-	};
 	const char *name = req->profile;
-	int r;
 
 	if (!name)
 		name = s->reg.profile && *s->reg.profile ? s->reg.profile : "default";
 	if (!as_profile_name_valid(name))
 		return as_fail(err, -EINVAL, "'%s' is not a valid profile name", name);
-	/* The admin's pin (agent-admin --profiles) is checked here, before
-	 * any profile file is read, so the helper, the sudo path and
-	 * --explain refuse alike; the caller's -p is only a choice among
-	 * the pinned profiles. */
 	if (!as_registry_profile_allowed(&s->reg, name)) {
 		_cleanup_free_ char *allowed = as_registry_join_profiles(&s->reg.profiles, ", ");
 
@@ -305,27 +298,11 @@ static int load_policy(const struct as_session_request *req, struct as_session *
 	s->profile = strdup(name);
 	if (!s->profile)
 		return as_fail(err, -ENOMEM, "out of memory");
-	as_policy_init(&s->policy);
-	r = as_profile_load(&s->policy, name, &popts, err);
-	if (r < 0)
-		return r;
-	/* A read-only grant stays read-only whatever the profile says:
-	 * Landlock then enforces what the ACLs already do. */
-	if (s->project_read_only) {
-		for (size_t i = 0; i < s->policy.n_paths; i++) {
-			struct as_path_rule *p = &s->policy.paths[i];
-
-			if (as_path_within(p->path, s->project))
-				p->access &= ~(unsigned)AS_FS_WRITE;
-			if (p->access == 0)
-				p->access = AS_FS_READ;
-		}
-	}
 	return 0;
 }
 
-int as_session_resolve(const struct as_session_request *req, struct as_session *s,
-		       struct as_err *err)
+int as_session_identify(const struct as_session_request *req, struct as_session *s,
+			struct as_err *err)
 {
 	int r;
 
@@ -341,7 +318,7 @@ int as_session_resolve(const struct as_session_request *req, struct as_session *
 	r = find_project(req, s, err);
 	if (r < 0)
 		return r;
-	return load_policy(req, s, err);
+	return choose_profile(req, s, err);
 }
 
 /* TERM and locale names are plain tokens: a '/' could point terminfo or
@@ -379,86 +356,6 @@ bool as_session_env_kept(const char *entry)
 	if (!named && !(strncmp(name, "LC_", 3) == 0 && as_env_name_valid(name)))
 		return false;
 	return env_value_ok(eq + 1);
-}
-
-static int push_var(struct as_strv *sv, const char *name, const char *value, struct as_err *err)
-{
-	_cleanup_free_ char *e = NULL;
-
-	if (asprintf(&e, "%s=%s", name, value) < 0)
-		return as_fail(err, -ENOMEM, "out of memory");
-	if (as_strv_push(sv, e) < 0)
-		return as_fail(err, -ENOMEM, "out of memory");
-	return 0;
-}
-
-int as_session_env(const struct as_session *s, char *const *const sources[], size_t n_sources,
-		   struct as_strv *out, struct as_err *err)
-{
-	struct as_strv base = { 0 };
-	int r = 0;
-
-	for (size_t i = 0; i < n_sources && r == 0; i++)
-		for (char *const *e = sources[i]; e && *e && r == 0; e++)
-			if (as_session_env_kept(*e) && as_strv_push(&base, *e) < 0)
-				r = as_fail(err, -ENOMEM, "out of memory");
-	if (r == 0)
-		r = push_var(&base, "HOME", s->agent_home, err);
-	if (r == 0)
-		r = push_var(&base, "USER", s->agent, err);
-	if (r == 0)
-		r = push_var(&base, "LOGNAME", s->agent, err);
-	if (r == 0)
-		r = push_var(&base, "SHELL", s->agent_shell, err);
-	if (r == 0)
-		r = push_var(&base, "PATH", AS_SESSION_PATH, err);
-	if (r == 0)
-		r = push_var(&base, "AGENT_SHELL_PROJECT", s->project, err);
-	/* The profile's allowlist has the last word. */
-	if (r == 0)
-		r = as_env_build(&s->policy, base.v, out, err);
-	as_strv_free(&base);
-	return r;
-}
-
-int as_session_command(const struct as_session *s, char **cmd, struct as_session_cmd *c,
-		       struct as_err *err)
-{
-	const char *base;
-	int code;
-
-	memset(c, 0, sizeof(*c));
-	if (cmd && cmd[0]) {
-		c->path = as_resolve_command(cmd[0], AS_SESSION_PATH, &code);
-		if (!c->path) {
-			if (code == AS_EXIT_NOT_FOUND)
-				as_err_set(err, "%s: command not found", cmd[0]);
-			else if (code == AS_EXIT_CANNOT_EXEC)
-				as_err_set(err, "%s: permission denied", cmd[0]);
-			else
-				as_err_set(err, "out of memory");
-			return code ? code : 125;
-		}
-		c->argv = cmd;
-		return 0;
-	}
-	base = strrchr(s->agent_shell, '/');
-	c->path = strdup(s->agent_shell);
-	if (!c->path || asprintf(&c->login_argv[0], "-%s", base ? base + 1 : s->agent_shell) < 0) {
-		c->login_argv[0] = NULL;
-		as_session_command_free(c);
-		as_err_set(err, "out of memory");
-		return 125;
-	}
-	c->argv = c->login_argv;
-	return 0;
-}
-
-void as_session_command_free(struct as_session_cmd *c)
-{
-	free(c->path);
-	free(c->login_argv[0]);
-	memset(c, 0, sizeof(*c));
 }
 
 void as_session_explain(const struct as_session *s, enum as_switch by, FILE *out)

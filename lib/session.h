@@ -2,7 +2,7 @@
 /*
  * Resolving an agent-shell session: who the caller is (a uid, never the
  * environment), which agent account is theirs (the registry), which granted
- * project DIR lies in, and the policy that applies.  Pure lookups: no
+ * project DIR lies in, and the policy that applies.  Lookups only: no
  * identity change.  Shared by the setuid helper and by agent-shell
  * --explain, so that explain shows exactly what a launch would do.
  */
@@ -46,8 +46,27 @@ struct as_session {
 	struct as_policy policy;
 };
 
-/* Resolves everything; every refusal is a one-line err.  Registry and
- * profiles must be root-owned and not group/other writable. */
+/*
+ * What root resolves (DESIGN.md, step 2): the caller, their agent account
+ * (the registry), the granted project DIR lies in, and the profile's name,
+ * checked against the admin's pin.  Reads the registry, never a profile
+ * file: s->policy is left empty.  Every refusal is a one-line err; the
+ * registry must be root-owned and not group/other writable.
+ */
+int as_session_identify(const struct as_session_request *req,
+			struct as_session *s, struct as_err *err);
+
+/*
+ * The profile s->profile, parsed into s->policy (lib/session-stage.c), with
+ * a read-only grant kept read-only.  PROFILE_DIRS NULL: the compiled-in
+ * ones.  The helper calls it in the command's process, as the agent; the
+ * files are still trusted only if root owns them.
+ */
+int as_session_load_policy(struct as_session *s, const char *const *profile_dirs,
+			   struct as_err *err);
+
+/* Both of the above, for the unprivileged callers (agent-shell --explain,
+ * the sudo path's agent-sandbox --session). */
 int as_session_resolve(const struct as_session_request *req,
 		       struct as_session *s, struct as_err *err);
 

@@ -10,6 +10,13 @@
 #   pam       pam_agent_shell.so: no provisioning code, no ACL walker,
 #             no profile parser, no seccomp (ours or libseccomp's)
 #   sandbox   agent-sandbox: no provisioning code, no ACL walker
+#   root-objects  the lib/ archive: the objects the helper's root part
+#             calls (session.o, identity.o, caps.o, gitmeta.o, review.o,
+#             relay.o, nftcheck.o) and every object they pull in from the
+#             archive include no profile parser, seccomp, Landlock or
+#             sandbox stage: those run in the command's process after the
+#             identity switch (session-stage.o), which the helper still
+#             links for that process, so its binary's symbols cannot tell
 #
 # The symbols are read with nm from the unstripped build, local ones
 # included, so a function linked in but never called is found too.  Each
@@ -31,8 +38,10 @@ not_ok() {
 # Provisioning code: lib/account.c (as_run spawns useradd & co;
 # as_uid_min is account creation's), lib/registry-write.c.
 provisioning='as_run|as_uid_min|as_registry_(format|save|delete|intent_set|intent_get|intent_clear)'
-# The ACL walker and object I/O: lib/acl.c.
-acl='as_acl_[a-z_]+'
+# The ACL module: lib/acl-rules.c (as_aclv_*, as_acl_rule_*, as_acl_may),
+# lib/acl-object.c (as_acl_obj_*, traverse, group shut-out) and
+# lib/acl-walk.c (the walker).
+acl='as_aclv?_[a-z_]+'
 # The profile parser (lib/profile.c); as_profile_name_valid is a name
 # check (lib/names.c) and allowed.
 profile='as_profile_(load|load_file|parse_string|free|init)'
@@ -75,6 +84,55 @@ not_needed() {
 	fi
 }
 
+# The archive members the helper's code before the switch calls into.
+root_members='session.c.o identity.c.o caps.c.o gitmeta.c.o review.c.o relay.c.o nftcheck.c.o'
+# What only the command's process, after the switch, may use.
+after_switch='profile.c.o seccomp.c.o landlock.c.o sandbox.c.o session-stage.c.o'
+
+# root_objects ARCHIVE: the closure of root_members over the archive
+# (an undefined symbol pulls in the member that defines it, as the
+# linker does) holds none of after_switch.
+root_objects() {
+	local ar=$1 table defs closure todo m sym owner
+	if ! table=$(nm -A "$ar" 2>&1); then
+		not_ok "root-objects: nm reads $ar" "$table"
+		return
+	fi
+	# "MEMBER U SYM" and "MEMBER D SYM" lines, the member's basename.
+	table=$(awk '{ split($1, p, ":"); n = split(p[2], q, "/"); m = q[n];
+		if ($2 == "U") print m, "U", $3; else if (NF >= 3 && $2 ~ /^[TDRB]$/) print m, "D", $3 }' <<<"$table")
+	for m in $root_members; do
+		if ! grep -q "^$m " <<<"$table"; then
+			not_ok "root-objects: $ar has $m" "no member $m (renamed? update check-link.sh)"
+			return
+		fi
+	done
+	defs=$(awk '$2 == "D" { print $3, $1 }' <<<"$table")
+	closure=" $root_members "
+	todo=$root_members
+	while [ -n "$todo" ]; do
+		m=${todo%% *}
+		if [ "$m" = "$todo" ]; then todo=; else todo=${todo#* }; fi
+		while read -r sym; do
+			owner=$(awk -v s="$sym" '$1 == s { print $2; exit }' <<<"$defs")
+			if [ -n "$owner" ] && [[ $closure != *" $owner "* ]]; then
+				closure+="$owner "
+				todo=${todo:+$todo }$owner
+			fi
+		done < <(awk -v m="$m" '$1 == m && $2 == "U" { print $3 }' <<<"$table")
+	done
+	local hits=
+	for m in $after_switch; do
+		[[ $closure == *" $m "* ]] && hits+="$m "
+	done
+	if [ -n "$hits" ]; then
+		not_ok "root-objects: the helper's root part pulls in no profile parser, seccomp or sandbox stage" \
+			"found: $hits(closure:$closure)"
+	else
+		ok "root-objects: the helper's root part pulls in no profile parser, seccomp or sandbox stage"
+	fi
+}
+
 if [ $# -eq 0 ] || [ $(($# % 2)) -ne 0 ]; then
 	echo "usage: check-link.sh KIND BINARY [KIND BINARY ...]" >&2
 	exit 2
@@ -106,6 +164,9 @@ while [ $# -gt 0 ]; do
 	sandbox)
 		check sandbox "$bin" main 'provisioning code' "$provisioning"
 		check sandbox "$bin" main 'ACL walker' "$acl"
+		;;
+	root-objects)
+		root_objects "$bin"
 		;;
 	*)
 		echo "check-link.sh: unknown kind '$kind'" >&2

@@ -36,7 +36,23 @@
 # AS_DEB_KEEP=1 keeps the scratch directory (build, logs) and says where.
 set -uo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
+# bash reads a script while it runs it: an edit of this file during a run
+# changes what the running copy does next (one such edit once ran part of
+# the fresh-machine phase outside the isolated root).  A run goes on from a
+# private copy, which its phases run too.
+if [ -z "${AS_DEB_SELF:-}" ]; then
+	AS_DEB_HERE=$(cd "$(dirname "$0")/.." && pwd) || exit 2
+	AS_DEB_SELF=$(mktemp /tmp/as-deb-self.XXXXXX) || exit 2
+	cp -- "$0" "$AS_DEB_SELF" || exit 2
+	export AS_DEB_HERE AS_DEB_SELF
+	exec bash "$AS_DEB_SELF" "$@"
+fi
+here=${AS_DEB_HERE:-$(cd "$(dirname "$0")/.." && pwd)}
+# The run's own copy goes with it; a phase leaves it for the next phase.
+case " $* " in
+*" --phase "*) ;;
+*) trap 'rm -f "$AS_DEB_SELF"' EXIT ;;
+esac
 
 deps=1
 testlog=
@@ -53,7 +69,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "tests/deb.sh: must run as root (it installs and purges a package); try: sudo $0" >&2
+	echo "tests/deb.sh: must run as root (it installs and purges a package); try: sudo tests/deb.sh" >&2
 	exit 2
 fi
 
@@ -147,6 +163,7 @@ machine_state() {
 empty_tmp() {
 	local target=$1 upper=$2 d rel
 	for d in /tmp /var/tmp; do
+		# shellcheck disable=SC2015 # "a && b || continue": skip unless both hold
 		[ -d "$d" ] && [ "$(findmnt -n -o TARGET -T "$d")" = "$target" ] || continue
 		rel=${d#"${target%/}"}
 		install -d "$upper$(dirname "$rel")" "$upper$rel" &&
@@ -191,6 +208,7 @@ enter_root() {
 			continue
 		fi
 		# The merged directory takes the upper layer's mode and owner.
+		# shellcheck disable=SC2015 # "a && b || fail": the fail branch is for any step failing
 		install -d "$layers/$i.up" "$layers/$i.work" &&
 			chmod --reference="$target" "$layers/$i.up" &&
 			chown --reference="$target" "$layers/$i.up" &&
@@ -202,6 +220,7 @@ enter_root() {
 			return 1
 		}
 	done < <(findmnt -rn -o TARGET,FSTYPE)
+	# shellcheck disable=SC2015 # "a && b || fail": the fail branch is for any step failing
 	[ "$i" -gt 0 ] && mountpoint -q "$root" || {
 		echo "isolated root: / is not an overlay (findmnt found no disk file system at /)"
 		return 1
@@ -212,6 +231,7 @@ enter_root() {
 	if mountpoint -q /tmp && ! mountpoint -q "$root/tmp"; then
 		mount -t tmpfs -o mode=1777 as-deb-tmp "$root/tmp" || return 1
 	fi
+	# shellcheck disable=SC2015 # "a && b || fail": the fail branch is for any step failing
 	mount --rbind /dev "$root/dev" &&
 		mount --rbind /sys "$root/sys" &&
 		mount -t proc as-deb-proc "$root/proc" &&
@@ -224,6 +244,7 @@ enter_root() {
 		echo "isolated root: mounting /dev, /sys, /proc, /run, /tmp failed"
 		return 1
 	}
+	# shellcheck disable=SC2015 # "a && b || fail": the fail branch is for any step failing
 	cd "$root" && mkdir .as-deb-old-root && pivot_root . .as-deb-old-root &&
 		cd / && umount -l /.as-deb-old-root && rmdir /.as-deb-old-root || {
 		echo "isolated root: pivot_root failed"
@@ -307,7 +328,7 @@ run_isolated() {
 	fi
 	unshare --mount --pid --net --fork --propagation private \
 		env AS_DEB_TMP="$tmp" AS_DEB_DEB="$deb" AS_DEB_OBJ="$obj" AS_DEB_SRC="$tmp/build/src" \
-		AS_DEB_OWNER="$owner" AS_DEB_ID_BASE="$id_base" "$here/tests/deb.sh" --phase "$phase" >"$tmp/$phase.out" 2>&1
+		AS_DEB_OWNER="$owner" AS_DEB_ID_BASE="$id_base" bash "$AS_DEB_SELF" --phase "$phase" >"$tmp/$phase.out" 2>&1
 	[ -z "$saved_log" ] || echo "$saved_log" >"$log_netns"
 	while IFS= read -r line; do
 		case "$line" in
@@ -555,6 +576,7 @@ if [ -n "$phase" ]; then
 	# it to their resolver (with no route, connect fails first); nothing
 	# leaves the namespace.
 	ip link set lo up || { echo "isolated root: cannot bring up loopback"; exit 1; }
+	# shellcheck disable=SC2013 # addresses are single words
 	for ns in $(awk '$1 == "nameserver" { print $2 }' /etc/resolv.conf 2>/dev/null); do
 		case $ns in
 		*:*) ip -6 addr add "$ns/128" dev lo ;;
@@ -584,6 +606,7 @@ owner="asdeb$$"
 id_base=$(free_id_base) || { echo "Bail out! no free block of 500 uids in 60500-65499 on this machine"; exit 1; }
 
 cleanup() {
+	rm -f "$AS_DEB_SELF"
 	if [ -n "${AS_DEB_KEEP:-}" ]; then
 		echo "# kept $tmp (AS_DEB_KEEP)" >&2
 	else

@@ -14,6 +14,9 @@ packages=(
 	bats bats-assert bats-support
 	acl sudo passwd login util-linux procps iproute2 python3 git mandoc
 	tmux bsdextrautils strace valgrind
+	# tests/check-shell.sh and tests/check-format.sh (.clang-format is
+	# tuned for Debian 12's clang-format 14).
+	shellcheck clang-format
 	debhelper dpkg-dev fakeroot lintian
 	libcap2-bin openssh-client bsdutils # escape suite: setcap, ssh-agent/ssh-add, script
 	# daily.bats: terminal programs on a pty, ssh with the agent's key,

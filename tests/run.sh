@@ -107,10 +107,12 @@ had_groups=()
 for g in agent-shell-users agent-shell-agents; do
 	getent group "$g" >/dev/null && had_groups+=("$g")
 done
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	rm -rf "$prefix"
 	for g in agent-shell-users agent-shell-agents; do
 		case " ${had_groups[*]} " in *" $g "*) continue ;; esac
+		# shellcheck disable=SC2015 # either way the group stays or goes quietly
 		getent group "$g" >/dev/null && groupdel "$g" 2>/dev/null || true
 	done
 }

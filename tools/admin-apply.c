@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The grammar of "agent-admin apply FILE" (admin.h, struct desired): the
- * registry's INI reading (as_ini_parse_string: the system inih, line
- * limits, FILE:LINE messages) with its own sections and keys.  Kept apart
+ * shared INI reader (lib/ini-reader.h: the system inih, strict lines,
+ * FILE:LINE messages) with its own sections and keys.  Kept apart
  * from admin-plan.c, which reads the file (root-owned only) and acts on
  * the result, so that the unit tests and the fuzzer reach the parser
  * without the rest of agent-admin.

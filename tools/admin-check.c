@@ -49,6 +49,7 @@
 #include "acl.h"
 #include "admin-check.h"
 #include "admin.h"
+#include "gitconfig.h"
 #include "landlock.h"
 #include "nftcheck.h"
 #include "path.h"
@@ -126,171 +127,50 @@ const char *check_q(char *dst, size_t len, const char *s)
 /* ---- git config, read as text -------------------------------------- */
 
 /*
- * The subset of git-config(1) syntax that safe.directory and
- * core.hooksPath need: sections with optional "subsections", keys
- * (case-insensitive), quoted values, backslash escapes and line
- * continuations, '#'/';' comments.  include/includeIf are not followed:
- * check then reports a safe.directory as missing (a false alarm, never a
- * missed one) and does not see a hooksPath set only through an include.
+ * lib/gitconfig.c reads the files as git does.  include/includeIf are not
+ * followed: check then reports a safe.directory as missing (a false alarm,
+ * never a missed one) and does not see a hooksPath set only through an
+ * include.
  */
-typedef void (*gitcfg_fn)(const char *section, const char *subsection,
-			  const char *key, const char *value, void *data);
-
-static void skip_line(const char **pp)
-{
-	const char *p = *pp;
-
-	while (*p && *p != '\n')
-		p++;
-	*pp = p;
-}
-
-static void gitcfg_parse(const char *text, gitcfg_fn fn, void *data)
-{
-	char section[64] = "", subsection[256] = "", key[64], value[2 * PATH_MAX];
-	const char *p = text;
-
-	while (*p) {
-		size_t n = 0, keep = 0;
-		bool quoted = false;
-
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			p++;
-		if (!*p)
-			break;
-		if (*p == '#' || *p == ';') {
-			skip_line(&p);
-			continue;
-		}
-		if (*p == '[') {
-			p++;
-			while (*p && *p != ']' && *p != '"' && *p != ' ' && *p != '\t' && *p != '\n') {
-				if (n + 1 < sizeof(section))
-					section[n++] = (char)tolower((unsigned char)*p);
-				p++;
-			}
-			section[n] = '\0';
-			subsection[0] = '\0';
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (*p == '"') {
-				n = 0;
-				for (p++; *p && *p != '"' && *p != '\n'; p++) {
-					if (*p == '\\' && p[1] && p[1] != '\n')
-						p++;
-					if (n + 1 < sizeof(subsection))
-						subsection[n++] = *p;
-				}
-				subsection[n] = '\0';
-			}
-			while (*p && *p != ']' && *p != '\n')
-				p++;
-			if (*p == ']')
-				p++;
-			/* A variable may follow on the same line. */
-			continue;
-		}
-		if (!isalpha((unsigned char)*p)) {
-			skip_line(&p);
-			continue;
-		}
-		while (isalnum((unsigned char)*p) || *p == '-') {
-			if (n + 1 < sizeof(key))
-				key[n++] = (char)tolower((unsigned char)*p);
-			p++;
-		}
-		key[n] = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p != '=') {
-			/* "key" alone is boolean true. */
-			if (*p == '\n' || *p == '\0' || *p == '#' || *p == ';' || *p == '\r')
-				fn(section, subsection, key, NULL, data);
-			skip_line(&p);
-			continue;
-		}
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		n = 0;
-		while (*p && *p != '\n') {
-			char c = *p;
-
-			if (!quoted && (c == '#' || c == ';')) {
-				skip_line(&p);
-				break;
-			}
-			if (c == '"') {
-				quoted = !quoted;
-				p++;
-				continue;
-			}
-			if (c == '\\') {
-				p++;
-				if (*p == '\n') {           /* continuation */
-					p++;
-					continue;
-				}
-				if (*p == '\r' && p[1] == '\n') {
-					p += 2;
-					continue;
-				}
-				if (!*p)
-					break;
-				c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'b' ? '\b' : *p;
-				if (n + 1 < sizeof(value))
-					value[n++] = c;
-				keep = n;
-				p++;
-				continue;
-			}
-			if (n + 1 < sizeof(value))
-				value[n++] = c;
-			if (quoted || (c != ' ' && c != '\t' && c != '\r'))
-				keep = n;
-			p++;
-		}
-		value[keep] = '\0';
-		fn(section, subsection, key, value, data);
-	}
-}
-
-static void collect_safe(const char *section, const char *subsection, const char *key,
-			 const char *value, void *data)
+static int collect_safe(const char *section, const char *subsection, const char *key,
+			const char *value, void *data)
 {
 	struct as_strv *safe = data;
 
-	if (strcmp(section, "safe") != 0 || subsection[0] || strcmp(key, "directory") != 0 || !value)
-		return;
+	if (strcmp(section, "safe") != 0 || subsection || strcmp(key, "directory") != 0 || !value)
+		return 0;
 	/* An empty value resets the list (git-config(1), safe.directory). */
 	if (!value[0]) {
 		as_strv_free(safe);
-		return;
+		return 0;
 	}
 	as_strv_push(safe, value);
+	return 0;
 }
 
-static void collect_hookspath(const char *section, const char *subsection, const char *key,
-			      const char *value, void *data)
+static int collect_hookspath(const char *section, const char *subsection, const char *key,
+			     const char *value, void *data)
 {
 	char **hp = data;
 
-	if (strcmp(section, "core") != 0 || subsection[0] || strcmp(key, "hookspath") != 0 || !value)
-		return;
+	if (strcmp(section, "core") != 0 || subsection || strcmp(key, "hookspath") != 0 || !value)
+		return 0;
 	free(*hp);
 	*hp = strdup(value);      /* the last one wins, as in git */
+	return 0;
 }
 
 /* Reads DIRFD/NAME (a regular file, last component not followed) and feeds
  * it to the parser.  Absent or unreadable: nothing. */
-static void gitcfg_read(int dirfd, const char *name, enum as_trust trust, gitcfg_fn fn, void *data)
+static void gitcfg_read(int dirfd, const char *name, enum as_trust trust, as_gitcfg_fn fn,
+			void *data)
 {
 	struct as_err e;
 	_cleanup_free_ char *text = NULL;
 
 	if (dirfd < 0 || as_read_file(dirfd, name, trust, GITCONFIG_MAX, &text, &e) < 0)
 		return;
-	gitcfg_parse(text, fn, data);
+	(void)as_gitcfg_parse_string(text, strlen(text), fn, data, &e);
 }
 
 /* ---- the state of one owner's check: admin-check.h ------------------- */

@@ -382,10 +382,7 @@ static void run_session(const struct options *o)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 	if (as_sandbox_prepare(&sb, &s.policy, NULL, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
-	for (size_t i = 0; i < sb.ll.dropped.n; i++)
-		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
-	for (size_t i = 0; i < sb.notes.n; i++)
-		fprintf(stderr, "%s: warning: %s\n", prog, sb.notes.v[i]);
+	as_sandbox_warn(&sb, stderr);
 	/* sudo logs the command; this line says which session it was.  No
 	 * process stays behind to log the end (the helper path does). */
 	as_escape(s.project, project, sizeof(project));
@@ -393,11 +390,8 @@ static void run_session(const struct options *o)
 	syslog(LOG_AUTHPRIV | LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d switch=sudo",
 	       s.owner, s.agent, project, s.profile, (int)getpid());
 	closelog();
-	if (as_sandbox_enter(&sb, &err) < 0)
-		errx(EXIT_OWN_FAILURE, "%s", err.msg);
-	execve(cmd.path, cmd.argv, env.v);
-	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-	errx(code, "%s: %s", cmd.path, strerror(errno));
+	code = as_sandbox_exec(&sb, cmd.path, cmd.argv, env.v, &err);
+	errx(code, "%s", err.msg);
 }
 
 int main(int argc, char **argv)
@@ -453,20 +447,11 @@ int main(int argc, char **argv)
 	}
 
 	/* Say once, on stderr, what this kernel cannot enforce. */
-	for (size_t i = 0; i < sb.ll.dropped.n; i++)
-		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
-	for (size_t i = 0; i < sb.notes.n; i++)
-		fprintf(stderr, "%s: warning: %s\n", prog, sb.notes.v[i]);
+	as_sandbox_warn(&sb, stderr);
 
 	if (as_env_build(&pol, environ, &env, &err) < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 
-	if (as_sandbox_enter(&sb, &err) < 0)
-		errx(EXIT_OWN_FAILURE, "%s", err.msg);
-
-	execve(path, o.cmd, env.v ? env.v : (char *[]){ NULL });
-	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-	if (errno == EACCES)
-		errx(code, "%s: %s (is it beneath an exec rule? see --explain)", o.cmd[0], strerror(errno));
-	errx(code, "%s: %s", o.cmd[0], strerror(errno));
+	code = as_sandbox_exec(&sb, path, o.cmd, env.v, &err);
+	errx(code, "%s", err.msg);
 }

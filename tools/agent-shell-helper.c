@@ -11,7 +11,8 @@
  *                         allowlist, not dumpable, no core, signals reset
  *   parse_args            -p PROFILE, -C DIR, -- CMD
  *   resolve_session       caller = getuid(); registry -> agent; DIR inside a
- *                         granted project; profile (root-owned files only)
+ *                         granted project; the profile's name, within the
+ *                         admin's pin (no profile file is read as root)
  *   check_egress_fence    a restricted agent's chain of the nftables fence
  *                         is loaded, or no session (fail closed)
  *   start_pam             authenticate, acct_mgmt, setcred, open_session
@@ -27,10 +28,11 @@
  *       /proc, forks the command, keeps only CAP_KILL and reaps; when the
  *       command exits, it exits and the kernel ends every process left in
  *       the session
- *       command: attach the pty -> switch_identity -> verify_identity ->
- *       enter_sandbox -> exec
+ *       command: attach the pty -> switch_identity (and verify it) ->
+ *       load_policy (the profile, parsed as the agent) -> the sandbox
+ *       stage (as_sandbox_exec)
  *     parent: relay the pty to the caller's terminal until init exits,
- *       review_autorun_files, close the PAM session, log, exit with the
+ *       sweep_git_metadata, review_autorun_files, close the PAM session, log, exit with the
  *       command's status
  *
  * Any failure once the switch has started ends the child: there is no
@@ -40,7 +42,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <pwd.h>
 #include <limits.h>
 #include <security/pam_appl.h>
@@ -66,10 +67,11 @@
 #include "command.h"
 #include "config.h"
 #include "gitmeta.h"
+#include "identity.h"
 #include "nftcheck.h"
 #include "review.h"
 #include "env.h"
-#include "profile.h"
+#include "names.h"
 #include "relay.h"
 #include "sandbox.h"
 #include "session.h"
@@ -77,8 +79,6 @@
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
 #define EXIT_OWN_FAILURE 125
-#define EXIT_CANNOT_EXEC AS_EXIT_CANNOT_EXEC
-#define EXIT_NOT_FOUND AS_EXIT_NOT_FOUND
 
 
 static const char prog[] = "agent-shell";
@@ -229,7 +229,7 @@ static void resolve_session(const struct request *req, struct as_session *s)
 	if (geteuid() != 0)
 		errx(EXIT_OWN_FAILURE, "%s is not setuid root (reinstall, or see agent-shell(1))",
 		    AS_HELPER_PATH);
-	if (as_session_resolve(&sr, s, &err) < 0) {
+	if (as_session_identify(&sr, s, &err) < 0) {
 		char esc[AS_ERR_MAX];
 
 		as_escape(err.msg, esc, sizeof(esc));
@@ -390,6 +390,15 @@ static void leave_process_namespaces(struct host_ns *host)
 	close(host->ipc);
 }
 
+/* What the walk renamed out of git's way, or found the agent could write. */
+static void warn_disarmed(const struct as_session *s, const struct as_git_stats *gs)
+{
+	for (size_t i = 0; i < gs->disarmed.n; i++) {
+		warnx("warning: %s", gs->disarmed.v[i]);
+		log_line(LOG_WARNING, "git metadata: owner=%s: %s", s->owner, gs->disarmed.v[i]);
+	}
+}
+
 /* Still root, in the session's mount namespace (enter_session_namespaces:
  * no mount below reaches the caller's namespace): every repository in a
  * read-write grant gets the agent's own git directory in place of its .git, other git
@@ -406,10 +415,28 @@ static int protect_git_metadata(const struct as_session *s, struct as_git_stats 
 	}
 	for (size_t i = 0; i < gs->notes.n; i++)
 		log_line(LOG_INFO, "git metadata: owner=%s: skipped %s", s->owner, gs->notes.v[i]);
+	warn_disarmed(s, gs);
 	return 0;
 }
 
 /* ---- 4c. after the session: what the owner should read ------------------ */
+
+/* Still root, every process of the session gone: a repository made during
+ * the session had the work tree's default ACL while it ran; it loses it
+ * now, what the agent made inside is renamed out of git's way, and the
+ * owner is told (lib/gitmeta.h, as_git_sweep_grants). */
+static void sweep_git_metadata(const struct as_session *s)
+{
+	struct as_git_stats gs = { 0 };
+	struct as_err err = { "" };
+
+	if (as_git_sweep_grants(s, &gs, &err) < 0) {
+		warnx("warning: the end-of-session check of your git directories failed: %s", err.msg);
+		log_line(LOG_WARNING, "git metadata: owner=%s: sweep failed: %s", s->owner, err.msg);
+	}
+	warn_disarmed(s, &gs);
+	as_git_stats_free(&gs);
+}
 
 /* Still root, the session's command ended: the files of the read-write
  * grants that the owner's tools run without asking (lib/review.h) and
@@ -439,48 +466,37 @@ static void review_autorun_files(const struct as_session *s, const struct timesp
 
 /* ---- 5. the child: switch, verify, sandbox, exec ------------------------ */
 
-/* Order matters (capabilities(7), setresuid(2)): the bounding set needs
- * CAP_SETPCAP, which the uid change takes away; supplementary groups and
- * gids need CAP_SETGID, so they go before the uid; all three uids change
- * at once so there is no saved uid 0 to return to. */
+/* The bounding set needs CAP_SETPCAP, which the uid change takes away, so
+ * it is emptied first; lib/identity.c makes the switch itself (groups,
+ * gids, then all three uids, every capability cleared) and reads every id
+ * back and tries the way back to root.  The bounding set is checked too. */
 static void switch_identity(const struct as_session *s)
 {
 	struct as_err err = { "" };
 
 	if (as_caps_clear_bounding(&err) < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
-	if (setresgid(s->agent_gid, s->agent_gid, s->agent_gid) < 0)
-		errx(EXIT_OWN_FAILURE, "setresgid(%u): %s", (unsigned)s->agent_gid, strerror(errno));
-	if (initgroups(s->agent, s->agent_gid) < 0)
-		errx(EXIT_OWN_FAILURE, "initgroups(%s): %s", s->agent, strerror(errno));
-	if (setresuid(s->agent_uid, s->agent_uid, s->agent_uid) < 0)
-		errx(EXIT_OWN_FAILURE, "setresuid(%u): %s", (unsigned)s->agent_uid, strerror(errno));
-	if (as_caps_drop_all(&err) < 0)
+	if (as_identity_switch(s->agent, s->agent_uid, s->agent_gid, AS_IDENTITY_DROP_CAPS, &err) < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
-}
-
-/* Trust nothing about the switch: read every id back and try to undo it. */
-static void verify_identity(const struct as_session *s)
-{
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
-	gid_t groups[NGROUPS_MAX];
-	int n;
-
-	if (getresuid(&ru, &eu, &su) < 0 || ru != s->agent_uid || eu != s->agent_uid || su != s->agent_uid)
-		errx(EXIT_OWN_FAILURE, "uid switch did not take: %u/%u/%u", ru, eu, su);
-	if (getresgid(&rg, &eg, &sg) < 0 || rg != s->agent_gid || eg != s->agent_gid || sg != s->agent_gid)
-		errx(EXIT_OWN_FAILURE, "gid switch did not take: %u/%u/%u", rg, eg, sg);
-	n = getgroups(NGROUPS_MAX, groups);
-	if (n < 0)
-		errx(EXIT_OWN_FAILURE, "getgroups: %s", strerror(errno));
-	for (int i = 0; i < n; i++)
-		if (groups[i] == 0)
-			errx(EXIT_OWN_FAILURE, "the agent is in group 0");
 	if (!as_caps_none_left(true))
 		errx(EXIT_OWN_FAILURE, "capabilities remain after the switch");
-	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0)
-		errx(EXIT_OWN_FAILURE, "could regain root after the switch");
+}
+
+/* The profile, parsed here rather than by root (DESIGN.md, step 6): the
+ * grammar, its includes and variables run with the agent's rights only.
+ * Which profile, and that the admin's pin allows it, root settled in
+ * resolve_session; its files are still believed only if root owns them.
+ * A refusal ends the session with 1, as it did when root parsed it. */
+static void load_policy(struct as_session *s)
+{
+	struct as_err err = { "" };
+	char esc[AS_ERR_MAX];
+
+	if (as_session_load_policy(s, NULL, &err) == 0)
+		return;
+	as_escape(err.msg, esc, sizeof(esc));
+	log_line(LOG_NOTICE, "refused: owner=%s agent=%s: %s", s->owner, s->agent, esc);
+	errx(EXIT_REFUSED, "%s", err.msg);
 }
 
 static void build_env(const struct as_session *s, const struct kept_env *kept, pam_handle_t *pamh,
@@ -501,7 +517,7 @@ static void build_env(const struct as_session *s, const struct kept_env *kept, p
 }
 
 __attribute__((noreturn))
-static void run_child(const struct as_session *s, const struct request *req,
+static void run_child(struct as_session *s, const struct request *req,
 		      const struct kept_env *kept, pam_handle_t *pamh, const struct as_pty *pty)
 {
 	struct as_strv env = { 0 };
@@ -521,9 +537,9 @@ static void run_child(const struct as_session *s, const struct request *req,
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		errx(EXIT_OWN_FAILURE, "cannot reset the signal mask: %s", strerror(errno));
 	switch_identity(s);
-	verify_identity(s);
 
 	/* From here on we are the agent, with no privilege at all. */
+	load_policy(s);
 	if (chdir(s->dir) < 0) {
 		/* The session has its own /tmp and /var/tmp. */
 		if (errno == ENOENT && (strncmp(s->dir, "/tmp/", 5) == 0 || strncmp(s->dir, "/var/tmp/", 9) == 0))
@@ -543,15 +559,9 @@ static void run_child(const struct as_session *s, const struct request *req,
 	pam_end(pamh, PAM_SUCCESS | PAM_DATA_SILENT);
 	if (as_sandbox_prepare(&sb, &s->policy, NULL, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
-	for (size_t i = 0; i < sb.ll.dropped.n; i++)
-		fprintf(stderr, "%s: warning: not enforced on this kernel: %s\n", prog, sb.ll.dropped.v[i]);
-	for (size_t i = 0; i < sb.notes.n; i++)
-		fprintf(stderr, "%s: warning: %s\n", prog, sb.notes.v[i]);
-	if (as_sandbox_enter(&sb, &err) < 0)
-		errx(EXIT_OWN_FAILURE, "%s", err.msg);
-	execve(cmd.path, cmd.argv, env.v);
-	code = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
-	errx(code, "%s: %s", cmd.path, strerror(errno));
+	as_sandbox_warn(&sb, stderr);
+	code = as_sandbox_exec(&sb, cmd.path, cmd.argv, env.v, &err);
+	errx(code, "%s", err.msg);
 }
 
 /* ---- 6. init, the parent, and what they share --------------------------- */
@@ -625,7 +635,7 @@ static void pass_on(pid_t cmd, int sig)
  * cannot signal init (its uids are 0) nor outlive it.
  */
 __attribute__((noreturn))
-static void run_session_init(const struct as_session *s, const struct request *req,
+static void run_session_init(struct as_session *s, const struct request *req,
 			     const struct kept_env *kept, pam_handle_t *pamh,
 			     const struct as_pty *pty, int stop_fd)
 {
@@ -766,6 +776,7 @@ int main(int argc, char **argv)
 
 	status = as_pty_relay(&pty, init, sfd, stop[0]);
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	sweep_git_metadata(&s);
 	review_autorun_files(&s, &gs.started);
 	as_git_stats_free(&gs);
 	end_pam(pamh);

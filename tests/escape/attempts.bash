@@ -28,6 +28,7 @@
 # Probe outputs are errno names (tests/integration/probe.c); "SIGSYS"
 # means seccomp killed the process.
 
+# shellcheck disable=SC2034 # the arrays are read by escape.bats and matrix.sh, which source this file
 ESC_IDS=()
 declare -gA ESC_CLASS ESC_OPTS ESC_EXP_SESSION ESC_EXP_SANDBOX ESC_DESC ESC_CMD ESC_EXP_NO_NS
 
@@ -243,8 +244,10 @@ esc_run() {
 	if [[ $opts == *,fd7,* ]]; then
 		# The launcher (the owner, or root for the driver) opens fd 7.
 		if [ "$mode" = driver ]; then
+			# shellcheck disable=SC2016 # $0 and $@ are the inner bash's
 			argv=(/bin/bash -c 'exec 7<"$0"; exec "$@"' "$OH" "${argv[@]}")
 		else
+			# shellcheck disable=SC2016 # $0 and $@ are the inner bash's
 			argv=("${argv[@]:0:4}" /bin/bash -c 'exec 7<"$0"; exec "$@"' "$OH" "${argv[@]:4}")
 		fi
 	fi

@@ -34,7 +34,6 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +41,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "identity.h"
 #include "profile.h"
 #include "sandbox.h"
 
@@ -156,15 +156,12 @@ int main(int argc, char **argv)
 	if (as_sandbox_enter(&sb, &e) < 0)
 		errx(125, "%s", e.msg);
 
-	if (setresgid(target->pw_gid, target->pw_gid, target->pw_gid) < 0)
-		err(125, "setresgid");
-	if (initgroups(target->pw_name, target->pw_gid) < 0)
-		err(125, "initgroups");
-	/* All three uids non-zero: the kernel clears the permitted,
-	 * effective and ambient sets (capabilities(7)). */
-	if (setresuid(target->pw_uid, target->pw_uid, target->pw_uid) < 0)
-		err(125, "setresuid");
-	if (on.caps && as_caps_drop_all(&e) < 0)
+	/* The switch the helper makes (lib/identity.c).  All three uids
+	 * non-zero: the kernel clears the permitted, effective and ambient
+	 * sets (capabilities(7)) unless the securebits set above keep them,
+	 * which the helper's AS_IDENTITY_DROP_CAPS then clears. */
+	if (as_identity_switch(target->pw_name, target->pw_uid, target->pw_gid,
+			       on.caps ? AS_IDENTITY_DROP_CAPS : 0, &e) < 0)
 		errx(125, "%s", e.msg);
 
 	snprintf(home, sizeof(home), "HOME=%s", apw->pw_dir);

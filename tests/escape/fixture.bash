@@ -203,6 +203,7 @@ esc_fixture_down() {
 	done
 	"$ADM" remove "$OWNER" >/dev/null 2>&1 || true
 	"$ADM" remove "$OWNER2" >/dev/null 2>&1 || true
+	# shellcheck disable=SC2013 # account names are single words
 	for u in $(cut -d: -f1 /etc/passwd | grep "^$ESC_P"); do
 		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel --remove "$u" 2>/dev/null || true

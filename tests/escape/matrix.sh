@@ -259,6 +259,7 @@ trap 'rm -f "$tmp"; [ "${ESC_FIXTURE_READY:-}" = 1 ] || esc_fixture_down >/dev/n
 				echo "matrix.sh: $id rests on ${TITLE[$l]} alone and WHY[$id] does not say why" >&2
 				fail=1
 			fi
+			# shellcheck disable=SC2016 # backquotes are Markdown code spans
 			printf -- '- `%s` (%s): %s\n' "$id" "${ESC_DESC[$id]}" "${WHY[$id]:-}"
 		done
 		echo
@@ -276,6 +277,7 @@ trap 'rm -f "$tmp"; [ "${ESC_FIXTURE_READY:-}" = 1 ] || esc_fixture_down >/dev/n
 	printf -- '---|---|\n'
 	for id in "${ESC_IDS[@]}"; do
 		[ "${ESC_CLASS[$id]}" = limits ] && continue
+		# shellcheck disable=SC2016 # backquotes are Markdown code spans
 		printf '| `%s` %s | %s | %s |' "$id" "${ESC_DESC[$id]}" "${ESC_CLASS[$id]}" "$(cell "${R[$id,all]}")"
 		for l in "${LAYERS[@]}"; do printf ' %s |' "$(cell "${R[$id,no-$l]}")"; done
 		alone=()
@@ -294,6 +296,7 @@ trap 'rm -f "$tmp"; [ "${ESC_FIXTURE_READY:-}" = 1 ] || esc_fixture_down >/dev/n
 	echo
 	for id in "${ESC_IDS[@]}"; do
 		[ "${ESC_CLASS[$id]}" = limits ] && continue
+		# shellcheck disable=SC2016 # backquotes are Markdown code spans
 		[ "${R[$id,none]}" != ok ] && printf -- '- `%s`: %s\n' "$id" "${NOLAYER[$id]:-}"
 	done
 	echo
@@ -306,6 +309,7 @@ trap 'rm -f "$tmp"; [ "${ESC_FIXTURE_READY:-}" = 1 ] || esc_fixture_down >/dev/n
 	echo
 	for id in "${ESC_IDS[@]}"; do
 		[ "${ESC_CLASS[$id]}" = limits ] || continue
+		# shellcheck disable=SC2016 # backquotes are Markdown code spans
 		printf -- '- `%s` (%s): all layers: %s; in a session: %s\n' "$id" "${ESC_DESC[$id]}" \
 			"$(cell "${R[$id,all]}")" "$(cell "${ESC_EXP_SESSION[$id]}")"
 	done

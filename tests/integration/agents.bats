@@ -85,6 +85,7 @@ setup_file() {
 	local cafile
 	cafile=$(npm config get cafile 2>/dev/null || true)
 	{
+		# shellcheck disable=SC2016 # npm expands ${HOME} in .npmrc
 		echo 'prefix=${HOME}/.local'
 		if [ -n "$cafile" ] && [ "$cafile" != null ] && [ "$cafile" != undefined ]; then
 			echo "cafile=$cafile"
@@ -303,6 +304,7 @@ $npm"
 	writable_dirs codex .codex .codex/tmp/arg0-linux
 	# Every start links apply_patch (codex itself) into ~/.codex/tmp;
 	# codex runs it from there to edit the project.
+	# shellcheck disable=SC2016 # single-quoted scripts run in another shell (the agent's, a session's); the $ is theirs
 	agent_sh codex 'codex --version >/dev/null &&
 		set -- ~/.codex/tmp/arg0-linux/*/apply_patch &&
 		"$1" "$(printf "*** Begin Patch\n*** Add File: patched.txt\n+by apply_patch\n*** End Patch\n")"'
@@ -404,6 +406,7 @@ $npm"
 @test "aider: Debian's python3 makes a venv in the agent's home; pip installs into it and its script runs" {
 	# --system-site-packages: Debian's python3-wheel builds the package,
 	# so no index is needed (aider-chat itself comes from PyPI).
+	# shellcheck disable=SC2088 # the ~ expands in the agent's shell, to its home
 	local venv='~/.local/share/venvs/tool'
 	agent_sh aider "python3 -m venv --system-site-packages $venv && $venv/bin/pip --version"
 	assert_success

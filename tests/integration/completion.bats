@@ -119,6 +119,7 @@ $T/work"
 mine
 offline
 strict"
+	# shellcheck disable=SC2034 # read by the completion function, which runs in this shell
 	AGENT_SANDBOX_PROFILE_PATH="$T/etc"
 	run complete_words agent-sandbox -p ''
 	assert_output "default

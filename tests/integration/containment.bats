@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016 # single-quoted scripts run in another shell (the agent's, a session's); the $ is theirs
 # Session containment (suite 'root'), through the installed setuid helper:
 # the session's own pty, PID, IPC and mount namespaces, and nothing of it
 # outliving its command.  An owner's interactive bash runs in a tmux pane
@@ -68,6 +69,7 @@ wait_screen() {
 }
 
 # Enter the agent's login shell from the owner's terminal and wait for it.
+# shellcheck disable=SC2120 # arguments are optional
 enter_session() {
 	type_line "$SH $*"
 	type_line 'echo "in-session-$((6 * 7))"'

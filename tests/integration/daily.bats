@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016 # single-quoted scripts run in another shell (the agent's, a session's); the $ is theirs
 # Daily friction (suite 'root'): what a developer and their agent do all
 # day in a shared project -- git on both sides, editors' atomic saves,
 # package caches, terminal programs, ssh with the agent's own key --

@@ -321,7 +321,7 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3); print(
 	assert_line "warning: $OWNER: $AGENT has no egress fence (egress open): it may connect anywhere — fix: agent-admin egress $OWNER restrict"
 	as_agent connect-to "$HOSTB" 443
 	assert_output ok
-	run nft list chain inet $AS_NFT_TABLE "agent_$AUID"
+	run nft list chain inet "$AS_NFT_TABLE" "agent_$AUID"
 	assert_failure
 	run "$ADM" egress "$OWNER" restrict
 	assert_success
@@ -339,7 +339,7 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3); print(
 }
 
 @test "a missing table refuses a restricted agent's session; egress --load restores it" {
-	nft delete table inet $AS_NFT_TABLE
+	nft delete table inet "$AS_NFT_TABLE"
 	in_session default /bin/true
 	assert_failure 1
 	assert_output "agent-shell: $AGENT: its egress fence is not loaded (no chain agent_$AUID in table inet $AS_NFT_TABLE); an admin must run 'agent-admin egress --load'"

@@ -69,6 +69,7 @@ teardown_file() {
 		pkill -KILL -u "$u-agent" 2>/dev/null || true
 		"$ADM" remove "$u" >/dev/null 2>&1 || true
 	done
+	# shellcheck disable=SC2013 # account names are single words
 	for u in $(cut -d: -f1 /etc/passwd | grep "^$P"); do
 		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel --remove "$u" 2>/dev/null || true

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016 # single-quoted scripts run in another shell (the agent's, a session's); the $ is theirs
 # agent-shell end to end (suite 'root'): the really installed setuid helper,
 # real PAM (the installed service file and pam_agent_shell.so), real
 # accounts made by agent-admin, every layer on.  Needs the scratch install
@@ -86,6 +87,10 @@ teardown() {
 	# The symlink tests' profile, outside tree and planted links.
 	if [ -n "${P:-}" ]; then
 		rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$P-links.profile"
+		rm -f "$AS_SYSCONFDIR/agent-shell/profiles/$P-rootonly.profile" \
+			"$AS_SYSCONFDIR/agent-shell/profiles/$P-inc.profile"
+		rm -f "$(proj)/ran-rootonly" "$(proj)/ran-inc" "$(proj)/mytrue" \
+			"$AS_SYSCONFDIR/agent-shell/profiles/$P-noexec.profile"
 		rm -rf "/opt/$P-land"
 		rm -f "/home/$OWNER-agent/.npm-global" "/home/$OWNER-agent/.config-link"
 	fi
@@ -111,6 +116,7 @@ teardown_file() {
 	[ "$SWITCH" = sudo ] && rm -f "$SITECONF"
 	rm -f /etc/sudoers.d/agent-shell-"$P"*
 	syslog_stop
+	# shellcheck disable=SC2013 # account names are single words
 	for u in $(cut -d: -f1 /etc/passwd | grep "^$P"); do
 		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel --remove "$u" 2>/dev/null || true
@@ -216,7 +222,7 @@ project file"
 	gid=$(id -g "$OWNER")
 	assert_line "ppid 1"
 	assert_line --regexp "^Uid:[[:space:]]+0[[:space:]]+0[[:space:]]+0[[:space:]]+0\$"
-	assert_line --regexp "^Gid:[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid[[:space:]]+$gid\$"
+	assert_line --regexp "^Gid:[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+$gid\$"
 	assert_line --regexp "^Groups:.*[[:space:]]$(getent group agent-shell-users | cut -d: -f3)([[:space:]]|\$)"
 }
 
@@ -704,6 +710,77 @@ plant() {
 	fi
 }
 
+# The privileged side alone, without agent-shell's own resolve: the helper,
+# or on the sudo path sudo and agent-sandbox --session.
+privileged_side() {
+	if [ "$SWITCH" = helper ]; then
+		run as_caller "$OWNER" env -C "$(proj)" "$HELPER" -C "$(proj)" "$@"
+	else
+		run runuser -u "$OWNER" -- sudo -n -u "$OWNER-agent" -- "$SANDBOX" --session "$OWNER" \
+			-C "$(proj)" "$@"
+	fi
+}
+
+@test "the profile is parsed as the agent: one only root can read is refused and nothing runs" {
+	local pdir="$AS_SYSCONFDIR/agent-shell/profiles" who=agent-shell
+	[ "$SWITCH" = helper ] || who=agent-sandbox
+	install -d -m 0755 "$pdir"
+	printf '[profile]\ninclude = default\n' >"$pdir/$P-rootonly.profile"
+	chmod 0600 "$pdir/$P-rootonly.profile"
+	privileged_side -p "$P-rootonly" -- /bin/sh -c 'echo ran >ran-rootonly'
+	assert_failure 1
+	assert_output "$who: $pdir/$P-rootonly.profile: Permission denied"
+	[ ! -e "$(proj)/ran-rootonly" ]
+	# The same file readable by all: the session runs.
+	chmod 0644 "$pdir/$P-rootonly.profile"
+	privileged_side -p "$P-rootonly" -- /usr/bin/id -un
+	assert_success
+	assert_output "$OWNER-agent"
+}
+
+@test "the profile is parsed as the agent: an include only root can read is refused" {
+	local pdir="$AS_SYSCONFDIR/agent-shell/profiles" who=agent-shell
+	[ "$SWITCH" = helper ] || who=agent-sandbox
+	install -d -m 0755 "$pdir"
+	printf '[profile]\ninclude = default\n' >"$pdir/$P-rootonly.profile"
+	chmod 0600 "$pdir/$P-rootonly.profile"
+	printf '[profile]\ninclude = %s\n' "$P-rootonly" >"$pdir/$P-inc.profile"
+	chmod 0644 "$pdir/$P-inc.profile"
+	privileged_side -p "$P-inc" -- /bin/sh -c 'echo ran >ran-inc'
+	assert_failure 1
+	assert_output --regexp "^$who: .*$P-rootonly.profile: Permission denied\$"
+	[ "${#lines[@]}" -eq 1 ]
+	[ ! -e "$(proj)/ran-inc" ]
+}
+
+@test "a profile the agent cannot read is refused through agent-shell too, and the helper logs it" {
+	local pdir="$AS_SYSCONFDIR/agent-shell/profiles"
+	install -d -m 0755 "$pdir"
+	printf '[profile]\ninclude = default\n' >"$pdir/$P-rootonly.profile"
+	chmod 0600 "$pdir/$P-rootonly.profile"
+	syslog_start
+	# shellcheck disable=SC2046 # the words of the caller's command line, split on purpose
+	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") env -C "$(proj)" "$SH" -p "$P-rootonly" -- /bin/true
+	assert_failure 1
+	assert_output "agent-shell: $pdir/$P-rootonly.profile: Permission denied"
+	if [ "$SWITCH" = helper ]; then
+		syslog_wait_for "refused: owner=$OWNER agent=$OWNER-agent: $pdir/$P-rootonly.profile: Permission denied"
+	fi
+	syslog_stop
+}
+
+@test "a command outside the exec rules is refused at exec with 126 and a hint, on both paths" {
+	local pdir="$AS_SYSCONFDIR/agent-shell/profiles" who=agent-shell
+	[ "$SWITCH" = helper ] || who=agent-sandbox
+	install -d -m 0755 "$pdir"
+	printf '[profile]\ninclude = base\n[filesystem]\nread = @project\n' >"$pdir/$P-noexec.profile"
+	chmod 0644 "$pdir/$P-noexec.profile"
+	install -m 0755 -o "$OWNER" -g "$OWNER" /bin/true "$(proj)/mytrue"
+	privileged_side -p "$P-noexec" -- "$(proj)/mytrue"
+	assert_failure 126
+	assert_output "$who: $(proj)/mytrue: Permission denied (is it beneath an exec rule? see --explain)"
+}
+
 @test "--explain shows the session and every layer without switching" {
 	as_owner "$OWNER" "$(proj)" "$SH" --explain
 	assert_success
@@ -801,6 +878,7 @@ os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | 
 
 @test "sessions are logged: start and end with owner, agent, project, profile, pid, result" {
 	syslog_start
+	# shellcheck disable=SC2046 # the words of the caller's command line, split on purpose
 	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") env -C "$(proj)" "$SH" -- /bin/sh -c 'exit 4'
 	assert_failure 4
 	syslog_wait_for "session start: owner=$OWNER agent=$OWNER-agent project=$(proj) profile=default pid="
@@ -820,6 +898,7 @@ os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | 
 	odd="$(proj)/$(printf 'x\033[31my')"
 	install -d -o "$OWNER" -g "$OWNER" "$odd"
 	syslog_start
+	# shellcheck disable=SC2046 # the words of the caller's command line, split on purpose
 	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") "$HELPER" -C "$odd" -- /bin/true
 	rmdir "$odd"
 	assert_failure 1
@@ -829,6 +908,7 @@ os.execve(sys.argv[2], [sys.argv[2], "--", "/bin/sh", "-c", "env | wc -l; env | 
 	# A PAM stack that says no.
 	cp -p "$PAMFILE" "$PAMFILE.asl-save"
 	sed -i '0,/^auth /s//auth     requisite pam_deny.so\nauth /' "$PAMFILE"
+	# shellcheck disable=SC2046 # the words of the caller's command line, split on purpose
 	run "${SYSLOG_RUN[@]}" $(as_caller_cmd "$OWNER") env -C "$(proj)" "$SH" -- /bin/true
 	mv "$PAMFILE.asl-save" "$PAMFILE"
 	assert_failure 1

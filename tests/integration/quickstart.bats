@@ -168,6 +168,7 @@ nothing_ran() {
 	# Not under /tmp: it may be mounted nosuid, and the helper is setuid.
 	prefix=$(mktemp -d /opt/as-qs-prefix.XXXXXX)
 	chmod 0755 "$prefix"
+	# shellcheck disable=SC2030 # setup and teardown of one test share its subshell
 	QS_PREFIX=$prefix
 	# The machine's own fence (an installed agent-shell's) before the run.
 	host_fence=$(nft -s list table inet agent_shell 2>&1 || true)
@@ -190,6 +191,7 @@ nothing_ran() {
 	[ "$(nft -s list table inet agent_shell 2>&1 || true)" = "$host_fence" ]
 }
 
+# shellcheck disable=SC2031 # setup and teardown of one test share its subshell
 teardown_qs_prefix() {
 	[ -n "${QS_PREFIX:-}" ] || return 0
 	[ ! -x "$QS_PREFIX/sbin/agent-admin" ] || "$QS_PREFIX/sbin/agent-admin" remove "$OWNER" >/dev/null 2>&1 || true

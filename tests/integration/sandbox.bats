@@ -34,6 +34,7 @@ setup() {
 	echo mine >"$W/proj/file"
 	chmod 0755 "$W"
 	[ -z "$TU" ] || chown -R "$TU:$TU" "$W"
+	# shellcheck disable=SC2164 # setup runs under set -e: a failed cd fails the test
 	cd "$W/proj"
 	PIDS=()
 }
@@ -276,6 +277,7 @@ free_port() {
 	as_tu python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); s.listen(1); time.sleep(60)' "$name" </dev/null >/dev/null 2>&1 &
+	# shellcheck disable=SC2030 # a test and its teardown share one subshell
 	PIDS+=($!)
 	sleep 0.3
 	run as_tu "$AS_STAGE/probe" connect-abstract "$name"
@@ -286,6 +288,7 @@ s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); s.listen(1); time
 
 @test "signals to a process outside the sandbox fail with EPERM" {
 	as_tu sleep 60 </dev/null >/dev/null 2>&1 &
+	# shellcheck disable=SC2030,SC2031 # a test and its teardown share one subshell
 	PIDS+=($!)
 	P -- "$AS_STAGE/probe" kill "$!"
 	assert_output EPERM
@@ -293,6 +296,7 @@ s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); s.listen(1); time
 
 @test "ptrace of a process outside the sandbox fails with EPERM" {
 	as_tu sleep 60 </dev/null >/dev/null 2>&1 &
+	# shellcheck disable=SC2031 # a test and its teardown share one subshell
 	PIDS+=($!)
 	P -- "$AS_STAGE/probe" ptrace "$!"
 	assert_output EPERM
@@ -365,6 +369,7 @@ s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); s.listen(1); time
 	run --separate-stderr as_tu "$AS_STAGE/agent-sandbox" -f "$W/be.profile" -x "$AS_STAGE" \
 		--test-landlock-abi 3 -- "$AS_STAGE/probe" connect "$PORT"
 	assert_output ok
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[ "$(grep -c 'not enforced' <<<"$stderr")" -ge 1 ]
 	[ "$(grep -c 'TCP' <<<"$stderr")" -eq 1 ]
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016,SC2155 # single-quoted scripts run in another shell (the agent's, a session's); the $ is theirs; proj and state_dir only print a path
 # The session namespace (suite 'root'), through the really installed setuid
 # helper and real PAM: the private /tmp and /var/tmp, and git: the agent's
 # own git directory in place of each repository's .git, and every attack of
@@ -38,6 +39,7 @@ setup() {
 		skip "$AS_NS_SKIP"
 	fi
 	# A fresh tree of repositories for each test, made by the owner.
+	# shellcheck disable=SC2115 # proj prints a fixed non-empty path
 	rm -rf "$(proj)"/* "$(proj)"/.[!.]* "/tmp/asn-ran-$$"
 	# And the agent's git directories of the last test's repositories.
 	rm -rf "$(state_dir)/git/$OWNER-agent"
@@ -48,6 +50,7 @@ teardown_file() {
 		return 0
 	fi
 	for u in "$OWNER" "$OTHER"; do "$ADM" remove "$u" >/dev/null 2>&1 || true; done
+	# shellcheck disable=SC2013 # account names are single words
 	for u in $(cut -d: -f1 /etc/passwd | grep "^$P"); do
 		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel --remove "$u" 2>/dev/null || true
@@ -203,7 +206,7 @@ PAYLOAD() { echo "touch $(MARK)"; }
 	local r="$(proj)/repo"
 	agent_sh "$r" "mkdir -p evil/refs && ln -s $r/.git/objects evil/objects && echo 'ref: refs/heads/master' > evil/HEAD &&
 		printf '[core]\n\tfsmonitor = $(PAYLOAD)\n' > evil/config && echo $r/evil > .git/commondir; echo done"
-	assert_output done
+	assert_output 'done'
 	[ ! -e "$r/.git/commondir" ]
 	owner_git -C "$r" status >/dev/null
 	[ ! -e "$(MARK)" ]
@@ -232,12 +235,119 @@ PAYLOAD() { echo "touch $(MARK)"; }
 	owner_git init -q "$(proj)/new"
 	wait "$bg"
 	[ -e "$(proj)/cfglink" ]
+	# The owner read it, as the end of the session asked.
+	mv "$(proj)/new/.git/HEAD.agent-shell-disarmed" "$(proj)/new/.git/HEAD"
 	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" write "$(proj)/cfglink"
 	assert_output EACCES
 	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" write "$(proj)/new/.git/config"
 	assert_output ok
 	run grep -c . "$(proj)/new/.git/config"
 	[ "$output" -gt 1 ]
+}
+
+# A repository the owner makes while a session runs inherits the work
+# tree's default ACL: until the session ends the agent can write in its
+# .git (docs/security-model.md says why nothing closes that window on
+# this kernel).  What it made there must not outlive the session.
+plant_in_new_repo() {
+	as_caller "$OWNER" env -C "$(proj)" "$SH" -- /bin/sh -c "sleep 2; g=$(proj)/new/.git
+		printf '#!/bin/sh\n$(PAYLOAD)\n' > \$g/hooks/post-checkout && chmod 0755 \$g/hooks/post-checkout &&
+		printf '#!/bin/sh\n$(PAYLOAD)\n' > $(proj)/evil.sh && chmod 0755 $(proj)/evil.sh &&
+		ln -s $(proj)/evil.sh \$g/hooks/pre-commit &&
+		mkdir \$g/info/sub && printf '#!/bin/sh\n$(PAYLOAD)\n' > \$g/info/sub/x &&
+		echo $(proj) > \$g/objects/info/alternates.new &&
+		git --git-dir=\$g hash-object -w $(proj)/evil.sh > $(proj)/objid &&
+		echo planted" > "$BATS_TEST_TMPDIR/planted" 2>&1 &
+	local bg=$!
+	sleep 0.5
+	owner_git init -q "$(proj)/new"
+	owner_git -C "$(proj)/new" commit -q --allow-empty -m init
+	wait "$bg"
+	run cat "$BATS_TEST_TMPDIR/planted"
+	assert_line planted
+}
+
+@test "attack: what the agent made in a repository created during a session is disarmed when it ends" {
+	plant_in_new_repo
+	local g="$(proj)/new/.git"
+	assert_line "agent-shell: warning: $g: the agent could write in this git directory during the session (it was made, or put together, while the session ran): git will not use it until you have read its config and hooks and renamed HEAD.agent-shell-disarmed back to HEAD"
+	assert_line "agent-shell: warning: $g/hooks/post-checkout: made by the agent inside your git directory; renamed post-checkout.agent-shell-disarmed (read it, and the repository's config, before you trust it)"
+	assert_line --partial "$g/hooks/pre-commit: made by the agent"
+	assert_line --partial "$g/info/sub: made by the agent"
+	[ ! -e "$g/hooks/post-checkout" ] && [ -f "$g/hooks/post-checkout.agent-shell-disarmed" ]
+	[ "$(stat -c %U "$g/hooks/post-checkout.agent-shell-disarmed")" = "$OWNER-agent" ]
+	[ ! -L "$g/hooks/pre-commit" ] && [ -L "$g/hooks/pre-commit.agent-shell-disarmed" ]
+	[ ! -e "$g/info/sub" ]
+	# No agent entry is left on it: the agent cannot put anything back.
+	run getfacl -cp "$g" "$g/hooks" "$g/config"
+	refute_output --partial "$OWNER-agent"
+	run owner_git -C "$(proj)/new" status
+	assert_failure
+	[ ! -e "$g/HEAD" ]
+	# Read and put back by the owner: the agent's hooks stay out.
+	mv "$g/HEAD.agent-shell-disarmed" "$g/HEAD"
+	owner_git -C "$(proj)/new" commit -q --allow-empty -m two
+	owner_git -C "$(proj)/new" checkout -q -b other
+	[ ! -e "$(MARK)" ]
+	# Said once: the next session has nothing left to disarm.
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/true
+	assert_success
+	assert_output ""
+}
+
+@test "disarming leaves the owner's objects and the agent's own repositories alone" {
+	plant_in_new_repo
+	local g="$(proj)/new/.git" obj
+	assert_line --partial "$g/objects/info/alternates.new: made by the agent"
+	# The object the agent wrote into the owner's new repository stays.
+	obj=$(cat "$(proj)/objid")
+	refute_output --partial "$g/objects/${obj:0:2}"
+	[ "$(stat -c %U "$g/objects/${obj:0:2}/${obj:2}")" = "$OWNER-agent" ]
+	agent_sh "$(proj)" "git init -q mine && git -C mine commit -q --allow-empty -m a && echo ok"
+	assert_output ok
+	[ -e "$(proj)/mine/.git/HEAD" ]
+	mv "$g/HEAD.agent-shell-disarmed" "$g/HEAD"
+	owner_git -C "$(proj)/new" log --oneline >/dev/null
+}
+
+@test "attack: an owner's directory the agent dressed up as .git is taken apart when the session ends" {
+	local d="$(proj)/lib2"
+	owner_git init -q "$(proj)/base"
+	install -d -o "$OWNER" -g "$OWNER" "$d" "$d/docs" "$d/docs/a" "$d/docs/b"
+	runuser -u "$OWNER" -- sh -c "echo notes > $d/docs/notes.txt; echo head > $d/docs/head.txt"
+	"$ADM" grant "$OWNER" "$(proj)" >/dev/null
+	# Only the owner's directories and files, their content written by
+	# the agent through its ACL, moved into the layout git looks for.
+	agent_sh "$d" "printf '[core]\n\tfsmonitor = $(PAYLOAD)\n' > docs/notes.txt && mv docs/notes.txt docs/config &&
+		echo 'ref: refs/heads/main' > docs/head.txt && mv docs/head.txt docs/HEAD &&
+		mv docs/a docs/objects && mv docs/b docs/refs && mv docs .git && echo done"
+	assert_line 'done'
+	refute_output --partial "made by the agent"
+	assert_line --partial "$d/.git: the agent could write in this git directory during the session"
+	[ "$(stat -c %U "$d/.git" "$d/.git/config" "$d/.git/HEAD.agent-shell-disarmed" | sort -u)" = "$OWNER" ]
+	[ ! -e "$d/.git/HEAD" ]
+	run owner_git -C "$d" status
+	assert_failure
+	[ ! -e "$(MARK)" ]
+}
+
+@test "attack: a .git link made during a session is renamed when the session ends" {
+	make_repos
+	as_caller "$OWNER" env -C "$(proj)" "$SH" -- /bin/sh -c "sleep 2; mkdir -p evil/refs evil/objects &&
+		echo 'ref: refs/heads/main' > evil/HEAD && echo 'gitdir: $(proj)/evil' > $(proj)/wt2/.git &&
+		echo done" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	local bg=$!
+	sleep 0.5
+	owner_git -C "$(proj)/repo" worktree add -q "$(proj)/wt2"
+	wait "$bg"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line 'done'
+	assert_line "agent-shell: warning: $(proj)/wt2/.git: the agent could write this .git link during the session: renamed .git.agent-shell-disarmed; read where it points before you rename it back"
+	[ ! -e "$(proj)/wt2/.git" ]
+	run getfacl -cp "$(proj)/wt2/.git.agent-shell-disarmed"
+	refute_output --partial "$OWNER-agent"
+	run owner_git -C "$(proj)/wt2" status
+	[ ! -e "$(MARK)" ]
 }
 
 # The options of the mount at PATH, as the session sees it.
@@ -433,7 +543,7 @@ review_state() {
 	agent_sh "$(proj)" 'echo "evil" >> .envrc && touch -d 2001-01-01 .envrc && echo done'
 	assert_line "  $(proj)/.envrc"
 	agent_sh "$(proj)" 'echo x > plain.txt && echo done'
-	assert_output done
+	assert_output 'done'
 	as_owner "$OWNER" "$(proj)" "$SH" --review
 	assert_output "the agent's last session changed none of the files your tools run without asking"
 }

@@ -50,6 +50,7 @@ as_session_teardown() {
 	# A live process a test left behind would make remove refuse.
 	pkill -KILL -u "$AGENT" 2>/dev/null || true
 	"$ADM" remove "$OWNER" >/dev/null 2>&1 || true
+	# shellcheck disable=SC2013 # account names are single words
 	for u in $(cut -d: -f1 /etc/passwd | grep "^$AS_SESSION_PREFIX"); do
 		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel --remove "$u" 2>/dev/null || true

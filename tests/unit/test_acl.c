@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lib/acl.c: the acl(5) access check (pure), then the tree walker on real
+ * lib/acl-*.c: the acl(5) access check (pure), then the tree walker on real
  * fixture trees.  Fixtures belong to a throwaway owner uid and are granted
  * to a throwaway agent uid; no accounts are needed, but chown and the
  * setuid children need root, so those checks are skipped otherwise.

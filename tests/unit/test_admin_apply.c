@@ -132,7 +132,7 @@ static void test_malformed(void)
 {
 	char longline[300];
 
-	bad("owner = alice\n", "x.ini:1: 'owner' outside a section", "a key before any section");
+	bad("owner = alice\n", "x.ini:1: key 'owner' before any [section]", "a key before any section");
 	bad("[apply]\nremove-unlisted = maybe\n", "x.ini:2: remove-unlisted: must be yes or no",
 	    "a bad remove-unlisted");
 	bad("[apply]\nkeep-home = 1\n", "x.ini:2: keep-home: must be yes or no", "a bad keep-home");
@@ -164,7 +164,7 @@ static void test_malformed(void)
 	bad("[agent]\nowner = alice\nproject = /nonexistent-as-test/p\nproject-ro = /nonexistent-as-test/p\n",
 	    "x.ini:4: project-ro '/nonexistent-as-test/p': listed twice", "a project listed twice");
 	bad("[agent]\nowner = alice\nthis is not ini\n",
-	    "x.ini:3: syntax error (expected [section] or key = value)", "a line that is not INI");
+	    "x.ini:3: expected 'key = value', a [section] or a comment", "a line that is not INI");
 	bad("[agent]\nprofile = default\n", "x.ini: an [agent] section without 'owner'", "an agent without owner");
 	bad("[agent]\nowner = alice\nprofiles = offline,/etc/x\n",
 	    "x.ini:3: profiles 'offline,/etc/x': '/etc/x' is not a valid profile name", "a pinned profile that is a path");
@@ -179,9 +179,10 @@ static void test_malformed(void)
 
 	memset(longline, 'a', sizeof(longline));
 	memcpy(longline, "[agent]\nhome = /", 16);
-	longline[16 + 190] = '\n';
-	longline[16 + 191] = '\0';
-	bad(longline, "x.ini:2: line longer than 197 bytes", "a line inih would cut");
+	longline[16 + 191] = '\n';
+	longline[16 + 192] = '\0';
+	bad(longline, "x.ini:2: line longer than 198 bytes (the limit of the system's inih)",
+	    "a line inih would cut");
 }
 
 /* egress = lines: the fence is managed only when there is one. */

@@ -178,12 +178,12 @@ static void test_malformed(void)
 	char longline[400];
 
 	bad("", "x.conf: no [agent] section", "an empty file");
-	bad("owner = alice\n", "x.conf:1: 'owner' outside a section", "a key before any section");
+	bad("owner = alice\n", "x.conf:1: key 'owner' before any [section]", "a key before any section");
 	bad("[agent]\nowner = alice\nfoo = 1\n", "x.conf:3: unknown key 'foo' in [agent]", "an unknown key");
 	bad("[agent]\nowner = alice\n[nonsense]\nx = 1\n", "x.conf:4: unknown section [nonsense]", "an unknown section");
 	bad("[agent]\nowner = alice\nowner = bob\n", "x.conf:3: duplicate key 'owner' in [agent]", "a duplicate key");
 	bad("[agent]\nowner = alice\nthis is not ini\n",
-	    "x.conf:3: syntax error (expected [section] or key = value)", "a line that is not INI");
+	    "x.conf:3: expected 'key = value', a [section] or a comment", "a line that is not INI");
 	bad("[agent]\nowner = alice\n", "x.conf: [agent] lacks 'owner-uid'", "a missing key");
 	bad("[agent]\nowner = alice\nowner-uid = -1\n", "x.conf:3: owner-uid '-1': not a valid uid", "a negative uid");
 	bad("[agent]\nowner = alice\nowner-uid = 12ab\n", "x.conf:3: owner-uid '12ab': not a valid uid", "a non-numeric uid");
@@ -228,9 +228,10 @@ static void test_malformed(void)
 
 	memset(longline, 'a', sizeof(longline));
 	memcpy(longline, "[agent]\nhome = /", 16);
-	longline[16 + 190] = '\n';
-	longline[16 + 191] = '\0';
-	bad(longline, "x.conf:2: line longer than 197 bytes", "a line inih would cut");
+	longline[16 + 191] = '\n';
+	longline[16 + 192] = '\0';
+	bad(longline, "x.conf:2: line longer than 198 bytes (the limit of the system's inih)",
+	    "a line inih would cut");
 }
 
 static void test_value_ok(void)

@@ -31,7 +31,7 @@ static void test_site_conf(void)
 	is_str(err.msg, "site.conf:2: unknown key 'swtich' (known: switch)", "naming the key");
 	is_int(as_site_conf_parse(&c, "switch = sudo\n", "site.conf", &err), -EINVAL,
 	       "a key outside [agent-shell] is an error");
-	like(err.msg, "site.conf:1: unknown section", "naming the line");
+	like(err.msg, "site.conf:1: key 'switch' before any [section]", "naming the line");
 	is_int(as_site_conf_load(&c, "/nonexistent/agent-shell.conf", &err), 0,
 	       "a missing site file gives the defaults");
 	is_int(c.switch_by, AS_SWITCH_HELPER, "whose switch is the helper");

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The identity switch, written once.  The helper's command process, the
+ * git step's child (lib/gitmeta.c), agent-admin's admin_become and the
+ * escape suite's driver all become an account here, so a fix to the order
+ * of a privilege drop is made in one place.
+ */
+#ifndef AS_IDENTITY_H
+#define AS_IDENTITY_H
+
+#include <sys/types.h>
+
+#include "common.h"
+
+/* as_identity_switch flags. */
+enum {
+	/* Also clear every capability after the uid change and verify it
+	 * (as_caps_drop_all): needed where securebits keep them across the
+	 * change (as_caps_clear_bounding sets SECBIT_NO_SETUID_FIXUP). */
+	AS_IDENTITY_DROP_CAPS = 1 << 0,
+};
+
+/*
+ * Switches the calling process for good to UID and GID, in the order of
+ * capng_change_id(3): supplementary groups and gids while CAP_SETGID is
+ * still held (setresgid, then initgroups(NAME) for the account's groups,
+ * or GID alone when NAME is NULL), then all three uids at once, so no
+ * saved uid 0 is left to return to; then the capabilities (FLAGS).  Then
+ * trusts nothing: every uid and gid is read back, no supplementary group
+ * may be 0, and setuid(0), seteuid(0), setgid(0) and setegid(0) must fail.
+ * UID or GID 0 is refused.  Returns 0, or -errno with err naming the step;
+ * on failure the process may be half switched: the caller must exit,
+ * never continue.
+ */
+int as_identity_switch(const char *name, uid_t uid, gid_t gid, unsigned flags,
+		       struct as_err *err);
+
+#endif

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/identity.c: the one identity switch.  Each switch runs in a forked
+ * child (it is for good); the checks that need root skip otherwise. */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "identity.h"
+#include "tap.h"
+
+#define NOBODY 65534
+
+struct run {
+	const char *name;
+	uid_t uid;
+	gid_t gid;
+	unsigned flags;
+	bool lock_securebits;   /* as_caps_clear_bounding first, as the helper */
+	bool drop_root_first;   /* become NOBODY by hand first: no privilege left */
+};
+
+struct result {
+	int r;                  /* as_identity_switch's return */
+	char msg[AS_ERR_MAX];
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int ngroups;
+	gid_t group0;
+	bool no_caps;
+};
+
+static void skip(int n, const char *why)
+{
+	for (int i = 0; i < n; i++)
+		printf("ok %d # skip %s\n", ++tap_n, why);
+}
+
+/* Runs the switch in a child and reports what the child saw after it. */
+static int run_switch(const struct run *run, struct result *res)
+{
+	int pfd[2], status;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe(pfd) < 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct as_err err = { "" };
+		gid_t groups[NGROUPS_MAX];
+
+		close(pfd[0]);
+		if (run->lock_securebits && as_caps_clear_bounding(&err) < 0)
+			_exit(2);
+		if (run->drop_root_first && (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+					     setresuid(NOBODY, NOBODY, NOBODY) < 0))
+			_exit(3);
+		res->r = as_identity_switch(run->name, run->uid, run->gid, run->flags, &err);
+		snprintf(res->msg, sizeof(res->msg), "%s", err.msg);
+		getresuid(&res->ru, &res->eu, &res->su);
+		getresgid(&res->rg, &res->eg, &res->sg);
+		res->ngroups = getgroups(NGROUPS_MAX, groups);
+		res->group0 = res->ngroups > 0 ? groups[0] : (gid_t)-1;
+		res->no_caps = as_caps_none_left(false);
+		_exit(write(pfd[1], res, sizeof(*res)) == (ssize_t)sizeof(*res) ? 0 : 4);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], res, sizeof(*res)) != (ssize_t)sizeof(*res))
+		res->r = 1;
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	return 0;
+}
+
+static void test_refuses_id_zero(void)
+{
+	struct as_err err = { "" };
+	uid_t before = geteuid();
+
+	is_int(as_identity_switch("x", 0, 100, 0, &err), -EINVAL, "uid 0 is refused");
+	is_str(err.msg, "x: refusing to switch to uid or gid 0", "naming the account");
+	is_int(as_identity_switch(NULL, 100, 0, 0, &err), -EINVAL, "gid 0 is refused");
+	is_int(geteuid(), before, "and nothing changed");
+}
+
+static void test_without_privilege(void)
+{
+	struct run run = { .uid = NOBODY - 1, .gid = NOBODY - 1, .drop_root_first = geteuid() == 0 };
+	struct result res;
+
+	is_int(run_switch(&run, &res), 0, "unprivileged: the child reports");
+	is_int(res.r, -EPERM, "unprivileged: the switch fails with EPERM");
+	is_str(res.msg, "setresgid(65533): Operation not permitted", "naming the first step that failed");
+}
+
+static void test_switch(void)
+{
+	struct run run = { .uid = NOBODY, .gid = NOBODY };
+	struct result res;
+
+	if (geteuid() != 0) {
+		skip(5, "needs root");
+		return;
+	}
+	is_int(run_switch(&run, &res), 0, "root: the child reports");
+	is_int(res.r, 0, "root: the switch succeeds");
+	ok(res.ru == NOBODY && res.eu == NOBODY && res.su == NOBODY, "all three uids are the target's");
+	ok(res.rg == NOBODY && res.eg == NOBODY && res.sg == NOBODY, "all three gids are the target's");
+	ok(res.ngroups == 1 && res.group0 == NOBODY, "without a name the groups are the gid alone");
+}
+
+static void test_switch_by_name(void)
+{
+	struct run run = { .name = "nobody", .uid = NOBODY, .gid = NOBODY };
+	struct result res;
+
+	if (geteuid() != 0 || !getgrgid(NOBODY)) {
+		skip(2, "needs root and group 65534");
+		return;
+	}
+	is_int(run_switch(&run, &res), 0, "by name: the child reports");
+	ok(res.r == 0 && res.ngroups >= 1 && res.eu == NOBODY, "by name: the switch succeeds (initgroups)");
+}
+
+/* The helper locks the securebits first (SECBIT_NO_SETUID_FIXUP): then the
+ * uid change keeps every capability, and the verification must see it. */
+static void test_caps_kept_by_securebits(void)
+{
+	struct run run = { .uid = NOBODY, .gid = NOBODY, .lock_securebits = true };
+	struct result res;
+
+	if (geteuid() != 0) {
+		skip(5, "needs root");
+		return;
+	}
+	is_int(run_switch(&run, &res), 0, "securebits: the child reports");
+	is_int(res.r, -EPERM, "without DROP_CAPS the capabilities kept are caught");
+	is_str(res.msg, "could regain root after the switch to uid 65534", "naming it");
+	run.flags = AS_IDENTITY_DROP_CAPS;
+	is_int(run_switch(&run, &res), 0, "securebits, DROP_CAPS: the child reports");
+	ok(res.r == 0 && res.no_caps && res.eu == NOBODY, "with DROP_CAPS the switch succeeds, no capability left");
+}
+
+int main(void)
+{
+	test_refuses_id_zero();
+	test_without_privilege();
+	test_switch();
+	test_switch_by_name();
+	test_caps_kept_by_securebits();
+	return tap_done();
+}
