@@ -3,9 +3,9 @@
  * The grammar of "agent-admin apply FILE" (admin.h, struct desired): the
  * shared INI reader (lib/ini-reader.h: the system inih, strict lines,
  * FILE:LINE messages) with its own sections and keys.  Kept apart
- * from agent-admin.c, which reads the file (root-owned only) and acts on
+ * from admin-plan.c, which reads the file (root-owned only) and acts on
  * the result, so that the unit tests and the fuzzer reach the parser
- * without agent-admin's main.
+ * without the rest of agent-admin.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,8 +18,9 @@
 #include "profile.h"
 #include "registry.h"
 
-/* A string for a message: control characters escaped (as show() in
- * agent-admin.c), so a value cannot forge a second line. */
+/* A string for a message: control characters escaped (as admin_show()
+ * in admin-common.c, which the unit test does not link), so a value
+ * cannot forge a second line. */
 struct shown {
 	char s[PATH_MAX + 64];
 };

@@ -343,10 +343,10 @@ static int start_resolver(const char *owner, const char *conf)
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
-			_exit(127);
+			_exit(ADMIN_CHILD_CANNOT_RUN);
 		execve(AS_DNSMASQ_PATH, argv, envp);
 		fprintf(stderr, "%s: %s: %s\n", ADMIN_PROG, AS_DNSMASQ_PATH, strerror(errno));
-		_exit(127);
+		_exit(ADMIN_CHILD_CANNOT_RUN);
 	}
 	/* dnsmasq binds its sockets before it forks into the background,
 	 * so a 0 here means it is answering. */

@@ -374,3 +374,12 @@ int admin_harden_inspect(struct admin_harden_finding *out, size_t max, bool *har
 	}
 	return (int)n;
 }
+
+/* ---- the subcommand ------------------------------------------------ */
+
+int cmd_harden(const struct admin_ctx *ctx, const struct admin_opts *o)
+{
+	if (o->undo && o->userns)
+		return admin_usage("harden: --undo restores what was recorded; it takes no --userns");
+	return admin_harden(ctx, o->undo, o->userns);
+}

@@ -1,22 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the agent-admin subcommands share: one const context, filled once by
- * main() before any subcommand runs, and the few helpers every subcommand
- * needs (error lines, NSS lookups, acting as the agent account).
+ * main() before any subcommand runs, the options main() parsed, and the
+ * few helpers every subcommand needs (error lines, NSS lookups, acting as
+ * the agent account, the registry).
  *
- * Each subcommand is "int admin_NAME(const struct admin_ctx *ctx, int argc,
- * char **argv)": argv[0] is the subcommand name, the rest its arguments
- * (parse them with getopt_long; optind is reset by the caller).  It returns
- * the process exit status: 0 success, 1 refused or failed (after printing
- * one "agent-admin: what: why" line), 2 usage error.
+ * Each subcommand is "int cmd_NAME(const struct admin_ctx *ctx, const
+ * struct admin_opts *o)", listed in main()'s table (agent-admin.c) with
+ * the options it takes; main() has parsed and checked them, so a
+ * subcommand only reads O.  egress alone parses its own words ("int
+ * admin_egress(ctx, argc, argv)": argv[0] is "egress").  A subcommand
+ * returns the process exit status: ADMIN_EXIT_OK, ADMIN_EXIT_FAIL after
+ * printing one "agent-admin: what: why" line, ADMIN_EXIT_USAGE.
  *
  * When a subcommand runs, main() has already checked that the caller is
  * root and holds the agent-admin lock (AS_LOCKFILE), so registry reads are
  * consistent with the host; subcommands never take the lock themselves.
+ *
+ * Names, as in DESIGN.md: the OWNER is the developer, the agent account
+ * (`--account`, the registry's account=) the account their agent runs as.
+ * In code `owner` and `account` are their names, `account_uid` and
+ * `account_gid` the agent account's ids, and a struct admin_user for
+ * either is named the same, or owner_pw / account_pw where the function
+ * also holds the name.
  */
 #ifndef AS_ADMIN_H
 #define AS_ADMIN_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -27,12 +38,21 @@
 
 #define ADMIN_PROG "agent-admin"
 
-/* Exit statuses (DESIGN.md, "Commands"). */
+/*
+ * Exit statuses (DESIGN.md, "Commands"), the one spelling every agent-admin
+ * file uses: main returns what the subcommand returned, and a step inside
+ * a subcommand returns ADMIN_EXIT_OK (0) or the status to exit with.
+ */
 enum {
-	ADMIN_EXIT_OK = 0,
-	ADMIN_EXIT_FAIL = 1,
-	ADMIN_EXIT_USAGE = 2,
+	ADMIN_EXIT_OK = 0,       /* success */
+	ADMIN_EXIT_FAIL = 1,     /* refused or failed, after one line naming what and why */
+	ADMIN_EXIT_USAGE = 2,    /* usage error, before anything is looked at */
 };
+
+/* What a child agent-admin forks (admin_run_as, the egress resolver)
+ * exits with when it could not become the account or exec the program:
+ * 127, as a shell does for a command it cannot run. */
+#define ADMIN_CHILD_CANNOT_RUN 127
 
 struct admin_ctx {
 	const char *regdir;     /* registry directory (AS_REGISTRYDIR) */
@@ -42,6 +62,33 @@ struct admin_ctx {
 	bool dry_run;           /* apply --dry-run: plan only, change nothing */
 	FILE *out;              /* where reports go (stdout) */
 };
+
+/* What main() parsed from the command line (apply fills it for each step
+ * of its plan). */
+struct admin_opts {
+	const char *pos[2];      /* positional arguments */
+	int npos;
+	const char *account, *profile, *home;
+	const char *profiles;    /* --profiles LIST: the admin's pin */
+	bool read_only, allow_var, keep_home, json, dry_run, sudo, undo, userns;
+};
+
+/* The subcommands.  add and remove: admin-account.c, with set and list;
+ * grant and revoke: admin-grant.c; apply: admin-plan.c; check:
+ * admin-check.c (its exposure report: admin-exposure.c); harden:
+ * admin-harden.c. */
+int cmd_add(const struct admin_ctx *ctx, const struct admin_opts *o);
+int cmd_remove(const struct admin_ctx *ctx, const struct admin_opts *o);
+int cmd_set(const struct admin_ctx *ctx, const struct admin_opts *o);
+int cmd_list(const struct admin_ctx *ctx, const struct admin_opts *o);
+int cmd_grant(const struct admin_ctx *ctx, const struct admin_opts *o);
+int cmd_revoke(const struct admin_ctx *ctx, const struct admin_opts *o);
+int cmd_apply(const struct admin_ctx *ctx, const struct admin_opts *o);
+int cmd_harden(const struct admin_ctx *ctx, const struct admin_opts *o);
+/* The consistency and exposure report: exit status 1 on any problem. */
+int cmd_check(const struct admin_ctx *ctx, const struct admin_opts *o);
+
+/* ---- shared helpers (admin-common.c) --------------------------------- */
 
 /* "agent-admin: " + message on stderr; returns ADMIN_EXIT_FAIL. */
 int admin_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -53,6 +100,69 @@ void admin_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void admin_note(const struct admin_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A string for a message: control characters escaped (a name or path
+ * from the command line cannot forge a second line).  Returns B->s. */
+struct admin_shown {
+	char s[PATH_MAX + 64];
+};
+
+const char *admin_show(struct admin_shown *b, const char *s);
+
+/* A copy of the fields of a struct passwd we use (getpw* return static
+ * storage that the next NSS call overwrites). */
+struct admin_user {
+	char name[64];
+	uid_t uid;
+	gid_t gid;
+	char home[PATH_MAX];
+	char gecos[256];
+	bool found;
+};
+
+/* Fills U from NSS; false (U zeroed, found false) if NAME is unknown. */
+bool admin_user_lookup(const char *name, struct admin_user *u);
+
+/* Runs ARGV as root (as_run); 0, or ADMIN_EXIT_FAIL after printing why. */
+int admin_run_tool(const char *const argv[]);
+
+/* Loads OWNER's registry, trusted only if root's.  0, -ENOENT (quietly), or
+ * another -errno after printing why. */
+int admin_load_reg(const struct admin_ctx *ctx, const char *owner, struct as_registry *reg);
+
+/* Saves REG unless the file already says exactly that, so a no-op re-run
+ * changes nothing on disk.  0, or ADMIN_EXIT_FAIL after printing why. */
+int admin_save_reg(const struct admin_ctx *ctx, const struct as_registry *reg);
+
+/* The registered agent account, checked against the user database (same
+ * uid as recorded): ACCOUNT filled, ACCOUNT->found false if it is gone and
+ * !MUST_EXIST; 0, or ADMIN_EXIT_FAIL after printing why. */
+int admin_resolve_account(const struct as_registry *reg, struct admin_user *account,
+			  bool must_exist);
+
+/* The agents' group, whose g:GID:--- entry shuts agents out of owners'
+ * homes and grants; (gid_t)-1 if it does not exist (yet). */
+gid_t admin_agents_gid(void);
+
+bool admin_strv_equal(const struct as_strv *a, const struct as_strv *b);
+
+/* ---- steps of grant and revoke that add and remove use (admin-grant.c) */
+
+/*
+ * The traverse step of project IDX: record what it may touch, then give
+ * the agent search on the ancestors it cannot pass, then record exactly
+ * what was added.  0, or ADMIN_EXIT_FAIL after printing why.
+ */
+int admin_grant_traverse_step(const struct admin_ctx *ctx, struct as_registry *reg,
+			      const struct admin_user *account, size_t idx);
+
+/*
+ * Revokes project IDX of REG (ACCOUNT: the agent account, ACCOUNT->found
+ * false if it is gone).  Never stops early; with any failure the project stays
+ * recorded as "revoking".  0, or ADMIN_EXIT_FAIL after printing why.
+ */
+int admin_revoke_project(const struct admin_ctx *ctx, struct as_registry *reg,
+			 const struct admin_user *account, size_t idx);
+
 /* Groups that an agent account must never be in (sudo, adm, docker, ...):
  * lib/account.c's list, which the helper also checks at every session.
  * check reports membership, add removes it. */
@@ -61,17 +171,23 @@ void admin_note(const struct admin_ctx *ctx, const char *fmt, ...)
 /*
  * Switches the calling process for good to ACCOUNT (uid, gid, and the
  * account's supplementary groups from initgroups), in a forked child only:
- * setgroups/initgroups, setresgid, setresuid, then verifies that no id can
- * be regained.  Returns 0 or -errno with err set; on failure the child must
+ * refuses uid or gid 0, then setresgid, initgroups, setresuid (group ids
+ * first: once the uid is gone so is the right to change them), then
+ * verifies all three uids and gids and that neither uid 0 nor gid 0 can be
+ * regained.  Returns 0 or -errno with err set; on failure the child must
  * _exit(), never continue.
  */
 int admin_become(const char *account, uid_t uid, gid_t gid, struct as_err *err);
 
 /*
  * Runs ARGV (ARGV[0] an absolute path) as ACCOUNT in a forked child that
- * called admin_become(), with HOME=home, a fixed PATH, LANG=C, cwd = home,
- * stdin from /dev/null and stdout discarded (stderr is kept).  Returns the
- * exit status (>= 0), or -errno with err set when it could not run.
+ * called admin_become(), with only HOME=home, USER, LOGNAME,
+ * PATH=/usr/bin:/bin, LC_ALL=C and GIT_CONFIG_NOSYSTEM=1, cwd = home (or
+ * /), stdin from /dev/null, stdout discarded (stderr is kept), no fd above
+ * 2, and SIGALRM after 60 s (the agent controls its home: a fifo there must
+ * not hold the lock for ever).  Returns the exit status (>= 0;
+ * ADMIN_CHILD_CANNOT_RUN if the child could not switch or exec), or
+ * -errno with err set when it could not run or was killed by a signal.
  */
 int admin_run_as(const char *account, uid_t uid, gid_t gid, const char *home,
 		 const char *const argv[], struct as_err *err);
@@ -81,9 +197,6 @@ int admin_run_as(const char *account, uid_t uid, gid_t gid, const char *home,
  * the group's member list).  False if either does not exist.
  */
 bool admin_in_group(const char *account, const char *group);
-
-/* The exposure and consistency report (tools/admin-check.c). */
-int admin_check(const struct admin_ctx *ctx, int argc, char **argv);
 
 /*
  * The sudo path (admin-sudo.c): AS_SUDOERS_DIR/agent-shell-OWNER lets OWNER

@@ -276,3 +276,39 @@ print(f[0]["fix"])' "$output" "$A" "$OHOME" "$OUID"
 	check 'bad/name'
 	assert_failure 2
 }
+
+# check parses its arguments like every other subcommand: main's table,
+# before the privilege check.  A copy anyone can run, since the build
+# directory may be closed to nobody.
+as_nobody_check() {
+	local pub
+	pub=$(mktemp -d /tmp/as-achk.XXXXXX)
+	chmod 0755 "$pub"
+	install -m 0755 "$ADMIN" "$pub/agent-admin"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$pub/agent-admin" check "$@"
+	rm -rf "$pub"
+}
+
+@test "check's unknown option is a usage error before the privilege check" {
+	as_nobody_check --frobnicate
+	assert_failure 2
+	assert_output "agent-admin: check: unknown option '--frobnicate' (see --help)"
+}
+
+@test "check with two owners is a usage error before the privilege check" {
+	as_nobody_check "$O" other
+	assert_failure 2
+	assert_output "agent-admin: check: unexpected argument 'other' (see --help)"
+}
+
+@test "check refuses another subcommand's option by name" {
+	check "$O" --account x
+	assert_failure 2
+	assert_output "agent-admin: check: option '--account' does not apply here (see --help)"
+}
+
+@test "check with valid arguments still needs root" {
+	as_nobody_check "$O" --json
+	assert_failure 1
+	assert_output 'agent-admin: must be run as root'
+}
