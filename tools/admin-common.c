@@ -19,6 +19,7 @@
 #include "config.h"
 #include "account.h"
 #include "admin.h"
+#include "identity.h"
 #include "registry.h"
 
 /* ---- messages -------------------------------------------------------- */
@@ -134,25 +135,8 @@ int admin_run_tool(const char *const argv[])
 
 int admin_become(const char *account, uid_t uid, gid_t gid, struct as_err *err)
 {
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
-
-	if (uid == 0 || gid == 0)
-		return as_fail(err, -EINVAL, "%s: refusing to switch to uid/gid 0", account);
-	/* Group ids first: once the uid is gone, so is the right to change
-	 * them (capng_change_id(3) does the same). */
-	if (setresgid(gid, gid, gid) < 0)
-		return as_fail(err, -errno, "setresgid(%u): %s", (unsigned)gid, strerror(errno));
-	if (initgroups(account, gid) < 0)
-		return as_fail(err, -errno, "initgroups(%s): %s", account, strerror(errno));
-	if (setresuid(uid, uid, uid) < 0)
-		return as_fail(err, -errno, "setresuid(%u): %s", (unsigned)uid, strerror(errno));
-	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
-	    ru != uid || eu != uid || su != uid || rg != gid || eg != gid || sg != gid)
-		return as_fail(err, -EPERM, "%s: ids did not switch", account);
-	if (setuid(0) == 0 || setgid(0) == 0)
-		return as_fail(err, -EPERM, "%s: could regain root after switching", account);
-	return 0;
+	/* The one identity switch (lib/identity.h), with its checks. */
+	return as_identity_switch(account, uid, gid, 0, err);
 }
 
 int admin_run_as(const char *account, uid_t uid, gid_t gid, const char *home,

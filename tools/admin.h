@@ -170,12 +170,11 @@ int admin_revoke_project(const struct admin_ctx *ctx, struct as_registry *reg,
 
 /*
  * Switches the calling process for good to ACCOUNT (uid, gid, and the
- * account's supplementary groups from initgroups), in a forked child only:
- * refuses uid or gid 0, then setresgid, initgroups, setresuid (group ids
- * first: once the uid is gone so is the right to change them), then
- * verifies all three uids and gids and that neither uid 0 nor gid 0 can be
- * regained.  Returns 0 or -errno with err set; on failure the child must
- * _exit(), never continue.
+ * account's supplementary groups), in a forked child only: the one
+ * identity switch, as_identity_switch (lib/identity.h), which refuses uid
+ * or gid 0, switches groups and gids before the uids, and verifies every
+ * id and that root cannot be regained.  Returns 0 or -errno with err set;
+ * on failure the child must _exit(), never continue.
  */
 int admin_become(const char *account, uid_t uid, gid_t gid, struct as_err *err);
 
