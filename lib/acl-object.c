@@ -394,9 +394,26 @@ out:
 	return r;
 }
 
+int as_acl_revoke_fd(int fd, const char *path, uid_t agent, struct as_err *err)
+{
+	struct aclv *v = malloc(sizeof(*v));
+	int r;
+
+	if (!v)
+		return as_fail(err, -ENOMEM, "%s: out of memory", path);
+	r = fd_read_aclv(fd, path, v, err);
+	if (r == 0 && as_aclv_remove(v, ACL_USER, agent)) {
+		as_acl_rule_fix_mask(v);
+		r = fd_write_aclv(fd, path, v, err);
+		if (r == 0)
+			r = 1;
+	}
+	free(v);
+	return r;
+}
+
 int as_acl_revoke_traverse(const char *path, uid_t agent, struct as_err *err)
 {
-	struct aclv *v;
 	int fd = -1, r;
 
 	r = as_acl_obj_open_path(path, false, &fd, NULL, NULL, err);
@@ -404,20 +421,9 @@ int as_acl_revoke_traverse(const char *path, uid_t agent, struct as_err *err)
 		return 0;
 	if (r < 0)
 		return r;
-	v = malloc(sizeof(*v));
-	if (!v) {
-		r = as_fail(err, -ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	r = fd_read_aclv(fd, path, v, err);
-	if (r == 0 && as_aclv_remove(v, ACL_USER, agent)) {
-		as_acl_rule_fix_mask(v);
-		r = fd_write_aclv(fd, path, v, err);
-	}
-	free(v);
-out:
+	r = as_acl_revoke_fd(fd, path, agent, err);
 	close(fd);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 /* ------------------------------------ other owners' agents shut out */

@@ -93,6 +93,11 @@ int as_acl_group_shut(const char *path, uid_t owner, gid_t gid, struct as_err *e
  * remains).  0 if PATH is gone or has no such entry. */
 int as_acl_revoke_traverse(const char *path, uid_t agent, struct as_err *err);
 
+/* Removes u:AGENT from the access ACL of the object open at FD (PATH names
+ * it in errors), and the mask if nothing named remains: 1 when there was
+ * such an entry, 0 when not, -errno with err set. */
+int as_acl_revoke_fd(int fd, const char *path, uid_t agent, struct as_err *err);
+
 /* Consistency of a granted tree, for agent-admin check. */
 struct as_acl_report {
 	unsigned long missing;       /* entries without the agent's access entry */

@@ -1043,6 +1043,36 @@ static void test_gitdirs(void)
 	rm_rf(top);
 }
 
+/* as_acl_revoke_fd: one object's u:AGENT entry away, said by its result;
+ * a regular file too (the sweep's .git links). */
+static void test_revoke_fd(void)
+{
+	char dir[] = "/tmp/as-acl-fd-XXXXXX";
+	char path[PATH_MAX];
+	struct as_err err = { "" };
+	acl_t acl;
+	int fd;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/file", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	acl = acl_from_text("user::rw-,user:60002:rw-,group::r--,mask::rw-,other::---");
+	ok(fd >= 0 && acl && acl_set_fd(fd, acl) == 0, "revoke_fd: a file with u:AGENT");
+	acl_free(acl);
+	is_int(as_acl_revoke_fd(fd, path, AGENT, &err), 1, "revoke_fd: 1 when it took an entry away");
+	is_acl(dir, "file", ACL_TYPE_ACCESS, "user::rw-,group::r--,other::---",
+	       "revoke_fd: the plain mode back, no mask left");
+	is_int(as_acl_revoke_fd(fd, path, AGENT, &err), 0, "revoke_fd: 0 when there was none");
+	is_int(as_acl_revoke_fd(-1, path, AGENT, &err), -EBADF, "revoke_fd: a bad fd is an error");
+	like(err.msg, "/file: cannot read ACL", "revoke_fd: naming the path");
+	if (fd >= 0)
+		close(fd);
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	is_root = geteuid() == 0;
@@ -1058,5 +1088,6 @@ int main(void)
 	test_mutation();
 	test_shut_group();
 	test_shut_group_keeps_mask();
+	test_revoke_fd();
 	return tap_done();
 }
