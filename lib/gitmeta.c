@@ -812,10 +812,8 @@ static int disarm_gitdir(struct walk *w, int gfd, const char *gpath)
 static int sweep_gitfile(struct walk *w, int dirfd, const char *gpath)
 {
 	struct stat st;
+	struct as_err e = { "" };
 	unsigned long long mnt;
-	acl_t acl = NULL;
-	acl_entry_t e;
-	bool found = false;
 	int fd, r = 0;
 
 	fd = openat(dirfd, ".git", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -826,31 +824,13 @@ static int sweep_gitfile(struct walk *w, int dirfd, const char *gpath)
 	if (as_fstat_mnt(fd, &st, &mnt) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_uid == w->s->agent_uid || mnt != w->mnt_id)
 		goto out;
-	acl = acl_get_fd(fd);
-	if (!acl)
-		goto out;
-	for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
-		acl_tag_t tag;
-		uid_t *q;
-
-		if (acl_get_tag_type(e, &tag) < 0 || tag != ACL_USER)
-			continue;
-		q = acl_get_qualifier(e);
-		if (q && *q == w->s->agent_uid) {
-			acl_delete_entry(acl, e);
-			found = true;
-		}
-		acl_free(q);
-		if (found)
-			break;
-	}
-	if (!found)
-		goto out;
-	if (acl_calc_mask(&acl) < 0 || acl_set_fd(fd, acl) < 0) {
-		r = as_fail(w->err, -errno, "%s: cannot take the agent's entry away: %s", gpath,
-			    strerror(errno));
+	r = as_acl_revoke_fd(fd, gpath, w->s->agent_uid, &e);
+	if (r <= 0) {
+		if (r < 0)
+			r = as_fail(w->err, r, "%s", e.msg);
 		goto out;
 	}
+	r = 0;
 	if (renameat2(dirfd, ".git", dirfd, ".git" DISARMED, RENAME_NOREPLACE) < 0) {
 		r = as_fail(w->err, -errno, "%s: cannot rename it out of git's way: %s", gpath,
 			    strerror(errno));
@@ -859,23 +839,22 @@ static int sweep_gitfile(struct walk *w, int dirfd, const char *gpath)
 	r = push_line(w, gpath, "the agent could write this .git link during the session: renamed "
 		      ".git" DISARMED "; read where it points before you rename it back");
 out:
-	if (acl)
-		acl_free(acl);
 	close(fd);
 	return r;
 }
 
-/* No agent ACL entry in the owner's git dir GPATH (lib/acl.h), again at
- * each session start: a repository made during an earlier session
- * inherited the work tree's default entries, and a hard link the agent
- * made to one of its files then would still be writable.  Then nothing
- * the agent made in there while it could write stays where git looks. */
-static int strip_acl(struct walk *w, const char *gpath, const struct stat *gst)
+/* No agent ACL entry in the owner's git dir GFD (at GPATH; lib/acl.h),
+ * again at each session start: a repository made during an earlier
+ * session inherited the work tree's default entries, and a hard link the
+ * agent made to one of its files then would still be writable.  Then
+ * nothing the agent made in there while it could write stays where git
+ * looks. */
+static int strip_acl(struct walk *w, int gfd, const char *gpath, const struct stat *gst)
 {
 	struct as_acl_stats st;
 	struct as_err e = { "" };
 	bool tainted;
-	int r, gfd;
+	int r;
 
 	if (gst->st_uid == w->s->agent_uid)
 		return 0;       /* the agent's own repository: nothing to take */
@@ -884,9 +863,6 @@ static int strip_acl(struct walk *w, const char *gpath, const struct stat *gst)
 	as_acl_stats_free(&st);
 	if (r < 0)
 		return as_fail(w->err, r, "%s", e.msg);
-	gfd = open(gpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (gfd < 0)
-		return as_fail(w->err, -errno, "%s: cannot open: %s", gpath, strerror(errno));
 	r = disarm_dir(w, gfd, gpath, gst->st_dev, 0, false);
 	/* At a session's end: every git dir of the owner's lost its agent
 	 * entries when the session began, so one that had some now was made,
@@ -895,7 +871,6 @@ static int strip_acl(struct walk *w, const char *gpath, const struct stat *gst)
 	 * repository, until the owner has read it and puts HEAD back. */
 	if (r == 0 && tainted && w->sweep)
 		r = disarm_gitdir(w, gfd, gpath);
-	close(gfd);
 	return r;
 }
 
@@ -1191,7 +1166,7 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 		r = read_subs(w, gfd, gpath, "", 0, &ps);
 	if (r < 0 || w->dry_run)
 		goto out;
-	r = strip_acl(w, gpath, &gst);
+	r = strip_acl(w, gfd, gpath, &gst);
 	if (r == 0)
 		r = run_prepare(w, &ps, gpath);
 	if (r < 0)
@@ -1262,7 +1237,7 @@ static int protect_other_gitdir(struct walk *w, int dfd, const char *dpath)
 	if (seen(w, &st))
 		return 0;
 	w->st->readonly++;
-	if (!w->dry_run && strip_acl(w, dpath, &st) < 0)
+	if (!w->dry_run && strip_acl(w, dfd, dpath, &st) < 0)
 		return -EPERM;
 	return bind_fd(w, dfd, dfd, true, dpath);
 }
@@ -1276,7 +1251,7 @@ static int sweep_gitdir(struct walk *w, int fd, const char *path)
 		return as_fail(w->err, -errno, "%s: %s", path, strerror(errno));
 	if (seen(w, &st))
 		return 0;
-	return strip_acl(w, path, &st);
+	return strip_acl(w, fd, path, &st);
 }
 
 /* Opening a directory failed: gone, replaced or a symlink is skipped;
