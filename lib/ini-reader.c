@@ -9,8 +9,6 @@
 
 #define BOM "\xef\xbb\xbf"
 
-_Static_assert(INI_MAX_LINE == INI_MAX_LINE_FOR_AS, "the system inih's line buffer changed");
-
 void as_ini_reader_init(struct as_ini_reader *rd, const char *text, const char *const *sections)
 {
 	memset(rd, 0, sizeof(*rd));
@@ -118,9 +116,9 @@ char *as_ini_read_line(char *buf, int num, void *stream)
 	rd->line++;
 	/* Measured as written, indentation included, without a CR. */
 	measured = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
-	if (num < 3 || measured > (size_t)num - 2 || measured > AS_INI_MAX_LINE)
+	if (num < 3 || measured > (size_t)num - 2)
 		return refuse(rd, -E2BIG, "line longer than %d bytes (the limit of the system's inih)",
-			      AS_INI_MAX_LINE);
+			      num - 2);
 	len = measured;
 	/* What inih skips before it looks for '[' is skipped here first, so
 	 * the checks and the section count see the line inih sees. */

@@ -24,13 +24,13 @@
 #ifndef AS_INI_H
 #define AS_INI_H
 
+#include <ini.h>
 #include <stdbool.h>
 
 #include "common.h"
 
 /* inih's line buffer holds the line, its newline and a NUL. */
-#define AS_INI_MAX_LINE (INI_MAX_LINE_FOR_AS - 2)
-#define INI_MAX_LINE_FOR_AS 200
+#define AS_INI_MAX_LINE (INI_MAX_LINE - 2)
 
 struct as_ini_reader {
 	const char *pos;                /* next unread byte of the text */
