@@ -23,16 +23,8 @@ if [ "${AS_FORMAT_CHECK:-}" != 1 ]; then
 	exit 77
 fi
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do printf '# %s\n' "$l"; done
-}
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 if ! version=$(clang-format --version 2>/dev/null); then
 	echo "1..1"

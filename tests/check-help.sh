@@ -15,16 +15,8 @@
 # one line on stderr naming agent-shell(1), and nothing on stdout.
 set -u
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do printf '# %s\n' "$l"; done
-}
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

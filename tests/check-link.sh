@@ -24,16 +24,8 @@
 # empty symbol table fails instead of passing for want of symbols.
 set -u
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do printf '# %s\n' "$l"; done
-}
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # Provisioning code: lib/account.c (as_run spawns useradd & co;
 # as_uid_min is account creation's), lib/registry-write.c.

@@ -17,16 +17,8 @@ set -u
 src=${1:?usage: check-shell.sh SRCDIR}
 dirs=(.ci bench scripts tools debian completion tests tests/integration tests/escape)
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do printf '# %s\n' "$l"; done
-}
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 if ! command -v shellcheck >/dev/null 2>&1; then
 	echo "1..1"
