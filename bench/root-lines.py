@@ -17,8 +17,10 @@ alone at column 0 to the next "}" alone at column 0.
 Where root stops: the helper's command process is counted up to its
 identity switch (run_child's body is cut after "switch_identity(s);", and
 nothing it calls after that is followed); what runs only after the switch
-(the helper's load_policy and build_env) is left out.  The session's init
-and relay stay uid 0 (with at most CAP_KILL) and are counted.
+(the helper's load_policy and build_env) is left out.  The same for the
+git step's two children (lib/gitmount.c): owner_child and agent_child are
+cut after their as_identity_switch call.  The session's init and relay
+stay uid 0 (with at most CAP_KILL) and are counted.
 
 It over-counts where a name reaches code a given path never runs (one
 function of a file that serves several callers), so read it as an upper
@@ -37,7 +39,12 @@ PAM = "pam/pam_agent_shell.c"
 # Helper functions that run only as the agent, after the switch.
 AFTER_SWITCH = {"load_policy", "build_env"}
 # Function -> the statement after which its body no longer runs as root.
-CUT = {(HELPER, "run_child"): "switch_identity(s);"}
+CUT = {
+    (HELPER, "run_child"): "switch_identity(s);",
+    # The git step's children: the owner's walk and the agent's side.
+    ("lib/gitmount.c", "owner_child"): "as_identity_switch(",
+    ("lib/gitmount.c", "agent_child"): "as_identity_switch(",
+}
 
 IDENT = re.compile(r"[A-Za-z_]\w*")
 ATTR = re.compile(r"__attribute__\s*\(\(.*?\)\)")
@@ -179,7 +186,9 @@ def main():
             visit(rel, d["code"], s, e)
     while todo:
         d = todo.pop()
-        visit(d["file"], d["code"], d["start"], d["end"])
+        s, e = body_lines(d, d["name"], (d["file"], d["name"]))
+        seen[(d["file"], d["name"])] = count(d["code"], s, e)
+        visit(d["file"], d["code"], s, e)
 
     lib_lines = sum(seen.values())
     per_file = {}

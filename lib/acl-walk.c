@@ -44,6 +44,7 @@ struct walk_cfg {
 	enum { OP_GRANT, OP_REVOKE, OP_CHECK } op;
 	struct acl_rule rule;   /* whose entries */
 	bool precheck;          /* getxattrat(2) works here */
+	bool skip_agent_owned;  /* revoke as the owner: the agent's own objects are left */
 	dev_t dev;
 	unsigned long long mnt_id;      /* the root's mount; 0: kernel without STATX_MNT_ID */
 };
@@ -610,6 +611,10 @@ static int walk_job(struct worker *w, struct job *job)
 			goto out;
 		if (r == 0)
 			continue;
+		if (w->cfg->skip_agent_owned && sb.st_uid == w->cfg->rule.agent) {
+			close(fd);
+			continue;
+		}
 		if (!S_ISDIR(sb.st_mode)) {
 			r = carry_on(w, do_object(w, fd, &sb, top->git));
 			close(fd);
@@ -838,6 +843,14 @@ int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner,
 		       struct as_acl_stats *st, struct as_err *err)
 {
 	struct walk_cfg cfg = { .op = OP_REVOKE, .rule = { agent, owner, false } };
+
+	return walk_tree(dir, &cfg, st, NULL, err);
+}
+
+int as_acl_strip_owned(const char *dir, uid_t agent, uid_t owner, struct as_acl_stats *st,
+		       struct as_err *err)
+{
+	struct walk_cfg cfg = { .op = OP_REVOKE, .rule = { agent, owner, false }, .skip_agent_owned = true };
 
 	return walk_tree(dir, &cfg, st, NULL, err);
 }

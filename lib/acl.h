@@ -62,6 +62,15 @@ int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner,
 		       struct as_acl_stats *st, struct as_err *err);
 
 /*
+ * as_acl_revoke_tree for the owner's own git dirs, run as the owner
+ * (lib/gitmeta.c): objects the agent owns, and whatever lies below them,
+ * are left as they are (no ACL takes a file owner's rights away, and the
+ * owner could not change theirs); the caller renames them out of git's way.
+ */
+int as_acl_strip_owned(const char *dir, uid_t agent, uid_t owner, struct as_acl_stats *st,
+		       struct as_err *err);
+
+/*
  * For each ancestor of DIR (from "/" down, DIR excluded) that AGENT cannot
  * search under its current permissions, adds u:AGENT:--x to its access ACL
  * and appends the path to ADDED.  Ancestors AGENT can already traverse are

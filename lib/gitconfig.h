@@ -4,8 +4,8 @@
  * (config.c: get_base_var, get_value, parse_value), without running git.
  * Pure: text in, entries out, no system call, so one unit test and one
  * fuzz harness cover what agent-admin check and the helper's git metadata
- * code (lib/gitrefs.c) read as root from files an agent or an owner may
- * have written.
+ * code (lib/gitrefs.c, as the owner) read from files an agent or an owner
+ * may have written.
  *
  * Includes (include.path, includeIf.COND.path) are handed back like any
  * other entry and never followed: a caller that cares reports them.

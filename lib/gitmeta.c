@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/acl.h>
-#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -36,16 +36,6 @@ void as_git_stats_free(struct as_git_stats *st)
 	as_strv_free(&st->notes);
 	as_strv_free(&st->disarmed);
 	memset(st, 0, sizeof(*st));
-}
-
-int as_mount_ns_private(struct as_err *err)
-{
-	if (unshare(CLONE_NEWNS) < 0)
-		return as_fail(err, -errno, "unshare(CLONE_NEWNS): %s", strerror(errno));
-	/* A shared "/" (systemd) would carry our mounts back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-		return as_fail(err, -errno, "cannot make the session's mounts private: %s", strerror(errno));
-	return 0;
 }
 
 static void note(struct as_git_stats *st, const char *path, const char *why)
@@ -93,12 +83,14 @@ int as_git_agent_dir_name(const char *worktree, char *out, size_t len)
 struct walk {
 	const struct as_session *s;
 	int rootfd;
-	int agentfd;            /* AS_GITDIR/AGENT, O_PATH, agent-owned */
+	int chan;               /* requests to root (lib/gitmount.c), -1 in a dry run */
+	int agent_chan;         /* the agent's side (as_git_agent_serve) */
+	size_t grant;           /* the read-write grant walked: its registry index */
 	const char *root;
 	dev_t dev;
 	unsigned long long mnt_id;      /* the root's mount (as_fstat_mnt) */
 	bool dry_run;
-	bool sweep;             /* as_git_sweep_grants: strip and disarm only */
+	bool sweep;             /* the end of a session: strip and disarm only */
 	struct as_git_stats *st;
 	struct as_err *err;
 	unsigned agent_dirs;    /* the agent's own directories walked */
@@ -125,58 +117,69 @@ static bool seen(struct walk *w, const struct stat *st)
 	return false;
 }
 
-/* Mounts a clone of the tree at FROM (recursively) onto the dentry of TO,
- * read-only or not, always nosuid and nodev.  On file descriptors only:
- * no path is looked up again. */
-static int bind_fd(struct walk *w, int from, int to, bool ro, const char *what)
+/* Sends KIND and the N fields F as one message on FD (lib/gitmount.c). */
+static int send_fields(int fd, char kind, const char *const *f, size_t n, struct as_err *err)
 {
-	struct mount_attr attr = {
-		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0),
-	};
-	int t;
+	char msg[2 * PATH_MAX + 64];
+	size_t len = 1;
 
-	if (w->dry_run)
-		return 0;
-	t = open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-	if (t < 0)
-		return as_fail(w->err, -errno, "%s: open_tree: %s", what, strerror(errno));
-	if (mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
-		int e = errno;
+	msg[0] = kind;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(f[i]) + 1;
 
-		close(t);
-		return as_fail(w->err, -e, "%s: mount attributes: %s", what, strerror(e));
+		if (len + l > sizeof(msg))
+			return as_fail(err, -ENAMETOOLONG, "%.200s: too long to pass on", f[i]);
+		memcpy(msg + len, f[i], l);
+		len += l;
 	}
-	if (move_mount(t, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-		int e = errno;
-
-		close(t);
-		return as_fail(w->err, -e, "%s: bind mount: %s", what, strerror(e));
-	}
-	close(t);
-	w->st->mounts++;
+	if (send(fd, msg, len, MSG_NOSIGNAL) != (ssize_t)len)
+		return as_fail(err, -errno, "cannot pass on a request: %s", strerror(errno));
 	return 0;
 }
 
-/* NAME in DIRFD (a file or directory, never a symlink) bound read-only
- * onto itself. */
-static int bind_ro(struct walk *w, int dirfd, const char *name, const char *what)
+/*
+ * Asks root for a bind mount (lib/gitmount.c): PATH (in the grant being
+ * walked) read-only onto itself (S), the owner's objects at PATH onto
+ * AREL in the agent's dir (O), or the agent's git dir AREL onto PATH (R).
+ * Nothing in a dry run.
+ */
+static int request(struct walk *w, char kind, const char *path, const char *arel)
 {
-	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	int r;
+	size_t rl = strlen(w->root);
+	char grant[24];
+	const char *f[3] = { grant, ".", arel };
 
-	if (fd < 0)
-		return as_fail(w->err, -errno, "%s: %s", what, strerror(errno));
-	r = bind_fd(w, fd, fd, true, what);
-	close(fd);
-	return r;
+	if (w->dry_run)
+		return 0;
+	if (strncmp(path, w->root, rl) != 0)
+		return as_fail(w->err, -EINVAL, "%s: not under %s", path, w->root);
+	for (path += rl; *path == '/'; path++)
+		;
+	if (*path)
+		f[1] = path;
+	snprintf(grant, sizeof(grant), "%zu", w->grant);
+	return send_fields(w->chan, kind, f, kind == 'S' ? 2 : 3, w->err);
+}
+
+/* NAME in DIRFD (at PATH; a file or directory, never a symlink) bound
+ * read-only onto itself. */
+static int bind_ro(struct walk *w, int dirfd, const char *name, const char *path)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return as_fail(w->err, -errno, "%s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return as_fail(w->err, -ELOOP, "%s: a symbolic link", path);
+	return request(w, 'S', path, NULL);
 }
 
 /* ---------------------------------------- the agent's side (in a child) */
 
 static int open_failed(struct walk *w, const char *path);
 
-/* What root read from one of the owner's git dirs for the child: the
- * repository's own (first), then its submodules' (.git/modules/NAME, git
+/* What the owner's walk read from one of the owner's git dirs for the
+ * agent's side: the repository's own (first), then its submodules' (.git/modules/NAME, git
  * dirs of their own) and linked worktrees' (.git/worktrees/ID, a HEAD and
  * an index over the common dir), which the agent's dir mirrors at the
  * same relative paths, so the .git files of submodules and worktrees
@@ -212,6 +215,22 @@ static void preps_free(struct preps *ps)
 		prep_free(&ps->v[i]);
 	free(ps->v);
 	memset(ps, 0, sizeof(*ps));
+}
+
+/* One more, empty prep in PS; NULL past SUBS_MAX or out of memory. */
+static struct prep *preps_add_raw(struct preps *ps)
+{
+	struct prep *n;
+
+	if (ps->n > SUBS_MAX)
+		return NULL;
+	n = reallocarray(ps->v, ps->n + 1, sizeof(*n));
+	if (!n)
+		return NULL;
+	ps->v = n;
+	memset(&n[ps->n], 0, sizeof(*n));
+	n[ps->n].index_fd = -1;
+	return &n[ps->n++];
 }
 
 /* Adds u:OWNER with PERM to FD's access ACL (and, for DEFAULT, to its
@@ -390,7 +409,7 @@ static void prune_mirrors(int afd, const char *name, struct git_refs *keep, unsi
 	closedir(d);
 }
 
-/* Copies the owner's index (root opened it for us) into the agent's dir. */
+/* Copies the owner's index (the walk opened it and passed it on) into the agent's dir. */
 static int copy_index(int afd, int from)
 {
 	char tmp[] = "index.as-new";
@@ -599,78 +618,220 @@ static int prepare_gitdir(int basefd, const struct preps *ps, uid_t owner, const
 	return r;
 }
 
-/* The child: the agent's ids, then its directory (u:OWNER:r-x, access
- * and default), then the git dir.  Reports one line on ERRFD and exits
- * non-zero on any failure. */
-__attribute__((noreturn))
-static void child_prepare(const struct walk *w, const struct preps *p, int errfd)
+/*
+ * The walk and the agent's side talk over a SOCK_SEQPACKET pair, a
+ * message each:
+ *   P  struct prep, its refs left out; the owner's index, if any, as the
+ *      one fd passed with it (SCM_RIGHTS)
+ *   H, T  NAME\0OID\0HIST\0: a branch (with its recent reflog values) or
+ *      a tag of the last P
+ *   G  write the agent's git dir from every P since the last G; the
+ *      answer is K, or E and why
+ * The walk believes nothing of the answer but K; the agent's side trusts
+ * what the owner's walk read (it holds the agent's rights only).
+ */
+static int send_prep(int chan, const struct prep *p, struct as_err *err)
 {
-	const struct as_session *s = w->s;
-	const char *step = "switch to the agent";
-	struct as_err err = { "" };
-	int fd, r = 0;
+	static struct prep copy;
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char kind = 'P';
+	struct iovec iov[2] = { { &kind, 1 }, { &copy, sizeof(copy) } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 
-	/* The agent's own gid alone: nothing here needs its other groups. */
-	r = as_identity_switch(NULL, s->agent_uid, s->agent_gid, 0, &err);
-	if (r < 0) {
-		dprintf(errfd, "%s", err.msg);
-		_exit(1);
-	}
-	umask(007);
-	fd = openat(w->agentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		step = "open";
-		goto fail;
-	}
-	step = "share with the owner";
-	r = allow_owner(fd, s->owner_uid, ACL_READ | ACL_EXECUTE, true);
-	if (r == 0)
-		r = prepare_gitdir(fd, p, s->owner_uid, &step);
-	if (r == 0)
-		_exit(0);
-fail:
-	dprintf(errfd, "%s: %s", step, strerror(-r));
-	_exit(1);
-}
+	copy = *p;
+	memset(&copy.heads, 0, sizeof(copy.heads));
+	memset(&copy.tags, 0, sizeof(copy.tags));
+	if (p->index_fd >= 0) {
+		struct cmsghdr *c;
 
-/* Runs child_prepare and waits for it. */
-static int run_prepare(struct walk *w, const struct preps *p, const char *gpath)
-{
-	int pfd[2], status;
-	char msg[256] = "";
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return as_fail(w->err, -errno, "%s: pipe: %s", gpath, strerror(errno));
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-
-		close(pfd[0]);
-		close(pfd[1]);
-		return as_fail(w->err, -e, "%s: fork: %s", gpath, strerror(e));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &p->index_fd, sizeof(int));
 	}
-	if (pid == 0) {
-		close(pfd[0]);
-		child_prepare(w, p, pfd[1]);
-	}
-	close(pfd[1]);
-	n = read(pfd[0], msg, sizeof(msg) - 1);
-	close(pfd[0]);
-	msg[n > 0 ? n : 0] = '\0';
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return as_fail(w->err, -errno, "%s: waitpid: %s", gpath, strerror(errno));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return as_fail(w->err, -EIO, "%s: cannot prepare the agent's git directory %s/%s/%s: %s",
-			       gpath, AS_GITDIR, w->s->agent, p->v[0].name,
-			       msg[0] ? msg : "the preparing process failed");
+	if (sendmsg(chan, &mh, MSG_NOSIGNAL) != (ssize_t)(1 + sizeof(copy)))
+		return as_fail(err, -errno, "cannot pass on a git directory: %s", strerror(errno));
 	return 0;
 }
 
-/* -------------------------------------------------- one work tree (root) */
+static int send_refs(int chan, char kind, const struct git_refs *refs, struct as_err *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < refs->n; i++) {
+		const char *f[3] = { refs->v[i].name, refs->v[i].oid, refs->v[i].hist ? refs->v[i].hist : "" };
+
+		r = send_fields(chan, kind, f, 3, err);
+	}
+	return r;
+}
+
+/* The agent's git dir for PS, written by the agent's side; waits for it. */
+static int run_prepare(struct walk *w, const struct preps *ps, const char *gpath)
+{
+	struct as_err e = { "" };
+	char reply[256] = "";
+	ssize_t n;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ps->n; i++) {
+		r = send_prep(w->agent_chan, &ps->v[i], &e);
+		if (r == 0)
+			r = send_refs(w->agent_chan, 'H', &ps->v[i].heads, &e);
+		if (r == 0)
+			r = send_refs(w->agent_chan, 'T', &ps->v[i].tags, &e);
+	}
+	if (r == 0)
+		r = send_fields(w->agent_chan, 'G', NULL, 0, &e);
+	if (r == 0) {
+		while ((n = recv(w->agent_chan, reply, sizeof(reply) - 1, 0)) < 0 && errno == EINTR)
+			;
+		reply[n > 0 ? n : 0] = '\0';
+		if (reply[0] != 'K')
+			r = as_fail(&e, -EIO, "%s", n > 1 && reply[0] == 'E' ? reply + 1 :
+				    "the preparing process failed");
+	}
+	if (r < 0)
+		return as_fail(w->err, r, "%s: cannot prepare the agent's git directory %s/%s/%s: %s",
+			       gpath, AS_GITDIR, w->s->agent, ps->v[0].name, e.msg);
+	return 0;
+}
+
+/* A P message (struct prep, its refs left out) made safe to use: every
+ * string ends within its array, counts within bounds, no pointer kept. */
+static void prep_sanitize(struct prep *p, int index_fd)
+{
+	p->name[sizeof(p->name) - 1] = '\0';
+	p->objects[sizeof(p->objects) - 1] = '\0';
+	p->head[sizeof(p->head) - 1] = '\0';
+	p->gitdir[sizeof(p->gitdir) - 1] = '\0';
+	p->cfg.hooks_path[sizeof(p->cfg.hooks_path) - 1] = '\0';
+	p->cfg.worktree[sizeof(p->cfg.worktree) - 1] = '\0';
+	p->cfg.object_format[sizeof(p->cfg.object_format) - 1] = '\0';
+	for (size_t i = 0; i < INCLUDES_MAX; i++)
+		p->cfg.includes[i][sizeof(p->cfg.includes[i]) - 1] = '\0';
+	if (p->cfg.n_includes > INCLUDES_MAX)
+		p->cfg.n_includes = INCLUDES_MAX;
+	if (p->kind != P_MAIN && p->kind != P_MODULE && p->kind != P_WORKTREE)
+		p->kind = P_WORKTREE;
+	memset(&p->heads, 0, sizeof(p->heads));
+	memset(&p->tags, 0, sizeof(p->tags));
+	p->index_fd = index_fd;
+}
+
+/* An H or T message: one more ref of the last prep. */
+static int prep_add_ref(struct prep *p, char kind, char *msg, size_t len)
+{
+	struct git_refs *refs = kind == 'H' ? &p->heads : &p->tags;
+	char *f[3];
+	size_t k = 0, n = refs->n;
+	int r;
+
+	if (len == 0 || msg[len - 1] != '\0')
+		return -EPROTO;
+	for (size_t i = 0; i < len && k < 3; i += strlen(msg + i) + 1)
+		f[k++] = msg + i;
+	if (k != 3)
+		return -EPROTO;
+	r = git_refs_add(refs, f[0], f[1]);
+	if (r == 0 && refs->n > n && f[2][0] && !(refs->v[n].hist = strdup(f[2])))
+		r = -ENOMEM;
+	return r;
+}
+
+/* One message on CHAN into PS; the kind, or 0 at the end, or -errno. */
+static int agent_recv(int chan, struct preps *ps, struct as_err *err)
+{
+	static char buf[1 + sizeof(struct prep) + 64];
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	struct prep *p;
+	ssize_t n;
+	int fd = -1;
+
+	while ((n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
+		return n < 0 ? as_fail(err, -errno, "recvmsg: %s", strerror(errno)) : 0;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (fd >= 0 && buf[0] != 'P')) {
+		if (fd >= 0)
+			close(fd);
+		return as_fail(err, -EPROTO, "a message from the git walk was cut short or odd");
+	}
+	switch (buf[0]) {
+	case 'P':
+		if ((size_t)n != 1 + sizeof(struct prep) || !(p = preps_add_raw(ps))) {
+			if (fd >= 0)
+				close(fd);
+			return as_fail(err, -EPROTO, "a git directory from the walk is malformed, or too many");
+		}
+		memcpy(p, buf + 1, sizeof(*p));
+		prep_sanitize(p, fd);
+		return 'P';
+	case 'H':
+	case 'T':
+		if (ps->n == 0 || prep_add_ref(&ps->v[ps->n - 1], buf[0], buf + 1, (size_t)n - 1) < 0)
+			return as_fail(err, -EPROTO, "a ref from the git walk is malformed");
+		return buf[0];
+	case 'G':
+		return ps->n ? 'G' : as_fail(err, -EPROTO, "nothing to prepare");
+	}
+	return as_fail(err, -EPROTO, "the git walk sent '%c'", buf[0]);
+}
+
+int as_git_agent_serve(const struct as_session *s, int agentfd, int chan)
+{
+	struct as_err err = { "" };
+	struct preps ps = { 0 };
+	const char *step = "share with the owner";
+	int fd, r;
+
+	umask(007);
+	fd = openat(agentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		dprintf(2, "agent-shell: %s/%s: %s\n", AS_GITDIR, s->agent, strerror(errno));
+		return 1;
+	}
+	r = allow_owner(fd, s->owner_uid, ACL_READ | ACL_EXECUTE, true);
+	while (r == 0 && (r = agent_recv(chan, &ps, &err)) > 0) {
+		char reply[256];
+
+		if (r != 'G') {
+			r = 0;
+			continue;
+		}
+		step = "share with the owner";
+		r = prepare_gitdir(fd, &ps, s->owner_uid, &step);
+		if (r < 0)
+			snprintf(reply, sizeof(reply), "E%s: %s", step, strerror(-r));
+		else
+			snprintf(reply, sizeof(reply), "K");
+		preps_free(&ps);
+		if (send(chan, reply, strlen(reply), MSG_NOSIGNAL) < 0)
+			r = -errno;
+		else if (r < 0)
+			r = 0;  /* told: the walk ends the session */
+	}
+	preps_free(&ps);
+	close(fd);
+	if (r < 0) {
+		dprintf(2, "agent-shell: the git step as the agent: %s\n", err.msg[0] ? err.msg : strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------ one work tree (the owner's walk) */
 
 #define DISARMED ".agent-shell-disarmed"
 #define DISARM_DEPTH 32
@@ -858,7 +1019,7 @@ static int strip_acl(struct walk *w, int gfd, const char *gpath, const struct st
 
 	if (gst->st_uid == w->s->agent_uid)
 		return 0;       /* the agent's own repository: nothing to take */
-	r = as_acl_revoke_tree(gpath, w->s->agent_uid, w->s->owner_uid, &st, &e);
+	r = as_acl_strip_owned(gpath, w->s->agent_uid, w->s->owner_uid, &st, &e);
 	tainted = st.changed > 0;
 	as_acl_stats_free(&st);
 	if (r < 0)
@@ -946,21 +1107,13 @@ static int read_owner(struct walk *w, int gfd, const char *gpath, const char *na
 
 static struct prep *preps_add(struct walk *w, struct preps *ps, const char *gpath)
 {
-	struct prep *n;
+	struct prep *n = preps_add_raw(ps);
 
-	if (ps->n > SUBS_MAX) {
+	if (!n && ps->n > SUBS_MAX)
 		as_fail(w->err, -E2BIG, "%s: more than %d submodules and linked worktrees", gpath, SUBS_MAX);
-		return NULL;
-	}
-	n = reallocarray(ps->v, ps->n + 1, sizeof(*n));
-	if (!n) {
+	else if (!n)
 		as_fail(w->err, -ENOMEM, "%s: out of memory", gpath);
-		return NULL;
-	}
-	ps->v = n;
-	memset(&n[ps->n], 0, sizeof(*n));
-	n[ps->n].index_fd = -1;
-	return &n[ps->n++];
+	return n;
 }
 
 /*
@@ -1079,7 +1232,7 @@ static int read_subs(struct walk *w, int gfd, const char *gpath, const char *nam
 static int protect_in_worktree(struct walk *w, int wfd, const char *wpath, const char *path,
 			       bool dir, bool rel_to_git, const struct stat *gst, const char *label)
 {
-	char rel[PATH_MAX], what[PATH_MAX + 64];
+	char rel[PATH_MAX], what[PATH_MAX + 64], full[PATH_MAX];
 	size_t wl = strlen(wpath);
 	int fd, r;
 
@@ -1107,7 +1260,9 @@ static int protect_in_worktree(struct walk *w, int wfd, const char *wpath, const
 			    -1 : close(fd);
 		if (r < 0 && errno != EEXIST)
 			return as_fail(w->err, -errno, "%s: cannot create: %s", what, strerror(errno));
-		if (fchownat(wfd, rel, gst->st_uid, gst->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		/* The repository's owner's; the walk runs as the session's
+		 * owner, who may not give it away: then it stays theirs. */
+		if (fchownat(wfd, rel, gst->st_uid, gst->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
 			return as_fail(w->err, -errno, "%s: chown: %s", what, strerror(errno));
 		fd = git_openat_beneath(wfd, rel, O_PATH | (dir ? O_DIRECTORY : 0));
 	}
@@ -1116,9 +1271,10 @@ static int protect_in_worktree(struct walk *w, int wfd, const char *wpath, const
 		     "behind a symbolic link, or of another type; not covered");
 		return 0;
 	}
-	r = bind_fd(w, fd, fd, true, what);
 	close(fd);
-	return r;
+	if (git_path_join(full, sizeof(full), wpath, rel) < 0)
+		return as_fail(w->err, -ENAMETOOLONG, "%s: %s too long", wpath, label);
+	return request(w, 'S', full, NULL);
 }
 
 /* WFD's ".git" directory GPATH: the agent's own git dir in its place. */
@@ -1126,9 +1282,9 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 {
 	struct preps ps = { 0 };
 	struct prep *main;
-	struct stat gst, ast;
-	char rel[PATH_MAX], name[NAME_MAX + 1];
-	int gfd = -1, afd = -1, r;
+	struct stat gst;
+	char name[NAME_MAX + 1];
+	int gfd = -1, r;
 
 	gfd = openat(wfd, ".git", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (gfd < 0)
@@ -1159,7 +1315,7 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 		w->st->repos--;
 		w->st->readonly++;
 		note(w->st, gpath, "extensions.refStorage is not \"files\"; read-only in the session");
-		r = bind_fd(w, gfd, gfd, true, gpath);
+		r = request(w, 'S', gpath, NULL);
 		goto out;
 	}
 	if (r == 0)
@@ -1171,47 +1327,24 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 		r = run_prepare(w, &ps, gpath);
 	if (r < 0)
 		goto out;
-	/* The agent's directory, opened without following anything the
-	 * agent could have planted, and checked to be the agent's. */
-	snprintf(rel, sizeof(rel), "%s/%s", w->s->agent, name);
-	afd = git_openat_beneath(w->agentfd, name, O_PATH | O_DIRECTORY);
-	if (afd < 0 || fstat(afd, &ast) < 0 || ast.st_uid != w->s->agent_uid) {
-		r = as_fail(w->err, -EPERM, "%s/%s: not a directory the agent owns (a symbolic link?)",
-			    AS_GITDIR, rel);
-		goto out;
-	}
-	/* The owner's objects onto each owner-objects first: the clone of
-	 * the agent's dir below is recursive and carries them along. */
+	/* The owner's objects onto each owner-objects first: root's clone
+	 * of the agent's dir is recursive and carries them along. */
 	for (size_t i = 0; r == 0 && i < ps.n; i++) {
 		const struct prep *p = &ps.v[i];
-		char oo[PATH_MAX + 16], ob[PATH_MAX + 16];
-		int oofd, ofd;
+		char oo[2 * PATH_MAX], ob[2 * PATH_MAX];
 
 		if (p->kind == P_WORKTREE)
 			continue;
-		snprintf(oo, sizeof(oo), "%s%sowner-objects", i ? p->name : "", i ? "/" : "");
-		snprintf(ob, sizeof(ob), "%s%sobjects", i ? p->name : "", i ? "/" : "");
-		oofd = git_openat_beneath(afd, oo, O_PATH | O_DIRECTORY);
-		if (oofd < 0 || fstat(oofd, &ast) < 0 || ast.st_uid != w->s->agent_uid) {
-			r = as_fail(w->err, -EPERM, "%s/%s/%s: not a directory the agent owns (a symbolic link?)",
-				    AS_GITDIR, rel, oo);
-			if (oofd >= 0)
-				close(oofd);
-			break;
-		}
-		/* The owner's side: "modules/NAME/objects" of its git dir. */
-		ofd = git_openat_beneath(gfd, ob, O_PATH | O_DIRECTORY);
-		if (ofd < 0) {
-			r = as_fail(w->err, -errno, "%s: %s", p->objects, strerror(errno));
-			close(oofd);
-			break;
-		}
-		r = bind_fd(w, ofd, oofd, true, p->objects);
-		close(ofd);
-		close(oofd);
+		if (snprintf(oo, sizeof(oo), "%s/%s%sowner-objects", name, i ? p->name : "",
+			     i ? "/" : "") >= (int)sizeof(oo) ||
+		    snprintf(ob, sizeof(ob), "%s/%s%sobjects", gpath, i ? p->name : "",
+			     i ? "/" : "") >= (int)sizeof(ob))
+			r = as_fail(w->err, -ENAMETOOLONG, "%s: path too long", gpath);
+		else
+			r = request(w, 'O', ob, oo);
 	}
 	if (r == 0)
-		r = bind_fd(w, afd, gfd, false, gpath);
+		r = request(w, 'R', gpath, name);
 	main = &ps.v[0];
 	if (r == 0)
 		r = protect_in_worktree(w, wfd, wpath, main->cfg.hooks_path, true, false, &gst, "core.hooksPath");
@@ -1220,8 +1353,6 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 					"included config");
 out:
 	preps_free(&ps);
-	if (afd >= 0)
-		close(afd);
 	close(gfd);
 	return r;
 }
@@ -1239,10 +1370,10 @@ static int protect_other_gitdir(struct walk *w, int dfd, const char *dpath)
 	w->st->readonly++;
 	if (!w->dry_run && strip_acl(w, dfd, dpath, &st) < 0)
 		return -EPERM;
-	return bind_fd(w, dfd, dfd, true, dpath);
+	return request(w, 'S', dpath, NULL);
 }
 
-/* The end-of-session sweep of one git dir (as_git_sweep_grants). */
+/* The end-of-session sweep of one git dir (as_git_sweep_session). */
 static int sweep_gitdir(struct walk *w, int fd, const char *path)
 {
 	struct stat st;
@@ -1255,11 +1386,17 @@ static int sweep_gitdir(struct walk *w, int fd, const char *path)
 }
 
 /* Opening a directory failed: gone, replaced or a symlink is skipped;
- * anything else (EMFILE, EACCES, EIO) refuses the session. */
+ * one the owner may not enter too, with a note: the walk runs as the
+ * owner, and what the owner cannot reach, the owner's git cannot use.
+ * Anything else (EMFILE, EIO) refuses the session. */
 static int open_failed(struct walk *w, const char *path)
 {
 	if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
 		return 0;
+	if (errno == EACCES) {
+		note(w->st, path, "you may not enter it (nor may your git): not walked");
+		return 0;
+	}
 	return as_fail(w->err, -errno, "%s: cannot open: %s", path, strerror(errno));
 }
 
@@ -1383,50 +1520,6 @@ static int protect_tree(struct walk *w, const char *root)
 	return r;
 }
 
-/* AS_GITDIR/AGENT, as root: made for the agent (mode 0700, its own) when
- * missing, in a directory only root writes; opened without following a
- * symlink and checked to be the agent's. */
-static int open_agent_dir(struct walk *w)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	int basefd;
-
-	/* AS_GITDIR and its parents are the install's, root's. */
-	snprintf(path, sizeof(path), "%s", AS_GITDIR);
-	for (char *p = path + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return as_fail(w->err, -errno, "%s: %s", path, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(AS_GITDIR, 0755) < 0 && errno != EEXIST)
-		return as_fail(w->err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
-	basefd = open(AS_GITDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (basefd < 0)
-		return as_fail(w->err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
-	if (fstat(basefd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {
-		close(basefd);
-		return as_fail(w->err, -EPERM, "%s: not root's, or writable by others", AS_GITDIR);
-	}
-	if (mkdirat(basefd, w->s->agent, 0700) == 0) {
-		if (fchownat(basefd, w->s->agent, w->s->agent_uid, w->s->agent_gid, AT_SYMLINK_NOFOLLOW) < 0) {
-			close(basefd);
-			return as_fail(w->err, -errno, "%s/%s: chown: %s", AS_GITDIR, w->s->agent, strerror(errno));
-		}
-	} else if (errno != EEXIST) {
-		close(basefd);
-		return as_fail(w->err, -errno, "%s/%s: %s", AS_GITDIR, w->s->agent, strerror(errno));
-	}
-	w->agentfd = openat(basefd, w->s->agent, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	close(basefd);
-	if (w->agentfd < 0)
-		return as_fail(w->err, -errno, "%s/%s: %s", AS_GITDIR, w->s->agent, strerror(errno));
-	if (fstat(w->agentfd, &st) < 0 || st.st_uid != w->s->agent_uid)
-		return as_fail(w->err, -EPERM, "%s/%s: not the agent's", AS_GITDIR, w->s->agent);
-	return 0;
-}
-
 /* NAME in PFD and, if a directory, everything beneath it. */
 static int remove_at(int pfd, const char *name, const char *path, unsigned depth, struct as_err *err)
 {
@@ -1480,65 +1573,71 @@ int as_git_agent_dir_remove(const char *agent, struct as_err *err)
 	return r;
 }
 
-int as_git_protect_grants(const struct as_session *s, bool dry_run,
-			  struct as_git_stats *st, struct as_err *err)
+/* The walk over each of S's read-write grants (W->sweep: the end's). */
+static int walk_grants(struct walk *w, struct as_err *err)
 {
-	struct as_err e = { "" };
-	struct walk w = { .s = s, .agentfd = -1, .dry_run = dry_run, .st = st, .err = &e };
-	struct stat rs;
-	int r = 0;
+	const struct as_session *s = w->s;
 
-	/* The filesystems' clock (inode times come from the coarse one). */
-	clock_gettime(CLOCK_REALTIME_COARSE, &st->started);
-
-	if (!dry_run && open_agent_dir(&w) < 0) {
-		r = as_fail(err, -EPERM, "%s", e.msg);
-		goto out;
-	}
 	for (size_t i = 0; i < s->reg.n_projects; i++) {
 		const struct as_reg_project *p = &s->reg.projects[i];
+		struct stat rs;
+		int r;
 
 		if (p->state != AS_REG_GRANTED || p->read_only)
 			continue;
 		/* Only the root's absence is skipped; an ENOENT inside the
 		 * tree (something removed mid-walk) is skipped by the walk. */
 		if (lstat(p->path, &rs) < 0 && errno == ENOENT) {
-			note(st, p->path, "the granted directory is not there in the session");
+			if (!w->sweep)
+				note(w->st, p->path, "the granted directory is not there in the session");
 			continue;
 		}
-		r = protect_tree(&w, p->path);
-		if (r < 0) {
-			r = as_fail(err, r, "under %s: %s", p->path, e.msg);
-			break;
-		}
+		w->grant = i;
+		r = protect_tree(w, p->path);
+		if (r < 0)
+			return as_fail(err, r, "under %s: %s", p->path, w->err->msg);
 	}
-out:
-	if (w.agentfd >= 0)
-		close(w.agentfd);
+	return 0;
+}
+
+int as_git_count_grants(const struct as_session *s, struct as_git_stats *st, struct as_err *err)
+{
+	struct as_err e = { "" };
+	struct walk w = { .s = s, .chan = -1, .agent_chan = -1, .dry_run = true, .st = st, .err = &e };
+	int r;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &st->started);
+	r = walk_grants(&w, err);
 	free(w.seen);
 	return r;
 }
 
-int as_git_sweep_grants(const struct as_session *s, struct as_git_stats *st, struct as_err *err)
+int as_git_owner_walk(const struct as_session *s, bool sweep, int chan, int agent_chan)
 {
-	struct as_err e = { "" };
-	struct walk w = { .s = s, .agentfd = -1, .sweep = true, .st = st, .err = &e };
-	int r = 0;
+	struct as_git_stats st = { 0 };
+	struct as_err e = { "" }, err = { "" };
+	struct walk w = { .s = s, .chan = chan, .agent_chan = agent_chan, .sweep = sweep,
+			  .st = &st, .err = &e };
+	char counts[64];
+	const char *f[1] = { counts };
+	int r = walk_grants(&w, &err);
 
-	for (size_t i = 0; i < s->reg.n_projects; i++) {
-		const struct as_reg_project *p = &s->reg.projects[i];
-		struct stat rs;
+	/* What the owner is told comes first, also after a failure. */
+	for (size_t i = 0; i < st.notes.n; i++)
+		send_fields(chan, 'N', (const char *const *)&st.notes.v[i], 1, &e);
+	for (size_t i = 0; i < st.disarmed.n; i++)
+		send_fields(chan, 'D', (const char *const *)&st.disarmed.v[i], 1, &e);
+	if (r == 0) {
+		snprintf(counts, sizeof(counts), "%u %u %u", st.dirs, st.repos, st.readonly);
+		r = send_fields(chan, 'T', f, 1, &e);
+	} else {
+		char esc[AS_ERR_MAX];
 
-		if (p->state != AS_REG_GRANTED || p->read_only)
-			continue;
-		if (lstat(p->path, &rs) < 0 && errno == ENOENT)
-			continue;
-		r = protect_tree(&w, p->path);
-		if (r < 0) {
-			r = as_fail(err, r, "under %s: %s", p->path, e.msg);
-			break;
-		}
+		as_escape(err.msg, esc, sizeof(esc));
+		f[0] = esc;
+		send_fields(chan, 'E', f, 1, &e);
 	}
 	free(w.seen);
-	return r;
+	as_git_stats_free(&st);
+	return r < 0;
 }

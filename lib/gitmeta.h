@@ -33,12 +33,14 @@
  *       read-only (created empty, owned by the owner, when missing).
  *
  * Git directories are found by content (lib/gitdir.h), by every name.
- * The agent's directory is written by a child switched to the agent's
- * uid; root only reads the owner's files and makes the mounts, on file
- * descriptors (open_tree, mount_setattr, move_mount), opening everything
- * in the agent's directory with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS and
- * checking that the agent owns it.  The walk never follows a symbolic
- * link and stays on each grant's filesystem.
+ * Root makes AS_GITDIR/AGENT and the mounts, nothing else
+ * (lib/gitmount.c).  The walk runs as the owner, with the owner's groups:
+ * it finds the git directories, takes the agent's ACL entries out of the
+ * owner's, renames what the agent made in them, reads the owner's refs,
+ * and asks root for each mount by naming its places.  The agent's
+ * directory is written by a second child, switched to the agent's uid,
+ * from what the walk sends it.  The walk never follows a symbolic link
+ * and stays on each grant's filesystem.
  */
 #ifndef AS_GITMETA_H
 #define AS_GITMETA_H
@@ -74,16 +76,41 @@ struct as_git_stats {
 };
 
 /*
- * At a session's end, as root, once no process of the session is left:
- * every git dir of the owner's under S's read-write grants loses its agent
- * ACL entries, and what the agent owns inside is renamed out of git's way
- * (NAME.agent-shell-disarmed), as at a session's start.  A git dir that
- * still had agent entries was made, or put together, during the session,
- * while the agent could write in it (nothing closes that window on a kernel
- * without a name-aware LSM: docs/security-model.md): ST->disarmed says so,
- * one line each.  Returns 0 or -errno with ERR set.
+ * As root, in the session's own mount namespace (the helper's
+ * enter_session_namespaces): every read-write grant of S rearranged as
+ * described above, by the two children (lib/gitmount.c).  A grant whose
+ * directory does not exist has nothing to protect: a note.  Any other
+ * failure (a directory that cannot be opened, EMFILE included, a limit
+ * exceeded, a mount that failed, a child that died) is returned with err
+ * set: a session is never started half protected.
  */
-int as_git_sweep_grants(const struct as_session *s, struct as_git_stats *st, struct as_err *err);
+int as_git_protect_session(const struct as_session *s, struct as_git_stats *st,
+			   struct as_err *err);
+
+/*
+ * At a session's end, as root, once no process of the session is left, by
+ * a child switched to the owner: every git dir of the owner's under S's
+ * read-write grants loses its agent ACL entries, and what the agent owns
+ * inside is renamed out of git's way (NAME.agent-shell-disarmed), as at a
+ * session's start.  A git dir that still had agent entries was made, or
+ * put together, during the session, while the agent could write in it
+ * (nothing closes that window on a kernel without a name-aware LSM:
+ * docs/security-model.md): ST->disarmed says so, one line each.  Returns
+ * 0 or -errno with ERR set.
+ */
+int as_git_sweep_session(const struct as_session *s, struct as_git_stats *st, struct as_err *err);
+
+/* What as_git_protect_session would do, counted and changing nothing
+ * (any user may call it: agent-shell --explain). */
+int as_git_count_grants(const struct as_session *s, struct as_git_stats *st, struct as_err *err);
+
+/* The two children's work (lib/gitmount.c forks them and switches their
+ * identity first): the owner's walk (SWEEP: the end's), which sends root
+ * its requests on CHAN and the agent's git dirs to AGENT_CHAN; and the
+ * agent's side, which writes them in AGENTFD (AS_GITDIR/AGENT).  Each
+ * returns its exit status. */
+int as_git_owner_walk(const struct as_session *s, bool sweep, int chan, int agent_chan);
+int as_git_agent_serve(const struct as_session *s, int agentfd, int chan);
 
 void as_git_stats_free(struct as_git_stats *st);
 
@@ -95,25 +122,9 @@ void as_git_stats_free(struct as_git_stats *st);
  */
 int as_git_agent_dir_name(const char *worktree, char *out, size_t len);
 
-/*
- * Rearranges every read-write grant of S as described above.  With
- * DRY_RUN it only counts (any user may call it, for --explain).
- * Otherwise the caller must be root in a mount namespace of its own
- * (as_mount_ns_private).  A grant whose directory does not exist has
- * nothing to protect: a note.  Any other failure (an fd that cannot be
- * opened, EMFILE included, a limit exceeded, a mount that failed) is
- * returned with err set: a session is never started half protected.
- */
-int as_git_protect_grants(const struct as_session *s, bool dry_run,
-			  struct as_git_stats *st, struct as_err *err);
-
 /* Deletes AS_GITDIR/AGENT and everything in it (agent-admin remove, with
  * no process of the agent left), never following a symlink.  0 when it
  * is not there. */
 int as_git_agent_dir_remove(const char *agent, struct as_err *err);
-
-/* unshare(CLONE_NEWNS), then make every mount a slave, so nothing mounted
- * afterwards propagates back to the namespace we came from. */
-int as_mount_ns_private(struct as_err *err);
 
 #endif

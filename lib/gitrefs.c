@@ -138,8 +138,9 @@ struct git_ref *git_refs_find(struct git_refs *r, const char *name)
 	return r->n ? bsearch(name, r->v, r->n, sizeof(*r->v), git_ref_name_cmp) : NULL;
 }
 
-/* Adds NAME = OID (git_refs_find sorts them out). */
-static int git_refs_set(struct git_refs *r, const char *name, const char *oid)
+/* Adds NAME = OID (git_refs_find sorts them out); a name or oid git would
+ * not use, or one past REFS_MAX, is left out (0). */
+int git_refs_add(struct git_refs *r, const char *name, const char *oid)
 {
 	struct git_ref *e, *nv;
 
@@ -190,7 +191,7 @@ static int git_read_packed(int dirfd, const char *prefix, struct git_refs *out)
 			continue;
 		*sp = '\0';
 		if (!strncmp(sp + 1, prefix, strlen(prefix)))
-			r = git_refs_set(out, sp + 1, line);
+			r = git_refs_add(out, sp + 1, line);
 	}
 	fclose(f);
 	return r;
@@ -233,7 +234,7 @@ static int git_read_loose(int dirfd, const char *name, struct git_refs *out, uns
 			r = git_read_loose(cfd, sub, out, depth + 1);
 			close(cfd);
 		} else if (S_ISREG(st.st_mode) && git_read_small(dirfd, de->d_name, val, sizeof(val)) == 0) {
-			r = git_refs_set(out, sub, val);
+			r = git_refs_add(out, sub, val);
 		}
 	}
 	if (r == 0 && errno)

@@ -6,7 +6,7 @@
  * follows a symbolic link out of the directory (O_NOFOLLOW on names,
  * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS on paths), nothing special is
  * opened, and every read is bounded: the directory may be the agent's
- * (lib/gitmeta.c reads it as root).
+ * (lib/gitmeta.c reads it as the owner, agent-admin check as root).
  */
 #ifndef AS_GITREFS_H
 #define AS_GITREFS_H
@@ -57,6 +57,10 @@ bool git_oid_valid(const char *s);       /* 40 or 64 lower-case hex digits */
 bool git_refname_valid(const char *s);   /* safe to use as a path below refs/ */
 
 void git_refs_free(struct git_refs *r);
+/* Adds NAME = OID; one git would not use, or one past the limit, is left
+ * out (0).  -ENOMEM. */
+int git_refs_add(struct git_refs *r, const char *name, const char *oid);
+
 /* The entry for NAME (sorting R first when needed), or NULL. */
 struct git_ref *git_refs_find(struct git_refs *r, const char *name);
 

@@ -58,6 +58,7 @@ static int identify_caller(const struct as_session_request *req, struct as_sessi
 	if (!s->owner)
 		return as_fail(err, -ENOMEM, "out of memory");
 	s->owner_uid = pw->pw_uid;
+	s->owner_gid = pw->pw_gid;
 	return 0;
 }
 

@@ -33,6 +33,7 @@ struct as_session_request {
 struct as_session {
 	char *owner;           /* caller's name */
 	uid_t owner_uid;
+	gid_t owner_gid;       /* the caller's primary group (passwd) */
 	char *agent;           /* agent account */
 	uid_t agent_uid;
 	gid_t agent_gid;

@@ -401,15 +401,18 @@ static void warn_disarmed(const struct as_session *s, const struct as_git_stats 
 
 /* Still root, in the session's mount namespace (enter_session_namespaces:
  * no mount below reaches the caller's namespace): every repository in a
- * read-write grant gets the agent's own git directory in place of its .git, other git
- * directories and core.hooksPath are bound read-only (lib/gitmeta.h).
- * Read-only grants are read-only to the agent already.  Returns 0, or -1
- * after printing why: the session must not start half protected. */
+ * read-write grant gets the agent's own git directory in place of its
+ * .git, other git directories and core.hooksPath are bound read-only
+ * (lib/gitmeta.h).  Root makes the mounts only; a child switched to the
+ * owner walks the grants, another switched to the agent writes its git
+ * directories (lib/gitmount.c).  Read-only grants are read-only to the
+ * agent already.  Returns 0, or -1 after printing why: the session must
+ * not start half protected. */
 static int protect_git_metadata(const struct as_session *s, struct as_git_stats *gs)
 {
 	struct as_err err = { "" };
 
-	if (as_git_protect_grants(s, false, gs, &err) < 0) {
+	if (as_git_protect_session(s, gs, &err) < 0) {
 		warnx("cannot protect the git metadata %s", err.msg);
 		return -1;
 	}
@@ -424,15 +427,19 @@ static int protect_git_metadata(const struct as_session *s, struct as_git_stats 
 /* Still root, every process of the session gone: a repository made during
  * the session had the work tree's default ACL while it ran; it loses it
  * now, what the agent made inside is renamed out of git's way, and the
- * owner is told (lib/gitmeta.h, as_git_sweep_grants). */
+ * owner is told (lib/gitmeta.h, as_git_sweep_session: the walk runs as the
+ * owner). */
 static void sweep_git_metadata(const struct as_session *s)
 {
 	struct as_git_stats gs = { 0 };
 	struct as_err err = { "" };
 
-	if (as_git_sweep_grants(s, &gs, &err) < 0) {
+	if (as_git_sweep_session(s, &gs, &err) < 0) {
+		char esc[AS_ERR_MAX];
+
+		as_escape(err.msg, esc, sizeof(esc));
 		warnx("warning: the end-of-session check of your git directories failed: %s", err.msg);
-		log_line(LOG_WARNING, "git metadata: owner=%s: sweep failed: %s", s->owner, err.msg);
+		log_line(LOG_WARNING, "git metadata: owner=%s: sweep failed: %s", s->owner, esc);
 	}
 	warn_disarmed(s, &gs);
 	as_git_stats_free(&gs);

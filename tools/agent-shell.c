@@ -171,7 +171,7 @@ static void explain_namespace(const struct as_session *s)
 	printf("session: own PID and IPC namespaces (only the session's processes and IPC objects are "
 	       "visible; every process of the session ends when its command exits)\n");
 	printf("session: own terminal (a new pty, relayed to yours) when started from one\n");
-	if (as_git_protect_grants(s, true, &gs, &err) < 0)
+	if (as_git_count_grants(s, &gs, &err) < 0)
 		printf("session: the session will not start: cannot protect the git metadata %s\n", err.msg);
 	for (size_t j = 0; j < gs.notes.n; j++)
 		printf("session: git metadata: not protected: %s\n", gs.notes.v[j]);

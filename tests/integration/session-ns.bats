@@ -619,6 +619,28 @@ review_state() {
 	rm -rf "$(proj)/many"
 }
 
+@test "the git walk runs as the owner: a repository only root could reach is left alone, and noted" {
+	# A directory of the agent's that the owner may not enter, and in it
+	# a repository of the owner's with no agent entry.
+	agent_sh "$(proj)" 'mkdir locked && chmod 0700 locked && echo OK'
+	assert_line OK
+	mkdir -p "$(proj)/locked/r/.git/objects" "$(proj)/locked/r/.git/refs"
+	echo 'ref: refs/heads/main' >"$(proj)/locked/r/.git/HEAD"
+	chown -R "$OWNER:" "$(proj)/locked/r"
+	setfacl -R -b "$(proj)/locked/r"
+	run runuser -u "$OWNER" -- ls "$(proj)/locked"
+	assert_failure
+	as_owner "$OWNER" "$(proj)" "$SH" --explain
+	assert_success
+	assert_line "session: git metadata: not protected: $(proj)/locked: you may not enter it (nor may your git): not walked"
+	# Root's walk went in and put the agent's own git dir there; the
+	# owner's never sees it: the .git stays the owner's, not writable.
+	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" write "$(proj)/locked/r/.git/HEAD"
+	assert_output EACCES
+	[ "$(cat "$(proj)/locked/r/.git/HEAD")" = 'ref: refs/heads/main' ]
+	rm -rf "$(proj)/locked"
+}
+
 @test "bad input: a granted directory that is gone is noted, and the session still starts" {
 	local gone="/home/$OWNER/src/gone"
 	install -d -o "$OWNER" -g "$OWNER" "$gone"

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The git step's root part (lib/gitmeta.h): everything of it that needs
+ * root, and nothing else.
+ *
+ *   1. AS_GITDIR/AGENT made for the agent, and opened (open_agent_dir)
+ *   2. two children forked, each switched for good before it reads a
+ *      byte of the grants (lib/identity.h):
+ *        the owner's walk   as the owner, with the owner's groups: finds
+ *                           the git directories, strips agent ACL entries,
+ *                           renames what the agent made, reads the
+ *                           owner's refs (as_git_owner_walk)
+ *        the agent's side   as the agent: writes the agent's git dirs
+ *                           from what the walk sends it (as_git_agent_serve)
+ *   3. the walk's requests read one by one, each a bind mount between two
+ *      places that root opens itself, beneath a read-write grant or
+ *      beneath AS_GITDIR/AGENT, never following a symbolic link or
+ *      crossing a mount (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ *      RESOLVE_NO_XDEV): the walk names places, it hands over no file
+ *   4. both children reaped; the session starts only if both exited 0
+ *
+ * The walk runs as the owner, so it reaches what the owner's own git can
+ * reach, and a flaw in reading what the agent wrote there gives the
+ * owner's rights at most, never root's.  What root accepts from it:
+ *   S  GRANT REL          REL bound read-only onto itself
+ *   O  GRANT REL AREL     the owner's objects REL, read-only, onto AREL
+ *                         (a directory the agent owns)
+ *   R  GRANT REL AREL     the agent's git dir AREL (the agent's) onto the
+ *                         directory REL (a work tree's .git)
+ *   N, D  TEXT            a note, a renamed entry (struct as_git_stats)
+ *   T  DIRS REPOS READONLY   the walk's counts, its last message
+ *   E  TEXT               why the walk failed
+ * GRANT is the index of a read-write grant in the session's registry.
+ * A request for a place outside those trees cannot be made; inside them
+ * the owner could rearrange things anyway, and mounts stay in the
+ * session's own mount namespace.
+ */
+#include "gitmeta.h"
+#include "config.h"
+#include "gitrefs.h"
+#include "identity.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct job {
+	const struct as_session *s;
+	int agentfd;            /* AS_GITDIR/AGENT, O_PATH, the agent's */
+	int *grantfd;           /* per registry project, opened when first named */
+	struct as_git_stats *st;
+	struct as_err *err;
+	bool ended;             /* the walk sent T */
+};
+
+/* AS_GITDIR/AGENT: made for the agent (mode 0700, its own) when missing,
+ * in a directory only root writes; opened without following a symlink
+ * and checked to be the agent's. */
+static int open_agent_dir(struct job *j)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int basefd, fd;
+
+	/* AS_GITDIR and its parents are the install's, root's. */
+	snprintf(path, sizeof(path), "%s", AS_GITDIR);
+	for (char *p = path + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return as_fail(j->err, -errno, "%s: %s", path, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(AS_GITDIR, 0755) < 0 && errno != EEXIST)
+		return as_fail(j->err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
+	basefd = open(AS_GITDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (basefd < 0)
+		return as_fail(j->err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
+	if (fstat(basefd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {
+		close(basefd);
+		return as_fail(j->err, -EPERM, "%s: not root's, or writable by others", AS_GITDIR);
+	}
+	if (mkdirat(basefd, j->s->agent, 0700) == 0) {
+		if (fchownat(basefd, j->s->agent, j->s->agent_uid, j->s->agent_gid, AT_SYMLINK_NOFOLLOW) < 0) {
+			close(basefd);
+			return as_fail(j->err, -errno, "%s/%s: chown: %s", AS_GITDIR, j->s->agent, strerror(errno));
+		}
+	} else if (errno != EEXIST) {
+		close(basefd);
+		return as_fail(j->err, -errno, "%s/%s: %s", AS_GITDIR, j->s->agent, strerror(errno));
+	}
+	fd = openat(basefd, j->s->agent, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(basefd);
+	if (fd < 0)
+		return as_fail(j->err, -errno, "%s/%s: %s", AS_GITDIR, j->s->agent, strerror(errno));
+	if (fstat(fd, &st) < 0 || st.st_uid != j->s->agent_uid) {
+		close(fd);
+		return as_fail(j->err, -EPERM, "%s/%s: not the agent's", AS_GITDIR, j->s->agent);
+	}
+	j->agentfd = fd;
+	return 0;
+}
+
+/* ------------------------------------------------------------ the mounts */
+
+/* Mounts a clone of the tree at FROM (recursively) onto TO, read-only or
+ * not, always nosuid and nodev.  On file descriptors only. */
+static int bind_fd(struct job *j, int from, int to, bool ro, const char *what)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0),
+	};
+	int t, e;
+
+	t = open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (t < 0)
+		return as_fail(j->err, -errno, "%s: open_tree: %s", what, strerror(errno));
+	if (mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		e = errno;
+		close(t);
+		return as_fail(j->err, -e, "%s: mount attributes: %s", what, strerror(e));
+	}
+	if (move_mount(t, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		e = errno;
+		close(t);
+		return as_fail(j->err, -e, "%s: bind mount: %s", what, strerror(e));
+	}
+	close(t);
+	j->st->mounts++;
+	return 0;
+}
+
+/* REL beneath read-write grant number GRANT (its text, from the walk). */
+static int open_in_grant(struct job *j, const char *grant, const char *rel, char *what, size_t len)
+{
+	const struct as_registry *reg = &j->s->reg;
+	char *end;
+	unsigned long i;
+	int fd;
+
+	errno = 0;
+	i = strtoul(grant, &end, 10);
+	if (errno || end == grant || *end || i >= reg->n_projects ||
+	    reg->projects[i].state != AS_REG_GRANTED || reg->projects[i].read_only)
+		return as_fail(j->err, -EPROTO, "the git walk named no read-write grant (%.40s)", grant);
+	snprintf(what, len, "%s/%s", reg->projects[i].path, rel);
+	if (j->grantfd[i] < 0) {
+		/* The registry holds canonical paths: a symbolic link on the
+		 * way now (the owner's to make, in their home) is refused, so
+		 * the walk's places stay in the grant agent-admin made. */
+		struct open_how how = {
+			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+
+		j->grantfd[i] = (int)syscall(SYS_openat2, AT_FDCWD, reg->projects[i].path, &how, sizeof(how));
+		if (j->grantfd[i] < 0)
+			return as_fail(j->err, -errno, "%s: %s", reg->projects[i].path,
+				       errno == ELOOP ? "a symbolic link on its way (not the path granted)" :
+				       strerror(errno));
+	}
+	fd = git_openat_beneath(j->grantfd[i], rel, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return as_fail(j->err, -errno, "%s: %s", what, strerror(errno));
+	return fd;
+}
+
+/* REL beneath AS_GITDIR/AGENT: a directory the agent owns. */
+static int open_in_agent_dir(struct job *j, const char *rel)
+{
+	struct stat st;
+	int fd = git_openat_beneath(j->agentfd, rel, O_PATH | O_DIRECTORY);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != j->s->agent_uid) {
+		if (fd >= 0)
+			close(fd);
+		return as_fail(j->err, -EPERM, "%s/%s/%s: not a directory the agent owns (a symbolic link?)",
+			       AS_GITDIR, j->s->agent, rel);
+	}
+	return fd;
+}
+
+/* Splits MSG (LEN bytes after the kind) into N NUL-terminated fields;
+ * TEXT: fields root prints and logs, which hold no control character
+ * (the walk escapes what it reports, as_escape). */
+static bool fields(char *msg, size_t len, char **f, size_t n, bool text)
+{
+	size_t k = 0;
+
+	if (len == 0 || msg[len - 1] != '\0')
+		return false;
+	for (size_t i = 0; text && i + 1 < len; i++)
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			return false;
+	for (size_t i = 0; i < len; i += strlen(msg + i) + 1) {
+		if (k == n)
+			return false;
+		f[k++] = msg + i;
+	}
+	return k == n;
+}
+
+/* O and R: between REL in grant GRANT and AREL in the agent's dir, the
+ * owner's objects read-only onto the agent's, or the agent's git dir onto
+ * the work tree's .git (TO_GRANT). */
+static int bind_pair(struct job *j, const char *grant, const char *rel, const char *arel, bool to_grant)
+{
+	char what[2 * PATH_MAX + 2];
+	int g, a, r;
+
+	g = open_in_grant(j, grant, rel, what, sizeof(what));
+	if (g < 0)
+		return g;
+	a = open_in_agent_dir(j, arel);
+	if (a < 0) {
+		close(g);
+		return a;
+	}
+	r = to_grant ? bind_fd(j, a, g, false, what) : bind_fd(j, g, a, true, what);
+	close(g);
+	close(a);
+	return r;
+}
+
+/* One request of the walk (the table at the top). */
+static int handle(struct job *j, char kind, char *msg, size_t len)
+{
+	char what[2 * PATH_MAX + 2], *f[3];
+	int fd, r;
+
+	switch (kind) {
+	case 'S':
+		if (!fields(msg, len, f, 2, false))
+			break;
+		fd = open_in_grant(j, f[0], f[1], what, sizeof(what));
+		if (fd < 0)
+			return fd;
+		r = bind_fd(j, fd, fd, true, what);
+		close(fd);
+		return r;
+	case 'O':
+	case 'R':
+		if (!fields(msg, len, f, 3, false))
+			break;
+		return bind_pair(j, f[0], f[1], f[2], kind == 'R');
+	case 'N':
+	case 'D':
+		if (!fields(msg, len, f, 1, true))
+			break;
+		j->st->skipped += kind == 'N';
+		if (as_strv_push(kind == 'N' ? &j->st->notes : &j->st->disarmed, f[0]) < 0)
+			return as_fail(j->err, -ENOMEM, "out of memory");
+		return 0;
+	case 'T':
+		if (!fields(msg, len, f, 1, true) ||
+		    sscanf(f[0], "%u %u %u", &j->st->dirs, &j->st->repos, &j->st->readonly) != 3)
+			break;
+		j->ended = true;
+		return 0;
+	case 'E':
+		if (!fields(msg, len, f, 1, true))
+			break;
+		return as_fail(j->err, -EIO, "%s", f[0]);
+	}
+	return as_fail(j->err, -EPROTO, "the git walk sent a request root does not take ('%c')", kind);
+}
+
+/* ---------------------------------------------------------- the children */
+
+/* In a child, before its switch: only fds 0-2 and KEEP stay open (not
+ * PAM's, not the helper's other files). */
+static void keep_only(int keep[], size_t n)
+{
+	for (int fd = 3; fd < 1024; fd++) {
+		bool k = false;
+
+		for (size_t i = 0; i < n; i++)
+			k |= keep[i] == fd;
+		if (!k)
+			close(fd);
+	}
+	if (close_range(1024, ~0U, 0) < 0)
+		_exit(1);
+}
+
+/* The owner's walk (SWEEP: the end-of-session one): it talks to root on
+ * ROOT, to the agent's side on AGENT (-1: none). */
+__attribute__((noreturn))
+static void owner_child(const struct as_session *s, bool sweep, int root, int agent)
+{
+	struct as_err err = { "" };
+	int keep[] = { root, agent };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(1);
+	keep_only(keep, AS_ARRAY_SIZE(keep));
+	if (as_identity_switch(s->owner, s->owner_uid, s->owner_gid, 0, &err) < 0) {
+		dprintf(2, "agent-shell: the git walk: %s\n", err.msg);
+		_exit(1);
+	}
+	_exit(as_git_owner_walk(s, sweep, root, agent));
+}
+
+/* The agent's side: writes the agent's git dirs in AGENTFD. */
+__attribute__((noreturn))
+static void agent_child(const struct as_session *s, int agentfd, int chan)
+{
+	struct as_err err = { "" };
+	int keep[] = { agentfd, chan };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(1);
+	keep_only(keep, AS_ARRAY_SIZE(keep));
+	/* The agent's own gid alone: nothing here needs its other groups. */
+	if (as_identity_switch(NULL, s->agent_uid, s->agent_gid, 0, &err) < 0) {
+		dprintf(2, "agent-shell: the git step as the agent: %s\n", err.msg);
+		_exit(1);
+	}
+	_exit(as_git_agent_serve(s, agentfd, chan));
+}
+
+/* Waits for PID; 0 when it exited 0. */
+static int reap(pid_t pid, const char *who, struct as_err *err, bool report)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return as_fail(err, -errno, "waitpid (%s): %s", who, strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (!report)
+		return -EIO;
+	if (WIFSIGNALED(status))
+		return as_fail(err, -EIO, "%s ended by signal %d", who, WTERMSIG(status));
+	return as_fail(err, -EIO, "%s failed (exit %d)", who, WEXITSTATUS(status));
+}
+
+/* Forks the walk (and, to start a session, the agent's side), carries out
+ * its requests, reaps both. */
+static int run(struct job *j, bool sweep)
+{
+	static char msg[2 * PATH_MAX + 64];
+	int wr[2] = { -1, -1 }, wa[2] = { -1, -1 }, r = 0, r2;
+	pid_t walk, agent = -1;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, wr) < 0 ||
+	    (!sweep && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, wa) < 0)) {
+		r = as_fail(j->err, -errno, "socketpair: %s", strerror(errno));
+		goto out;
+	}
+	if (!sweep) {
+		agent = fork();
+		if (agent < 0) {
+			r = as_fail(j->err, -errno, "fork: %s", strerror(errno));
+			goto out;
+		}
+		if (agent == 0)
+			agent_child(j->s, j->agentfd, wa[1]);
+		close(wa[1]);
+		wa[1] = -1;
+	}
+	walk = fork();
+	if (walk < 0) {
+		r = as_fail(j->err, -errno, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (walk == 0)
+		owner_child(j->s, sweep, wr[1], wa[0]);
+	close(wr[1]);
+	wr[1] = -1;
+	if (wa[0] >= 0)
+		close(wa[0]);
+	wa[0] = -1;
+	/* Every request, until the walk closes its end; after a failed one
+	 * nothing more is done, but the walk is still read to its end. */
+	while ((n = recv(wr[0], msg, sizeof(msg), MSG_CMSG_CLOEXEC)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && r == 0 && !j->ended)
+			r = handle(j, msg[0], msg + 1, (size_t)n - 1);
+	if (n < 0 && r == 0)
+		r = as_fail(j->err, -errno, "the git walk: recv: %s", strerror(errno));
+	r2 = reap(walk, "the git walk (as the owner)", j->err, r == 0);
+	if (r == 0)
+		r = r2;
+	if (r == 0 && !j->ended)
+		r = as_fail(j->err, -EPROTO, "the git walk ended without its counts");
+out:
+	for (int i = 0; i < 2; i++) {
+		if (wr[i] >= 0)
+			close(wr[i]);
+		if (wa[i] >= 0)
+			close(wa[i]);
+	}
+	if (agent > 0) {
+		r2 = reap(agent, "the git step as the agent", j->err, r == 0);
+		if (r == 0)
+			r = r2;
+	}
+	return r;
+}
+
+static int start(const struct as_session *s, struct as_git_stats *st, struct as_err *err, bool sweep)
+{
+	struct job j = { .s = s, .agentfd = -1, .st = st, .err = err };
+	int r;
+
+	j.grantfd = calloc(s->reg.n_projects + 1, sizeof(*j.grantfd));
+	if (!j.grantfd)
+		return as_fail(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->reg.n_projects; i++)
+		j.grantfd[i] = -1;
+	r = sweep ? 0 : open_agent_dir(&j);
+	if (r == 0)
+		r = run(&j, sweep);
+	for (size_t i = 0; i < s->reg.n_projects; i++)
+		if (j.grantfd[i] >= 0)
+			close(j.grantfd[i]);
+	free(j.grantfd);
+	if (j.agentfd >= 0)
+		close(j.agentfd);
+	return r;
+}
+
+int as_git_protect_session(const struct as_session *s, struct as_git_stats *st, struct as_err *err)
+{
+	/* The filesystems' clock (inode times come from the coarse one). */
+	clock_gettime(CLOCK_REALTIME_COARSE, &st->started);
+	return start(s, st, err, false);
+}
+
+int as_git_sweep_session(const struct as_session *s, struct as_git_stats *st, struct as_err *err)
+{
+	return start(s, st, err, true);
+}
