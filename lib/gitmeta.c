@@ -5,6 +5,7 @@
 #include "gitdir.h"
 #include "gitrefs.h"
 #include "identity.h"
+#include "review.h"
 
 #include <acl/libacl.h>
 #include <ctype.h>
@@ -35,6 +36,7 @@ void as_git_stats_free(struct as_git_stats *st)
 {
 	as_strv_free(&st->notes);
 	as_strv_free(&st->disarmed);
+	as_strv_free(&st->review);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -120,7 +122,7 @@ static bool seen(struct walk *w, const struct stat *st)
 /* Sends KIND and the N fields F as one message on FD (lib/gitmount.c). */
 static int send_fields(int fd, char kind, const char *const *f, size_t n, struct as_err *err)
 {
-	char msg[2 * PATH_MAX + 64];
+	char msg[AS_GIT_MSG_MAX];
 	size_t len = 1;
 
 	msg[0] = kind;
@@ -1612,15 +1614,24 @@ int as_git_count_grants(const struct as_session *s, struct as_git_stats *st, str
 	return r;
 }
 
-int as_git_owner_walk(const struct as_session *s, bool sweep, int chan, int agent_chan)
+int as_git_owner_walk(const struct as_session *s, const struct timespec *sweep_since, int chan,
+		      int agent_chan)
 {
 	struct as_git_stats st = { 0 };
 	struct as_err e = { "" }, err = { "" };
-	struct walk w = { .s = s, .chan = chan, .agent_chan = agent_chan, .sweep = sweep,
+	struct walk w = { .s = s, .chan = chan, .agent_chan = agent_chan, .sweep = sweep_since != NULL,
 			  .st = &st, .err = &e };
 	char counts[64];
 	const char *f[1] = { counts };
 	int r = walk_grants(&w, &err);
+
+	/* The review's scan, whatever the sweep found (lib/review.h). */
+	if (sweep_since && as_review_scan(&s->reg, sweep_since, &st.review, &st.review_err) < 0) {
+		f[0] = st.review_err.msg;
+		send_fields(chan, 'W', f, 1, &e);
+	}
+	for (size_t i = 0; i < st.review.n; i++)
+		send_fields(chan, 'V', (const char *const *)&st.review.v[i], 1, &e);
 
 	/* What the owner is told comes first, also after a failure. */
 	for (size_t i = 0; i < st.notes.n; i++)

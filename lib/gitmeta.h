@@ -46,6 +46,7 @@
 #define AS_GITMETA_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <time.h>
@@ -73,7 +74,15 @@ struct as_git_stats {
 	 * renamed NAME.agent-shell-disarmed: one line each, for the owner. */
 	struct as_strv disarmed;
 	struct timespec started; /* when protecting began (the review's start) */
+	/* The end's walk also scans for the review (lib/review.h): the files
+	 * the owner's tools run that changed since STARTED, and, when the scan
+	 * failed, why (REVIEW_ERR.msg not empty). */
+	struct as_strv review;
+	struct as_err review_err;
 };
+
+/* The longest message of the git step's children (lib/gitmount.c). */
+#define AS_GIT_MSG_MAX (4 * PATH_MAX + 64)
 
 /*
  * As root, in the session's own mount namespace (the helper's
@@ -95,21 +104,25 @@ int as_git_protect_session(const struct as_session *s, struct as_git_stats *st,
  * session's start.  A git dir that still had agent entries was made, or
  * put together, during the session, while the agent could write in it
  * (nothing closes that window on a kernel without a name-aware LSM:
- * docs/security-model.md): ST->disarmed says so, one line each.  Returns
- * 0 or -errno with ERR set.
+ * docs/security-model.md): ST->disarmed says so, one line each.  The same
+ * child then scans the grants for the review (as_review_scan, files
+ * changed since SINCE) into ST->review.  Returns 0 or -errno with ERR set.
  */
-int as_git_sweep_session(const struct as_session *s, struct as_git_stats *st, struct as_err *err);
+int as_git_sweep_session(const struct as_session *s, const struct timespec *since,
+			 struct as_git_stats *st, struct as_err *err);
 
 /* What as_git_protect_session would do, counted and changing nothing
  * (any user may call it: agent-shell --explain). */
 int as_git_count_grants(const struct as_session *s, struct as_git_stats *st, struct as_err *err);
 
 /* The two children's work (lib/gitmount.c forks them and switches their
- * identity first): the owner's walk (SWEEP: the end's), which sends root
+ * identity first): the owner's walk (SWEEP_SINCE not NULL: the end's, with
+ * the review's scan of what changed since), which sends root
  * its requests on CHAN and the agent's git dirs to AGENT_CHAN; and the
  * agent's side, which writes them in AGENTFD (AS_GITDIR/AGENT).  Each
  * returns its exit status. */
-int as_git_owner_walk(const struct as_session *s, bool sweep, int chan, int agent_chan);
+int as_git_owner_walk(const struct as_session *s, const struct timespec *sweep_since, int chan,
+		      int agent_chan);
 int as_git_agent_serve(const struct as_session *s, int agentfd, int chan);
 
 void as_git_stats_free(struct as_git_stats *st);

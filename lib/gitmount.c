@@ -28,6 +28,8 @@
  *   R  GRANT REL AREL     the agent's git dir AREL (the agent's) onto the
  *                         directory REL (a work tree's .git)
  *   N, D  TEXT            a note, a renamed entry (struct as_git_stats)
+ *   V, W  TEXT            the end's walk: a file for the review, or why
+ *                         the review's scan failed
  *   T  DIRS REPOS READONLY   the walk's counts, its last message
  *   E  TEXT               why the walk failed
  * GRANT is the index of a read-write grant in the session's registry.
@@ -62,6 +64,7 @@ struct job {
 	int *grantfd;           /* per registry project, opened when first named */
 	struct as_git_stats *st;
 	struct as_err *err;
+	const struct timespec *since;   /* the end's walk: the review's start */
 	bool ended;             /* the walk sent T */
 };
 
@@ -262,6 +265,18 @@ static int handle(struct job *j, char kind, char *msg, size_t len)
 		if (as_strv_push(kind == 'N' ? &j->st->notes : &j->st->disarmed, f[0]) < 0)
 			return as_fail(j->err, -ENOMEM, "out of memory");
 		return 0;
+	case 'V':
+		if (!fields(msg, len, f, 1, true))
+			break;
+		if (as_strv_push(&j->st->review, f[0]) < 0)
+			return as_fail(j->err, -ENOMEM, "out of memory");
+		return 0;
+	case 'W':
+		if (!fields(msg, len, f, 1, true))
+			break;
+		if (snprintf(j->st->review_err.msg, sizeof(j->st->review_err.msg), "%s", f[0]) < 0)
+			j->st->review_err.msg[0] = '\0';
+		return 0;
 	case 'T':
 		if (!fields(msg, len, f, 1, true) ||
 		    sscanf(f[0], "%u %u %u", &j->st->dirs, &j->st->repos, &j->st->readonly) != 3)
@@ -294,10 +309,10 @@ static void keep_only(int keep[], size_t n)
 		_exit(1);
 }
 
-/* The owner's walk (SWEEP: the end-of-session one): it talks to root on
+/* The owner's walk (SINCE: the end-of-session one): it talks to root on
  * ROOT, to the agent's side on AGENT (-1: none). */
 __attribute__((noreturn))
-static void owner_child(const struct as_session *s, bool sweep, int root, int agent)
+static void owner_child(const struct as_session *s, const struct timespec *since, int root, int agent)
 {
 	struct as_err err = { "" };
 	int keep[] = { root, agent };
@@ -309,7 +324,7 @@ static void owner_child(const struct as_session *s, bool sweep, int root, int ag
 		dprintf(2, "agent-shell: the git walk: %s\n", err.msg);
 		_exit(1);
 	}
-	_exit(as_git_owner_walk(s, sweep, root, agent));
+	_exit(as_git_owner_walk(s, since, root, agent));
 }
 
 /* The agent's side: writes the agent's git dirs in AGENTFD. */
@@ -351,7 +366,7 @@ static int reap(pid_t pid, const char *who, struct as_err *err, bool report)
  * its requests, reaps both. */
 static int run(struct job *j, bool sweep)
 {
-	static char msg[2 * PATH_MAX + 64];
+	static char msg[AS_GIT_MSG_MAX];
 	int wr[2] = { -1, -1 }, wa[2] = { -1, -1 }, r = 0, r2;
 	pid_t walk, agent = -1;
 	ssize_t n;
@@ -378,7 +393,7 @@ static int run(struct job *j, bool sweep)
 		goto out;
 	}
 	if (walk == 0)
-		owner_child(j->s, sweep, wr[1], wa[0]);
+		owner_child(j->s, j->since, wr[1], wa[0]);
 	close(wr[1]);
 	wr[1] = -1;
 	if (wa[0] >= 0)
@@ -411,9 +426,11 @@ out:
 	return r;
 }
 
-static int start(const struct as_session *s, struct as_git_stats *st, struct as_err *err, bool sweep)
+static int start(const struct as_session *s, const struct timespec *since, struct as_git_stats *st,
+		 struct as_err *err)
 {
-	struct job j = { .s = s, .agentfd = -1, .st = st, .err = err };
+	struct job j = { .s = s, .agentfd = -1, .st = st, .err = err, .since = since };
+	bool sweep = since != NULL;
 	int r;
 
 	j.grantfd = calloc(s->reg.n_projects + 1, sizeof(*j.grantfd));
@@ -437,10 +454,11 @@ int as_git_protect_session(const struct as_session *s, struct as_git_stats *st, 
 {
 	/* The filesystems' clock (inode times come from the coarse one). */
 	clock_gettime(CLOCK_REALTIME_COARSE, &st->started);
-	return start(s, st, err, false);
+	return start(s, NULL, st, err);
 }
 
-int as_git_sweep_session(const struct as_session *s, struct as_git_stats *st, struct as_err *err)
+int as_git_sweep_session(const struct as_session *s, const struct timespec *since,
+			 struct as_git_stats *st, struct as_err *err)
 {
-	return start(s, st, err, true);
+	return start(s, since, st, err);
 }

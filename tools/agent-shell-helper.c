@@ -429,46 +429,45 @@ static int protect_git_metadata(const struct as_session *s, struct as_git_stats 
  * now, what the agent made inside is renamed out of git's way, and the
  * owner is told (lib/gitmeta.h, as_git_sweep_session: the walk runs as the
  * owner). */
-static void sweep_git_metadata(const struct as_session *s)
+static void sweep_git_metadata(const struct as_session *s, const struct timespec *started,
+			       struct as_git_stats *gs)
 {
-	struct as_git_stats gs = { 0 };
 	struct as_err err = { "" };
 
-	if (as_git_sweep_session(s, &gs, &err) < 0) {
+	if (as_git_sweep_session(s, started, gs, &err) < 0) {
 		char esc[AS_ERR_MAX];
 
 		as_escape(err.msg, esc, sizeof(esc));
 		warnx("warning: the end-of-session check of your git directories failed: %s", err.msg);
 		log_line(LOG_WARNING, "git metadata: owner=%s: sweep failed: %s", s->owner, esc);
 	}
-	warn_disarmed(s, &gs);
-	as_git_stats_free(&gs);
+	warn_disarmed(s, gs);
 }
 
 /* Still root, the session's command ended: the files of the read-write
  * grants that the owner's tools run without asking (lib/review.h) and
- * that changed since the session started are printed for the owner,
- * logged, and kept for agent-shell --review.  Nothing here stops the
- * session's exit status from passing on: a failure is a warning. */
-static void review_autorun_files(const struct as_session *s, const struct timespec *started)
+ * that changed since the session started, as the sweep's walk (the
+ * owner's) found them, are printed for the owner, logged, and kept for
+ * agent-shell --review.  Nothing here stops the session's exit status
+ * from passing on: a failure is a warning. */
+static void review_autorun_files(const struct as_session *s, const struct as_git_stats *end)
 {
-	struct as_strv files = { 0 };
+	const struct as_strv *files = &end->review;
 	struct as_err err = { "" };
 	const struct passwd *pw = getpwuid(s->owner_uid);
 
-	if (as_review_scan(&s->reg, started, &files, &err) < 0)
-		warnx("review of the files your tools run: %s", err.msg);
-	if (files.n) {
+	if (end->review_err.msg[0])
+		warnx("review of the files your tools run: %s", end->review_err.msg);
+	if (files->n) {
 		fprintf(stderr, "%s: the agent's session changed files your tools run without asking; "
 			"read them before your next build (agent-shell --review shows this again):\n", prog);
-		for (size_t i = 0; i < files.n; i++) {
-			fprintf(stderr, "  %s\n", files.v[i]);
-			log_line(LOG_NOTICE, "review: owner=%s agent=%s changed %s", s->owner, s->agent, files.v[i]);
+		for (size_t i = 0; i < files->n; i++) {
+			fprintf(stderr, "  %s\n", files->v[i]);
+			log_line(LOG_NOTICE, "review: owner=%s agent=%s changed %s", s->owner, s->agent, files->v[i]);
 		}
 	}
-	if (as_review_save(AS_REVIEWDIR, s->owner, pw ? pw->pw_gid : 0, &files, &err) < 0)
+	if (as_review_save(AS_REVIEWDIR, s->owner, pw ? pw->pw_gid : 0, files, &err) < 0)
 		warnx("cannot keep the review list: %s", err.msg);
-	as_strv_free(&files);
 }
 
 /* ---- 5. the child: switch, verify, sandbox, exec ------------------------ */
@@ -724,7 +723,7 @@ int main(int argc, char **argv)
 	struct request req;
 	struct as_session s;
 	pam_handle_t *pamh;
-	struct as_git_stats gs = { 0 };
+	struct as_git_stats gs = { 0 }, end = { 0 };
 	struct as_pty pty;
 	struct host_ns host;
 	struct as_err err = { "" };
@@ -783,9 +782,10 @@ int main(int argc, char **argv)
 
 	status = as_pty_relay(&pty, init, sfd, stop[0]);
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	sweep_git_metadata(&s);
-	review_autorun_files(&s, &gs.started);
+	sweep_git_metadata(&s, &gs.started, &end);
+	review_autorun_files(&s, &end);
 	as_git_stats_free(&gs);
+	as_git_stats_free(&end);
 	end_pam(pamh);
 	log_line(LOG_INFO, "session end: owner=%s agent=%s project=%s profile=%s pid=%d result=%d",
 		 s.owner, s.agent, project, s.profile, (int)init, status);

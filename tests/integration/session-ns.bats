@@ -630,7 +630,9 @@ review_state() {
 	setfacl -R -b "$(proj)/locked/r"
 	run runuser -u "$OWNER" -- ls "$(proj)/locked"
 	assert_failure
-	as_owner "$OWNER" "$(proj)" "$SH" --explain
+	# --explain walks in its own process: as the owner itself (the
+	# sanitizer run's callers keep euid 0).
+	run runuser -u "$OWNER" -- env -C "$(proj)" "$SH" --explain
 	assert_success
 	assert_line "session: git metadata: not protected: $(proj)/locked: you may not enter it (nor may your git): not walked"
 	# Root's walk went in and put the agent's own git dir there; the
