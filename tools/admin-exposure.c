@@ -461,7 +461,8 @@ static unsigned probe_one(const struct target *t, int *err)
 	return res;
 }
 
-__attribute__((noreturn))
+static void probe_child(const struct owner_check *o, const struct targets *ts, int wfd)
+	__attribute__((noreturn));
 static void probe_child(const struct owner_check *o, const struct targets *ts, int wfd)
 {
 	struct as_err e = { "" };
