@@ -16,7 +16,8 @@ void as_ini_reader_init(struct as_ini_reader *rd, const char *text, const char *
 	rd->sections = sections;
 }
 
-__attribute__((format(printf, 3, 4)))
+static char *refuse(struct as_ini_reader *rd, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static char *refuse(struct as_ini_reader *rd, int code, const char *fmt, ...)
 {
 	va_list ap;

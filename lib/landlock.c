@@ -212,7 +212,8 @@ static void refusal(const struct as_policy *pol, int abi, struct as_err *err)
 	if (!err)
 		return;
 	off = (size_t)snprintf(err->msg, sizeof(err->msg),
-			       "landlock: this kernel (Landlock ABI %d) lacks what the profile requires:", abi);
+			       "landlock: this kernel (Landlock ABI %d) "
+			       "lacks what the profile requires:", abi);
 	for (size_t i = 0; i < AS_ARRAY_SIZE(needs) && off < sizeof(err->msg); i++) {
 		if (needs[i].abi <= abi || !need_applies(&needs[i], pol))
 			continue;

@@ -85,7 +85,8 @@ static const char *quote(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-__attribute__((format(printf, 3, 4)))
+static int pf_fail(struct pfile *pf, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int pf_fail(struct pfile *pf, int code, const char *fmt, ...)
 {
 	char msg[AS_ERR_MAX];

@@ -225,12 +225,14 @@ static int set_path(char **dst, const char *key, const char *value, struct as_er
 
 static int agent_key(struct parser *p, const char *name, const char *value, struct as_err *err)
 {
+	/* clang-format off */
 	static const struct { const char *name; unsigned bit; } keys[] = {
 		{ "owner", SEEN_OWNER }, { "owner-uid", SEEN_OWNER_UID },
 		{ "account", SEEN_ACCOUNT }, { "account-uid", SEEN_ACCOUNT_UID },
 		{ "home", SEEN_HOME }, { "profile", SEEN_PROFILE }, { "sudo", SEEN_SUDO },
 		{ "profiles", SEEN_PROFILES },
 	};
+	/* clang-format on */
 	struct as_registry *r = p->r;
 	struct as_err e;
 	unsigned bit = 0;
@@ -449,11 +451,13 @@ int as_registry_parse_string(struct as_registry *r, const char *text,
 			     const char *filename, struct as_err *err)
 {
 	struct parser p = { .r = r };
+	/* clang-format off */
 	static const struct { unsigned bit; const char *name; } required[] = {
 		{ SEEN_OWNER, "owner" }, { SEEN_OWNER_UID, "owner-uid" },
 		{ SEEN_ACCOUNT, "account" }, { SEEN_ACCOUNT_UID, "account-uid" },
 		{ SEEN_HOME, "home" },
 	};
+	/* clang-format on */
 	int rc;
 
 	as_registry_init(r);

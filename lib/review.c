@@ -16,6 +16,7 @@
 #define REVIEW_MAX_FILES 1000
 
 /* Run by name wherever they are. */
+/* clang-format off */
 static const char *const autorun_names[] = {
 	".envrc",                       /* direnv, on cd */
 	"Makefile", "makefile", "GNUmakefile",
@@ -28,6 +29,7 @@ static const char *const autorun_names[] = {
 	"Justfile", "justfile",
 	".tool-versions", ".mise.toml", /* mise/asdf: tools installed on cd */
 };
+/* clang-format on */
 
 /* Every file beneath a directory of these names. */
 static const char *const autorun_dirs[] = {

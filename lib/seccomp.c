@@ -124,9 +124,11 @@ static const int sc_inet_families[] = { AF_INET, AF_INET6 };
 
 /* type & 0xf (SOCK_TYPE_MASK) outside SOCK_STREAM, SOCK_DGRAM, SOCK_RAW
  * (1-3), as masked compares: 0, 4-7, 8-11, 12-15. */
+/* clang-format off */
 static const struct { uint64_t mask, value; } sc_inet_bad_types[] = {
 	{ 0xf, 0 }, { 0xc, 0x4 }, { 0xc, 0x8 }, { 0xc, 0xc },
 };
+/* clang-format on */
 
 /*
  * Families a sandboxed process may open sockets of, by default: local

@@ -105,6 +105,7 @@ struct as_sc_nr {
  */
 #if defined(__x86_64__) && !defined(__ILP32__)
 #define AS_SC_HAVE_TABLE 1
+/* clang-format off */
 static const struct as_sc_nr as_sc_table[] = {
 	{ "pidfd_send_signal",       424, "5.1",  AS_SC_ALLOW },
 	{ "io_uring_setup",          425, "5.1",  AS_SC_EPERM },
@@ -156,6 +157,7 @@ static const struct as_sc_nr as_sc_table[] = {
 	 * exactly as they do on a 6.18 kernel. */
 	{ "listns",                  470, "6.19", AS_SC_ENOSYS },
 };
+/* clang-format on */
 
 /* x32 reuses 512-547 for its own entry points; the native table stops
  * before them (syscall_64.tbl). */

@@ -72,9 +72,10 @@ static void escape_for_log(const char *src, char *dst, size_t dstlen)
  * formatted first and escaped as a whole, since it may quote registry
  * content or names.
  */
-__attribute__((format(printf, 5, 6)))
-static int deny(pam_handle_t *pamh, int code, const char *ruser,
-		const char *user, const char *fmt, ...)
+static int deny(pam_handle_t *pamh, int code, const char *ruser, const char *user,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int deny(pam_handle_t *pamh, int code, const char *ruser, const char *user,
+		const char *fmt, ...)
 {
 	char reason[AS_ERR_MAX];
 	char e_reason[PAS_REASON_LOG_MAX], e_ruser[PAS_LOG_MAX], e_user[PAS_LOG_MAX];

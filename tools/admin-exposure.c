@@ -163,6 +163,7 @@ struct home_item {
 	enum probe probe;
 };
 
+/* clang-format off */
 static const struct home_item home_items[] = {
 	{ ".ssh", PR_ANY },
 	{ ".ssh/id_rsa", PR_ANY }, { ".ssh/id_ecdsa", PR_ANY }, { ".ssh/id_ed25519", PR_ANY },
@@ -179,6 +180,7 @@ static const struct home_item home_items[] = {
 	{ ".gitconfig", PR_WRITE }, { ".bashrc", PR_WRITE }, { ".profile", PR_WRITE },
 	{ ".bash_profile", PR_WRITE }, { ".zshrc", PR_WRITE },
 };
+/* clang-format on */
 
 static void add_home_items(struct targets *ts, const struct owner_check *o, const char *home)
 {
@@ -459,7 +461,8 @@ static unsigned probe_one(const struct target *t, int *err)
 	return res;
 }
 
-__attribute__((noreturn))
+static void probe_child(const struct owner_check *o, const struct targets *ts, int wfd)
+	__attribute__((noreturn));
 static void probe_child(const struct owner_check *o, const struct targets *ts, int wfd)
 {
 	struct as_err e = { "" };
@@ -630,10 +633,12 @@ static void exposure_fix(const struct owner_check *o, const char *qp, const char
 
 static void report_exposures(struct owner_check *o, const struct targets *ts)
 {
+	/* clang-format off */
 	static const struct { unsigned bit; const char *verb; } verbs[] = {
 		{ RES_READ, "read" }, { RES_LIST, "list" }, { RES_WRITE, "write" },
 		{ RES_CONNECT, "connect to" },
 	};
+	/* clang-format on */
 	char qp[QMAX], fix[3 * QMAX];
 
 	for (size_t i = 0; i < ts->n; i++) {

@@ -169,6 +169,7 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 				return admin_usage("%s: unexpected argument '%s'", c->name, admin_show(&s, optarg));
 			o->pos[o->npos++] = optarg;
 			continue;
+		/* clang-format off */
 		case 'a': need = OPT_ACCOUNT; o->account = optarg; break;
 		case 'p': need = OPT_PROFILE; o->profile = optarg; break;
 		case 'P': need = OPT_PROFILES; o->profiles = optarg; break;
@@ -181,6 +182,7 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 		case 's': need = OPT_SUDO; o->sudo = true; break;
 		case 'u': need = OPT_UNDO; o->undo = true; break;
 		case 'U': need = OPT_USERNS; o->userns = true; break;
+		/* clang-format on */
 		case 'h':
 			printf("Usage: %s %s\n", ADMIN_PROG, c->synopsis);
 			exit(ADMIN_EXIT_OK);

@@ -106,12 +106,14 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (c) {
+		/* clang-format off */
 		case 'o': owner = optarg; break;
 		case 'a': agent = optarg; break;
 		case 'p': profile = optarg; break;
 		case 'C': project = optarg; break;
 		case 'x': turn_off(&on, optarg); break;
 		default: errx(2, "usage: see the comment at the top of escape-run.c");
+		/* clang-format on */
 		}
 	}
 	if (!owner || !agent || !profile || !project || optind >= argc || argv[optind][0] != '/')

@@ -201,6 +201,7 @@ static int tty_ioctl(unsigned long request)
 	return result(syscall(SYS_ioctl, fd, request, &c));
 }
 
+/* clang-format off */
 static int p_tiocsti(void) { return tty_ioctl(TIOCSTI); }
 static int p_tiocsti_high(void) { return tty_ioctl(0xffffffff00000000UL | TIOCSTI); }
 static int p_tioclinux(void) { return tty_ioctl(TIOCLINUX); }
@@ -216,6 +217,7 @@ static int p_per_read_exec(void) { return persona(READ_IMPLIES_EXEC); }
 static int p_per_top_bit(void) { return persona(0x80000000UL); }
 static int p_per_almost_query(void) { return persona(0xfffffffeUL); }
 static int p_per_high(void) { return persona(1UL << 32); }
+/* clang-format on */
 
 static int p_future_500(void) { return result(syscall(500)); }
 static int p_open_tree_attr(void) { return result(syscall(467, -1, NULL, 0, NULL, 0)); }
@@ -259,11 +261,13 @@ static int sock(long family, int type)
 	return 0;
 }
 
+/* clang-format off */
 static int p_udp4(void) { return sock(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC); }
 static int p_udp6(void) { return sock(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK); }
 static int p_udp4_high(void) { return sock((1L << 32) | AF_INET, SOCK_DGRAM); }
 static int p_tcp4(void) { return sock(AF_INET, SOCK_STREAM | SOCK_CLOEXEC); }
 static int p_unix_dgram(void) { return sock(AF_UNIX, SOCK_DGRAM); }
+/* clang-format on */
 
 static int sock3(long family, long type, long protocol)
 {
@@ -292,6 +296,7 @@ static int pair(long family, long type)
 #define T_AF_SMC 43
 #define T_SOCK_DCCP 6
 
+/* clang-format off */
 static int p_mptcp4(void) { return sock3(AF_INET, SOCK_STREAM, T_IPPROTO_MPTCP); }
 static int p_mptcp6(void) { return sock3(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, T_IPPROTO_MPTCP); }
 static int p_mptcp4_high_proto(void) { return sock3(AF_INET, SOCK_STREAM, (1L << 32) | T_IPPROTO_MPTCP); }
@@ -322,6 +327,7 @@ static int p_pair_unix(void) { return pair(AF_UNIX, SOCK_STREAM); }
 static int p_pair_inet(void) { return pair(AF_INET, SOCK_STREAM); }
 static int p_pair_vsock(void) { return pair(AF_VSOCK, SOCK_STREAM); }
 static int p_pair_netlink(void) { return pair(AF_NETLINK, SOCK_RAW); }
+/* clang-format on */
 
 static void test_default_denies(void)
 {
