@@ -37,7 +37,7 @@
  * the owner could rearrange things anyway, and mounts stay in the
  * session's own mount namespace.
  */
-#include "gitmeta.h"
+#include "gitmount.h"
 #include "config.h"
 #include "gitrefs.h"
 #include "identity.h"
@@ -58,20 +58,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct job {
-	const struct as_session *s;
-	int agentfd;            /* AS_GITDIR/AGENT, O_PATH, the agent's */
-	int *grantfd;           /* per registry project, opened when first named */
-	struct as_git_stats *st;
-	struct as_err *err;
-	const struct timespec *since;   /* the end's walk: the review's start */
-	bool ended;             /* the walk sent T */
-};
-
 /* AS_GITDIR/AGENT: made for the agent (mode 0700, its own) when missing,
  * in a directory only root writes; opened without following a symlink
  * and checked to be the agent's. */
-static int open_agent_dir(struct job *j)
+static int open_agent_dir(struct as_git_mounts *j)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -119,7 +109,7 @@ static int open_agent_dir(struct job *j)
 
 /* Mounts a clone of the tree at FROM (recursively) onto TO, read-only or
  * not, always nosuid and nodev.  On file descriptors only. */
-static int bind_fd(struct job *j, int from, int to, bool ro, const char *what)
+static int bind_fd(struct as_git_mounts *j, int from, int to, bool ro, const char *what)
 {
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0),
@@ -145,7 +135,7 @@ static int bind_fd(struct job *j, int from, int to, bool ro, const char *what)
 }
 
 /* REL beneath read-write grant number GRANT (its text, from the walk). */
-static int open_in_grant(struct job *j, const char *grant, const char *rel, char *what, size_t len)
+static int open_in_grant(struct as_git_mounts *j, const char *grant, const char *rel, char *what, size_t len)
 {
 	const struct as_registry *reg = &j->s->reg;
 	char *end;
@@ -173,14 +163,14 @@ static int open_in_grant(struct job *j, const char *grant, const char *rel, char
 				       errno == ELOOP ? "a symbolic link on its way (not the path granted)" :
 				       strerror(errno));
 	}
-	fd = git_openat_beneath(j->grantfd[i], rel, O_PATH | O_NOFOLLOW);
+	fd = git_openat_beneath(j->grantfd[i], rel, O_PATH);
 	if (fd < 0)
 		return as_fail(j->err, -errno, "%s: %s", what, strerror(errno));
 	return fd;
 }
 
 /* REL beneath AS_GITDIR/AGENT: a directory the agent owns. */
-static int open_in_agent_dir(struct job *j, const char *rel)
+static int open_in_agent_dir(struct as_git_mounts *j, const char *rel)
 {
 	struct stat st;
 	int fd = git_openat_beneath(j->agentfd, rel, O_PATH | O_DIRECTORY);
@@ -217,7 +207,7 @@ static bool fields(char *msg, size_t len, char **f, size_t n, bool text)
 /* O and R: between REL in grant GRANT and AREL in the agent's dir, the
  * owner's objects read-only onto the agent's, or the agent's git dir onto
  * the work tree's .git (TO_GRANT). */
-static int bind_pair(struct job *j, const char *grant, const char *rel, const char *arel, bool to_grant)
+static int bind_pair(struct as_git_mounts *j, const char *grant, const char *rel, const char *arel, bool to_grant)
 {
 	char what[2 * PATH_MAX + 2];
 	int g, a, r;
@@ -236,9 +226,10 @@ static int bind_pair(struct job *j, const char *grant, const char *rel, const ch
 	return r;
 }
 
-/* One request of the walk (the table at the top). */
-static int handle(struct job *j, char kind, char *msg, size_t len)
+int as_git_mounts_request(struct as_git_mounts *j, char *buf, size_t n)
 {
+	char kind = n ? buf[0] : 0, *msg = buf + 1;
+	size_t len = n ? n - 1 : 0;
 	char what[2 * PATH_MAX + 2], *f[3];
 	int fd, r;
 
@@ -364,7 +355,7 @@ static int reap(pid_t pid, const char *who, struct as_err *err, bool report)
 
 /* Forks the walk (and, to start a session, the agent's side), carries out
  * its requests, reaps both. */
-static int run(struct job *j, bool sweep)
+static int run(struct as_git_mounts *j, bool sweep)
 {
 	static char msg[AS_GIT_MSG_MAX];
 	int wr[2] = { -1, -1 }, wa[2] = { -1, -1 }, r = 0, r2;
@@ -403,7 +394,7 @@ static int run(struct job *j, bool sweep)
 	 * nothing more is done, but the walk is still read to its end. */
 	while ((n = recv(wr[0], msg, sizeof(msg), MSG_CMSG_CLOEXEC)) > 0 || (n < 0 && errno == EINTR))
 		if (n > 0 && r == 0 && !j->ended)
-			r = handle(j, msg[0], msg + 1, (size_t)n - 1);
+			r = as_git_mounts_request(j, msg, (size_t)n);
 	if (n < 0 && r == 0)
 		r = as_fail(j->err, -errno, "the git walk: recv: %s", strerror(errno));
 	r2 = reap(walk, "the git walk (as the owner)", j->err, r == 0);
@@ -426,27 +417,46 @@ out:
 	return r;
 }
 
+int as_git_mounts_init(struct as_git_mounts *j, const struct as_session *s, struct as_git_stats *st,
+		       struct as_err *err)
+{
+	memset(j, 0, sizeof(*j));
+	j->s = s;
+	j->st = st;
+	j->err = err;
+	j->agentfd = -1;
+	j->grantfd = calloc(s->reg.n_projects + 1, sizeof(*j->grantfd));
+	if (!j->grantfd)
+		return as_fail(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->reg.n_projects; i++)
+		j->grantfd[i] = -1;
+	return 0;
+}
+
+void as_git_mounts_free(struct as_git_mounts *j)
+{
+	for (size_t i = 0; j->grantfd && i < j->s->reg.n_projects; i++)
+		if (j->grantfd[i] >= 0)
+			close(j->grantfd[i]);
+	free(j->grantfd);
+	j->grantfd = NULL;
+	if (j->agentfd >= 0)
+		close(j->agentfd);
+	j->agentfd = -1;
+}
+
 static int start(const struct as_session *s, const struct timespec *since, struct as_git_stats *st,
 		 struct as_err *err)
 {
-	struct job j = { .s = s, .agentfd = -1, .st = st, .err = err, .since = since };
-	bool sweep = since != NULL;
-	int r;
+	struct as_git_mounts j;
+	int r = as_git_mounts_init(&j, s, st, err);
 
-	j.grantfd = calloc(s->reg.n_projects + 1, sizeof(*j.grantfd));
-	if (!j.grantfd)
-		return as_fail(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < s->reg.n_projects; i++)
-		j.grantfd[i] = -1;
-	r = sweep ? 0 : open_agent_dir(&j);
+	j.since = since;
+	if (r == 0 && !since)
+		r = open_agent_dir(&j);
 	if (r == 0)
-		r = run(&j, sweep);
-	for (size_t i = 0; i < s->reg.n_projects; i++)
-		if (j.grantfd[i] >= 0)
-			close(j.grantfd[i]);
-	free(j.grantfd);
-	if (j.agentfd >= 0)
-		close(j.agentfd);
+		r = run(&j, since != NULL);
+	as_git_mounts_free(&j);
 	return r;
 }
 

@@ -11,7 +11,7 @@
 #             no profile parser, no seccomp (ours or libseccomp's)
 #   sandbox   agent-sandbox: no provisioning code, no ACL walker
 #   root-objects  the lib/ archive: the objects the helper's root part
-#             calls (session.o, identity.o, caps.o, gitmeta.o, review.o,
+#             calls (session.o, identity.o, caps.o, gitmeta.o, gitmount.o, review.o,
 #             relay.o, nftcheck.o) and every object they pull in from the
 #             archive include no profile parser, seccomp, Landlock or
 #             sandbox stage: those run in the command's process after the
@@ -77,7 +77,7 @@ not_needed() {
 }
 
 # The archive members the helper's code before the switch calls into.
-root_members='session.c.o identity.c.o caps.c.o gitmeta.c.o review.c.o relay.c.o nftcheck.c.o'
+root_members='session.c.o identity.c.o caps.c.o gitmeta.c.o gitmount.c.o review.c.o relay.c.o nftcheck.c.o'
 # What only the command's process, after the switch, may use.
 after_switch='profile.c.o seccomp.c.o landlock.c.o sandbox.c.o session-stage.c.o'
 
