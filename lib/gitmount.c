@@ -284,55 +284,60 @@ int as_git_mounts_request(struct as_git_mounts *j, char *buf, size_t n)
 
 /* ---------------------------------------------------------- the children */
 
-/* In a child, before its switch: only fds 0-2 and KEEP stay open (not
- * PAM's, not the helper's other files). */
-static void keep_only(int keep[], size_t n)
+/* In a child, before its switch: only fds 0-2 and A and B stay open (not
+ * PAM's, not the helper's other files).  A < B, or B is -1. */
+static void keep_only(int a, int b)
 {
-	for (int fd = 3; fd < 1024; fd++) {
-		bool k = false;
+	if (b >= 0 && b < a) {
+		int t = a;
 
-		for (size_t i = 0; i < n; i++)
-			k |= keep[i] == fd;
-		if (!k)
-			close(fd);
+		a = b;
+		b = t;
 	}
-	if (close_range(1024, ~0U, 0) < 0)
+	if ((a > 3 && close_range(3, (unsigned)a - 1, 0) < 0) ||
+	    (b > a + 1 && close_range((unsigned)a + 1, (unsigned)b - 1, 0) < 0) ||
+	    close_range((unsigned)(b > a ? b : a) + 1, ~0U, 0) < 0)
+		_exit(1);
+}
+
+/* After the switch (which clears it): the child dies with root, PARENT,
+ * the helper.  Either child would end alone anyway, at its next message. */
+static void die_with(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		_exit(1);
 }
 
 /* The owner's walk (SINCE: the end-of-session one): it talks to root on
  * ROOT, to the agent's side on AGENT (-1: none). */
 __attribute__((noreturn))
-static void owner_child(const struct as_session *s, const struct timespec *since, int root, int agent)
+static void owner_child(const struct as_session *s, const struct timespec *since, int root, int agent,
+			pid_t parent)
 {
 	struct as_err err = { "" };
-	int keep[] = { root, agent };
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		_exit(1);
-	keep_only(keep, AS_ARRAY_SIZE(keep));
+	keep_only(root, agent);
 	if (as_identity_switch(s->owner, s->owner_uid, s->owner_gid, 0, &err) < 0) {
 		dprintf(2, "agent-shell: the git walk: %s\n", err.msg);
 		_exit(1);
 	}
+	die_with(parent);
 	_exit(as_git_owner_walk(s, since, root, agent));
 }
 
 /* The agent's side: writes the agent's git dirs in AGENTFD. */
 __attribute__((noreturn))
-static void agent_child(const struct as_session *s, int agentfd, int chan)
+static void agent_child(const struct as_session *s, int agentfd, int chan, pid_t parent)
 {
 	struct as_err err = { "" };
-	int keep[] = { agentfd, chan };
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		_exit(1);
-	keep_only(keep, AS_ARRAY_SIZE(keep));
+	keep_only(agentfd, chan);
 	/* The agent's own gid alone: nothing here needs its other groups. */
 	if (as_identity_switch(NULL, s->agent_uid, s->agent_gid, 0, &err) < 0) {
 		dprintf(2, "agent-shell: the git step as the agent: %s\n", err.msg);
 		_exit(1);
 	}
+	die_with(parent);
 	_exit(as_git_agent_serve(s, agentfd, chan));
 }
 
@@ -359,7 +364,7 @@ static int run(struct as_git_mounts *j, bool sweep)
 {
 	static char msg[AS_GIT_MSG_MAX];
 	int wr[2] = { -1, -1 }, wa[2] = { -1, -1 }, r = 0, r2;
-	pid_t walk, agent = -1;
+	pid_t walk, agent = -1, parent = getpid();
 	ssize_t n;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, wr) < 0 ||
@@ -374,7 +379,7 @@ static int run(struct as_git_mounts *j, bool sweep)
 			goto out;
 		}
 		if (agent == 0)
-			agent_child(j->s, j->agentfd, wa[1]);
+			agent_child(j->s, j->agentfd, wa[1], parent);
 		close(wa[1]);
 		wa[1] = -1;
 	}
@@ -384,7 +389,7 @@ static int run(struct as_git_mounts *j, bool sweep)
 		goto out;
 	}
 	if (walk == 0)
-		owner_child(j->s, j->since, wr[1], wa[0]);
+		owner_child(j->s, j->since, wr[1], wa[0], parent);
 	close(wr[1]);
 	wr[1] = -1;
 	if (wa[0] >= 0)
