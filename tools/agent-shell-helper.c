@@ -20,6 +20,8 @@
  *                         /var/tmp
  *   protect_git_metadata  each repository of the read-write grants gets
  *                         the agent's own git dir in place of its .git
+ *                         (walked by a child switched to the owner; root
+ *                         makes the mounts: lib/gitmount.c)
  *   enter_process_namespaces  new PID and IPC namespaces
  *   open_session_terminal a pty of the session's own (lib/relay.h)
  *   drop_caller_uid       every uid 0: the caller can no longer signal us
@@ -32,8 +34,9 @@
  *       load_policy (the profile, parsed as the agent) -> the sandbox
  *       stage (as_sandbox_exec)
  *     parent: relay the pty to the caller's terminal until init exits,
- *       sweep_git_metadata, review_autorun_files, close the PAM session, log, exit with the
- *       command's status
+ *       sweep_git_metadata (again a child as the owner, which also scans
+ *       for the review), review_autorun_files, close the PAM session,
+ *       log, exit with the command's status
  *
  * Any failure once the switch has started ends the child: there is no
  * recovery from a half-dropped state.
