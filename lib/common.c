@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -137,7 +138,8 @@ int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
 	_cleanup_close_ int hold = -1;
 	_cleanup_free_ char *buf = NULL;
 	const char *name = path;
-	size_t len = 0;
+	struct stat st;
+	size_t len = 0, room;
 	int r;
 
 	*out = NULL;
@@ -165,12 +167,29 @@ int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
 	r = as_check_trusted_fd(fd, path, trust, err);
 	if (r < 0)
 		return r;
-	buf = malloc(max + 1);
+	/* Sized by the file, not by MAX: a 1 MiB limit made a fresh 1 MiB
+	 * mapping, and its unmapping, at every read.  ROOM is one byte more
+	 * than the file, to see its end; a file that grows meanwhile gets a
+	 * larger buffer, up to MAX + 1 bytes, as before. */
+	if (fstat(fd, &st) < 0)
+		return as_fail(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
+	room = (st.st_size >= 0 && (uintmax_t)st.st_size < max ? (size_t)st.st_size : max) + 1;
+	buf = malloc(room + 1);
 	if (!buf)
 		return as_fail(err, -ENOMEM, "%s: out of memory", path);
 	for (;;) {
-		ssize_t n = read(fd, buf + len, max + 1 - len);
+		ssize_t n;
 
+		if (len == room) {
+			size_t more = room > (max + 1) / 2 ? max + 1 : 2 * room;
+			char *bigger = realloc(buf, more + 1);
+
+			if (!bigger)
+				return as_fail(err, -ENOMEM, "%s: out of memory", path);
+			buf = bigger;
+			room = more;
+		}
+		n = read(fd, buf + len, room - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
