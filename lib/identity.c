@@ -17,32 +17,19 @@ static int cmp_gid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Sorts V[0..N) and drops repeats; returns the new count. */
-static size_t sort_unique(gid_t *v, size_t n)
-{
-	size_t o = 0;
-
-	qsort(v, n, sizeof(*v), cmp_gid);
-	for (size_t i = 0; i < n; i++)
-		if (o == 0 || v[o - 1] != v[i])
-			v[o++] = v[i];
-	return o;
-}
-
 /* The supplementary groups HAVE[0..NHAVE) (getgroups', sorted here in
- * place) are the set WANT[0..NWANT): compared as sets, since the kernel
- * keeps its own order and a repeat says nothing.  1 yes, 0 no, -ENOMEM. */
+ * place) are exactly WANT[0..NWANT): the kernel keeps setgroups' list as
+ * given, repeats too, in its own order.  1 yes, 0 no, -ENOMEM. */
 static int groups_are(gid_t *have, size_t nhave, const gid_t *want, size_t nwant)
 {
 	_cleanup_free_ gid_t *w = malloc(nwant * sizeof(*w));
-	size_t nh, nw;
 
 	if (!w)
 		return -ENOMEM;
 	memcpy(w, want, nwant * sizeof(*w));
-	nh = sort_unique(have, nhave);
-	nw = sort_unique(w, nwant);
-	return nh == nw && memcmp(have, w, nh * sizeof(*w)) == 0;
+	qsort(have, nhave, sizeof(*have), cmp_gid);
+	qsort(w, nwant, sizeof(*w), cmp_gid);
+	return nhave == nwant && memcmp(have, w, nwant * sizeof(*w)) == 0;
 }
 
 /* The ids as they are now, against what the switch asked for; and, when
