@@ -12,8 +12,13 @@
 
 static int last_cap(void)
 {
+	/* The running kernel's, so the same for the whole process: found
+	 * once, not at each of the several checks of a launch. */
+	static int known = -1;
 	int lo = 0, hi = 63;
 
+	if (__atomic_load_n(&known, __ATOMIC_RELAXED) >= 0)
+		return __atomic_load_n(&known, __ATOMIC_RELAXED);
 	/* PR_CAPBSET_READ fails with EINVAL past the last capability the
 	 * running kernel knows, which may be newer than our headers; find
 	 * the boundary in a handful of calls. */
@@ -25,6 +30,7 @@ static int last_cap(void)
 		else
 			hi = mid - 1;
 	}
+	__atomic_store_n(&known, lo, __ATOMIC_RELAXED);
 	return lo;
 }
 

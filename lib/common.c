@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -71,24 +72,31 @@ void as_strv_free(struct as_strv *sv)
 	sv->n = 0;
 }
 
+/* as_check_trusted_fd on the fstat it made, which ST receives. */
+static int check_trusted_fd(int fd, const char *path, enum as_trust trust, struct stat *st,
+			    struct as_err *err)
+{
+	if (fstat(fd, st) < 0)
+		return as_fail(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
+	if (!S_ISREG(st->st_mode))
+		return as_fail(err, -EINVAL, "%s: not a regular file", path);
+	if (trust == AS_TRUST_ROOT_ONLY) {
+		if (st->st_uid != 0)
+			return as_fail(err, -EPERM, "%s: not owned by root (uid %u); refusing to trust it",
+				       path, (unsigned)st->st_uid);
+		if (st->st_mode & (S_IWGRP | S_IWOTH))
+			return as_fail(err, -EPERM, "%s: writable by group or others (mode %04o); refusing to trust it",
+				       path, (unsigned)(st->st_mode & 07777));
+	}
+	return 0;
+}
+
 int as_check_trusted_fd(int fd, const char *path, enum as_trust trust,
 			struct as_err *err)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) < 0)
-		return as_fail(err, -errno, "%s: cannot stat: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return as_fail(err, -EINVAL, "%s: not a regular file", path);
-	if (trust == AS_TRUST_ROOT_ONLY) {
-		if (st.st_uid != 0)
-			return as_fail(err, -EPERM, "%s: not owned by root (uid %u); refusing to trust it",
-				       path, (unsigned)st.st_uid);
-		if (st.st_mode & (S_IWGRP | S_IWOTH))
-			return as_fail(err, -EPERM, "%s: writable by group or others (mode %04o); refusing to trust it",
-				       path, (unsigned)(st.st_mode & 07777));
-	}
-	return 0;
+	return check_trusted_fd(fd, path, trust, &st, err);
 }
 
 /*
@@ -137,7 +145,8 @@ int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
 	_cleanup_close_ int hold = -1;
 	_cleanup_free_ char *buf = NULL;
 	const char *name = path;
-	size_t len = 0;
+	struct stat st;
+	size_t len = 0, room;
 	int r;
 
 	*out = NULL;
@@ -162,15 +171,30 @@ int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return as_fail(err, -errno, "%s: %s", path, strerror(errno));
-	r = as_check_trusted_fd(fd, path, trust, err);
+	r = check_trusted_fd(fd, path, trust, &st, err);
 	if (r < 0)
 		return r;
-	buf = malloc(max + 1);
+	/* Sized by the file, not by MAX: a 1 MiB limit made a fresh 1 MiB
+	 * mapping, and its unmapping, at every read.  ROOM is one byte more
+	 * than the file, to see its end; a file that grows meanwhile gets a
+	 * larger buffer, up to MAX + 1 bytes, as before. */
+	room = (st.st_size >= 0 && (uintmax_t)st.st_size < max ? (size_t)st.st_size : max) + 1;
+	buf = malloc(room + 1);
 	if (!buf)
 		return as_fail(err, -ENOMEM, "%s: out of memory", path);
 	for (;;) {
-		ssize_t n = read(fd, buf + len, max + 1 - len);
+		ssize_t n;
 
+		if (len == room) {
+			size_t more = room > (max + 1) / 2 ? max + 1 : 2 * room;
+			char *bigger = realloc(buf, more + 1);
+
+			if (!bigger)
+				return as_fail(err, -ENOMEM, "%s: out of memory", path);
+			buf = bigger;
+			room = more;
+		}
+		n = read(fd, buf + len, room - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

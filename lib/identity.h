@@ -35,4 +35,17 @@ enum {
 int as_identity_switch(const char *name, uid_t uid, gid_t gid, unsigned flags,
 		       struct as_err *err);
 
+/*
+ * as_identity_switch with the supplementary groups given rather than asked
+ * of NSS: setgroups(N, GROUPS) in place of initgroups, for a caller that
+ * has resolved and checked the account's groups already (the helper: the
+ * list lib/session.c checked for privileged groups is the list applied, and
+ * NSS is not walked a second time).  NAME only names the account in
+ * messages.  Verified as as_identity_switch does, and getgroups(2) must then
+ * hold exactly the groups of GROUPS.  N 0, or above NGROUPS_MAX, is
+ * refused (-EINVAL): GROUPS holds at least the account's own gid.
+ */
+int as_identity_switch_groups(const char *name, uid_t uid, gid_t gid, const gid_t *groups,
+			      size_t n, unsigned flags, struct as_err *err);
+
 #endif

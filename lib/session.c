@@ -24,6 +24,7 @@ void as_session_free(struct as_session *s)
 {
 	free(s->owner);
 	free(s->agent);
+	free(s->agent_groups);
 	free(s->agent_home);
 	free(s->agent_shell);
 	free(s->project);
@@ -71,8 +72,11 @@ static int identify_caller(const struct as_session_request *req, struct as_sessi
  * closed.  Each of the agent's gids is named by getgrgid, so a listed
  * group sharing its gid with an unlisted name that NSS returns first is
  * missed here; duplicate gids are an admin error in their own right.
+ * The list checked is kept in s->agent_groups: the helper's identity
+ * switch sets exactly it (as_identity_switch_groups), so no second NSS
+ * walk (initgroups) can answer differently from the one checked here.
  */
-static int check_agent_groups(const struct as_session *s, struct as_err *err)
+static int check_agent_groups(struct as_session *s, struct as_err *err)
 {
 	_cleanup_free_ gid_t *groups = NULL;
 	int n = 64, want;
@@ -116,6 +120,9 @@ static int check_agent_groups(const struct as_session *s, struct as_err *err)
 					       "an admin runs: agent-admin add %s (which takes it out)",
 					       s->agent, *g, s->owner);
 	}
+	s->agent_groups = groups;
+	s->n_agent_groups = (size_t)n;
+	groups = NULL;
 	return 0;
 }
 

@@ -37,6 +37,8 @@ struct as_session {
 	char *agent;           /* agent account */
 	uid_t agent_uid;
 	gid_t agent_gid;
+	gid_t *agent_groups;   /* the agent's groups (getgrouplist), as checked */
+	size_t n_agent_groups; /* for privileged ones: the helper's switch sets these */
 	char *agent_home;
 	char *agent_shell;
 	char *project;         /* registered project root containing dir */

@@ -478,14 +478,17 @@ static void review_autorun_files(const struct as_session *s, const struct as_git
 /* The bounding set needs CAP_SETPCAP, which the uid change takes away, so
  * it is emptied first; lib/identity.c makes the switch itself (groups,
  * gids, then all three uids, every capability cleared) and reads every id
- * back and tries the way back to root.  The bounding set is checked too. */
+ * back and tries the way back to root.  The supplementary groups are the
+ * ones resolve_session checked (s->agent_groups), set as they are, not
+ * looked up again.  The bounding set is checked too. */
 static void switch_identity(const struct as_session *s)
 {
 	struct as_err err = { "" };
 
 	if (as_caps_clear_bounding(&err) < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
-	if (as_identity_switch(s->agent, s->agent_uid, s->agent_gid, AS_IDENTITY_DROP_CAPS, &err) < 0)
+	if (as_identity_switch_groups(s->agent, s->agent_uid, s->agent_gid, s->agent_groups,
+				      s->n_agent_groups, AS_IDENTITY_DROP_CAPS, &err) < 0)
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 	if (!as_caps_none_left(true))
 		errx(EXIT_OWN_FAILURE, "capabilities remain after the switch");

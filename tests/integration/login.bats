@@ -94,6 +94,10 @@ teardown() {
 		rm -rf "/opt/$P-land"
 		rm -f "/home/$OWNER-agent/.npm-global" "/home/$OWNER-agent/.config-link"
 	fi
+	# The supplementary-group test's group (if it failed before removing it).
+	if [ -n "${P:-}" ] && getent group "${P}g" >/dev/null; then
+		groupdel "${P}g"
+	fi
 	# The privileged-group test's membership, the trust tests' modes.
 	if [ -n "${P:-}" ] && id -nG "$OWNER-agent" 2>/dev/null | tr ' ' '\n' | grep -qx adm; then
 		gpasswd -d "$OWNER-agent" adm >/dev/null
@@ -224,6 +228,22 @@ project file"
 	assert_line --regexp "^Uid:[[:space:]]+0[[:space:]]+0[[:space:]]+0[[:space:]]+0\$"
 	assert_line --regexp "^Gid:[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+$gid\$"
 	assert_line --regexp "^Groups:.*[[:space:]]$(getent group agent-shell-users | cut -d: -f3)([[:space:]]|\$)"
+}
+
+@test "the session has the agent's supplementary groups, exactly those NSS lists" {
+	# The helper sets the list it checked for privileged groups (lib/session.c)
+	# instead of asking NSS again: a group added after agent-admin add is
+	# there, and nothing of the caller's or root's.
+	groupadd "${P}g"
+	usermod -aG "${P}g" "$OWNER-agent"
+	local want extra
+	extra=$(getent group "${P}g" | cut -d: -f3)
+	want=$(id -G "$OWNER-agent" | tr ' ' '\n' | sort -n | tr '\n' ' ')
+	as_owner "$OWNER" "$(proj)" "$SH" -- /bin/sh -c 'id -G | tr " " "\n" | sort -n | tr "\n" " "'
+	groupdel "${P}g"
+	assert_success
+	assert_output "$want"
+	[[ " $output" == *" $extra "* ]]
 }
 
 @test "the command's exit status comes back" {

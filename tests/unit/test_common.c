@@ -43,6 +43,28 @@ static void test_read_file(void)
 	buf = NULL;
 	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 3, &buf, &err), -EFBIG, "read_file: refuses a file over the limit");
 	like(err.msg, "larger than 3 bytes", "read_file: says why");
+	/* The buffer is sized by the file, the limit still by MAX. */
+	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 6, &buf, &err), 0, "read_file: a file exactly at the limit is read");
+	is_str(buf, "hello\n", "read_file: all of it");
+	free(buf);
+	buf = NULL;
+	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 5, &buf, &err), -EFBIG, "read_file: one byte over the limit is refused");
+	fd = openat(dfd, "empty", O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	is_int(as_read_file(dfd, "empty", AS_TRUST_ANY, 1 << 20, &buf, &err), 0, "read_file: an empty file is read");
+	is_str(buf, "", "read_file: as an empty string");
+	free(buf);
+	buf = NULL;
+	ok(unlinkat(dfd, "empty", 0) == 0, "remove the empty file");
+	/* A file longer than its size says (proc reports 0): the buffer grows. */
+	is_int(as_read_file(AT_FDCWD, "/proc/self/status", AS_TRUST_ANY, 1 << 16, &buf, &err), 0,
+	       "read_file: a file longer than its stat size is read");
+	ok(buf && strncmp(buf, "Name:", 5) == 0 && strstr(buf, "\nCapBnd:") != NULL,
+	   "read_file: all of it, past the size stat gave");
+	free(buf);
+	buf = NULL;
+	is_int(as_read_file(AT_FDCWD, "/proc/self/status", AS_TRUST_ANY, 64, &buf, &err), -EFBIG,
+	       "read_file: and still no further than the limit");
 
 	ok(symlinkat("f", dfd, "link") == 0, "make symlink");
 	is_int(as_read_file(dfd, "link", AS_TRUST_ANY, 100, &buf, &err), -ELOOP, "read_file: never follows a symlink");

@@ -22,6 +22,8 @@ struct run {
 	unsigned flags;
 	bool lock_securebits;   /* as_caps_clear_bounding first, as the helper */
 	bool drop_root_first;   /* become NOBODY by hand first: no privilege left */
+	const gid_t *groups;    /* as_identity_switch_groups with these, when set */
+	size_t n_groups;
 };
 
 struct result {
@@ -31,6 +33,7 @@ struct result {
 	gid_t rg, eg, sg;
 	int ngroups;
 	gid_t group0;
+	gid_t group[8];         /* the first eight of getgroups, sorted by the kernel */
 	bool no_caps;
 };
 
@@ -63,12 +66,18 @@ static int run_switch(const struct run *run, struct result *res)
 		if (run->drop_root_first && (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
 					     setresuid(NOBODY, NOBODY, NOBODY) < 0))
 			_exit(3);
-		res->r = as_identity_switch(run->name, run->uid, run->gid, run->flags, &err);
+		if (run->groups)
+			res->r = as_identity_switch_groups(run->name, run->uid, run->gid, run->groups,
+							   run->n_groups, run->flags, &err);
+		else
+			res->r = as_identity_switch(run->name, run->uid, run->gid, run->flags, &err);
 		snprintf(res->msg, sizeof(res->msg), "%s", err.msg);
 		getresuid(&res->ru, &res->eu, &res->su);
 		getresgid(&res->rg, &res->eg, &res->sg);
 		res->ngroups = getgroups(NGROUPS_MAX, groups);
 		res->group0 = res->ngroups > 0 ? groups[0] : (gid_t)-1;
+		for (int i = 0; i < res->ngroups && i < 8; i++)
+			res->group[i] = groups[i];
 		res->no_caps = as_caps_none_left(false);
 		_exit(write(pfd[1], res, sizeof(*res)) == (ssize_t)sizeof(*res) ? 0 : 4);
 	}
@@ -150,6 +159,55 @@ static void test_caps_kept_by_securebits(void)
 	ok(res.r == 0 && res.no_caps && res.eu == NOBODY, "with DROP_CAPS the switch succeeds, no capability left");
 }
 
+/* The helper passes the groups it checked (lib/session.c) rather than
+ * letting initgroups ask NSS again: a list that cannot be a group list is
+ * refused before anything changes. */
+static void test_groups_refused(void)
+{
+	static const gid_t one[] = { NOBODY };
+	struct as_err err = { "" };
+	uid_t before = geteuid();
+
+	is_int(as_identity_switch_groups("x", NOBODY, NOBODY, one, 0, 0, &err), -EINVAL,
+	       "groups: an empty list is refused");
+	is_str(err.msg, "x: 0 supplementary groups given (1 to 65536)", "groups: naming the count");
+	is_int(as_identity_switch_groups("x", NOBODY, NOBODY, NULL, 1, 0, &err), -EINVAL,
+	       "groups: no list is refused");
+	is_int(as_identity_switch_groups("x", NOBODY, NOBODY, one, (size_t)NGROUPS_MAX + 1, 0, &err),
+	       -EINVAL, "groups: more than NGROUPS_MAX is refused");
+	is_str(err.msg, "x: 65537 supplementary groups given (1 to 65536)", "groups: naming that count");
+	is_int(as_identity_switch_groups("x", 0, NOBODY, one, 1, 0, &err), -EINVAL,
+	       "groups: uid 0 is refused as by as_identity_switch");
+	is_int(geteuid(), before, "groups: and nothing changed");
+}
+
+static void test_switch_groups(void)
+{
+	static const gid_t two[] = { 4242, NOBODY }, twice[] = { NOBODY, 4242, NOBODY };
+	static const gid_t with_root[] = { NOBODY, 0 };
+	struct run run = { .name = "nobody", .uid = NOBODY, .gid = NOBODY, .groups = two, .n_groups = 2 };
+	struct result res;
+
+	if (geteuid() != 0) {
+		skip(9, "needs root");
+		return;
+	}
+	is_int(run_switch(&run, &res), 0, "groups: the child reports");
+	is_int(res.r, 0, "groups: the switch succeeds");
+	ok(res.ngroups == 2 && res.group[0] == 4242 && res.group[1] == NOBODY,
+	   "groups: exactly the groups given, not the account's from NSS");
+	ok(res.eu == NOBODY && res.eg == NOBODY, "groups: uid and gid are the target's");
+	run.groups = twice;
+	run.n_groups = 3;
+	is_int(run_switch(&run, &res), 0, "groups, one repeated: the child reports");
+	is_int(res.r, 0, "groups: a repeat is no mismatch");
+	run.groups = with_root;
+	run.n_groups = 2;
+	is_int(run_switch(&run, &res), 0, "groups with 0: the child reports");
+	is_int(res.r, -EPERM, "groups: group 0 in the list fails the verification");
+	is_str(res.msg, "uid 65534 is in group 0 after the switch", "groups: naming it");
+}
+
 int main(void)
 {
 	test_refuses_id_zero();
@@ -157,5 +215,7 @@ int main(void)
 	test_switch();
 	test_switch_by_name();
 	test_caps_kept_by_securebits();
+	test_groups_refused();
+	test_switch_groups();
 	return tap_done();
 }
