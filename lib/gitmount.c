@@ -317,7 +317,11 @@ static void owner_child(const struct as_session *s, const struct timespec *since
 	struct as_err err = { "" };
 
 	keep_only(root, agent);
-	if (as_identity_switch(s->owner, s->owner_uid, s->owner_gid, 0, &err) < 0) {
+	/* The groups the caller runs with, as its own git does; NSS only
+	 * when the helper did not record them. */
+	if ((s->owner_groups ? as_identity_switch_groups(s->owner, s->owner_uid, s->owner_gid,
+							 s->owner_groups, s->n_owner_groups, 0, &err) :
+	     as_identity_switch(s->owner, s->owner_uid, s->owner_gid, 0, &err)) < 0) {
 		dprintf(2, "agent-shell: the git walk: %s\n", err.msg);
 		_exit(1);
 	}

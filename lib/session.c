@@ -25,6 +25,7 @@ void as_session_free(struct as_session *s)
 	free(s->owner);
 	free(s->agent);
 	free(s->agent_groups);
+	free(s->owner_groups);
 	free(s->agent_home);
 	free(s->agent_shell);
 	free(s->project);

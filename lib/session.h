@@ -34,6 +34,10 @@ struct as_session {
 	char *owner;           /* caller's name */
 	uid_t owner_uid;
 	gid_t owner_gid;       /* the caller's primary group (passwd) */
+	gid_t *owner_groups;   /* the caller's groups as its process has them (the
+				* helper: getgroups at start), or NULL: the git
+				* step's walk runs with these (lib/gitmount.c) */
+	size_t n_owner_groups;
 	char *agent;           /* agent account */
 	uid_t agent_uid;
 	gid_t agent_gid;

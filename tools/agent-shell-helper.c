@@ -215,6 +215,27 @@ static void parse_args(int argc, char **argv, struct request *req)
 
 /* ---- 3. who, which agent, which project ----------------------------------- */
 
+/* The caller's supplementary groups, as inherited and before PAM's
+ * setcred may add any: the git step's walk runs as the caller with these
+ * (lib/gitmount.c), reaching what the caller's own git reaches, and asks
+ * NSS nothing.  None at all: the primary group alone. */
+static void keep_caller_groups(struct as_session *s)
+{
+	int n = getgroups(0, NULL);
+
+	if (n < 0)
+		errx(EXIT_OWN_FAILURE, "getgroups: %s", strerror(errno));
+	s->owner_groups = calloc((size_t)n + 1, sizeof(gid_t));
+	if (!s->owner_groups)
+		errx(EXIT_OWN_FAILURE, "out of memory");
+	n = getgroups(n, s->owner_groups);
+	if (n < 0)
+		errx(EXIT_OWN_FAILURE, "getgroups: %s", strerror(errno));
+	if (n == 0)
+		s->owner_groups[n++] = s->owner_gid;
+	s->n_owner_groups = (size_t)n;
+}
+
 static void resolve_session(const struct request *req, struct as_session *s)
 {
 	struct as_session_request sr = {
@@ -239,6 +260,7 @@ static void resolve_session(const struct request *req, struct as_session *s)
 		log_line(LOG_NOTICE, "refused: uid=%u: %s", (unsigned)sr.caller_uid, esc);
 		errx(EXIT_REFUSED, "%s", err.msg);
 	}
+	keep_caller_groups(s);
 }
 
 /* Layer 6 fails closed: a restricted agent whose chain is missing (never

@@ -643,6 +643,34 @@ review_state() {
 	rm -rf "$(proj)/locked"
 }
 
+@test "the git walk has the caller's own groups: a directory only they open is walked" {
+	# The caller runs with a group /etc/group does not give them (as
+	# after newgrp, or a group granted since login): the walk has it too.
+	local g="${P}g" uid gid ids
+	groupadd "$g"
+	install -d -o root -g "$g" -m 0750 "$(proj)/grp"
+	mkdir -p "$(proj)/grp/r/.git/objects" "$(proj)/grp/r/.git/refs"
+	echo 'ref: refs/heads/main' >"$(proj)/grp/r/.git/HEAD"
+	chown -R "$OWNER:" "$(proj)/grp/r"
+	setfacl -R -b "$(proj)/grp"
+	setfacl -m "u:$OWNER-agent:r-x" "$(proj)/grp"
+	uid=$(id -u "$OWNER") gid=$(id -g "$OWNER")
+	if [ -n "${AS_NOSUID_HELPER:-}" ]; then ids="--ruid=$uid --regid=$gid"; else ids="--reuid=$uid --regid=$gid"; fi
+	# shellcheck disable=SC2086 # two options
+	run setpriv $ids --groups="$(getent group agent-shell-users | cut -d: -f3),$(getent group "$g" | cut -d: -f3)" -- \
+		env -C "$(proj)" -i HOME="/home/$OWNER" USER="$OWNER" PATH=/usr/bin:/bin \
+		"$SH" -- "$PROBE" write "$(proj)/grp/r/.git/HEAD"
+	# The agent's own git dir there: written, and the owner's HEAD as it was.
+	assert_output ok
+	[ "$(cat "$(proj)/grp/r/.git/HEAD")" = 'ref: refs/heads/main' ]
+	# With the groups of /etc/group alone the walk cannot go in: the
+	# owner's .git stays as it is, and the agent may not write it.
+	as_owner "$OWNER" "$(proj)" "$SH" -- "$PROBE" write "$(proj)/grp/r/.git/HEAD"
+	assert_output EACCES
+	rm -rf "$(proj)/grp"
+	groupdel "$g"
+}
+
 @test "bad input: a granted directory that is gone is noted, and the session still starts" {
 	local gone="/home/$OWNER/src/gone"
 	install -d -o "$OWNER" -g "$OWNER" "$gone"
