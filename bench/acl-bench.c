@@ -100,8 +100,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(argv[1], "check") == 0)
-		printf("check %.3fs missing=%lu narrow_mask=%lu missing_default=%lu%s%s\n",
-		       t1 - t0, rep.missing, rep.narrow_mask, rep.missing_default,
+		printf("check %.3fs missing=%lu narrow_mask=%lu missing_default=%lu%s%s\n", t1 - t0,
+		       rep.missing, rep.narrow_mask, rep.missing_default,
 		       rep.example[0] ? " e.g. " : "", rep.example);
 	else
 		printf("%s %.3fs visited=%lu changed=%lu unchanged=%lu skipped=%lu vanished=%lu\n",
@@ -110,6 +110,7 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: acl-bench [--no-getxattrat] grant|revoke|check DIR AGENT_UID OWNER_UID [--read-only]\n");
+	fprintf(stderr,
+		"usage: acl-bench [--no-getxattrat] grant|revoke|check DIR AGENT_UID OWNER_UID [--read-only]\n");
 	return 2;
 }

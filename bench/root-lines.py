@@ -42,7 +42,7 @@ AFTER_SWITCH = {"load_policy", "build_env"}
 CUT = {
     (HELPER, "run_child"): "switch_identity(s);",
     # The git step's children: the owner's walk and the agent's side.
-    ("lib/gitmount.c", "owner_child"): "as_identity_switch(",
+    ("lib/gitmount.c", "owner_child"): "r = as_identity_switch(",
     ("lib/gitmount.c", "agent_child"): "as_identity_switch(",
 }
 

@@ -101,8 +101,8 @@ static int load_allow_one(void)
 static int load_ours(enum setup s)
 {
 	static const char *const extra[] = {
-		"@udp", "@inet", "chmod", "fchmod", "chown", "lchown", "fchownat",
-		"mknod", "mknodat", "link", "symlink", "setxattr", "removexattr",
+		"@udp",  "@inet",   "chmod", "fchmod",  "chown",    "lchown",      "fchownat",
+		"mknod", "mknodat", "link",  "symlink", "setxattr", "removexattr",
 	};
 	struct as_seccomp *sc = NULL;
 	struct as_err err = { "" };
@@ -216,8 +216,10 @@ int main(int argc, char **argv)
 		for (unsigned char op = 0; op < N_OPS && !failed; op++)
 			for (int s = 0; s < N_SETUPS && !failed; s++) {
 				if (write(w[s].to, &op, 1) != 1 ||
-				    read(w[s].from, &res[s][op][r], sizeof(double)) != (ssize_t)sizeof(double)) {
-					fprintf(stderr, "syscall-cost: %s failed\n", setup_names[s]);
+				    read(w[s].from, &res[s][op][r], sizeof(double)) !=
+					    (ssize_t)sizeof(double)) {
+					fprintf(stderr, "syscall-cost: %s failed\n",
+						setup_names[s]);
 					failed = 1;
 				}
 			}

@@ -51,7 +51,8 @@ static void last_line(const char *buf, char *out, size_t outlen)
 	}
 	{
 		char line[512];
-		size_t n = (size_t)(end - start) < sizeof(line) - 1 ? (size_t)(end - start) : sizeof(line) - 1;
+		size_t n = (size_t)(end - start) < sizeof(line) - 1 ? (size_t)(end - start) :
+								      sizeof(line) - 1;
 
 		memcpy(line, start, n);
 		line[n] = '\0';
@@ -79,7 +80,8 @@ int as_run(const char *const argv[], struct as_err *err)
 	int r, status;
 
 	if (!argv || !argv[0] || argv[0][0] != '/')
-		return as_fail(err, -EINVAL, "%s: not an absolute path", argv && argv[0] ? argv[0] : "(null)");
+		return as_fail(err, -EINVAL, "%s: not an absolute path",
+			       argv && argv[0] ? argv[0] : "(null)");
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return as_fail(err, -errno, "%s: pipe: %s", argv[0], strerror(errno));
 
@@ -126,14 +128,16 @@ int as_run(const char *const argv[], struct as_err *err)
 
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
-			return as_fail(err, -errno, "%s: wait failed: %s", argv[0], strerror(errno));
+			return as_fail(err, -errno, "%s: wait failed: %s", argv[0],
+				       strerror(errno));
 	}
 	if (WIFSIGNALED(status))
-		return as_fail(err, 128 + WTERMSIG(status), "%s: killed by signal %d",
-			       argv[0], WTERMSIG(status));
+		return as_fail(err, 128 + WTERMSIG(status), "%s: killed by signal %d", argv[0],
+			       WTERMSIG(status));
 	if (WEXITSTATUS(status) != 0) {
 		if (why[0])
-			as_err_set(err, "%s exited with status %d (%s)", argv[0], WEXITSTATUS(status), why);
+			as_err_set(err, "%s exited with status %d (%s)", argv[0],
+				   WEXITSTATUS(status), why);
 		else
 			as_err_set(err, "%s exited with status %d", argv[0], WEXITSTATUS(status));
 	}

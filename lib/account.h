@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 #include "common.h"
-#include "names.h"  /* as_account_name_valid, as_owner_name_valid */
+#include "names.h" /* as_account_name_valid, as_owner_name_valid */
 
 /* Groups that give root, devices, logs or other users' data around every
  * layer (sudo, docker, disk, shadow, ...); NULL-terminated.  An agent

@@ -41,8 +41,8 @@
 
 struct acl_ent {
 	acl_tag_t tag;
-	id_t id;                /* ACL_USER/ACL_GROUP only */
-	unsigned int perm;      /* P_R | P_W | P_X */
+	id_t id;           /* ACL_USER/ACL_GROUP only */
+	unsigned int perm; /* P_R | P_W | P_X */
 };
 
 struct aclv {
@@ -88,16 +88,15 @@ bool as_acl_rule_shut_group(struct aclv *v, gid_t gid);
 
 /* What check finds wrong with an access ACL, and with a directory's
  * default ACL. */
-void as_acl_rule_check_access(const struct acl_rule *c, const struct aclv *v,
-			      const struct stat *sb, bool *missing, bool *narrow);
+void as_acl_rule_check_access(const struct acl_rule *c, const struct aclv *v, const struct stat *sb,
+			      bool *missing, bool *narrow);
 enum acl_default_fault { DEFAULT_RIGHT, DEFAULT_MISSING, DEFAULT_NARROW_MASK };
 enum acl_default_fault as_acl_rule_check_default(const struct acl_rule *c, const struct aclv *dv);
 
 /* An ancestor the agent (primary group GID, and GID2 or (gid_t)-1) must
  * search: 0 when it already can, 1 when V now gives it x, -EACCES when
  * the agent owns it and still cannot. */
-int as_acl_rule_traverse(struct aclv *v, const struct stat *sb, uid_t agent, gid_t gid,
-			 gid_t gid2);
+int as_acl_rule_traverse(struct aclv *v, const struct stat *sb, uid_t agent, gid_t gid, gid_t gid2);
 
 /* ------------------------------------------------------ acl-object.c */
 
@@ -126,7 +125,7 @@ int as_acl_obj_check_proc(int fd, const struct stat *sb, const char *dir, struct
  * For each directory opened (including "/"), calls FN if given.
  */
 typedef int (*as_acl_ancestor_fn)(int fd, const char *path, void *data, struct as_err *err);
-int as_acl_obj_open_path(const char *path, bool stop_before_last, int *out,
-			 as_acl_ancestor_fn fn, void *data, struct as_err *err);
+int as_acl_obj_open_path(const char *path, bool stop_before_last, int *out, as_acl_ancestor_fn fn,
+			 void *data, struct as_err *err);
 
 #endif

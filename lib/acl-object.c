@@ -26,14 +26,13 @@
  * (see precheck_file).  Distribution headers may predate it; the number is
  * the same on every architecture using the unified syscall table.
  */
-#if !defined(SYS_getxattrat) && (defined(__x86_64__) || defined(__aarch64__) || \
-				 defined(__i386__) || defined(__arm__) ||       \
-				 defined(__riscv) || defined(__powerpc__) ||    \
-				 defined(__s390__) || defined(__loongarch__))
+#if !defined(SYS_getxattrat) &&                                                                  \
+	(defined(__x86_64__) || defined(__aarch64__) || defined(__i386__) || defined(__arm__) || \
+	 defined(__riscv) || defined(__powerpc__) || defined(__s390__) || defined(__loongarch__))
 #define SYS_getxattrat 464
 #endif
 
-struct as_xattr_args {          /* struct xattr_args, <linux/xattr.h> */
+struct as_xattr_args { /* struct xattr_args, <linux/xattr.h> */
 	uint64_t value;
 	uint32_t size;
 	uint32_t flags;
@@ -166,8 +165,8 @@ int as_acl_obj_peek_access(int dfd, const char *name, const struct stat *sb, str
 	struct as_xattr_args a = { .value = (uintptr_t)buf, .size = sizeof(buf) };
 	long n;
 
-	n = syscall(SYS_getxattrat, dfd, name, AT_SYMLINK_NOFOLLOW, XATTR_ACL_ACCESS,
-		    &a, sizeof(a));
+	n = syscall(SYS_getxattrat, dfd, name, AT_SYMLINK_NOFOLLOW, XATTR_ACL_ACCESS, &a,
+		    sizeof(a));
 	if (n < 0 && errno == ENODATA) {
 		as_aclv_from_mode(sb->st_mode, v);
 		return 0;
@@ -190,8 +189,9 @@ bool as_acl_obj_peek_works(int fd)
 	unsigned char buf[4 + 8 * 64];
 	struct as_xattr_args a = { .value = (uintptr_t)buf, .size = sizeof(buf) };
 
-	return syscall(SYS_getxattrat, fd, "", AT_EMPTY_PATH, XATTR_ACL_ACCESS, &a,
-		       sizeof(a)) >= 0 || errno == ENODATA || errno == ERANGE;
+	return syscall(SYS_getxattrat, fd, "", AT_EMPTY_PATH, XATTR_ACL_ACCESS, &a, sizeof(a)) >=
+		       0 ||
+	       errno == ENODATA || errno == ERANGE;
 #else
 	(void)fd;
 	return false;
@@ -206,7 +206,8 @@ int as_acl_obj_check_proc(int fd, const struct stat *sb, const char *dir, struct
 
 	proc_fd_path(p, sizeof(p), fd);
 	if (stat(p, &ps) < 0 || ps.st_dev != sb->st_dev || ps.st_ino != sb->st_ino)
-		return as_fail(err, -ENOSYS, "%s: /proc/self/fd does not lead to the directory (is /proc mounted?)",
+		return as_fail(err, -ENOSYS,
+			       "%s: /proc/self/fd does not lead to the directory (is /proc mounted?)",
 			       dir);
 	return 0;
 }
@@ -234,8 +235,8 @@ static bool is_canonical(const char *p)
 }
 
 /* One component at a time (acl-int.h). */
-int as_acl_obj_open_path(const char *path, bool stop_before_last, int *out,
-			 as_acl_ancestor_fn fn, void *data, struct as_err *err)
+int as_acl_obj_open_path(const char *path, bool stop_before_last, int *out, as_acl_ancestor_fn fn,
+			 void *data, struct as_err *err)
 {
 	char prefix[PATH_MAX] = "/";
 	const char *p = path + 1;
@@ -262,17 +263,16 @@ int as_acl_obj_open_path(const char *path, bool stop_before_last, int *out,
 		memcpy(name, p, (size_t)(e - p));
 		name[e - p] = '\0';
 		nfd = openat(fd, name, OPEN_FLAGS | O_DIRECTORY);
-		snprintf(prefix + plen, sizeof(prefix) - plen, "%s%s",
-			 plen > 1 ? "/" : "", name);
+		snprintf(prefix + plen, sizeof(prefix) - plen, "%s%s", plen > 1 ? "/" : "", name);
 		if (nfd < 0) {
 			struct stat sb;
 
 			r = -errno;
 			/* With O_DIRECTORY the kernel says ENOTDIR for a
 			 * symlink; name the real reason. */
-			if (r == -ELOOP || (r == -ENOTDIR &&
-					    fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-					    S_ISLNK(sb.st_mode))) {
+			if (r == -ELOOP ||
+			    (r == -ENOTDIR && fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			     S_ISLNK(sb.st_mode))) {
 				r = as_fail(err, -ELOOP, "%s: is a symlink: refusing to follow it",
 					    prefix);
 				goto fail;
@@ -347,7 +347,8 @@ static int traverse_one(int fd, const char *path, void *data, struct as_err *err
 		return r;
 	r = as_acl_rule_traverse(&t->v, &sb, t->agent, t->gid, t->gid2);
 	if (r == -EACCES)
-		return as_fail(err, -EACCES, "%s: owned by the agent but not searchable by it", path);
+		return as_fail(err, -EACCES, "%s: owned by the agent but not searchable by it",
+			       path);
 	if (r <= 0)
 		return r;
 	r = fd_write_aclv(fd, path, &t->v, err);
@@ -357,8 +358,8 @@ static int traverse_one(int fd, const char *path, void *data, struct as_err *err
 	return r < 0 ? as_fail(err, r, "%s: out of memory", path) : 0;
 }
 
-int as_acl_grant_traverse(const char *dir, uid_t agent, gid_t agent_gid,
-			  struct as_strv *added, struct as_err *err)
+int as_acl_grant_traverse(const char *dir, uid_t agent, gid_t agent_gid, struct as_strv *added,
+			  struct as_err *err)
 {
 	return as_acl_grant_traverse_groups(dir, agent, agent_gid, (gid_t)-1, added, err);
 }
@@ -459,7 +460,8 @@ static int group_entry_op(const char *path, uid_t must_own, gid_t gid, enum grou
 	if (r == 0) {
 		switch (op) {
 		case GROUP_SHUT:
-			if (as_acl_rule_shut_group(v, gid) && (r = fd_write_aclv(fd, path, v, err)) == 0)
+			if (as_acl_rule_shut_group(v, gid) &&
+			    (r = fd_write_aclv(fd, path, v, err)) == 0)
 				r = 1;
 			break;
 		case GROUP_UNSHUT:

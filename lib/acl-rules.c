@@ -43,7 +43,7 @@ bool as_aclv_set(struct aclv *v, acl_tag_t tag, id_t id, unsigned int perm)
 		return true;
 	}
 	if (v->n == ACLV_MAX)
-		return false;   /* callers check as_aclv_full() first */
+		return false; /* callers check as_aclv_full() first */
 	v->e[v->n++] = (struct acl_ent){ tag, is_named(tag) ? id : ACL_UNDEFINED_ID, perm };
 	return true;
 }
@@ -150,7 +150,8 @@ int as_aclv_from_xattr(const unsigned char *b, size_t len, struct aclv *v)
 		e->tag = p[0] | p[1] << 8;
 		e->perm = p[2] & P_RWX;
 		e->id = is_named(e->tag) ? (id_t)(p[4] | p[5] << 8 | (uint32_t)p[6] << 16 |
-						  (uint32_t)p[7] << 24) : ACL_UNDEFINED_ID;
+						  (uint32_t)p[7] << 24) :
+					   ACL_UNDEFINED_ID;
 	}
 	return 0;
 }
@@ -190,8 +191,7 @@ acl_t as_aclv_to_acl(struct aclv *v)
 		acl_entry_t ent;
 		acl_permset_t ps;
 
-		if (acl_create_entry(&acl, &ent) < 0 ||
-		    acl_set_tag_type(ent, e->tag) < 0 ||
+		if (acl_create_entry(&acl, &ent) < 0 || acl_set_tag_type(ent, e->tag) < 0 ||
 		    (is_named(e->tag) && acl_set_qualifier(ent, &e->id) < 0) ||
 		    acl_get_permset(ent, &ps) < 0 || acl_clear_perms(ps) < 0 ||
 		    ((e->perm & P_R) && acl_add_perm(ps, ACL_READ) < 0) ||
@@ -218,8 +218,8 @@ acl_t as_aclv_to_acl(struct aclv *v)
  * ancestor reachable only through one gets an explicit entry, which is
  * harmless).
  */
-static bool aclv_may_groups(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
-			    gid_t gid, gid_t gid2, unsigned int want)
+static bool aclv_may_groups(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid, gid_t gid,
+			    gid_t gid2, unsigned int want)
 {
 	const struct acl_ent *m = as_aclv_cfind(v, ACL_MASK, 0), *e;
 	unsigned int mask = m ? m->perm : P_RWX;
@@ -238,7 +238,8 @@ static bool aclv_may_groups(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t 
 	for (size_t i = 0; i < v->n; i++) {
 		e = &v->e[i];
 		if ((e->tag == ACL_GROUP_OBJ && (gid == fgid || gid2 == fgid)) ||
-		    (e->tag == ACL_GROUP && (e->id == gid || (gid2 != (gid_t)-1 && e->id == gid2)))) {
+		    (e->tag == ACL_GROUP &&
+		     (e->id == gid || (gid2 != (gid_t)-1 && e->id == gid2)))) {
 			matched = true;
 			if ((e->perm & mask & want) == want)
 				return true;
@@ -250,15 +251,15 @@ static bool aclv_may_groups(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t 
 	return e && (e->perm & want) == want;
 }
 
-static bool aclv_may(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid,
-		     gid_t gid, unsigned int want)
+static bool aclv_may(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid, gid_t gid,
+		     unsigned int want)
 {
 	return aclv_may_groups(v, fuid, fgid, uid, gid, (gid_t)-1, want);
 }
 
 /* The single rights the check grants (each bit asked for on its own). */
-static unsigned int aclv_granted(const struct aclv *v, uid_t fuid, gid_t fgid,
-				 uid_t uid, gid_t gid, gid_t gid2)
+static unsigned int aclv_granted(const struct aclv *v, uid_t fuid, gid_t fgid, uid_t uid, gid_t gid,
+				 gid_t gid2)
 {
 	unsigned int p = 0;
 
@@ -268,8 +269,8 @@ static unsigned int aclv_granted(const struct aclv *v, uid_t fuid, gid_t fgid,
 	return p;
 }
 
-int as_acl_may(const char *acl_text, uid_t file_uid, gid_t file_gid,
-	       uid_t uid, gid_t gid, unsigned int want)
+int as_acl_may(const char *acl_text, uid_t file_uid, gid_t file_gid, uid_t uid, gid_t gid,
+	       unsigned int want)
 {
 	struct aclv *v;
 	acl_t acl;
@@ -324,8 +325,7 @@ static bool agent_entry_ok(unsigned int have, unsigned int want, bool xok)
  * owner has a named entry (files the agent created inherit u:OWNER from
  * the default ACL), the owner's read/write (and x where the file has it).
  */
-static unsigned int mask_need(const struct acl_rule *c, const struct aclv *v,
-			      const struct stat *sb)
+static unsigned int mask_need(const struct acl_rule *c, const struct aclv *v, const struct stat *sb)
 {
 	const struct acl_ent *e;
 	unsigned int need = 0, xbits = x_ok(sb) ? P_RWX : P_R | P_W;
@@ -462,8 +462,8 @@ bool as_acl_rule_revoke_default(const struct acl_rule *c, struct aclv *dv)
 }
 
 /* What check finds wrong with one access ACL. */
-void as_acl_rule_check_access(const struct acl_rule *c, const struct aclv *v,
-			      const struct stat *sb, bool *missing, bool *narrow)
+void as_acl_rule_check_access(const struct acl_rule *c, const struct aclv *v, const struct stat *sb,
+			      bool *missing, bool *narrow)
 {
 	const struct acl_ent *e, *m;
 	unsigned int need;
@@ -522,8 +522,7 @@ bool as_acl_rule_shut_group(struct aclv *v, gid_t gid)
  * since they are ACL_GROUP_OBJ & mask and a new mask starts from
  * ACL_GROUP_OBJ.
  */
-int as_acl_rule_traverse(struct aclv *v, const struct stat *sb, uid_t agent, gid_t gid,
-			 gid_t gid2)
+int as_acl_rule_traverse(struct aclv *v, const struct stat *sb, uid_t agent, gid_t gid, gid_t gid2)
 {
 	struct acl_ent *e, *m;
 	unsigned int p;

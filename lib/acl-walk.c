@@ -42,11 +42,11 @@
 
 struct walk_cfg {
 	enum { OP_GRANT, OP_REVOKE, OP_CHECK } op;
-	struct acl_rule rule;   /* whose entries */
-	bool precheck;          /* getxattrat(2) works here */
-	bool skip_agent_owned;  /* revoke as the owner: the agent's own objects are left */
+	struct acl_rule rule;  /* whose entries */
+	bool precheck;         /* getxattrat(2) works here */
+	bool skip_agent_owned; /* revoke as the owner: the agent's own objects are left */
 	dev_t dev;
-	unsigned long long mnt_id;      /* the root's mount; 0: kernel without STATX_MNT_ID */
+	unsigned long long mnt_id; /* the root's mount; 0: kernel without STATX_MNT_ID */
 };
 
 /* ------------------------------------------------------- one object */
@@ -61,13 +61,13 @@ struct walk_queue {
 		unsigned int depth;
 		struct stat sb;
 		char *path;
-		bool git;        /* inside the owner's git dir */
+		bool git; /* inside the owner's git dir */
 	} jobs[QUEUE_MAX];
-	size_t n;                /* read unlocked as a hint: atomics */
+	size_t n; /* read unlocked as a hint: atomics */
 	unsigned int nworkers;
 	unsigned int idle;
 	bool done;
-	bool stop;               /* a worker failed: read unlocked, atomics */
+	bool stop; /* a worker failed: read unlocked, atomics */
 };
 
 struct level {
@@ -85,11 +85,11 @@ struct worker {
 	struct as_acl_report rep;
 	struct as_strv gitdirs;
 	struct as_err err;
-	struct as_err first_fail;       /* revoke: the first object it could not fix */
+	struct as_err first_fail; /* revoke: the first object it could not fix */
 	int rc;
 	struct aclv av, dv;
-	unsigned int precheck_misses;   /* in a row */
-	unsigned int precheck_pause;    /* files to go without */
+	unsigned int precheck_misses; /* in a row */
+	unsigned int precheck_pause;  /* files to go without */
 	char path[PATH_MAX];
 	struct level stack[AS_ACL_MAX_DEPTH + 1];
 };
@@ -177,7 +177,8 @@ static int check_object(struct worker *w, int fd, const struct stat *sb)
 		report(w, &w->rep.missing_default, "default ACL entries missing");
 		break;
 	case DEFAULT_NARROW_MASK:
-		report(w, &w->rep.narrow_mask, "default mask hides the agent's or the owner's rights");
+		report(w, &w->rep.narrow_mask,
+		       "default mask hides the agent's or the owner's rights");
 		break;
 	case DEFAULT_RIGHT:
 		break;
@@ -202,7 +203,8 @@ static int git_object(struct worker *w, int fd, const struct stat *sb)
 	if (sb->st_uid == c->rule.agent) {
 		w->st.git_agent_owned++;
 		if (c->op == OP_CHECK)
-			report(w, &w->rep.git_agent_owned, "a file the agent owns inside a git directory");
+			report(w, &w->rep.git_agent_owned,
+			       "a file the agent owns inside a git directory");
 	}
 	r = read_access(w, fd, sb);
 	if (r < 0)
@@ -217,7 +219,8 @@ static int git_object(struct worker *w, int fd, const struct stat *sb)
 			found = as_aclv_cfind(&w->dv, ACL_USER, c->rule.agent) != NULL;
 		}
 		if (found)
-			report(w, &w->rep.in_gitdir, "the agent's ACL entry inside a git directory");
+			report(w, &w->rep.in_gitdir,
+			       "the agent's ACL entry inside a git directory");
 		return 0;
 	}
 	changed = as_acl_rule_revoke_access(&c->rule, &w->av);
@@ -277,7 +280,8 @@ static int do_object(struct worker *w, int fd, const struct stat *sb, bool git)
 		if (r < 0)
 			return r;
 		if (as_aclv_full(&w->dv))
-			return as_fail(&w->err, -E2BIG, "%s: default ACL has too many entries", w->path);
+			return as_fail(&w->err, -E2BIG, "%s: default ACL has too many entries",
+				       w->path);
 		if (c->op == OP_GRANT)
 			dchanged = as_acl_rule_grant_default(&c->rule, &w->dv, &w->av);
 		else
@@ -316,8 +320,8 @@ static void queue_stop(struct walk_queue *q)
  * when a worker is idle, matters: in a wide tree the directories are found
  * in one place, and a worker that runs dry must find the next one waiting.
  */
-static bool queue_offer(struct walk_queue *q, int fd, unsigned int depth,
-			const struct stat *sb, const char *path, bool git)
+static bool queue_offer(struct walk_queue *q, int fd, unsigned int depth, const struct stat *sb,
+			const char *path, bool git)
 {
 	bool taken = false;
 	char *p;
@@ -376,8 +380,8 @@ static int path_append(struct worker *w, size_t len, const char *name)
 
 	if (len + 1 + n >= sizeof(w->path)) {
 		w->path[len] = '\0';
-		return as_fail(&w->err, -ENAMETOOLONG, "%s/%s: path longer than %d bytes",
-			       w->path, name, PATH_MAX);
+		return as_fail(&w->err, -ENAMETOOLONG, "%s/%s: path longer than %d bytes", w->path,
+			       name, PATH_MAX);
 	}
 	w->path[len] = '/';
 	memcpy(w->path + len + 1, name, n + 1);
@@ -396,8 +400,8 @@ static int path_append(struct worker *w, size_t len, const char *name)
  * read can at worst make us skip a file the swapper could already reach:
  * nothing is ever written on the strength of this read.
  */
-static int precheck_file(struct worker *w, int dfd, const char *name,
-			 const struct stat *sb, bool git)
+static int precheck_file(struct worker *w, int dfd, const char *name, const struct stat *sb,
+			 bool git)
 {
 	const struct walk_cfg *c = w->cfg;
 	bool missing, narrow;
@@ -426,8 +430,8 @@ static int precheck_file(struct worker *w, int dfd, const char *name,
  * for a directory or regular file on our filesystem, 0 when the entry is
  * skipped or vanished (counted), or -errno.
  */
-static int open_entry(struct worker *w, int dfd, const struct dirent *de,
-		      int *fdp, struct stat *sb, bool git)
+static int open_entry(struct worker *w, int dfd, const struct dirent *de, int *fdp, struct stat *sb,
+		      bool git)
 {
 	unsigned char type = de->d_type;
 	unsigned long long mnt;
@@ -479,8 +483,8 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 	}
 	/* Another mount, even a bind mount of the same filesystem (same
 	 * st_dev, another mount id), is not part of the tree. */
-	if ((!S_ISDIR(sb->st_mode) && !S_ISREG(sb->st_mode)) ||
-	    sb->st_dev != w->cfg->dev || mnt != w->cfg->mnt_id) {
+	if ((!S_ISDIR(sb->st_mode) && !S_ISREG(sb->st_mode)) || sb->st_dev != w->cfg->dev ||
+	    mnt != w->cfg->mnt_id) {
 		close(fd);
 		w->st.skipped++;
 		return 0;
@@ -505,11 +509,11 @@ static int open_entry(struct worker *w, int dfd, const struct dirent *de,
 open_failed:
 	switch (errno) {
 	case ENOENT:
-	case ENOTDIR:   /* a directory replaced by something else */
+	case ENOTDIR: /* a directory replaced by something else */
 		w->st.vanished++;
 		return 0;
-	case ELOOP:     /* replaced by a symlink: never followed */
-	case ENXIO:     /* a socket */
+	case ELOOP: /* replaced by a symlink: never followed */
+	case ENXIO: /* a socket */
 		w->st.skipped++;
 		return 0;
 	default:
@@ -597,8 +601,8 @@ static int walk_job(struct worker *w, struct job *job)
 			sp--;
 			continue;
 		}
-		if (de->d_name[0] == '.' && (!de->d_name[1] ||
-					     (de->d_name[1] == '.' && !de->d_name[2])))
+		if (de->d_name[0] == '.' &&
+		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
 		r = path_append(w, top->pathlen, de->d_name);
 		if (r < 0) {
@@ -624,9 +628,10 @@ static int walk_job(struct worker *w, struct job *job)
 		}
 		if (top->depth + 1 > AS_ACL_MAX_DEPTH) {
 			close(fd);
-			r = carry_on(w, as_fail(&w->err, -ELOOP,
-				    "%s: more than %d directory levels below the tree's root; refusing to go deeper",
-				    w->path, AS_ACL_MAX_DEPTH));
+			r = carry_on(w,
+				     as_fail(&w->err, -ELOOP,
+					     "%s: more than %d directory levels below the tree's root; refusing to go deeper",
+					     w->path, AS_ACL_MAX_DEPTH));
 			if (r < 0)
 				goto out;
 			continue;
@@ -651,8 +656,8 @@ static int walk_job(struct worker *w, struct job *job)
 		if (!w->stack[sp].d) {
 			r = -errno;
 			close(fd);
-			r = carry_on(w, as_fail(&w->err, r, "%s: cannot read directory: %s", w->path,
-						strerror(-r)));
+			r = carry_on(w, as_fail(&w->err, r, "%s: cannot read directory: %s",
+						w->path, strerror(-r)));
 			if (r < 0)
 				goto out;
 			continue;
@@ -713,8 +718,9 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 	if (rep)
 		*rep = (struct as_acl_report){ .problem = NULL };
 	if (cfg->rule.agent == 0 || cfg->rule.agent == cfg->rule.owner)
-		return as_fail(err, -EINVAL, "%s: agent uid %u must differ from root and from the owner",
-			       dir, (unsigned int)cfg->rule.agent);
+		return as_fail(err, -EINVAL,
+			       "%s: agent uid %u must differ from root and from the owner", dir,
+			       (unsigned int)cfg->rule.agent);
 	if (strcmp(dir, "/") == 0)
 		return as_fail(err, -EINVAL, "/: refusing to walk the whole filesystem");
 	r = as_acl_obj_open_path(dir, false, &fd, NULL, NULL, err);
@@ -740,8 +746,9 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 	 * entry; the queue pins at most QUEUE_MAX more. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur < (rlim_t)nw * (AS_ACL_MAX_DEPTH + 2) + QUEUE_MAX + 32) {
-		r = as_fail(err, -EMFILE, "%s: open file limit %llu is too low for a walk %d levels deep",
-			    dir, (unsigned long long)rl.rlim_cur, AS_ACL_MAX_DEPTH);
+		r = as_fail(err, -EMFILE,
+			    "%s: open file limit %llu is too low for a walk %d levels deep", dir,
+			    (unsigned long long)rl.rlim_cur, AS_ACL_MAX_DEPTH);
 		goto out;
 	}
 	w = calloc(nw, sizeof(*w));
@@ -752,7 +759,7 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 		goto out;
 	}
 	q.jobs[q.n++] = root;
-	fd = -1;        /* the queue owns it now */
+	fd = -1; /* the queue owns it now */
 	q.nworkers = nw;
 	for (unsigned int i = 0; i < nw; i++) {
 		w[i].cfg = cfg;
@@ -812,7 +819,8 @@ static int walk_tree(const char *dir, struct walk_cfg *cfg, struct as_acl_stats 
 	}
 	/* Revoke went through everything it could: now say what it could not. */
 	if (r == 0 && failed)
-		r = as_fail(err, -EIO, "%lu file(s) or directories could not be changed; the first: %s",
+		r = as_fail(err, -EIO,
+			    "%lu file(s) or directories could not be changed; the first: %s",
 			    failed, first_fail.msg);
 	/* Jobs left behind by a stopped walk. */
 	for (size_t i = 0; i < q.n; i++) {
@@ -839,8 +847,8 @@ int as_acl_grant_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
 	return walk_tree(dir, &cfg, st, NULL, err);
 }
 
-int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner,
-		       struct as_acl_stats *st, struct as_err *err)
+int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner, struct as_acl_stats *st,
+		       struct as_err *err)
 {
 	struct walk_cfg cfg = { .op = OP_REVOKE, .rule = { agent, owner, false } };
 
@@ -850,7 +858,9 @@ int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner,
 int as_acl_strip_owned(const char *dir, uid_t agent, uid_t owner, struct as_acl_stats *st,
 		       struct as_err *err)
 {
-	struct walk_cfg cfg = { .op = OP_REVOKE, .rule = { agent, owner, false }, .skip_agent_owned = true };
+	struct walk_cfg cfg = { .op = OP_REVOKE,
+				.rule = { agent, owner, false },
+				.skip_agent_owned = true };
 
 	return walk_tree(dir, &cfg, st, NULL, err);
 }

@@ -24,15 +24,15 @@
 #define AS_ACL_MAX_DEPTH 128
 
 struct as_acl_stats {
-	unsigned long visited;       /* directories and regular files seen */
-	unsigned long changed;       /* ACLs written */
-	unsigned long unchanged;     /* already right, skipped */
-	unsigned long skipped;       /* symlinks, special files, other filesystems */
-	unsigned long vanished;      /* removed while we walked */
-	unsigned long failed;        /* revoke: objects it could not fix (it carried on) */
+	unsigned long visited;   /* directories and regular files seen */
+	unsigned long changed;   /* ACLs written */
+	unsigned long unchanged; /* already right, skipped */
+	unsigned long skipped;   /* symlinks, special files, other filesystems */
+	unsigned long vanished;  /* removed while we walked */
+	unsigned long failed;    /* revoke: objects it could not fix (it carried on) */
 	/* The owner's git directories (lib/gitdir.h) met on the way: grant
 	 * gives the agent no entry in them and takes away any it had. */
-	struct as_strv gitdirs;      /* their paths; as_acl_stats_free */
+	struct as_strv gitdirs;        /* their paths; as_acl_stats_free */
 	unsigned long git_agent_owned; /* files the agent owns inside them */
 };
 
@@ -58,8 +58,8 @@ int as_acl_grant_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
  * stops early: an object it cannot fix is counted (st->failed) and the walk
  * goes on; then it returns -EIO naming how many and the first.
  */
-int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner,
-		       struct as_acl_stats *st, struct as_err *err);
+int as_acl_revoke_tree(const char *dir, uid_t agent, uid_t owner, struct as_acl_stats *st,
+		       struct as_err *err);
 
 /*
  * as_acl_revoke_tree for the owner's own git dirs, run as the owner
@@ -76,8 +76,8 @@ int as_acl_strip_owned(const char *dir, uid_t agent, uid_t owner, struct as_acl_
  * and appends the path to ADDED.  Ancestors AGENT can already traverse are
  * left alone.
  */
-int as_acl_grant_traverse(const char *dir, uid_t agent, gid_t agent_gid,
-			  struct as_strv *added, struct as_err *err);
+int as_acl_grant_traverse(const char *dir, uid_t agent, gid_t agent_gid, struct as_strv *added,
+			  struct as_err *err);
 
 /* The same, counting the agent as also in group GID2 ((gid_t)-1: none):
  * the agents' group, whose entry on owners' homes denies. */
@@ -109,13 +109,13 @@ int as_acl_revoke_fd(int fd, const char *path, uid_t agent, struct as_err *err);
 
 /* Consistency of a granted tree, for agent-admin check. */
 struct as_acl_report {
-	unsigned long missing;       /* entries without the agent's access entry */
-	unsigned long narrow_mask;   /* mask hides the agent's or owner's rights */
+	unsigned long missing;         /* entries without the agent's access entry */
+	unsigned long narrow_mask;     /* mask hides the agent's or owner's rights */
 	unsigned long missing_default; /* directories without the default entries */
-	unsigned long in_gitdir;     /* the agent's entries inside the owner's git dirs */
+	unsigned long in_gitdir;       /* the agent's entries inside the owner's git dirs */
 	unsigned long git_agent_owned; /* files the agent owns inside them */
-	char example[512];           /* first offending path, for the message */
-	const char *problem;         /* what is wrong with it (static string) */
+	char example[512];             /* first offending path, for the message */
+	const char *problem;           /* what is wrong with it (static string) */
 };
 
 int as_acl_check_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
@@ -129,7 +129,7 @@ int as_acl_check_tree(const char *dir, uid_t agent, uid_t owner, bool read_only,
  * a mode is "u::rwx,g::r-x,o::---")?  Returns 1 or 0, or -EINVAL when the
  * text does not parse.
  */
-int as_acl_may(const char *acl_text, uid_t file_uid, gid_t file_gid,
-	       uid_t uid, gid_t gid, unsigned int want);
+int as_acl_may(const char *acl_text, uid_t file_uid, gid_t file_gid, uid_t uid, gid_t gid,
+	       unsigned int want);
 
 #endif

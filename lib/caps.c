@@ -70,10 +70,9 @@ bool as_caps_none_left(bool check_bounding)
  * "Capabilities and execution of programs by root"). */
 int as_caps_clear_bounding(struct as_err *err)
 {
-	const unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
-		SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
-		SECBIT_KEEP_CAPS_LOCKED |
-		SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+	const unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+				   SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+				   SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
 
 	int last = last_cap();
 
@@ -81,8 +80,9 @@ int as_caps_clear_bounding(struct as_err *err)
 		return as_fail(err, -errno, "cannot lock securebits: %s", strerror(errno));
 	for (int c = 0; c <= last; c++)
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
-			return as_fail(err, -errno, "cannot drop capability %d from the bounding set: %s",
-				       c, strerror(errno));
+			return as_fail(err, -errno,
+				       "cannot drop capability %d from the bounding set: %s", c,
+				       strerror(errno));
 	return 0;
 }
 
@@ -101,7 +101,8 @@ int as_caps_drop_all(struct as_err *err)
 			return r;
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return as_fail(err, -errno, "cannot clear ambient capabilities: %s", strerror(errno));
+		return as_fail(err, -errno, "cannot clear ambient capabilities: %s",
+			       strerror(errno));
 	capng_clear(CAPNG_SELECT_CAPS);
 	if (capng_apply(CAPNG_SELECT_CAPS) < 0)
 		return as_fail(err, -EPERM, "cannot clear capability sets");

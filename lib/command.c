@@ -23,7 +23,8 @@ char *as_resolve_command(const char *cmd, const char *search_path, int *code)
 	if (strchr(cmd, '/')) {
 		if (access(cmd, X_OK) == 0)
 			return strdup(cmd);
-		*code = errno == ENOENT || errno == ENOTDIR ? AS_EXIT_NOT_FOUND : AS_EXIT_CANNOT_EXEC;
+		*code = errno == ENOENT || errno == ENOTDIR ? AS_EXIT_NOT_FOUND :
+							      AS_EXIT_CANNOT_EXEC;
 		return NULL;
 	}
 	dirs = strdup(search_path ? search_path : "");

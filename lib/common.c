@@ -82,17 +82,19 @@ static int check_trusted_fd(int fd, const char *path, enum as_trust trust, struc
 		return as_fail(err, -EINVAL, "%s: not a regular file", path);
 	if (trust == AS_TRUST_ROOT_ONLY) {
 		if (st->st_uid != 0)
-			return as_fail(err, -EPERM, "%s: not owned by root (uid %u); refusing to trust it",
-				       path, (unsigned)st->st_uid);
+			return as_fail(err, -EPERM,
+				       "%s: not owned by root (uid %u); refusing to trust it", path,
+				       (unsigned)st->st_uid);
 		if (st->st_mode & (S_IWGRP | S_IWOTH))
-			return as_fail(err, -EPERM, "%s: writable by group or others (mode %04o); refusing to trust it",
-				       path, (unsigned)(st->st_mode & 07777));
+			return as_fail(
+				err, -EPERM,
+				"%s: writable by group or others (mode %04o); refusing to trust it",
+				path, (unsigned)(st->st_mode & 07777));
 	}
 	return 0;
 }
 
-int as_check_trusted_fd(int fd, const char *path, enum as_trust trust,
-			struct as_err *err)
+int as_check_trusted_fd(int fd, const char *path, enum as_trust trust, struct as_err *err)
 {
 	struct stat st;
 
@@ -112,34 +114,39 @@ static int check_dir_chain(int dfd, const char *path, struct as_err *err)
 	struct stat st, root;
 
 	if (fd < 0 || stat("/", &root) < 0)
-		return as_fail(err, -errno, "%s: cannot check its directory: %s", path, strerror(errno));
+		return as_fail(err, -errno, "%s: cannot check its directory: %s", path,
+			       strerror(errno));
 	for (int depth = 0; depth < 256; depth++) {
 		int up;
 
 		if (fstat(fd, &st) < 0)
-			return as_fail(err, -errno, "%s: cannot check its directory: %s", path, strerror(errno));
+			return as_fail(err, -errno, "%s: cannot check its directory: %s", path,
+				       strerror(errno));
 		if (st.st_uid != 0)
-			return as_fail(err, -EPERM, "%s: %s not owned by root (uid %u); refusing to trust it",
+			return as_fail(err, -EPERM,
+				       "%s: %s not owned by root (uid %u); refusing to trust it",
 				       path, depth ? "a directory above it is" : "its directory is",
 				       (unsigned)st.st_uid);
 		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (depth == 0 || !(st.st_mode & S_ISVTX)))
-			return as_fail(err, -EPERM,
-				       "%s: %s writable by group or others (mode %04o); refusing to trust it",
-				       path, depth ? "a directory above it is" : "its directory is",
-				       (unsigned)(st.st_mode & 07777));
+			return as_fail(
+				err, -EPERM,
+				"%s: %s writable by group or others (mode %04o); refusing to trust it",
+				path, depth ? "a directory above it is" : "its directory is",
+				(unsigned)(st.st_mode & 07777));
 		if (st.st_dev == root.st_dev && st.st_ino == root.st_ino)
 			return 0;
 		up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (up < 0)
-			return as_fail(err, -errno, "%s: cannot check its directory: %s", path, strerror(errno));
+			return as_fail(err, -errno, "%s: cannot check its directory: %s", path,
+				       strerror(errno));
 		close(fd);
 		fd = up;
 	}
 	return as_fail(err, -ELOOP, "%s: its directory is too deep to check", path);
 }
 
-int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
-		 char **out, struct as_err *err)
+int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max, char **out,
+		 struct as_err *err)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_close_ int hold = -1;
@@ -243,8 +250,8 @@ int as_fstat_mnt(int fd, struct stat *st, unsigned long long *mnt_id)
 {
 	struct statx sx;
 
-	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT,
-		  STATX_BASIC_STATS | STATX_MNT_ID, &sx) < 0)
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_MNT_ID,
+		  &sx) < 0)
 		return -errno;
 	memset(st, 0, sizeof(*st));
 	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);

@@ -21,8 +21,7 @@ struct as_err {
 	char msg[AS_ERR_MAX];
 };
 
-void as_err_set(struct as_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void as_err_set(struct as_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Sets err and returns the (negative) code, for "return as_fail(...)". */
 int as_fail(struct as_err *err, int code, const char *fmt, ...)
@@ -50,8 +49,8 @@ struct as_strv {
 	size_t n;
 };
 
-int as_strv_push(struct as_strv *sv, const char *s);   /* copies s */
-int as_strv_push_take(struct as_strv *sv, char *s);    /* takes ownership */
+int as_strv_push(struct as_strv *sv, const char *s); /* copies s */
+int as_strv_push_take(struct as_strv *sv, char *s);  /* takes ownership */
 bool as_strv_contains(const struct as_strv *sv, const char *s);
 void as_strv_free(struct as_strv *sv);
 
@@ -74,12 +73,11 @@ enum as_trust {
  * fd, so the checked directory is the one read from.  Returns 0, or -errno
  * with err set.
  */
-int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max,
-		 char **out, struct as_err *err);
+int as_read_file(int dirfd, const char *path, enum as_trust trust, size_t max, char **out,
+		 struct as_err *err);
 
 /* Checks an open fd against a trust requirement; fills err naming path. */
-int as_check_trusted_fd(int fd, const char *path, enum as_trust trust,
-			struct as_err *err);
+int as_check_trusted_fd(int fd, const char *path, enum as_trust trust, struct as_err *err);
 
 /*
  * fstat(2) of FD, through statx(2), plus the id of the mount it sits on

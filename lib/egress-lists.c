@@ -36,7 +36,8 @@ int as_egress_shipped_lists(struct as_strv *out, struct as_err *err)
 			size_t n = strlen(de->d_name), sl = strlen(LIST_SUFFIX);
 			char name[128];
 
-			if (n <= sl || n >= sizeof(name) || strcmp(de->d_name + n - sl, LIST_SUFFIX) != 0)
+			if (n <= sl || n >= sizeof(name) ||
+			    strcmp(de->d_name + n - sl, LIST_SUFFIX) != 0)
 				continue;
 			memcpy(name, de->d_name, n - sl);
 			name[n - sl] = '\0';
@@ -82,6 +83,7 @@ int as_egress_read_list(const char *name, struct as_strv *specs, char *path, siz
 			return rc;
 		return as_egress_list_parse(text, path, specs, err);
 	}
-	return as_fail(err, -ENOENT, "egress list '%s': no %s/%s" LIST_SUFFIX " nor %s/%s" LIST_SUFFIX,
-		       name, AS_EGRESSDIR_ETC, name, AS_EGRESSDIR_VENDOR, name);
+	return as_fail(err, -ENOENT,
+		       "egress list '%s': no %s/%s" LIST_SUFFIX " nor %s/%s" LIST_SUFFIX, name,
+		       AS_EGRESSDIR_ETC, name, AS_EGRESSDIR_VENDOR, name);
 }

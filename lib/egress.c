@@ -38,9 +38,11 @@ static int parse_ports(const char *s, const char *spec, struct as_egress_rule *r
 		unsigned long v = 0;
 
 		if (*s < '0' || *s > '9')
-			return spec_fail(err, spec, "PORTS must be numbers 1-65535 separated by ','");
+			return spec_fail(err, spec,
+					 "PORTS must be numbers 1-65535 separated by ','");
 		if (*s == '0')
-			return spec_fail(err, spec, "port numbers have no leading zero (and 0 is not a port)");
+			return spec_fail(err, spec,
+					 "port numbers have no leading zero (and 0 is not a port)");
 		while (*s >= '0' && *s <= '9') {
 			v = v * 10 + (unsigned long)(*s - '0');
 			if (v > 65535)
@@ -60,7 +62,8 @@ static int parse_ports(const char *s, const char *spec, struct as_egress_rule *r
 		if (*s == '\0')
 			break;
 		if (*s != ',')
-			return spec_fail(err, spec, "PORTS must be numbers 1-65535 separated by ','");
+			return spec_fail(err, spec,
+					 "PORTS must be numbers 1-65535 separated by ','");
 		s++;
 	}
 	qsort(rule->ports, rule->n_ports, sizeof(rule->ports[0]), cmp_port);
@@ -79,8 +82,9 @@ static int parse_prefix(const char *s, unsigned max, const char *spec, unsigned 
 			return spec_fail(err, spec, "/LEN must be a number");
 		v = v * 10 + (unsigned)(*s - '0');
 		if (v > max)
-			return spec_fail(err, spec, max == 32 ? "/LEN of an IPv4 network is at most 32"
-							      : "/LEN of an IPv6 network is at most 128");
+			return spec_fail(err, spec,
+					 max == 32 ? "/LEN of an IPv4 network is at most 32" :
+						     "/LEN of an IPv6 network is at most 128");
 	}
 	*out = v;
 	return 0;
@@ -93,7 +97,9 @@ static int check_host_bits(const struct as_egress_rule *rule, const char *spec, 
 
 	for (unsigned bit = rule->prefix; bit < bytes * 8; bit++)
 		if (rule->addr[bit / 8] & (0x80 >> (bit % 8)))
-			return spec_fail(err, spec, "the address has bits set beyond /LEN (write the network address)");
+			return spec_fail(
+				err, spec,
+				"the address has bits set beyond /LEN (write the network address)");
 	return 0;
 }
 
@@ -120,9 +126,11 @@ static int parse_host(const char *h, size_t len, const char *spec, struct as_egr
 			continue;
 		}
 		if (c == '*')
-			return spec_fail(err, spec, "no wildcards: HOST already admits its subdomains");
+			return spec_fail(err, spec,
+					 "no wildcards: HOST already admits its subdomains");
 		if (!isascii(c) || !(isalnum(c) || c == '-'))
-			return spec_fail(err, spec, "a host name has only letters, digits, '-' and '.'");
+			return spec_fail(err, spec,
+					 "a host name has only letters, digits, '-' and '.'");
 		if (c == '-' && label == 0)
 			return spec_fail(err, spec, "a label starts with '-'");
 		if (!isdigit(c))
@@ -136,7 +144,8 @@ static int parse_host(const char *h, size_t len, const char *spec, struct as_egr
 	if (h[len - 1] == '-')
 		return spec_fail(err, spec, "a label ends with '-'");
 	if (all_digits)
-		return spec_fail(err, spec, "not an IPv4 address (four numbers 0-255) nor a host name");
+		return spec_fail(err, spec,
+				 "not an IPv4 address (four numbers 0-255) nor a host name");
 	rule->host[len] = '\0';
 	return 0;
 }
@@ -169,7 +178,8 @@ int as_egress_spec_parse(const char *spec, struct as_egress_rule *rule, struct a
 		size_t n = strcspn(p, "/:");
 
 		if (p[n] == ':' && strchr(p + n + 1, ':'))
-			return spec_fail(err, spec, "an IPv6 address goes in brackets: [ADDR][/LEN][:PORTS]");
+			return spec_fail(err, spec,
+					 "an IPv6 address goes in brackets: [ADDR][/LEN][:PORTS]");
 		if (strspn(p, "0123456789.") >= n && n > 0 && n < sizeof(buf)) {
 			memcpy(buf, p, n);
 			buf[n] = '\0';
@@ -195,7 +205,8 @@ int as_egress_spec_parse(const char *spec, struct as_egress_rule *rule, struct a
 			return spec_fail(err, spec, "/LEN must be a number");
 		memcpy(len, rest + 1, n);
 		len[n] = '\0';
-		rc = parse_prefix(len, rule->family == AF_INET ? 32 : 128, spec, &rule->prefix, err);
+		rc = parse_prefix(len, rule->family == AF_INET ? 32 : 128, spec, &rule->prefix,
+				  err);
 		if (rc < 0)
 			return rc;
 		rc = check_host_bits(rule, spec, err);
@@ -206,7 +217,8 @@ int as_egress_spec_parse(const char *spec, struct as_egress_rule *rule, struct a
 	if (*rest == ':')
 		return parse_ports(rest + 1, spec, rule, err);
 	if (*rest != '\0')
-		return spec_fail(err, spec, "unexpected text after the address (expected /LEN or :PORTS)");
+		return spec_fail(err, spec,
+				 "unexpected text after the address (expected /LEN or :PORTS)");
 	rule->ports[0] = AS_EGRESS_DEFAULT_PORT;
 	rule->n_ports = 1;
 	return 0;
@@ -240,8 +252,8 @@ int as_egress_spec_format(const struct as_egress_rule *rule, char *buf, size_t l
 			return -EINVAL;
 		if (rule->prefix != (rule->family == AF_INET ? 32u : 128u))
 			snprintf(plen, sizeof(plen), "/%u", rule->prefix);
-		n = snprintf(buf, len, rule->family == AF_INET6 ? "[%s]%s%s%s" : "%s%s%s%s", addr, plen,
-			     default_port ? "" : ":", default_port ? "" : ports);
+		n = snprintf(buf, len, rule->family == AF_INET6 ? "[%s]%s%s%s" : "%s%s%s%s", addr,
+			     plen, default_port ? "" : ":", default_port ? "" : ports);
 	} else {
 		n = snprintf(buf, len, "%s%s%s", rule->host, default_port ? "" : ":",
 			     default_port ? "" : ports);
@@ -259,7 +271,8 @@ bool as_egress_list_name_valid(const char *name)
 
 	if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
 		return false;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+	       n;
 }
 
 int as_egress_list_parse(const char *text, const char *filename, struct as_strv *out,
@@ -311,8 +324,8 @@ int as_egress_chain_name(uid_t uid, char *buf, size_t len)
 /* Rules of one agent grouped by their port list: group g holds every rule
  * whose ports equal those of rules[first[g]]. */
 struct groups {
-	size_t *first;           /* per group: index of its first rule */
-	size_t *of;              /* per rule: its group */
+	size_t *first; /* per group: index of its first rule */
+	size_t *of;    /* per rule: its group */
 	size_t n;
 };
 
@@ -354,13 +367,14 @@ static bool owner_printable(const char *owner)
 	size_t n = strlen(owner);
 
 	return n > 0 && n <= 64 &&
-	       strspn(owner, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+	       strspn(owner, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		       n;
 }
 
 /* The v4 or v6 set of port group K: its literal addresses and networks
  * (dnsmasq adds the resolved ones). */
-static void print_set(FILE *f, const struct as_egress_agent *a, const struct groups *g,
-		      size_t k, int family)
+static void print_set(FILE *f, const struct as_egress_agent *a, const struct groups *g, size_t k,
+		      int family)
 {
 	char addr[INET6_ADDRSTRLEN];
 	bool any = false;
@@ -407,16 +421,20 @@ static int print_agent(FILE *f, const struct as_egress_agent *a, struct as_err *
 		(unsigned)a->dns_port);
 	for (size_t k = 0; k < g.n; k++) {
 		ports_text(&a->rules[g.first[k]], ports, sizeof(ports));
-		fprintf(f, "\t\tip daddr @a%u_g%zu_v4 meta l4proto { tcp, udp } th dport { %s } accept\n",
+		fprintf(f,
+			"\t\tip daddr @a%u_g%zu_v4 meta l4proto { tcp, udp } th dport { %s } accept\n",
 			(unsigned)a->uid, k, ports);
-		fprintf(f, "\t\tip6 daddr @a%u_g%zu_v6 meta l4proto { tcp, udp } th dport { %s } accept\n",
+		fprintf(f,
+			"\t\tip6 daddr @a%u_g%zu_v6 meta l4proto { tcp, udp } th dport { %s } accept\n",
 			(unsigned)a->uid, k, ports);
 	}
 	/* Rejected at once, never dropped: a drop would leave the agent's
 	 * tools waiting for a timeout.  The log line (rate-limited) is what
 	 * "agent-admin egress OWNER log" reads back. */
-	fprintf(f, "\t\tlimit rate 20/minute burst 20 packets log prefix \"" AS_EGRESS_LOG_PREFIX
-		"%s: \" level info\n", a->owner);
+	fprintf(f,
+		"\t\tlimit rate 20/minute burst 20 packets log prefix \"" AS_EGRESS_LOG_PREFIX
+		"%s: \" level info\n",
+		a->owner);
 	fputs("\t\tmeta l4proto tcp reject with tcp reset\n", f);
 	fputs("\t\treject with icmpx admin-prohibited\n", f);
 	fputs("\t}\n", f);
@@ -447,7 +465,8 @@ int as_egress_ruleset(const struct as_egress_agent *agents, size_t n, char **out
 		for (size_t i = 0; i < n && rc == 0; i++)
 			rc = print_agent(f, &agents[i], err);
 		fputs("\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n"
-		      "\t\tmeta skuid vmap { ", f);
+		      "\t\tmeta skuid vmap { ",
+		      f);
 		for (size_t i = 0; i < n; i++) {
 			as_egress_chain_name(agents[i].uid, chain, sizeof(chain));
 			fprintf(f, "%s%u : jump %s", i ? ", " : "", (unsigned)agents[i].uid, chain);
@@ -457,7 +476,8 @@ int as_egress_ruleset(const struct as_egress_agent *agents, size_t n, char **out
 		 * resolver answers. */
 		fputs("\tchain dns {\n\t\ttype nat hook output priority -100; policy accept;\n", f);
 		for (size_t i = 0; i < n; i++)
-			fprintf(f, "\t\tmeta skuid %u meta l4proto { tcp, udp } th dport 53 redirect to :%u\n",
+			fprintf(f,
+				"\t\tmeta skuid %u meta l4proto { tcp, udp } th dport 53 redirect to :%u\n",
 				(unsigned)agents[i].uid, (unsigned)agents[i].dns_port);
 		fputs("\t}\n}\n", f);
 	}
@@ -487,7 +507,8 @@ int as_egress_upstream_parse(const char *s, struct as_egress_upstream *u, struct
 	memcpy(u->addr, s, n);
 	u->addr[n] = '\0';
 	if (inet_pton(AF_INET, u->addr, bin) != 1 && inet_pton(AF_INET6, u->addr, bin) != 1)
-		return as_fail(err, -EINVAL, "upstream '%s': not a numeric IPv4 or IPv6 address", shown);
+		return as_fail(err, -EINVAL, "upstream '%s': not a numeric IPv4 or IPv6 address",
+			       shown);
 	if (hash) {
 		unsigned long v = 0;
 		const char *p = hash + 1;
@@ -495,8 +516,10 @@ int as_egress_upstream_parse(const char *s, struct as_egress_upstream *u, struct
 		if (!*p || *p == '0')
 			return as_fail(err, -EINVAL, "upstream '%s': PORT must be 1-65535", shown);
 		for (; *p; p++) {
-			if (*p < '0' || *p > '9' || (v = v * 10 + (unsigned long)(*p - '0')) > 65535)
-				return as_fail(err, -EINVAL, "upstream '%s': PORT must be 1-65535", shown);
+			if (*p < '0' || *p > '9' ||
+			    (v = v * 10 + (unsigned long)(*p - '0')) > 65535)
+				return as_fail(err, -EINVAL, "upstream '%s': PORT must be 1-65535",
+					       shown);
 		}
 		u->port = (uint16_t)v;
 	}
@@ -546,7 +569,8 @@ int as_egress_dnsmasq_conf(const struct as_egress_agent *agent,
 		groups_free(&g);
 		return as_fail(err, -ENOMEM, "out of memory");
 	}
-	fprintf(f, "# agent-shell: the resolver of %s's agent (uid %u).\n"
+	fprintf(f,
+		"# agent-shell: the resolver of %s's agent (uid %u).\n"
 		"# Written by agent-admin egress --load; changes are overwritten.\n",
 		agent->owner, (unsigned)agent->uid);
 	fprintf(f, "port=%u\nlisten-address=127.0.0.1\n%sbind-interfaces\n",
@@ -582,8 +606,10 @@ int as_egress_dnsmasq_conf(const struct as_egress_agent *agent,
 		for (size_t j = i, first = 1; j < agent->n_rules; j++) {
 			if (agent->rules[j].family || strcmp(agent->rules[j].host, r->host) != 0)
 				continue;
-			fprintf(f, "%s4#inet#" AS_EGRESS_TABLE "#a%u_g%zu_v4,6#inet#" AS_EGRESS_TABLE
-				"#a%u_g%zu_v6", first ? "" : ",", (unsigned)agent->uid, g.of[j],
+			fprintf(f,
+				"%s4#inet#" AS_EGRESS_TABLE "#a%u_g%zu_v4,6#inet#" AS_EGRESS_TABLE
+				"#a%u_g%zu_v6",
+				first ? "" : ",", (unsigned)agent->uid, g.of[j],
 				(unsigned)agent->uid, g.of[j]);
 			first = 0;
 		}
@@ -646,7 +672,7 @@ int as_egress_parse_log_line(const char *line, struct as_egress_rejection *rej)
 	if (field(p, "DPT=", port, sizeof(port)))
 		rej->port = (unsigned)strtoul(port, NULL, 10);
 	if (strcmp(rej->proto, "TCP") != 0 && strcmp(rej->proto, "UDP") != 0)
-		return 0;       /* only TCP and UDP can be allowed: no SPEC */
+		return 0; /* only TCP and UDP can be allowed: no SPEC */
 	if (rej->port == AS_EGRESS_DEFAULT_PORT)
 		snprintf(rej->spec, sizeof(rej->spec), family == AF_INET6 ? "[%s]" : "%s", addr);
 	else

@@ -44,10 +44,10 @@
 #define AS_EGRESS_LOG_PREFIX "agent-shell egress "
 
 struct as_egress_rule {
-	char host[254];          /* lower-case DNS name; "" for an address */
-	int family;              /* AF_INET or AF_INET6 for an address */
-	unsigned char addr[16];  /* network address (host bits zero) */
-	unsigned prefix;         /* 0..32 or 0..128 */
+	char host[254];                      /* lower-case DNS name; "" for an address */
+	int family;                          /* AF_INET or AF_INET6 for an address */
+	unsigned char addr[16];              /* network address (host bits zero) */
+	unsigned prefix;                     /* 0..32 or 0..128 */
 	uint16_t ports[AS_EGRESS_MAX_PORTS]; /* ascending, no duplicates */
 	unsigned n_ports;
 };
@@ -74,9 +74,9 @@ int as_egress_list_parse(const char *text, const char *filename, struct as_strv 
 /* What the fence needs to know about one restricted agent. */
 struct as_egress_agent {
 	const char *owner;
-	uid_t uid;                       /* the agent account's uid */
-	uint16_t dns_port;               /* its dnsmasq listens here */
-	bool no_ipv6;                    /* the host has no ::1: listen on 127.0.0.1 only */
+	uid_t uid;         /* the agent account's uid */
+	uint16_t dns_port; /* its dnsmasq listens here */
+	bool no_ipv6;      /* the host has no ::1: listen on 127.0.0.1 only */
 	const struct as_egress_rule *rules;
 	size_t n_rules;
 };
@@ -95,8 +95,8 @@ int as_egress_ruleset(const struct as_egress_agent *agents, size_t n, char **out
 
 /* One upstream resolver: an address, with an optional port. */
 struct as_egress_upstream {
-	char addr[64];           /* numeric IPv4 or IPv6 */
-	uint16_t port;           /* 0: 53 */
+	char addr[64]; /* numeric IPv4 or IPv6 */
+	uint16_t port; /* 0: 53 */
 };
 
 /* Parses "IP[#PORT]" (the site file's upstream = lines). */
@@ -125,10 +125,10 @@ int as_egress_dnsmasq_conf(const struct as_egress_agent *agent,
  */
 struct as_egress_rejection {
 	char owner[64];
-	char dst[64];            /* as the kernel printed it */
-	char proto[16];          /* TCP, UDP, ICMP, ... */
-	unsigned port;           /* 0 when the protocol has none */
-	char spec[96];           /* the allow SPEC that would admit it */
+	char dst[64];   /* as the kernel printed it */
+	char proto[16]; /* TCP, UDP, ICMP, ... */
+	unsigned port;  /* 0 when the protocol has none */
+	char spec[96];  /* the allow SPEC that would admit it */
 };
 int as_egress_parse_log_line(const char *line, struct as_egress_rejection *rej);
 

@@ -6,7 +6,8 @@
 
 bool as_env_name_valid(const char *name)
 {
-	if (!name || !(*name == '_' || (*name >= 'A' && *name <= 'Z') || (*name >= 'a' && *name <= 'z')))
+	if (!name ||
+	    !(*name == '_' || (*name >= 'A' && *name <= 'Z') || (*name >= 'a' && *name <= 'z')))
 		return false;
 	for (const char *p = name + 1; *p; p++)
 		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
@@ -43,8 +44,8 @@ static bool is_set_by_policy(const struct as_policy *pol, const char *entry)
 	return false;
 }
 
-int as_env_build(const struct as_policy *pol, char *const *envp,
-		 struct as_strv *out, struct as_err *err)
+int as_env_build(const struct as_policy *pol, char *const *envp, struct as_strv *out,
+		 struct as_err *err)
 {
 	for (char *const *e = envp; e && *e; e++) {
 		const char *eq = strchr(*e, '=');

@@ -17,7 +17,7 @@ bool as_env_name_valid(const char *name);
  * pattern, then every "set" entry (replacing a passed one of the same name).
  * Returns 0 or -errno with err set.
  */
-int as_env_build(const struct as_policy *pol, char *const *envp,
-		 struct as_strv *out, struct as_err *err);
+int as_env_build(const struct as_policy *pol, char *const *envp, struct as_strv *out,
+		 struct as_err *err);
 
 #endif

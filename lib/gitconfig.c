@@ -25,10 +25,10 @@
 struct reader {
 	const char *s;
 	size_t len, pos;
-	unsigned long line;      /* of the next character */
-	unsigned long cline;     /* of the last character read */
+	unsigned long line;  /* of the next character */
+	unsigned long cline; /* of the last character read */
 	bool eof;
-	int last;                /* the last character read */
+	int last; /* the last character read */
 };
 
 static bool is_space(int c)
@@ -166,7 +166,7 @@ static const char *read_value(struct reader *r, char *val)
 			c = next(r);
 			switch (c) {
 			case '\n':
-				continue;               /* continuation line */
+				continue; /* continuation line */
 			case 't':
 				c = '\t';
 				break;

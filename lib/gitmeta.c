@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #define GITLINK_MAX 4096
-#define SUBS_MAX 64             /* submodules and linked worktrees per repo */
+#define SUBS_MAX 64 /* submodules and linked worktrees per repo */
 #define SUBS_DEPTH 4
 
 /* ---------------------------------------------------------- small parts */
@@ -82,23 +82,28 @@ int as_git_agent_dir_name(const char *worktree, char *out, size_t len)
 
 /* ------------------------------------------------------------- the walk */
 
+/* A git dir already handled, by inode. */
+struct seen_dir {
+	dev_t dev;
+	ino_t ino;
+};
+
 struct walk {
 	const struct as_session *s;
 	int rootfd;
-	int chan;               /* requests to root (lib/gitmount.c), -1 in a dry run */
-	int agent_chan;         /* the agent's side (as_git_agent_serve) */
-	size_t grant;           /* the read-write grant walked: its registry index */
+	int chan;       /* requests to root (lib/gitmount.c), -1 in a dry run */
+	int agent_chan; /* the agent's side (as_git_agent_serve) */
+	size_t grant;   /* the read-write grant walked: its registry index */
 	const char *root;
 	dev_t dev;
-	unsigned long long mnt_id;      /* the root's mount (as_fstat_mnt) */
+	unsigned long long mnt_id; /* the root's mount (as_fstat_mnt) */
 	bool dry_run;
-	bool sweep;             /* the end of a session: strip and disarm only */
+	bool sweep; /* the end of a session: strip and disarm only */
 	struct as_git_stats *st;
 	struct as_err *err;
-	unsigned agent_dirs;    /* the agent's own directories walked */
+	unsigned agent_dirs; /* the agent's own directories walked */
 	bool agent_budget_noted;
-	/* git dirs already handled, by inode */
-	struct { dev_t dev; ino_t ino; } *seen;
+	struct seen_dir *seen;
 	size_t n_seen;
 };
 
@@ -188,12 +193,12 @@ static int open_failed(struct walk *w, const char *path);
  * lead into it in the session. */
 struct prep {
 	enum { P_MAIN, P_MODULE, P_WORKTREE } kind;
-	char name[PATH_MAX];            /* P_MAIN: in the base; else in the main */
-	char objects[PATH_MAX];         /* the owner's objects, real path */
+	char name[PATH_MAX];    /* P_MAIN: in the base; else in the main */
+	char objects[PATH_MAX]; /* the owner's objects, real path */
 	char head[HEAD_MAX];
-	char gitdir[PATH_MAX];          /* P_WORKTREE: its "gitdir" file */
+	char gitdir[PATH_MAX]; /* P_WORKTREE: its "gitdir" file */
 	struct git_refs heads, tags;
-	int index_fd;                   /* the owner's index, or -1 */
+	int index_fd; /* the owner's index, or -1 */
 	struct git_config cfg;
 };
 
@@ -271,10 +276,12 @@ static int allow_owner(int fd, uid_t owner, acl_perm_t perm, bool dflt)
 			if (found)
 				break;
 		}
-		if ((!found && (acl_create_entry(&acl, &e) < 0 || acl_set_tag_type(e, ACL_USER) < 0 ||
-				acl_set_qualifier(e, &owner) < 0)) ||
-		    acl_get_permset(e, &ps) < 0 || acl_clear_perms(ps) < 0 || acl_add_perm(ps, perm) < 0 ||
-		    acl_calc_mask(&acl) < 0 || acl_set_file(p, types[i], acl) < 0)
+		if ((!found &&
+		     (acl_create_entry(&acl, &e) < 0 || acl_set_tag_type(e, ACL_USER) < 0 ||
+		      acl_set_qualifier(e, &owner) < 0)) ||
+		    acl_get_permset(e, &ps) < 0 || acl_clear_perms(ps) < 0 ||
+		    acl_add_perm(ps, perm) < 0 || acl_calc_mask(&acl) < 0 ||
+		    acl_set_file(p, types[i], acl) < 0)
 			r = -errno;
 		acl_free(acl);
 		if (r < 0)
@@ -454,7 +461,8 @@ static int sync_refs(int afd, const struct prep *p, bool created)
 		char mirror[PATH_MAX];
 		struct git_ref *m, *old;
 
-		snprintf(mirror, sizeof(mirror), "refs/remotes/owner/%s", o->name + strlen("refs/heads/"));
+		snprintf(mirror, sizeof(mirror), "refs/remotes/owner/%s",
+			 o->name + strlen("refs/heads/"));
 		m = git_refs_find(&mine, o->name);
 		old = git_refs_find(&mine, mirror);
 		/* The agent's branch follows the owner's when the agent left
@@ -501,8 +509,9 @@ static bool same_head(int mainfd, const struct prep *p, struct git_refs *owner_h
 static int fill_gitdir(int afd, const struct prep *p, bool created, const char **step)
 {
 	static const char *const dirs[] = {
-		"objects", "objects/info", "objects/pack", "refs", "refs/heads", "refs/tags",
-		"refs/remotes", "refs/remotes/owner", "owner-objects", "info", "hooks",
+		"objects",       "objects/info", "objects/pack", "refs",
+		"refs/heads",    "refs/tags",    "refs/remotes", "refs/remotes/owner",
+		"owner-objects", "info",         "hooks",
 	};
 	char buf[3 * PATH_MAX];
 	int r = 0;
@@ -519,14 +528,15 @@ static int fill_gitdir(int afd, const struct prep *p, bool created, const char *
 	if (r == 0 && created) {
 		/* A submodule's git dir names its work tree, relative to
 		 * itself: the same relative path holds in the session. */
-		bool wt = p->kind == P_MODULE && p->cfg.worktree[0] && !strchr(p->cfg.worktree, '\n');
+		bool wt = p->kind == P_MODULE && p->cfg.worktree[0] &&
+			  !strchr(p->cfg.worktree, '\n');
 
 		*step = "config";
 		snprintf(buf, sizeof(buf),
 			 "[core]\n\trepositoryformatversion = %d\n\tfilemode = true\n\tbare = false\n"
 			 "\tlogallrefupdates = true\n%s%s%s%s%s%s",
-			 p->cfg.object_format[0] ? 1 : 0,
-			 wt ? "\tworktree = " : "", wt ? p->cfg.worktree : "", wt ? "\n" : "",
+			 p->cfg.object_format[0] ? 1 : 0, wt ? "\tworktree = " : "",
+			 wt ? p->cfg.worktree : "", wt ? "\n" : "",
 			 p->cfg.object_format[0] ? "[extensions]\n\tobjectformat = " : "",
 			 p->cfg.object_format, p->cfg.object_format[0] ? "\n" : "");
 		r = write_atomic(afd, "config", buf, strlen(buf));
@@ -548,7 +558,8 @@ static int fill_gitdir(int afd, const struct prep *p, bool created, const char *
 		snprintf(buf, sizeof(buf), "%s\n", p->head);
 		r = write_atomic(afd, "HEAD", buf, strlen(buf));
 	}
-	if (r == 0 && p->index_fd >= 0 && (created || same_head(afd, p, (struct git_refs *)&p->heads))) {
+	if (r == 0 && p->index_fd >= 0 &&
+	    (created || same_head(afd, p, (struct git_refs *)&p->heads))) {
 		*step = "index";
 		r = copy_index(afd, p->index_fd);
 	}
@@ -577,7 +588,8 @@ static int fill_worktree(int wfd, int mainfd, const struct prep *p, const struct
 		snprintf(buf, sizeof(buf), "%s\n", p->gitdir);
 		r = write_atomic(wfd, "gitdir", buf, strlen(buf));
 	}
-	if (r == 0 && p->index_fd >= 0 && (created || same_head(mainfd, p, (struct git_refs *)&main->heads))) {
+	if (r == 0 && p->index_fd >= 0 &&
+	    (created || same_head(mainfd, p, (struct git_refs *)&main->heads))) {
 		*step = "index";
 		r = copy_index(wfd, p->index_fd);
 	}
@@ -664,7 +676,8 @@ static int send_refs(int chan, char kind, const struct git_refs *refs, struct as
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < refs->n; i++) {
-		const char *f[3] = { refs->v[i].name, refs->v[i].oid, refs->v[i].hist ? refs->v[i].hist : "" };
+		const char *f[3] = { refs->v[i].name, refs->v[i].oid,
+				     refs->v[i].hist ? refs->v[i].hist : "" };
 
 		r = send_fields(chan, kind, f, 3, err);
 	}
@@ -693,12 +706,14 @@ static int run_prepare(struct walk *w, const struct preps *ps, const char *gpath
 			;
 		reply[n > 0 ? n : 0] = '\0';
 		if (reply[0] != 'K')
-			r = as_fail(&e, -EIO, "%s", n > 1 && reply[0] == 'E' ? reply + 1 :
-				    "the preparing process failed");
+			r = as_fail(&e, -EIO, "%s",
+				    n > 1 && reply[0] == 'E' ? reply + 1 :
+							       "the preparing process failed");
 	}
 	if (r < 0)
-		return as_fail(w->err, r, "%s: cannot prepare the agent's git directory %s/%s/%s: %s",
-			       gpath, AS_GITDIR, w->s->agent, ps->v[0].name, e.msg);
+		return as_fail(w->err, r,
+			       "%s: cannot prepare the agent's git directory %s/%s/%s: %s", gpath,
+			       AS_GITDIR, w->s->agent, ps->v[0].name, e.msg);
 	return 0;
 }
 
@@ -750,7 +765,9 @@ static int agent_recv(int chan, struct preps *ps, struct as_err *err)
 	static char buf[1 + sizeof(struct prep) + 64];
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c;
 	struct prep *p;
@@ -775,14 +792,16 @@ static int agent_recv(int chan, struct preps *ps, struct as_err *err)
 		if ((size_t)n != 1 + sizeof(struct prep) || !(p = preps_add_raw(ps))) {
 			if (fd >= 0)
 				close(fd);
-			return as_fail(err, -EPROTO, "a git directory from the walk is malformed, or too many");
+			return as_fail(err, -EPROTO,
+				       "a git directory from the walk is malformed, or too many");
 		}
 		memcpy(p, buf + 1, sizeof(*p));
 		prep_sanitize(p, fd);
 		return 'P';
 	case 'H':
 	case 'T':
-		if (ps->n == 0 || prep_add_ref(&ps->v[ps->n - 1], buf[0], buf + 1, (size_t)n - 1) < 0)
+		if (ps->n == 0 ||
+		    prep_add_ref(&ps->v[ps->n - 1], buf[0], buf + 1, (size_t)n - 1) < 0)
 			return as_fail(err, -EPROTO, "a ref from the git walk is malformed");
 		return buf[0];
 	case 'G':
@@ -822,12 +841,13 @@ int as_git_agent_serve(const struct as_session *s, int agentfd, int chan)
 		if (send(chan, reply, strlen(reply), MSG_NOSIGNAL) < 0)
 			r = -errno;
 		else if (r < 0)
-			r = 0;  /* told: the walk ends the session */
+			r = 0; /* told: the walk ends the session */
 	}
 	preps_free(&ps);
 	close(fd);
 	if (r < 0) {
-		dprintf(2, "agent-shell: the git step as the agent: %s\n", err.msg[0] ? err.msg : strerror(-r));
+		dprintf(2, "agent-shell: the git step as the agent: %s\n",
+			err.msg[0] ? err.msg : strerror(-r));
 		return 1;
 	}
 	return 0;
@@ -854,23 +874,26 @@ static int disarm_rename(struct walk *w, int dfd, const char *dpath, const char 
 	char to[NAME_MAX + 1], path[PATH_MAX], what[NAME_MAX + 160];
 
 	for (unsigned i = 0; i < 100; i++) {
-		int n = i ? snprintf(to, sizeof(to), "%s%s.%u", name, DISARMED, i)
-			  : snprintf(to, sizeof(to), "%s%s", name, DISARMED);
+		int n = i ? snprintf(to, sizeof(to), "%s%s.%u", name, DISARMED, i) :
+			    snprintf(to, sizeof(to), "%s%s", name, DISARMED);
 
 		if (n < 0 || (size_t)n >= sizeof(to))
 			break;
 		if (renameat2(dfd, name, dfd, to, RENAME_NOREPLACE) == 0) {
 			if (git_path_join(path, sizeof(path), dpath, name) < 0)
 				return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
-			snprintf(what, sizeof(what), "made by the agent inside your git directory; renamed %s "
-				 "(read it, and the repository's config, before you trust it)", to);
+			snprintf(what, sizeof(what),
+				 "made by the agent inside your git directory; renamed %s "
+				 "(read it, and the repository's config, before you trust it)",
+				 to);
 			return push_line(w, path, what);
 		}
 		if (errno == ENOENT)
 			return 0;
 		if (errno != EEXIST)
-			return as_fail(w->err, -errno, "%s/%s: cannot rename it out of git's way: %s",
-				       dpath, name, strerror(errno));
+			return as_fail(w->err, -errno,
+				       "%s/%s: cannot rename it out of git's way: %s", dpath, name,
+				       strerror(errno));
 	}
 	return as_fail(w->err, -EEXIST, "%s/%s: cannot rename it out of git's way: no free name",
 		       dpath, name);
@@ -911,7 +934,8 @@ static int disarm_dir(struct walk *w, int dfd, const char *dpath, dev_t dev, uns
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
 				continue;
-			r = as_fail(w->err, -errno, "%s/%s: %s", dpath, de->d_name, strerror(errno));
+			r = as_fail(w->err, -errno, "%s/%s: %s", dpath, de->d_name,
+				    strerror(errno));
 			break;
 		}
 		/* objects/XX and objects/pack: checked by hash, never run. */
@@ -962,11 +986,13 @@ static int disarm_dir(struct walk *w, int dfd, const char *dpath, dev_t dev, uns
 static int disarm_gitdir(struct walk *w, int gfd, const char *gpath)
 {
 	if (renameat2(gfd, "HEAD", gfd, "HEAD" DISARMED, RENAME_NOREPLACE) < 0 && errno != ENOENT)
-		return as_fail(w->err, -errno, "%s/HEAD: cannot rename it out of git's way: %s", gpath,
-			       strerror(errno));
-	return push_line(w, gpath, "the agent could write in this git directory during the session (it "
+		return as_fail(w->err, -errno, "%s/HEAD: cannot rename it out of git's way: %s",
+			       gpath, strerror(errno));
+	return push_line(w, gpath,
+			 "the agent could write in this git directory during the session (it "
 			 "was made, or put together, while the session ran): git will not use it until you "
-			 "have read its config and hooks and renamed HEAD" DISARMED " back to HEAD");
+			 "have read its config and hooks and renamed HEAD" DISARMED
+			 " back to HEAD");
 }
 
 /* A .git file (a linked worktree's or submodule's link) that had an agent
@@ -999,7 +1025,8 @@ static int sweep_gitfile(struct walk *w, int dirfd, const char *gpath)
 			    strerror(errno));
 		goto out;
 	}
-	r = push_line(w, gpath, "the agent could write this .git link during the session: renamed "
+	r = push_line(w, gpath,
+		      "the agent could write this .git link during the session: renamed "
 		      ".git" DISARMED "; read where it points before you rename it back");
 out:
 	close(fd);
@@ -1020,7 +1047,7 @@ static int strip_acl(struct walk *w, int gfd, const char *gpath, const struct st
 	int r;
 
 	if (gst->st_uid == w->s->agent_uid)
-		return 0;       /* the agent's own repository: nothing to take */
+		return 0; /* the agent's own repository: nothing to take */
 	r = as_acl_strip_owned(gpath, w->s->agent_uid, w->s->owner_uid, &st, &e);
 	tainted = st.changed > 0;
 	as_acl_stats_free(&st);
@@ -1047,8 +1074,9 @@ static int open_index(struct walk *w, int gfd, const char *gpath, int *out)
 
 	*out = openat(gfd, "index", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (*out < 0)
-		return errno == ENOENT || errno == ELOOP ? 0 :
-		       as_fail(w->err, -errno, "%s/index: %s", gpath, strerror(errno));
+		return errno == ENOENT || errno == ELOOP ?
+			       0 :
+			       as_fail(w->err, -errno, "%s/index: %s", gpath, strerror(errno));
 	if (fstat(*out, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(*out);
 		*out = -1;
@@ -1099,7 +1127,7 @@ static int read_owner(struct walk *w, int gfd, const char *gpath, const char *na
 	/* The owner's history of each branch; an agent-made repository's
 	 * is the agent's to make as long as it likes: not read. */
 	if (r == 0 && fstat(gfd, &st) == 0 && st.st_uid != w->s->agent_uid) {
-		git_refs_find(&p->heads, "");       /* sorted now, before the history */
+		git_refs_find(&p->heads, ""); /* sorted now, before the history */
 		r = git_read_reflogs(gfd, &p->heads);
 	}
 	if (r < 0)
@@ -1112,7 +1140,8 @@ static struct prep *preps_add(struct walk *w, struct preps *ps, const char *gpat
 	struct prep *n = preps_add_raw(ps);
 
 	if (!n && ps->n > SUBS_MAX)
-		as_fail(w->err, -E2BIG, "%s: more than %d submodules and linked worktrees", gpath, SUBS_MAX);
+		as_fail(w->err, -E2BIG, "%s: more than %d submodules and linked worktrees", gpath,
+			SUBS_MAX);
 	else if (!n)
 		as_fail(w->err, -ENOMEM, "%s: out of memory", gpath);
 	return n;
@@ -1123,8 +1152,8 @@ static struct prep *preps_add(struct walk *w, struct preps *ps, const char *gpat
  * "modules/..."), found by content at any depth (a submodule's name may
  * hold slashes), and theirs in turn.  Not followed: symlinks.
  */
-static int read_modules(struct walk *w, int dfd, const char *gpath, const char *name, unsigned depth,
-			struct preps *ps)
+static int read_modules(struct walk *w, int dfd, const char *gpath, const char *name,
+			unsigned depth, struct preps *ps)
 {
 	DIR *d;
 	struct dirent *de;
@@ -1144,7 +1173,8 @@ static int read_modules(struct walk *w, int dfd, const char *gpath, const char *
 		struct prep *p;
 		int cfd;
 
-		if (de->d_name[0] == '.' || git_path_join(sub, sizeof(sub), gpath, de->d_name) < 0 ||
+		if (de->d_name[0] == '.' ||
+		    git_path_join(sub, sizeof(sub), gpath, de->d_name) < 0 ||
 		    git_path_join(subname, sizeof(subname), name, de->d_name) < 0)
 			continue;
 		cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -1191,11 +1221,12 @@ static int read_subs(struct walk *w, int gfd, const char *gpath, const char *nam
 		return as_fail(w->err, -errno, "%s/modules: %s", gpath, strerror(errno));
 	}
 	if (r < 0 || name[0])
-		return r;       /* a submodule's own worktrees: not mirrored */
+		return r; /* a submodule's own worktrees: not mirrored */
 	fd = openat(gfd, "worktrees", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 :
-		       as_fail(w->err, -errno, "%s/worktrees: %s", gpath, strerror(errno));
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ?
+			       0 :
+			       as_fail(w->err, -errno, "%s/worktrees: %s", gpath, strerror(errno));
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
@@ -1242,11 +1273,11 @@ static int protect_in_worktree(struct walk *w, int wfd, const char *wpath, const
 		return 0;
 	if (path[0] == '/') {
 		if (strncmp(path, wpath, wl) != 0 || (path[wl] != '/' && path[wl] != '\0'))
-			return 0;       /* outside: not in a grant, or another walk's */
+			return 0; /* outside: not in a grant, or another walk's */
 		snprintf(rel, sizeof(rel), ".%s", path + wl);
 	} else if (rel_to_git) {
 		if (strncmp(path, "../", 3) != 0)
-			return 0;       /* inside .git: the agent's in the session */
+			return 0; /* inside .git: the agent's in the session */
 		snprintf(rel, sizeof(rel), "%s", path + 3);
 	} else {
 		snprintf(rel, sizeof(rel), "%s", path);
@@ -1258,19 +1289,25 @@ static int protect_in_worktree(struct walk *w, int wfd, const char *wpath, const
 		if (dir)
 			r = mkdirat(wfd, rel, 0755);
 		else
-			r = (fd = openat(wfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0 ?
-			    -1 : close(fd);
+			r = (fd = openat(wfd, rel,
+					 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+					 0644)) < 0 ?
+				    -1 :
+				    close(fd);
 		if (r < 0 && errno != EEXIST)
-			return as_fail(w->err, -errno, "%s: cannot create: %s", what, strerror(errno));
+			return as_fail(w->err, -errno, "%s: cannot create: %s", what,
+				       strerror(errno));
 		/* The repository's owner's; the walk runs as the session's
 		 * owner, who may not give it away: then it stays theirs. */
-		if (fchownat(wfd, rel, gst->st_uid, gst->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
+		if (fchownat(wfd, rel, gst->st_uid, gst->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno != EPERM)
 			return as_fail(w->err, -errno, "%s: chown: %s", what, strerror(errno));
 		fd = git_openat_beneath(wfd, rel, O_PATH | (dir ? O_DIRECTORY : 0));
 	}
 	if (fd < 0) {
-		note(w->st, what, errno == ENOENT ? "missing, and not a plain name to create; not covered" :
-		     "behind a symbolic link, or of another type; not covered");
+		note(w->st, what,
+		     errno == ENOENT ? "missing, and not a plain name to create; not covered" :
+				       "behind a symbolic link, or of another type; not covered");
 		return 0;
 	}
 	close(fd);
@@ -1302,8 +1339,8 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 	}
 	if (++w->st->repos > AS_GIT_MAX_REPOS) {
 		close(gfd);
-		return as_fail(w->err, -E2BIG, "more than %d git repositories under %s", AS_GIT_MAX_REPOS,
-			       w->root);
+		return as_fail(w->err, -E2BIG, "more than %d git repositories under %s",
+			       AS_GIT_MAX_REPOS, w->root);
 	}
 	if (as_git_agent_dir_name(wpath, name, sizeof(name)) < 0) {
 		close(gfd);
@@ -1316,7 +1353,8 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 		 * git dir read-only instead. */
 		w->st->repos--;
 		w->st->readonly++;
-		note(w->st, gpath, "extensions.refStorage is not \"files\"; read-only in the session");
+		note(w->st, gpath,
+		     "extensions.refStorage is not \"files\"; read-only in the session");
 		r = request(w, 'S', gpath, NULL);
 		goto out;
 	}
@@ -1349,7 +1387,8 @@ static int replace_gitdir(struct walk *w, int wfd, const char *wpath, const char
 		r = request(w, 'R', gpath, name);
 	main = &ps.v[0];
 	if (r == 0)
-		r = protect_in_worktree(w, wfd, wpath, main->cfg.hooks_path, true, false, &gst, "core.hooksPath");
+		r = protect_in_worktree(w, wfd, wpath, main->cfg.hooks_path, true, false, &gst,
+					"core.hooksPath");
 	for (size_t i = 0; r == 0 && i < main->cfg.n_includes; i++)
 		r = protect_in_worktree(w, wfd, wpath, main->cfg.includes[i], false, true, &gst,
 					"included config");
@@ -1416,24 +1455,28 @@ static int walk_dir(struct walk *w, int dirfd, const char *dpath, unsigned depth
 		return as_fail(w->err, -errno, "%s: %s", dpath, strerror(errno));
 	if (st.st_uid == w->s->agent_uid && ++w->agent_dirs > AS_GIT_MAX_DIRS) {
 		if (!w->agent_budget_noted)
-			note(w->st, dpath, "more directories made by the agent than the walk visits; the rest not walked");
+			note(w->st, dpath,
+			     "more directories made by the agent than the walk visits; the rest not walked");
 		w->agent_budget_noted = true;
 		return 0;
 	}
 	if (st.st_uid != w->s->agent_uid && ++w->st->dirs > AS_GIT_MAX_DIRS)
-		return as_fail(w->err, -E2BIG, "more than %d directories under %s: too many to protect "
+		return as_fail(w->err, -E2BIG,
+			       "more than %d directories under %s: too many to protect "
 			       "their git metadata at each session start; grant a narrower directory",
 			       AS_GIT_MAX_DIRS, w->root);
 	/* A git dir by content that nobody reached as a .git: bare. */
 	if (as_gitdir_at(dirfd))
-		return w->sweep ? sweep_gitdir(w, dirfd, dpath) : protect_other_gitdir(w, dirfd, dpath);
+		return w->sweep ? sweep_gitdir(w, dirfd, dpath) :
+				  protect_other_gitdir(w, dirfd, dpath);
 	if (fstatat(dirfd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		char gpath[PATH_MAX];
 
 		if (git_path_join(gpath, sizeof(gpath), dpath, ".git") < 0)
 			return as_fail(w->err, -ENAMETOOLONG, "%s: path too long", dpath);
 		if (S_ISDIR(st.st_mode)) {
-			int gfd = openat(dirfd, ".git", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int gfd = openat(dirfd, ".git",
+					 O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			bool is_git;
 
 			if (gfd < 0)
@@ -1458,7 +1501,8 @@ static int walk_dir(struct walk *w, int dirfd, const char *dpath, unsigned depth
 			return r;
 	}
 	if (depth >= AS_GIT_MAX_DEPTH) {
-		note(w->st, dpath, "deeper than the walk goes; its git directories keep no agent ACL entry");
+		note(w->st, dpath,
+		     "deeper than the walk goes; its git directories keep no agent ACL entry");
 		return 0;
 	}
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1475,7 +1519,8 @@ static int walk_dir(struct walk *w, int dirfd, const char *dpath, unsigned depth
 		unsigned long long mnt;
 		int cfd;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git"))
 			continue;
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 			continue;
@@ -1523,7 +1568,8 @@ static int protect_tree(struct walk *w, const char *root)
 }
 
 /* NAME in PFD and, if a directory, everything beneath it. */
-static int remove_at(int pfd, const char *name, const char *path, unsigned depth, struct as_err *err)
+static int remove_at(int pfd, const char *name, const char *path, unsigned depth,
+		     struct as_err *err)
 {
 	struct stat st;
 	struct dirent *de;
@@ -1534,7 +1580,9 @@ static int remove_at(int pfd, const char *name, const char *path, unsigned depth
 		return errno == ENOENT ? 0 : as_fail(err, -errno, "%s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(pfd, name, 0) < 0 && errno != ENOENT ?
-		       as_fail(err, -errno, "%s: cannot remove: %s", path, strerror(errno)) : 0;
+			       as_fail(err, -errno, "%s: cannot remove: %s", path,
+				       strerror(errno)) :
+			       0;
 	if (depth > 256)
 		return as_fail(err, -ELOOP, "%s: nested too deeply to remove", path);
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -1568,7 +1616,8 @@ int as_git_agent_dir_remove(const char *agent, struct as_err *err)
 		return as_fail(err, -EINVAL, "%s: not an account name", agent);
 	basefd = open(AS_GITDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (basefd < 0)
-		return errno == ENOENT ? 0 : as_fail(err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
+		return errno == ENOENT ? 0 :
+					 as_fail(err, -errno, "%s: %s", AS_GITDIR, strerror(errno));
 	snprintf(path, sizeof(path), "%s/%s", AS_GITDIR, agent);
 	r = remove_at(basefd, agent, path, 0, err);
 	close(basefd);
@@ -1591,7 +1640,8 @@ static int walk_grants(struct walk *w, struct as_err *err)
 		 * tree (something removed mid-walk) is skipped by the walk. */
 		if (lstat(p->path, &rs) < 0 && errno == ENOENT) {
 			if (!w->sweep)
-				note(w->st, p->path, "the granted directory is not there in the session");
+				note(w->st, p->path,
+				     "the granted directory is not there in the session");
 			continue;
 		}
 		w->grant = i;
@@ -1605,7 +1655,9 @@ static int walk_grants(struct walk *w, struct as_err *err)
 int as_git_count_grants(const struct as_session *s, struct as_git_stats *st, struct as_err *err)
 {
 	struct as_err e = { "" };
-	struct walk w = { .s = s, .chan = -1, .agent_chan = -1, .dry_run = true, .st = st, .err = &e };
+	struct walk w = {
+		.s = s, .chan = -1, .agent_chan = -1, .dry_run = true, .st = st, .err = &e
+	};
 	int r;
 
 	clock_gettime(CLOCK_REALTIME_COARSE, &st->started);
@@ -1619,8 +1671,12 @@ int as_git_owner_walk(const struct as_session *s, const struct timespec *sweep_s
 {
 	struct as_git_stats st = { 0 };
 	struct as_err e = { "" }, err = { "" };
-	struct walk w = { .s = s, .chan = chan, .agent_chan = agent_chan, .sweep = sweep_since != NULL,
-			  .st = &st, .err = &e };
+	struct walk w = { .s = s,
+			  .chan = chan,
+			  .agent_chan = agent_chan,
+			  .sweep = sweep_since != NULL,
+			  .st = &st,
+			  .err = &e };
 	char counts[64];
 	const char *f[1] = { counts };
 	int r = walk_grants(&w, &err);

@@ -62,14 +62,13 @@
  * git directories there keep no agent ACL entry, lib/acl.h). */
 #define AS_GIT_MAX_DEPTH 128
 
-
 struct as_git_stats {
-	unsigned dirs;          /* directories walked */
-	unsigned repos;         /* work trees given the agent's git dir */
-	unsigned readonly;      /* other git dirs bound read-only */
-	unsigned mounts;        /* bind mounts made */
-	unsigned skipped;       /* notes */
-	struct as_strv notes;   /* one line per skipped item */
+	unsigned dirs;        /* directories walked */
+	unsigned repos;       /* work trees given the agent's git dir */
+	unsigned readonly;    /* other git dirs bound read-only */
+	unsigned mounts;      /* bind mounts made */
+	unsigned skipped;     /* notes */
+	struct as_strv notes; /* one line per skipped item */
 	/* Entries the agent owned inside the owner's git directories, each
 	 * renamed NAME.agent-shell-disarmed: one line each, for the owner. */
 	struct as_strv disarmed;
@@ -93,8 +92,7 @@ struct as_git_stats {
  * exceeded, a mount that failed, a child that died) is returned with err
  * set: a session is never started half protected.
  */
-int as_git_protect_session(const struct as_session *s, struct as_git_stats *st,
-			   struct as_err *err);
+int as_git_protect_session(const struct as_session *s, struct as_git_stats *st, struct as_err *err);
 
 /*
  * At a session's end, as root, once no process of the session is left, by

@@ -85,18 +85,22 @@ static int open_agent_dir(struct as_git_mounts *j)
 		return as_fail(j->err, -EPERM, "%s: not root's, or writable by others", AS_GITDIR);
 	}
 	if (mkdirat(basefd, j->s->agent, 0700) == 0) {
-		if (fchownat(basefd, j->s->agent, j->s->agent_uid, j->s->agent_gid, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fchownat(basefd, j->s->agent, j->s->agent_uid, j->s->agent_gid,
+			     AT_SYMLINK_NOFOLLOW) < 0) {
 			close(basefd);
-			return as_fail(j->err, -errno, "%s/%s: chown: %s", AS_GITDIR, j->s->agent, strerror(errno));
+			return as_fail(j->err, -errno, "%s/%s: chown: %s", AS_GITDIR, j->s->agent,
+				       strerror(errno));
 		}
 	} else if (errno != EEXIST) {
 		close(basefd);
-		return as_fail(j->err, -errno, "%s/%s: %s", AS_GITDIR, j->s->agent, strerror(errno));
+		return as_fail(j->err, -errno, "%s/%s: %s", AS_GITDIR, j->s->agent,
+			       strerror(errno));
 	}
 	fd = openat(basefd, j->s->agent, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(basefd);
 	if (fd < 0)
-		return as_fail(j->err, -errno, "%s/%s: %s", AS_GITDIR, j->s->agent, strerror(errno));
+		return as_fail(j->err, -errno, "%s/%s: %s", AS_GITDIR, j->s->agent,
+			       strerror(errno));
 	if (fstat(fd, &st) < 0 || st.st_uid != j->s->agent_uid) {
 		close(fd);
 		return as_fail(j->err, -EPERM, "%s/%s: not the agent's", AS_GITDIR, j->s->agent);
@@ -135,7 +139,8 @@ static int bind_fd(struct as_git_mounts *j, int from, int to, bool ro, const cha
 }
 
 /* REL beneath read-write grant number GRANT (its text, from the walk). */
-static int open_in_grant(struct as_git_mounts *j, const char *grant, const char *rel, char *what, size_t len)
+static int open_in_grant(struct as_git_mounts *j, const char *grant, const char *rel, char *what,
+			 size_t len)
 {
 	const struct as_registry *reg = &j->s->reg;
 	char *end;
@@ -146,7 +151,8 @@ static int open_in_grant(struct as_git_mounts *j, const char *grant, const char 
 	i = strtoul(grant, &end, 10);
 	if (errno || end == grant || *end || i >= reg->n_projects ||
 	    reg->projects[i].state != AS_REG_GRANTED || reg->projects[i].read_only)
-		return as_fail(j->err, -EPROTO, "the git walk named no read-write grant (%.40s)", grant);
+		return as_fail(j->err, -EPROTO, "the git walk named no read-write grant (%.40s)",
+			       grant);
 	snprintf(what, len, "%s/%s", reg->projects[i].path, rel);
 	if (j->grantfd[i] < 0) {
 		/* The registry holds canonical paths: a symbolic link on the
@@ -157,11 +163,13 @@ static int open_in_grant(struct as_git_mounts *j, const char *grant, const char 
 			.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 		};
 
-		j->grantfd[i] = (int)syscall(SYS_openat2, AT_FDCWD, reg->projects[i].path, &how, sizeof(how));
+		j->grantfd[i] = (int)syscall(SYS_openat2, AT_FDCWD, reg->projects[i].path, &how,
+					     sizeof(how));
 		if (j->grantfd[i] < 0)
 			return as_fail(j->err, -errno, "%s: %s", reg->projects[i].path,
-				       errno == ELOOP ? "a symbolic link on its way (not the path granted)" :
-				       strerror(errno));
+				       errno == ELOOP ?
+					       "a symbolic link on its way (not the path granted)" :
+					       strerror(errno));
 	}
 	fd = git_openat_beneath(j->grantfd[i], rel, O_PATH);
 	if (fd < 0)
@@ -178,7 +186,8 @@ static int open_in_agent_dir(struct as_git_mounts *j, const char *rel)
 	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != j->s->agent_uid) {
 		if (fd >= 0)
 			close(fd);
-		return as_fail(j->err, -EPERM, "%s/%s/%s: not a directory the agent owns (a symbolic link?)",
+		return as_fail(j->err, -EPERM,
+			       "%s/%s/%s: not a directory the agent owns (a symbolic link?)",
 			       AS_GITDIR, j->s->agent, rel);
 	}
 	return fd;
@@ -207,7 +216,8 @@ static bool fields(char *msg, size_t len, char **f, size_t n, bool text)
 /* O and R: between REL in grant GRANT and AREL in the agent's dir, the
  * owner's objects read-only onto the agent's, or the agent's git dir onto
  * the work tree's .git (TO_GRANT). */
-static int bind_pair(struct as_git_mounts *j, const char *grant, const char *rel, const char *arel, bool to_grant)
+static int bind_pair(struct as_git_mounts *j, const char *grant, const char *rel, const char *arel,
+		     bool to_grant)
 {
 	char what[2 * PATH_MAX + 2];
 	int g, a, r;
@@ -279,7 +289,8 @@ int as_git_mounts_request(struct as_git_mounts *j, char *buf, size_t n)
 			break;
 		return as_fail(j->err, -EIO, "%s", f[0]);
 	}
-	return as_fail(j->err, -EPROTO, "the git walk sent a request root does not take ('%c')", kind);
+	return as_fail(j->err, -EPROTO, "the git walk sent a request root does not take ('%c')",
+		       kind);
 }
 
 /* ---------------------------------------------------------- the children */
@@ -310,18 +321,23 @@ static void die_with(pid_t parent)
 
 /* The owner's walk (SINCE: the end-of-session one): it talks to root on
  * ROOT, to the agent's side on AGENT (-1: none). */
-__attribute__((noreturn))
-static void owner_child(const struct as_session *s, const struct timespec *since, int root, int agent,
-			pid_t parent)
+static void owner_child(const struct as_session *s, const struct timespec *since, int root,
+			int agent, pid_t parent) __attribute__((noreturn));
+static void owner_child(const struct as_session *s, const struct timespec *since, int root,
+			int agent, pid_t parent)
 {
 	struct as_err err = { "" };
+	int r;
 
 	keep_only(root, agent);
 	/* The groups the caller runs with, as its own git does; NSS only
 	 * when the helper did not record them. */
-	if ((s->owner_groups ? as_identity_switch_groups(s->owner, s->owner_uid, s->owner_gid,
-							 s->owner_groups, s->n_owner_groups, 0, &err) :
-	     as_identity_switch(s->owner, s->owner_uid, s->owner_gid, 0, &err)) < 0) {
+	if (s->owner_groups)
+		r = as_identity_switch_groups(s->owner, s->owner_uid, s->owner_gid, s->owner_groups,
+					      s->n_owner_groups, 0, &err);
+	else
+		r = as_identity_switch(s->owner, s->owner_uid, s->owner_gid, 0, &err);
+	if (r < 0) {
 		dprintf(2, "agent-shell: the git walk: %s\n", err.msg);
 		_exit(1);
 	}
@@ -330,7 +346,8 @@ static void owner_child(const struct as_session *s, const struct timespec *since
 }
 
 /* The agent's side: writes the agent's git dirs in AGENTFD. */
-__attribute__((noreturn))
+static void agent_child(const struct as_session *s, int agentfd, int chan, pid_t parent)
+	__attribute__((noreturn));
 static void agent_child(const struct as_session *s, int agentfd, int chan, pid_t parent)
 {
 	struct as_err err = { "" };
@@ -401,7 +418,8 @@ static int run(struct as_git_mounts *j, bool sweep)
 	wa[0] = -1;
 	/* Every request, until the walk closes its end; after a failed one
 	 * nothing more is done, but the walk is still read to its end. */
-	while ((n = recv(wr[0], msg, sizeof(msg), MSG_CMSG_CLOEXEC)) > 0 || (n < 0 && errno == EINTR))
+	while ((n = recv(wr[0], msg, sizeof(msg), MSG_CMSG_CLOEXEC)) > 0 ||
+	       (n < 0 && errno == EINTR))
 		if (n > 0 && r == 0 && !j->ended)
 			r = as_git_mounts_request(j, msg, (size_t)n);
 	if (n < 0 && r == 0)

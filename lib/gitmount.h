@@ -17,18 +17,18 @@
 
 struct as_git_mounts {
 	const struct as_session *s;
-	int agentfd;            /* AS_GITDIR/AGENT (O_PATH, the agent's), or -1 */
-	int *grantfd;           /* per registry project, opened when first named */
+	int agentfd;  /* AS_GITDIR/AGENT (O_PATH, the agent's), or -1 */
+	int *grantfd; /* per registry project, opened when first named */
 	struct as_git_stats *st;
 	struct as_err *err;
-	const struct timespec *since;   /* the end's walk: the review's start */
-	bool ended;             /* the walk sent T */
+	const struct timespec *since; /* the end's walk: the review's start */
+	bool ended;                   /* the walk sent T */
 };
 
 /* For S's grants; AGENTFD left -1 (the caller may set an O_PATH directory
  * fd the agent owns).  0 or -ENOMEM. */
-int as_git_mounts_init(struct as_git_mounts *m, const struct as_session *s,
-		       struct as_git_stats *st, struct as_err *err);
+int as_git_mounts_init(struct as_git_mounts *m, const struct as_session *s, struct as_git_stats *st,
+		       struct as_err *err);
 void as_git_mounts_free(struct as_git_mounts *m);
 
 /* One message of the walk, LEN bytes, the first its kind: carried out,

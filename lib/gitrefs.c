@@ -17,7 +17,7 @@
 
 #include "gitconfig.h"
 
-#define REFS_MAX 100000        /* more are ignored, and not looked for */
+#define REFS_MAX 100000 /* more are ignored, and not looked for */
 #define CONFIG_MAX (1 << 20)
 #define REFLOG_TAIL 16384
 
@@ -76,15 +76,13 @@ bool git_refname_valid(const char *s)
 	    s[strlen(s) - 1] == '/')
 		return false;
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x21 || *s == 0x7f || *s == '\\' || *s == ':' || *s == '~' ||
-		    *s == '^' || *s == '?' || *s == '*' || *s == '[')
+		if ((unsigned char)*s < 0x21 || *s == 0x7f || *s == '\\' || *s == ':' ||
+		    *s == '~' || *s == '^' || *s == '?' || *s == '*' || *s == '[')
 			return false;
 	return true;
 }
 
 /* ------------------------------------------------------ the owner's refs */
-
-
 
 void git_refs_free(struct git_refs *r)
 {
@@ -113,7 +111,7 @@ static void git_refs_sort(struct git_refs *r)
 
 	r->sorted = true;
 	if (!r->n)
-		return;         /* no array at all: qsort(NULL, 0) is undefined */
+		return; /* no array at all: qsort(NULL, 0) is undefined */
 	qsort(r->v, r->n, sizeof(*r->v), git_ref_cmp);
 	for (size_t i = 0; i < r->n; i++) {
 		if (k && !strcmp(r->v[k - 1].name, r->v[i].name)) {
@@ -145,7 +143,7 @@ int git_refs_add(struct git_refs *r, const char *name, const char *oid)
 	struct git_ref *e, *nv;
 
 	if (!git_refname_valid(name) || !git_oid_valid(oid) || r->n >= REFS_MAX)
-		return 0;               /* git would not use it either, or too many */
+		return 0; /* git would not use it either, or too many */
 	nv = reallocarray(r->v, r->n + 1, sizeof(*nv));
 	if (!nv)
 		return -ENOMEM;
@@ -223,17 +221,20 @@ static int git_read_loose(int dirfd, const char *name, struct git_refs *out, uns
 		if (git_path_join(sub, sizeof(sub), name, de->d_name) < 0)
 			continue;
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;       /* gone meanwhile: a ref deleted */
+			continue; /* gone meanwhile: a ref deleted */
 		if (S_ISDIR(st.st_mode)) {
-			int cfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int cfd = openat(dirfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (cfd < 0) {
-				r = errno == ENOENT || errno == ELOOP || errno == ENOTDIR ? 0 : -errno;
+				r = errno == ENOENT || errno == ELOOP || errno == ENOTDIR ? 0 :
+											    -errno;
 				continue;
 			}
 			r = git_read_loose(cfd, sub, out, depth + 1);
 			close(cfd);
-		} else if (S_ISREG(st.st_mode) && git_read_small(dirfd, de->d_name, val, sizeof(val)) == 0) {
+		} else if (S_ISREG(st.st_mode) &&
+			   git_read_small(dirfd, de->d_name, val, sizeof(val)) == 0) {
 			r = git_refs_add(out, sub, val);
 		}
 	}
@@ -255,12 +256,13 @@ int git_read_refs(int gfd, const char *prefix, struct git_refs *out)
 	snprintf(dir, sizeof(dir), "%.*s", (int)strlen(prefix) - 1, prefix);
 	fd = git_openat_beneath(gfd, dir, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
-		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR || errno == EXDEV ? 0 : -errno;
+		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR || errno == EXDEV ?
+			       0 :
+			       -errno;
 	r = git_read_loose(fd, dir, out, 0);
 	close(fd);
 	return r;
 }
-
 
 /* The values the reflog of each branch in R recorded lately (its last
  * REFLOG_TAIL bytes: "OLD NEW IDENT\tMESSAGE" lines), so the agent's
@@ -279,8 +281,9 @@ int git_read_reflogs(int gfd, struct git_refs *r)
 			continue;
 		fd = git_openat_beneath(gfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 		if (fd < 0)
-			continue;       /* no reflog: nothing to go by */
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(buf = malloc(REFLOG_TAIL + 1))) {
+			continue; /* no reflog: nothing to go by */
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    !(buf = malloc(REFLOG_TAIL + 1))) {
 			close(fd);
 			continue;
 		}

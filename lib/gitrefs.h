@@ -16,30 +16,30 @@
 #include <stddef.h>
 
 #define HEAD_MAX 1024
-#define OID_MAX 64              /* sha256, in hex */
+#define OID_MAX 64 /* sha256, in hex */
 #define INCLUDES_MAX 8
 
 struct git_ref {
-	char *name;             /* "refs/heads/main" */
+	char *name; /* "refs/heads/main" */
 	char oid[OID_MAX + 1];
-	size_t seq;             /* order read */
-	char *hist;             /* the owner's branches: the values its reflog
+	size_t seq; /* order read */
+	char *hist; /* the owner's branches: the values its reflog
 				 * recorded lately, "OID\n" each, or NULL */
 };
 
 struct git_refs {
 	struct git_ref *v;
 	size_t n;
-	bool sorted;            /* by name, one entry per name */
+	bool sorted; /* by name, one entry per name */
 };
 
 struct git_config {
 	char hooks_path[PATH_MAX];
-	char worktree[PATH_MAX];                /* core.worktree (submodules) */
-	char includes[INCLUDES_MAX][PATH_MAX];  /* include.path, includeIf.*.path */
+	char worktree[PATH_MAX];               /* core.worktree (submodules) */
+	char includes[INCLUDES_MAX][PATH_MAX]; /* include.path, includeIf.*.path */
 	size_t n_includes;
 	char object_format[16];
-	bool other_refstorage;       /* reftable: not supported here */
+	bool other_refstorage; /* reftable: not supported here */
 	bool worktree_config;
 };
 
@@ -53,8 +53,8 @@ int git_openat_beneath(int dirfd, const char *path, int flags);
  * newline.  -ENOENT when missing, -EINVAL when not a regular file. */
 int git_read_small(int dirfd, const char *name, char *buf, size_t len);
 
-bool git_oid_valid(const char *s);       /* 40 or 64 lower-case hex digits */
-bool git_refname_valid(const char *s);   /* safe to use as a path below refs/ */
+bool git_oid_valid(const char *s);     /* 40 or 64 lower-case hex digits */
+bool git_refname_valid(const char *s); /* safe to use as a path below refs/ */
 
 void git_refs_free(struct git_refs *r);
 /* Adds NAME = OID; one git would not use, or one past the limit, is left

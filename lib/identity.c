@@ -56,19 +56,22 @@ static int verify(uid_t uid, gid_t gid, const gid_t *want, size_t nwant, struct 
 		return as_fail(err, -errno, "getgroups: %s", strerror(errno));
 	for (int i = 0; i < n; i++)
 		if (groups[i] == 0)
-			return as_fail(err, -EPERM, "uid %u is in group 0 after the switch", (unsigned)uid);
+			return as_fail(err, -EPERM, "uid %u is in group 0 after the switch",
+				       (unsigned)uid);
 	if (want) {
 		int same = groups_are(groups, (size_t)n, want, nwant);
 
 		if (same < 0)
 			return as_fail(err, same, "out of memory");
 		if (!same)
-			return as_fail(err, -EPERM, "the supplementary groups of uid %u are not the ones set",
+			return as_fail(err, -EPERM,
+				       "the supplementary groups of uid %u are not the ones set",
 				       (unsigned)uid);
 	}
 	/* Each would succeed with a saved id 0 or a capability left over. */
 	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0 || setegid(0) == 0)
-		return as_fail(err, -EPERM, "could regain root after the switch to uid %u", (unsigned)uid);
+		return as_fail(err, -EPERM, "could regain root after the switch to uid %u",
+			       (unsigned)uid);
 	return 0;
 }
 
@@ -80,13 +83,14 @@ static int switch_to(const char *name, uid_t uid, gid_t gid, const gid_t *groups
 	int r;
 
 	if (uid == 0 || gid == 0)
-		return as_fail(err, -EINVAL, "%s: refusing to switch to uid or gid 0", name ? name : "switch");
+		return as_fail(err, -EINVAL, "%s: refusing to switch to uid or gid 0",
+			       name ? name : "switch");
 	/* Group ids first: once the uid is gone, so is CAP_SETGID. */
 	if (setresgid(gid, gid, gid) < 0)
 		return as_fail(err, -errno, "setresgid(%u): %s", (unsigned)gid, strerror(errno));
 	if (groups && setgroups(n, groups) < 0)
-		return as_fail(err, -errno, "setgroups(%s, %zu groups): %s", name ? name : "switch", n,
-			       strerror(errno));
+		return as_fail(err, -errno, "setgroups(%s, %zu groups): %s", name ? name : "switch",
+			       n, strerror(errno));
 	if (!groups && name && initgroups(name, gid) < 0)
 		return as_fail(err, -errno, "initgroups(%s): %s", name, strerror(errno));
 	if (!groups && !name && setgroups(1, &gid) < 0)
@@ -102,14 +106,13 @@ static int switch_to(const char *name, uid_t uid, gid_t gid, const gid_t *groups
 	return verify(uid, gid, groups, n, err);
 }
 
-int as_identity_switch(const char *name, uid_t uid, gid_t gid, unsigned flags,
-		       struct as_err *err)
+int as_identity_switch(const char *name, uid_t uid, gid_t gid, unsigned flags, struct as_err *err)
 {
 	return switch_to(name, uid, gid, NULL, 0, flags, err);
 }
 
-int as_identity_switch_groups(const char *name, uid_t uid, gid_t gid, const gid_t *groups,
-			      size_t n, unsigned flags, struct as_err *err)
+int as_identity_switch_groups(const char *name, uid_t uid, gid_t gid, const gid_t *groups, size_t n,
+			      unsigned flags, struct as_err *err)
 {
 	if (!groups || n == 0 || n > NGROUPS_MAX)
 		return as_fail(err, -EINVAL, "%s: %zu supplementary groups given (1 to %d)",

@@ -32,8 +32,7 @@ enum {
  * on failure the process may be half switched: the caller must exit,
  * never continue.
  */
-int as_identity_switch(const char *name, uid_t uid, gid_t gid, unsigned flags,
-		       struct as_err *err);
+int as_identity_switch(const char *name, uid_t uid, gid_t gid, unsigned flags, struct as_err *err);
 
 /*
  * as_identity_switch with the supplementary groups given rather than asked
@@ -45,7 +44,7 @@ int as_identity_switch(const char *name, uid_t uid, gid_t gid, unsigned flags,
  * hold exactly the groups of GROUPS.  N 0, or above NGROUPS_MAX, is
  * refused (-EINVAL): GROUPS holds at least the account's own gid.
  */
-int as_identity_switch_groups(const char *name, uid_t uid, gid_t gid, const gid_t *groups,
-			      size_t n, unsigned flags, struct as_err *err);
+int as_identity_switch_groups(const char *name, uid_t uid, gid_t gid, const gid_t *groups, size_t n,
+			      unsigned flags, struct as_err *err);
 
 #endif

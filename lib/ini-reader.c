@@ -118,7 +118,8 @@ char *as_ini_read_line(char *buf, int num, void *stream)
 	/* Measured as written, indentation included, without a CR. */
 	measured = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
 	if (num < 3 || measured > (size_t)num - 2)
-		return refuse(rd, -E2BIG, "line longer than %d bytes (the limit of the system's inih)",
+		return refuse(rd, -E2BIG,
+			      "line longer than %d bytes (the limit of the system's inih)",
 			      num - 2);
 	len = measured;
 	/* What inih skips before it looks for '[' is skipped here first, so
@@ -160,15 +161,15 @@ static int trampoline(void *user, const char *section, const char *key, const ch
 		return 0;
 	if (run->handler(run->user, section, run->rd.section_seq, key, value, &e) < 0) {
 		run->failed = true;
-		run->rd.failed = true;  /* no further line */
+		run->rd.failed = true; /* no further line */
 		as_err_set(run->err, "%s:%u: %s", run->filename, run->rd.line, e.msg);
 		return 0;
 	}
 	return 1;
 }
 
-int as_ini_parse_string(const char *text, const char *filename, as_ini_handler handler,
-			void *user, struct as_err *err)
+int as_ini_parse_string(const char *text, const char *filename, as_ini_handler handler, void *user,
+			struct as_err *err)
 {
 	struct run run = { .filename = filename, .handler = handler, .user = user, .err = err };
 	int rc;

@@ -33,14 +33,14 @@
 #define AS_INI_MAX_LINE (INI_MAX_LINE - 2)
 
 struct as_ini_reader {
-	const char *pos;                /* next unread byte of the text */
-	const char *const *sections;    /* allowed names, NULL-terminated; NULL: any */
-	unsigned line;                  /* the line inih holds, from 1 */
-	unsigned section_seq;           /* bumped at each [header], 0 before */
+	const char *pos;             /* next unread byte of the text */
+	const char *const *sections; /* allowed names, NULL-terminated; NULL: any */
+	unsigned line;               /* the line inih holds, from 1 */
+	unsigned section_seq;        /* bumped at each [header], 0 before */
 	bool in_section;
-	bool failed;                    /* the reader refused a line: err says why */
-	int rc;                         /* -EINVAL or -E2BIG when failed */
-	struct as_err err;              /* the reader's complaint, without FILE:LINE */
+	bool failed;       /* the reader refused a line: err says why */
+	int rc;            /* -EINVAL or -E2BIG when failed */
+	struct as_err err; /* the reader's complaint, without FILE:LINE */
 };
 
 /* Starts reading TEXT; SECTIONS as above. */
@@ -60,7 +60,7 @@ typedef int (*as_ini_handler)(void *user, const char *section, unsigned section_
 /* Reads TEXT (named FILENAME in errors) through the reader, any section
  * names allowed (the handler checks them), calling HANDLER for each key.
  * Stops at the first problem.  Returns 0 or -errno with err set. */
-int as_ini_parse_string(const char *text, const char *filename, as_ini_handler handler,
-			void *user, struct as_err *err);
+int as_ini_parse_string(const char *text, const char *filename, as_ini_handler handler, void *user,
+			struct as_err *err);
 
 #endif

@@ -29,20 +29,20 @@
  * one: rights we cannot name are rights we cannot grant or explain. */
 #define AS_LL_ABI_KNOWN 9
 
-#define FS_ABI1                                                                 \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |           \
-	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |           \
-	 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |       \
-	 LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |           \
-	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |           \
-	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |         \
+#define FS_ABI1                                                           \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |     \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |     \
+	 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+	 LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |     \
+	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |     \
+	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |   \
 	 LANDLOCK_ACCESS_FS_MAKE_SYM)
 
 /* The only rights the kernel accepts on a rule whose fd is not a directory
  * (others fail with EINVAL): security/landlock/fs.c, ACCESS_FILE. */
-#define FS_FILE_RIGHTS                                                          \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |           \
-	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |           \
+#define FS_FILE_RIGHTS                                                \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | \
 	 LANDLOCK_ACCESS_FS_IOCTL_DEV | LANDLOCK_ACCESS_FS_RESOLVE_UNIX)
 
 /* Profile access classes.  MAKE_CHAR and MAKE_BLOCK are handled but never
@@ -55,20 +55,18 @@
  * D-Bus, nor /run's daemons, unless a profile grants write there. */
 #define FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 #define FS_EXEC (FS_READ | LANDLOCK_ACCESS_FS_EXECUTE)
-#define FS_WRITE                                                                \
-	(FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
-	 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |       \
-	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |            \
-	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |          \
-	 LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER |               \
-	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV |            \
+#define FS_WRITE                                                                                 \
+	(FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |               \
+	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |                          \
+	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |                            \
+	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER | \
+	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV |                            \
 	 LANDLOCK_ACCESS_FS_RESOLVE_UNIX)
 
 #define NET_TCP (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP)
 #define SCOPE_ALL (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL)
-#define RESTRICT_ALL                                                            \
-	(LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF |                             \
-	 LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON |                               \
+#define RESTRICT_ALL                                                                         \
+	(LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF | LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON | \
 	 LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF)
 
 struct bit_name {
@@ -114,12 +112,10 @@ static const struct need {
 	const char *what;        /* names the right */
 	const char *consequence; /* what runs unrestricted without it */
 } needs[] = {
-	{ NEED_FS, 3, "6.2", "truncate",
-	  "truncating files is not restricted" },
+	{ NEED_FS, 3, "6.2", "truncate", "truncating files is not restricted" },
 	{ NEED_NET, 4, "6.7", "TCP connect/bind rules",
 	  "every TCP port can be connected to and bound" },
-	{ NEED_FS, 5, "6.10", "ioctl_dev",
-	  "ioctl on devices is not restricted" },
+	{ NEED_FS, 5, "6.10", "ioctl_dev", "ioctl on devices is not restricted" },
 	{ NEED_SCOPE_UNIX, 6, "6.12", "abstract unix socket scope",
 	  "abstract unix sockets outside the sandbox can be reached" },
 	{ NEED_SCOPE_SIGNAL, 6, "6.12", "signal scope",
@@ -202,7 +198,8 @@ static bool need_applies(const struct need *n, const struct as_policy *pol)
 	}
 }
 
-static const char hint[] = "set 'landlock = best-effort' in the profile to run with what this kernel enforces";
+static const char hint[] =
+	"set 'landlock = best-effort' in the profile to run with what this kernel enforces";
 
 /* Names every need this ABI lacks, "what (ABI n, Linux x);", then the hint. */
 static void refusal(const struct as_policy *pol, int abi, struct as_err *err)
@@ -213,12 +210,14 @@ static void refusal(const struct as_policy *pol, int abi, struct as_err *err)
 		return;
 	off = (size_t)snprintf(err->msg, sizeof(err->msg),
 			       "landlock: this kernel (Landlock ABI %d) "
-			       "lacks what the profile requires:", abi);
+			       "lacks what the profile requires:",
+			       abi);
 	for (size_t i = 0; i < AS_ARRAY_SIZE(needs) && off < sizeof(err->msg); i++) {
 		if (needs[i].abi <= abi || !need_applies(&needs[i], pol))
 			continue;
-		off += (size_t)snprintf(err->msg + off, sizeof(err->msg) - off, " %s (ABI %d, Linux %s);",
-					needs[i].what, needs[i].abi, needs[i].linux_version);
+		off += (size_t)snprintf(err->msg + off, sizeof(err->msg) - off,
+					" %s (ABI %d, Linux %s);", needs[i].what, needs[i].abi,
+					needs[i].linux_version);
 	}
 	if (off < sizeof(err->msg))
 		snprintf(err->msg + off, sizeof(err->msg) - off, " %s", hint);
@@ -232,7 +231,8 @@ static int plan_unavailable(const struct as_policy *pol, int abi, struct as_land
 	if (pol->landlock == AS_LANDLOCK_REQUIRED)
 		return as_fail(err, -EOPNOTSUPP, "landlock: unavailable: %s; %s",
 			       as_landlock_unavailable_reason(abi), hint);
-	if (asprintf(&line, "Landlock (ABI 1, Linux 5.13): %s; no filesystem, TCP, scope or ioctl restriction",
+	if (asprintf(&line,
+		     "Landlock (ABI 1, Linux 5.13): %s; no filesystem, TCP, scope or ioctl restriction",
 		     as_landlock_unavailable_reason(abi)) < 0)
 		return as_fail(err, -ENOMEM, "out of memory");
 	if (as_strv_push_take(&plan->dropped, line) < 0)
@@ -240,7 +240,8 @@ static int plan_unavailable(const struct as_policy *pol, int abi, struct as_land
 	return 0;
 }
 
-static int plan_ports(const struct as_policy *pol, struct as_landlock_plan *plan, struct as_err *err)
+static int plan_ports(const struct as_policy *pol, struct as_landlock_plan *plan,
+		      struct as_err *err)
 {
 	size_t n = pol->n_connect_tcp + pol->n_bind_tcp;
 
@@ -307,8 +308,8 @@ int as_landlock_plan_capped(const struct as_policy *pol, int kernel_abi, int abi
 	 * (ABI 8): the sandbox stage is single-threaded when it restricts,
 	 * but a framework calling this code from a threaded process must
 	 * not leave a sibling thread outside the domain. */
-	plan->restrict_flags = plan->caps.restrict_flags &
-			       (LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON | LANDLOCK_RESTRICT_SELF_TSYNC);
+	plan->restrict_flags = plan->caps.restrict_flags & (LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON |
+							    LANDLOCK_RESTRICT_SELF_TSYNC);
 
 	for (size_t i = 0; i < AS_ARRAY_SIZE(needs); i++) {
 		char *line = NULL;
@@ -482,12 +483,13 @@ static int add_path_rule(int ruleset_fd, struct as_landlock_path *p, struct as_e
 			return 0;
 		}
 		if (why)
-			return as_fail(err, -EACCES, "%s (%s, under %s): refused: %s", p->rule->path, where,
-				       p->rule->base_var, why);
+			return as_fail(err, -EACCES, "%s (%s, under %s): refused: %s",
+				       p->rule->path, where, p->rule->base_var, why);
 		return as_fail(err, no_eperm(-e), "%s (%s): %s", p->rule->path, where, strerror(e));
 	}
 	if (fstat(fd, &st) < 0)
-		return as_fail(err, no_eperm(-errno), "%s (%s): %s", p->rule->path, where, strerror(errno));
+		return as_fail(err, no_eperm(-errno), "%s (%s): %s", p->rule->path, where,
+			       strerror(errno));
 	p->built = true;
 	p->is_dir = S_ISDIR(st.st_mode);
 	if (!p->is_dir)
@@ -498,8 +500,8 @@ static int add_path_rule(int ruleset_fd, struct as_landlock_path *p, struct as_e
 	attr.allowed_access = p->access;
 	attr.parent_fd = fd;
 	if (as_ll_add_rule(ruleset_fd, AS_LL_RULE_PATH_BENEATH, &attr, 0) < 0)
-		return as_fail(err, no_eperm(-errno), "landlock: rule for %s (%s): %s", p->rule->path, where,
-			       strerror(errno));
+		return as_fail(err, no_eperm(-errno), "landlock: rule for %s (%s): %s",
+			       p->rule->path, where, strerror(errno));
 	return 0;
 }
 
@@ -515,8 +517,8 @@ static int add_port_rule(int ruleset_fd, const struct as_landlock_port *p, struc
 		int e = errno;
 
 		as_origin_format(p->rule->origin, where, sizeof(where));
-		return as_fail(err, no_eperm(-e), "landlock: rule for tcp/%u (%s): %s", p->rule->port, where,
-			       strerror(e));
+		return as_fail(err, no_eperm(-e), "landlock: rule for tcp/%u (%s): %s",
+			       p->rule->port, where, strerror(e));
 	}
 	return 0;
 }
@@ -541,7 +543,8 @@ int as_landlock_build(const struct as_landlock_plan *plan, struct as_err *err)
 
 	fd = as_ll_create_ruleset(&attr, sizeof(attr), 0);
 	if (fd < 0)
-		return as_fail(err, no_eperm(-errno), "landlock: creating the ruleset: %s", strerror(errno));
+		return as_fail(err, no_eperm(-errno), "landlock: creating the ruleset: %s",
+			       strerror(errno));
 
 	for (size_t i = 0; i < plan->n_paths; i++) {
 		r = add_path_rule(fd, &plan->paths[i], err);
@@ -569,7 +572,8 @@ int as_landlock_enforce(int ruleset_fd, const struct as_landlock_plan *plan, str
 	if (as_ll_restrict_self(ruleset_fd, flags) < 0) {
 		r = -errno;
 		if (r == -EPERM)
-			as_err_set(err, "landlock: restricting: %s (needs no_new_privs or CAP_SYS_ADMIN)",
+			as_err_set(err,
+				   "landlock: restricting: %s (needs no_new_privs or CAP_SYS_ADMIN)",
 				   strerror(-r));
 		else
 			as_err_set(err, "landlock: restricting: %s", strerror(-r));
@@ -590,10 +594,12 @@ static void format_bits(uint64_t access, const char *what, const struct bit_name
 		if (!(access & table[i].bit))
 			continue;
 		access &= ~table[i].bit;
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", table[i].name);
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "",
+					table[i].name);
 	}
 	if (access && off < len)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s:0x%" PRIx64, off ? " " : "", what, access);
+		off += (size_t)snprintf(buf + off, len - off, "%s%s:0x%" PRIx64, off ? " " : "",
+					what, access);
 	if (!off)
 		snprintf(buf, len, "none");
 }
@@ -642,8 +648,8 @@ static void explain_target(const struct as_path_rule *r, char *buf, size_t len)
 	}
 	why = beneath_why(e);
 	if (why)
-		snprintf(buf, len, " -> %s: %s", r->optional ? "skipped" : "REFUSED, the session will not start",
-			 why);
+		snprintf(buf, len, " -> %s: %s",
+			 r->optional ? "skipped" : "REFUSED, the session will not start", why);
 	else if (r->optional && (e == ENOENT || e == ENOTDIR))
 		snprintf(buf, len, " -> absent, skipped");
 	else
@@ -656,15 +662,19 @@ void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out)
 	int abi = plan->caps.abi;
 
 	if (abi <= 0)
-		fprintf(out, "landlock: unavailable: %s\n", as_landlock_unavailable_reason(plan->kernel_abi));
+		fprintf(out, "landlock: unavailable: %s\n",
+			as_landlock_unavailable_reason(plan->kernel_abi));
 	else if (plan->kernel_abi == abi && abi > AS_LL_ABI_KNOWN)
-		fprintf(out, "landlock: ABI %d (kernel; enforced as ABI %d, the newest this build knows)\n", abi,
-			AS_LL_ABI_KNOWN);
+		fprintf(out,
+			"landlock: ABI %d (kernel; enforced as ABI %d, the newest this build knows)\n",
+			abi, AS_LL_ABI_KNOWN);
 	else if (plan->kernel_abi == abi)
 		fprintf(out, "landlock: ABI %d (kernel)\n", abi);
 	else
-		fprintf(out, "landlock: ABI %d (capped; kernel has ABI %d)\n", abi, plan->kernel_abi);
-	fprintf(out, "landlock: mode %s\n", plan->mode == AS_LANDLOCK_REQUIRED ? "required" : "best-effort");
+		fprintf(out, "landlock: ABI %d (capped; kernel has ABI %d)\n", abi,
+			plan->kernel_abi);
+	fprintf(out, "landlock: mode %s\n",
+		plan->mode == AS_LANDLOCK_REQUIRED ? "required" : "best-effort");
 
 	if (abi > 0) {
 		as_landlock_format_fs(plan->handled_fs, buf, sizeof(buf));
@@ -680,16 +690,17 @@ void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out)
 			as_origin_format(p->rule->origin, where, sizeof(where));
 			if (p->rule->base_len)
 				explain_target(p->rule, target, sizeof(target));
-			fprintf(out, "landlock: allow %s %s%s (from %s)%s\n", class_label(p->rule->access),
-				p->rule->path, p->absent ? " (absent, skipped)" : "", where, target);
+			fprintf(out, "landlock: allow %s %s%s (from %s)%s\n",
+				class_label(p->rule->access), p->rule->path,
+				p->absent ? " (absent, skipped)" : "", where, target);
 		}
 		for (size_t i = 0; i < plan->n_ports; i++) {
 			const struct as_landlock_port *p = &plan->ports[i];
 
 			as_origin_format(p->rule->origin, where, sizeof(where));
 			fprintf(out, "landlock: allow %s tcp/%u (from %s)\n",
-				p->access == LANDLOCK_ACCESS_NET_BIND_TCP ? "bind" : "connect", p->rule->port,
-				where);
+				p->access == LANDLOCK_ACCESS_NET_BIND_TCP ? "bind" : "connect",
+				p->rule->port, where);
 		}
 		if (plan->handled_net && !plan->n_ports)
 			fprintf(out, "landlock: no TCP connect or bind allowed\n");
@@ -697,23 +708,29 @@ void as_landlock_explain(const struct as_landlock_plan *plan, FILE *out)
 			      LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET, out);
 		explain_scope(plan, "signal", plan->want_scope_signal, LANDLOCK_SCOPE_SIGNAL, out);
 		if (!(plan->handled_fs & LANDLOCK_ACCESS_FS_REFER))
-			fprintf(out, "landlock: refer unavailable (ABI 2, Linux 5.19): renames and links "
-				     "across directories are always denied (EXDEV)\n");
+			fprintf(out,
+				"landlock: refer unavailable (ABI 2, Linux 5.19): renames and links "
+				"across directories are always denied (EXDEV)\n");
 		if (plan->handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX)
-			fprintf(out, "landlock: named unix sockets: connect only beneath a write rule "
-				     "(ABI 9)\n");
+			fprintf(out,
+				"landlock: named unix sockets: connect only beneath a write rule "
+				"(ABI 9)\n");
 		else
-			fprintf(out, "landlock: named unix sockets: connect not restricted (needs ABI 9, "
-				     "Linux 7.1); the separate uid and file modes still guard the owner's\n");
+			fprintf(out,
+				"landlock: named unix sockets: connect not restricted (needs ABI 9, "
+				"Linux 7.1); the separate uid and file modes still guard the owner's\n");
 		if (plan->restrict_flags & LANDLOCK_RESTRICT_SELF_TSYNC)
-			fprintf(out, "landlock: every thread of the process is restricted at once (ABI 8)\n");
+			fprintf(out,
+				"landlock: every thread of the process is restricted at once (ABI 8)\n");
 		else
-			fprintf(out, "landlock: the calling thread is restricted (all threads at once needs "
-				     "ABI 8, Linux 7.0); the sandbox stage has no other thread\n");
+			fprintf(out,
+				"landlock: the calling thread is restricted (all threads at once needs "
+				"ABI 8, Linux 7.0); the sandbox stage has no other thread\n");
 		if (plan->restrict_flags & LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON)
 			fprintf(out, "landlock: denials logged via audit (ABI %d)\n", abi);
 		else
-			fprintf(out, "landlock: denials not logged (audit logging needs ABI 7, Linux 6.15)\n");
+			fprintf(out,
+				"landlock: denials not logged (audit logging needs ABI 7, Linux 6.15)\n");
 	}
 	for (size_t i = 0; i < plan->dropped.n; i++)
 		fprintf(out, "landlock: NOT ENFORCED on this kernel: %s\n", plan->dropped.v[i]);

@@ -41,14 +41,14 @@ void as_landlock_caps_for_abi(int abi, struct as_landlock_caps *out);
 /* One path rule as it will be enforced. */
 struct as_landlock_path {
 	const struct as_path_rule *rule;
-	uint64_t access;          /* requested fs rights, masked to the ABI;
+	uint64_t access; /* requested fs rights, masked to the ABI;
 				     for a non-directory, masked to file rights
 				     at build time */
 	/* Filled by as_landlock_build() (which is why plan->paths stays
 	 * writable through a const plan): */
-	bool built;               /* the path was looked at */
-	bool absent;              /* optional and missing: skipped */
-	const char *refused;      /* optional, under a variable, and a
+	bool built;          /* the path was looked at */
+	bool absent;         /* optional and missing: skipped */
+	const char *refused; /* optional, under a variable, and a
 				     symlink or outside its base: skipped,
 				     and why (static) */
 	bool is_dir;
@@ -57,18 +57,18 @@ struct as_landlock_path {
 /* One TCP port rule (ABI >= 4 only). */
 struct as_landlock_port {
 	const struct as_port_rule *rule;
-	uint64_t access;          /* LANDLOCK_ACCESS_NET_CONNECT_TCP or _BIND_TCP */
+	uint64_t access; /* LANDLOCK_ACCESS_NET_CONNECT_TCP or _BIND_TCP */
 };
 
 struct as_landlock_plan {
-	struct as_landlock_caps caps;   /* of the ABI planned for */
+	struct as_landlock_caps caps; /* of the ABI planned for */
 	uint64_t handled_fs;
 	uint64_t handled_net;
 	uint64_t scoped;
 	uint32_t restrict_flags;
 	struct as_landlock_path *paths;
 	size_t n_paths;
-	struct as_landlock_port *ports;  /* connect rules, then bind rules */
+	struct as_landlock_port *ports; /* connect rules, then bind rules */
 	size_t n_ports;
 	/* Rights the policy needs that this ABI lacks (best-effort only; with
 	 * "required" planning fails instead).  Human-readable, one per entry,
@@ -76,8 +76,8 @@ struct as_landlock_plan {
 	struct as_strv dropped;
 	/* For --explain. */
 	enum as_landlock_mode mode;
-	int kernel_abi;                 /* probe result (may be -errno) */
-	bool want_scope_abstract_unix;  /* as the policy asked */
+	int kernel_abi;                /* probe result (may be -errno) */
+	bool want_scope_abstract_unix; /* as the policy asked */
 	bool want_scope_signal;
 };
 
@@ -98,8 +98,8 @@ struct as_landlock_plan {
  * without them.  So "landlock = required" keeps meaning the rights the
  * profile needs, and an ABI 7 kernel still runs a required profile.
  */
-int as_landlock_plan(const struct as_policy *pol, int abi,
-		     struct as_landlock_plan *plan, struct as_err *err);
+int as_landlock_plan(const struct as_policy *pol, int abi, struct as_landlock_plan *plan,
+		     struct as_err *err);
 
 /*
  * As as_landlock_plan(), for min(kernel_abi, abi_max) when abi_max > 0
@@ -123,8 +123,7 @@ int as_landlock_build(const struct as_landlock_plan *plan, struct as_err *err);
 
 /* Enforces a built ruleset on the calling thread (needs no_new_privs or
  * CAP_SYS_ADMIN) and closes it.  Returns 0 or -errno with err set. */
-int as_landlock_enforce(int ruleset_fd, const struct as_landlock_plan *plan,
-			struct as_err *err);
+int as_landlock_enforce(int ruleset_fd, const struct as_landlock_plan *plan, struct as_err *err);
 
 /* Human-readable names, space-separated, as the kernel spells them:
  * "execute write_file read_file ...", "bind_tcp connect_tcp". */

@@ -39,12 +39,12 @@
 
 /* landlock_create_ruleset() flags */
 #ifndef LANDLOCK_CREATE_RULESET_VERSION
-#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)	/* ABI 1, Linux 5.13 */
+#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0) /* ABI 1, Linux 5.13 */
 #endif
 
 /* Rule types (upstream: enum landlock_rule_type). */
-#define AS_LL_RULE_PATH_BENEATH 1	/* ABI 1, Linux 5.13 */
-#define AS_LL_RULE_NET_PORT 2		/* ABI 4, Linux 6.7 */
+#define AS_LL_RULE_PATH_BENEATH 1 /* ABI 1, Linux 5.13 */
+#define AS_LL_RULE_NET_PORT 2     /* ABI 4, Linux 6.7 */
 
 /* Filesystem access rights, ABI 1 (Linux 5.13): bits 0-12. */
 #ifndef LANDLOCK_ACCESS_FS_EXECUTE
@@ -174,7 +174,8 @@ struct as_ll_net_port_attr {
 	uint64_t port;
 };
 
-_Static_assert(sizeof(struct as_ll_ruleset_attr) == 24, "landlock_ruleset_attr is 24 bytes at ABI 6");
+_Static_assert(sizeof(struct as_ll_ruleset_attr) == 24,
+	       "landlock_ruleset_attr is 24 bytes at ABI 6");
 _Static_assert(sizeof(struct as_ll_path_beneath_attr) == 12,
 	       "landlock_path_beneath_attr is packed, 12 bytes");
 _Static_assert(sizeof(struct as_ll_net_port_attr) == 16, "landlock_net_port_attr is 16 bytes");

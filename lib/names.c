@@ -55,11 +55,13 @@ static bool name_check(const char *name, bool owner, struct as_err *err)
 			show_char(c, ch, sizeof(ch));
 			if (i == 0)
 				as_err_set(err, "%s '%s': must start with %s, not %s", what, shown,
-					   owner ? "a letter, a digit or '_'" : "a lowercase letter or '_'", ch);
+					   owner ? "a letter, a digit or '_'" :
+						   "a lowercase letter or '_'",
+					   ch);
 			else
 				as_err_set(err, "%s '%s': %s is not allowed (%s)", what, shown, ch,
-					   owner ? "letters, digits, '_', '.' and '-' only"
-						 : "lowercase letters, digits, '_' and '-' only");
+					   owner ? "letters, digits, '_', '.' and '-' only" :
+						   "lowercase letters, digits, '_' and '-' only");
 			return false;
 		}
 	}
@@ -87,7 +89,8 @@ bool as_profile_name_valid(const char *name)
 
 		if (n >= 64)
 			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
 			return false;
 	}
 	return strstr(name, "..") == NULL;

@@ -53,12 +53,15 @@ int as_egress_chain_loaded(uid_t uid, struct as_err *err)
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0)
-		return as_fail(err, -errno, "nftables: cannot open a netlink socket: %s", strerror(errno));
+		return as_fail(err, -errno, "nftables: cannot open a netlink socket: %s",
+			       strerror(errno));
 	if (sendto(fd, msg.buf, off, 0, (struct sockaddr *)&kernel, sizeof(kernel)) != (ssize_t)off)
-		return as_fail(err, -errno, "nftables: cannot ask for chain %s: %s", chain, strerror(errno));
+		return as_fail(err, -errno, "nftables: cannot ask for chain %s: %s", chain,
+			       strerror(errno));
 	n = recv(fd, msg.buf, sizeof(msg.buf), 0);
 	if (n < 0)
-		return as_fail(err, -errno, "nftables: no answer about chain %s: %s", chain, strerror(errno));
+		return as_fail(err, -errno, "nftables: no answer about chain %s: %s", chain,
+			       strerror(errno));
 	if ((size_t)n < NLMSG_HDRLEN || !NLMSG_OK(nh, (size_t)n))
 		return as_fail(err, -EPROTO, "nftables: short answer about chain %s", chain);
 	if (nh->nlmsg_type == NLMSG_ERROR) {

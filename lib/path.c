@@ -66,8 +66,7 @@ void as_path_parent(const char *path, char *out, size_t len)
 }
 
 static const char *const system_trees[] = {
-	"/etc", "/usr", "/bin", "/sbin", "/boot", "/proc", "/sys", "/dev", "/run",
-	NULL,
+	"/etc", "/usr", "/bin", "/sbin", "/boot", "/proc", "/sys", "/dev", "/run", NULL,
 };
 
 const char *as_path_system_tree(const char *path, bool allow_var)
@@ -83,8 +82,7 @@ const char *as_path_system_tree(const char *path, bool allow_var)
 	return NULL;
 }
 
-enum as_home_clash as_path_home_clash(const char *dir, const char *home, bool human,
-				      bool is_owner)
+enum as_home_clash as_path_home_clash(const char *dir, const char *home, bool human, bool is_owner)
 {
 	char parent[PATH_MAX];
 

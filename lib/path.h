@@ -54,7 +54,6 @@ enum as_home_clash {
  * the owner granting DIR, who may share directories inside their own
  * home but not the whole of it.  The first clash in the order above.
  */
-enum as_home_clash as_path_home_clash(const char *dir, const char *home, bool human,
-				      bool is_owner);
+enum as_home_clash as_path_home_clash(const char *dir, const char *home, bool human, bool is_owner);
 
 #endif

@@ -56,8 +56,8 @@ static bool has_control_chars(const char *s)
 	return false;
 }
 
-int as_policy_add_path(struct as_policy *pol, const char *path, unsigned access,
-		       bool optional, struct as_origin origin, struct as_err *err)
+int as_policy_add_path(struct as_policy *pol, const char *path, unsigned access, bool optional,
+		       struct as_origin origin, struct as_err *err)
 {
 	return as_policy_add_path_beneath(pol, path, 0, NULL, access, optional, origin, err);
 }
@@ -71,7 +71,8 @@ int as_policy_add_path_beneath(struct as_policy *pol, const char *path, size_t b
 
 	as_origin_format(origin, where, sizeof(where));
 	if (!path || path[0] != '/')
-		return as_fail(err, -EINVAL, "%s: %s: not an absolute path", where, path ? path : "(null)");
+		return as_fail(err, -EINVAL, "%s: %s: not an absolute path", where,
+			       path ? path : "(null)");
 	if (has_control_chars(path))
 		return as_fail(err, -EINVAL, "%s: path contains a control character", where);
 	if (strlen(path) >= 4096)

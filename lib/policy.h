@@ -29,20 +29,20 @@ struct as_origin {
 };
 
 struct as_path_rule {
-	char *path;        /* absolute, variables expanded, as written (not resolved) */
-	unsigned access;   /* AS_FS_* bits */
-	bool optional;     /* '?' prefix in a profile: a missing path is skipped */
+	char *path;      /* absolute, variables expanded, as written (not resolved) */
+	unsigned access; /* AS_FS_* bits */
+	bool optional;   /* '?' prefix in a profile: a missing path is skipped */
 	struct as_origin origin;
 	/* A rule written under @project, @home or @tmp: path[0..base_len) is
 	 * the variable's value, and the rest is resolved beneath it without
 	 * following symlinks (lib/landlock.c).  base_len 0, base_var NULL:
 	 * an absolute rule, followed as written. */
 	size_t base_len;
-	const char *base_var;  /* "@home", ... (static) */
+	const char *base_var; /* "@home", ... (static) */
 };
 
 struct as_port_rule {
-	uint16_t port;     /* 1..65535 */
+	uint16_t port; /* 1..65535 */
 	struct as_origin origin;
 };
 
@@ -53,15 +53,15 @@ enum as_landlock_mode {
 
 struct as_rlimit_rule {
 	bool set;
-	rlim_t value;      /* applied to both soft and hard limit, never raised */
+	rlim_t value; /* applied to both soft and hard limit, never raised */
 	struct as_origin origin;
 };
 
 struct as_policy {
-	char *name;                 /* top-level profile name, or NULL */
+	char *name; /* top-level profile name, or NULL */
 	char *description;
 	enum as_landlock_mode landlock;
-	bool landlock_set;          /* set explicitly (the includer wins over includes) */
+	bool landlock_set; /* set explicitly (the includer wins over includes) */
 
 	struct as_path_rule *paths;
 	size_t n_paths;
@@ -76,12 +76,12 @@ struct as_policy {
 
 	struct as_strv seccomp_deny; /* extra syscall names or @groups to deny */
 
-	struct as_strv env_pass;     /* variable names; a trailing '*' matches a prefix */
-	struct as_strv env_set;      /* NAME=VALUE, variables expanded */
+	struct as_strv env_pass; /* variable names; a trailing '*' matches a prefix */
+	struct as_strv env_set;  /* NAME=VALUE, variables expanded */
 
 	struct as_rlimit_rule rlimits[RLIM_NLIMITS];
 
-	struct as_strv sources;      /* profile files read, in order; origins point here */
+	struct as_strv sources; /* profile files read, in order; origins point here */
 };
 
 /* The command line as an origin. */
@@ -95,8 +95,8 @@ void as_policy_free(struct as_policy *pol);
  * The same path twice merges the access bits (the first origin is kept).
  * Returns 0 or -errno with err set ("PATH: not an absolute path").
  */
-int as_policy_add_path(struct as_policy *pol, const char *path, unsigned access,
-		       bool optional, struct as_origin origin, struct as_err *err);
+int as_policy_add_path(struct as_policy *pol, const char *path, unsigned access, bool optional,
+		       struct as_origin origin, struct as_err *err);
 
 /* The same for a rule under a variable: the first base_len bytes of path
  * are the value of base_var.  Merged with an absolute rule for the same
@@ -122,7 +122,7 @@ const char *as_policy_add_source(struct as_policy *pol, const char *file);
 void as_origin_format(struct as_origin o, char *buf, size_t len);
 
 /* rlimit names used by profiles ("nofile", "nproc", ...). */
-int as_rlimit_from_name(const char *name);  /* RLIMIT_* or -1 */
+int as_rlimit_from_name(const char *name); /* RLIMIT_* or -1 */
 const char *as_rlimit_name(int resource);
 
 #endif

@@ -7,8 +7,7 @@
 #include "account.h"
 
 const char *const as_privileged_groups[] = {
-	"root", "sudo", "adm", "wheel", "admin", "staff", "shadow", "disk",
-	"kmem", "tty", "systemd-journal", "docker", "lxd", "incus",
-	"incus-admin", "libvirt", "kvm", "lpadmin", "sambashare", "netdev",
-	NULL,
+	"root",        "sudo",    "adm", "wheel",           "admin",      "staff",  "shadow",
+	"disk",        "kmem",    "tty", "systemd-journal", "docker",     "lxd",    "incus",
+	"incus-admin", "libvirt", "kvm", "lpadmin",         "sambashare", "netdev", NULL,
 };

@@ -59,8 +59,8 @@ struct loader {
 /* One file being read. */
 struct pfile {
 	struct loader *ld;
-	const char *file;       /* as opened; interned in pol->sources */
-	int depth;              /* 0 for the top-level profile */
+	const char *file;        /* as opened; interned in pol->sources */
+	int depth;               /* 0 for the top-level profile */
 	struct as_ini_reader rd; /* lib/ini-reader.h: the line inih holds is rd.line */
 	bool failed;
 	int rc;
@@ -211,7 +211,8 @@ static int expand(struct pfile *pf, const char *v, char **out, size_t *base_len,
 		if (strlen(names[i]) == nl && strncmp(v + 1, names[i], nl) == 0) {
 			val = vals[i];
 			if (!val || !*val)
-				return pf_fail(pf, -EINVAL, "variable @%s has no value here", names[i]);
+				return pf_fail(pf, -EINVAL, "variable @%s has no value here",
+					       names[i]);
 			if (base_var)
 				*base_var = vnames[i];
 			break;
@@ -221,7 +222,8 @@ static int expand(struct pfile *pf, const char *v, char **out, size_t *base_len,
 		char name[AS_ERR_MAX];
 
 		snprintf(name, sizeof(name), "%.*s", (int)(nl + 1), v);
-		return pf_fail(pf, -EINVAL, "unknown variable '%s' (known: @project, @home, @tmp)", Q(name));
+		return pf_fail(pf, -EINVAL, "unknown variable '%s' (known: @project, @home, @tmp)",
+			       Q(name));
 	}
 	/* "@home/x" with home "/h/" gives "/h/x", not "/h//x". */
 	vl = strlen(val);
@@ -327,8 +329,8 @@ static int parse_rlimit_value(const char *s, rlim_t *out)
 
 /* ---- sections --------------------------------------------------------- */
 
-static int load_named(struct loader *ld, struct pfile *parent, const char *name,
-		      int depth, struct scalars *eff);
+static int load_named(struct loader *ld, struct pfile *parent, const char *name, int depth,
+		      struct scalars *eff);
 
 static int key_profile(struct pfile *pf, const char *key, const char *v)
 {
@@ -351,7 +353,8 @@ static int key_profile(struct pfile *pf, const char *key, const char *v)
 		else if (strcmp(v, "best-effort") == 0)
 			m = AS_LANDLOCK_BEST_EFFORT;
 		else
-			return pf_fail(pf, -EINVAL, "landlock: '%s': expected required or best-effort", Q(v));
+			return pf_fail(pf, -EINVAL,
+				       "landlock: '%s': expected required or best-effort", Q(v));
 		r = claim(pf, &pf->own.landlock, key);
 		if (r < 0)
 			return r;
@@ -369,7 +372,8 @@ static int key_profile(struct pfile *pf, const char *key, const char *v)
 			size_t o = 0;
 
 			for (int j = 0; j <= pf->depth && o < sizeof(chain); j++)
-				o += (size_t)snprintf(chain + o, sizeof(chain) - o, "%s -> ", Q(ld->chain[j]));
+				o += (size_t)snprintf(chain + o, sizeof(chain) - o, "%s -> ",
+						      Q(ld->chain[j]));
 			if (o < sizeof(chain))
 				snprintf(chain + o, sizeof(chain) - o, "%s", v);
 			return pf_fail(pf, -ELOOP, "include cycle: %s", chain);
@@ -378,8 +382,8 @@ static int key_profile(struct pfile *pf, const char *key, const char *v)
 	if (as_strv_contains(&ld->seen, v))
 		return pf_fail(pf, -EINVAL, "profile '%s' already included", v);
 	if (pf->depth >= AS_PROFILE_MAX_INCLUDE_DEPTH)
-		return pf_fail(pf, -ELOOP, "include '%s': includes nested deeper than %d levels",
-			       v, AS_PROFILE_MAX_INCLUDE_DEPTH);
+		return pf_fail(pf, -ELOOP, "include '%s': includes nested deeper than %d levels", v,
+			       AS_PROFILE_MAX_INCLUDE_DEPTH);
 	r = load_named(ld, pf, v, pf->depth + 1, &eff);
 	if (r == 0)
 		r = scalars_overlay(&pf->inherited, &eff);
@@ -480,7 +484,9 @@ static int key_environment(struct pfile *pf, const char *key, const char *v)
 		if (nl > 0 && name[nl - 1] == '*')
 			name[nl - 1] = '\0';
 		if (!as_env_name_valid(name))
-			return pf_fail(pf, -EINVAL, "pass: '%s': not a valid variable name or NAME* prefix", Q(v));
+			return pf_fail(pf, -EINVAL,
+				       "pass: '%s': not a valid variable name or NAME* prefix",
+				       Q(v));
 		if (!as_strv_contains(&pol->env_pass, v) && as_strv_push(&pol->env_pass, v) < 0)
 			return pf_fail(pf, -ENOMEM, "out of memory");
 		return 0;
@@ -522,8 +528,10 @@ static int key_limits(struct pfile *pf, const char *key, const char *v)
 	if (r == -ERANGE)
 		return pf_fail(pf, r, "%s: '%s': too large", key, Q(v));
 	if (r < 0)
-		return pf_fail(pf, r, "%s: '%s': expected a number with an optional K, M or G suffix, or unlimited",
-			       key, Q(v));
+		return pf_fail(
+			pf, r,
+			"%s: '%s': expected a number with an optional K, M or G suffix, or unlimited",
+			key, Q(v));
 	r = claim(pf, &pf->own.rlimit[res], key);
 	if (r < 0)
 		return r;
@@ -570,8 +578,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 
 /* ---- files ------------------------------------------------------------ */
 
-static int load_text(struct loader *ld, const char *text, const char *file,
-		     const char *label, int depth, struct scalars *eff)
+static int load_text(struct loader *ld, const char *text, const char *file, const char *label,
+		     int depth, struct scalars *eff)
 {
 	struct pfile pf = { 0 };
 	int r;
@@ -625,7 +633,8 @@ static int find_profile(struct loader *ld, const char *name, char **text, char *
 			*path = NULL;
 			return as_fail(ld->err, -ENOMEM, "out of memory");
 		}
-		r = as_read_file(AT_FDCWD, *path, ld->opts->trust, AS_PROFILE_MAX_BYTES, text, ld->err);
+		r = as_read_file(AT_FDCWD, *path, ld->opts->trust, AS_PROFILE_MAX_BYTES, text,
+				 ld->err);
 		if (r != -ENOENT)
 			return r;
 		free(*path);
@@ -640,8 +649,8 @@ static int find_profile(struct loader *ld, const char *name, char **text, char *
 
 /* Reads and parses a named profile.  With a parent, errors that concern the
  * include itself are prefixed with the including line. */
-static int load_named(struct loader *ld, struct pfile *parent, const char *name,
-		      int depth, struct scalars *eff)
+static int load_named(struct loader *ld, struct pfile *parent, const char *name, int depth,
+		      struct scalars *eff)
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_free_ char *path = NULL;
@@ -664,8 +673,8 @@ static int load_named(struct loader *ld, struct pfile *parent, const char *name,
 	return load_text(ld, text, path, name, depth, eff);
 }
 
-static int loader_init(struct loader *ld, struct as_policy *pol,
-		       const struct as_profile_opts *opts, struct as_err *err)
+static int loader_init(struct loader *ld, struct as_policy *pol, const struct as_profile_opts *opts,
+		       struct as_err *err)
 {
 	memset(ld, 0, sizeof(*ld));
 	ld->pol = pol;
@@ -700,8 +709,8 @@ static int finish(struct loader *ld, int r, const char *name, struct scalars *ef
 	return r;
 }
 
-int as_profile_load(struct as_policy *pol, const char *name,
-		    const struct as_profile_opts *opts, struct as_err *err)
+int as_profile_load(struct as_policy *pol, const char *name, const struct as_profile_opts *opts,
+		    struct as_err *err)
 {
 	struct scalars eff = { 0 };
 	struct loader ld;
@@ -711,13 +720,13 @@ int as_profile_load(struct as_policy *pol, const char *name,
 	if (r < 0)
 		return r;
 	if (!as_profile_name_valid(name))
-		return as_fail(err, -EINVAL, "'%s': not a valid profile name", name ? Q(name) : "(null)");
+		return as_fail(err, -EINVAL, "'%s': not a valid profile name",
+			       name ? Q(name) : "(null)");
 	r = load_named(&ld, NULL, name, 0, &eff);
 	return finish(&ld, r, name, &eff);
 }
 
-int as_profile_parse_string(struct as_policy *pol, const char *text,
-			    const char *filename,
+int as_profile_parse_string(struct as_policy *pol, const char *text, const char *filename,
 			    const struct as_profile_opts *opts, struct as_err *err)
 {
 	struct scalars eff = { 0 };

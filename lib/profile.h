@@ -7,7 +7,7 @@
 #define AS_PROFILE_H
 
 #include "common.h"
-#include "names.h"  /* as_profile_name_valid */
+#include "names.h" /* as_profile_name_valid */
 #include "policy.h"
 
 /* Includes nest at most this deep (the top-level profile is depth 0). */
@@ -28,10 +28,9 @@ struct as_profile_opts {
 	/* Directories searched for NAME.profile, in order; NULL-terminated.
 	 * NULL means { AS_PROFILEDIR_ETC, AS_PROFILEDIR_VENDOR }. */
 	const char *const *search_dirs;
-	enum as_trust trust;   /* AS_TRUST_ROOT_ONLY on the helper path */
+	enum as_trust trust; /* AS_TRUST_ROOT_ONLY on the helper path */
 	struct as_profile_vars vars;
 };
-
 
 /*
  * Loads profile NAME (looked up in opts->search_dirs) into pol, following
@@ -49,16 +48,15 @@ struct as_profile_opts {
  * pol->name is NAME (the path for as_profile_load_file, filename for
  * as_profile_parse_string) and every file read is in pol->sources.
  */
-int as_profile_load(struct as_policy *pol, const char *name,
-		    const struct as_profile_opts *opts, struct as_err *err);
+int as_profile_load(struct as_policy *pol, const char *name, const struct as_profile_opts *opts,
+		    struct as_err *err);
 
 /* Loads a profile from an explicit file path (agent-sandbox -f). */
 int as_profile_load_file(struct as_policy *pol, const char *path,
 			 const struct as_profile_opts *opts, struct as_err *err);
 
 /* Parses profile text (tests, fuzzing); includes are looked up as above. */
-int as_profile_parse_string(struct as_policy *pol, const char *text,
-			    const char *filename,
+int as_profile_parse_string(struct as_policy *pol, const char *text, const char *filename,
 			    const struct as_profile_opts *opts, struct as_err *err);
 
 #endif

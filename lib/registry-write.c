@@ -56,7 +56,8 @@ static void put(struct buf *b, const char *key, const char *value, struct as_err
 		b->s = ns;
 		b->cap = cap;
 	}
-	b->len += (size_t)sprintf(b->s + b->len, "%s%s%s\n", key ? key : "", key ? " = " : "", value);
+	b->len += (size_t)sprintf(b->s + b->len, "%s%s%s\n", key ? key : "", key ? " = " : "",
+				  value);
 }
 
 /* [egress] only when it says something the default does not. */
@@ -79,7 +80,8 @@ static void format_egress(struct buf *b, const struct as_reg_egress *eg, struct 
 
 			if (n < 0 || (size_t)n >= sizeof(lists) - off) {
 				if (!b->rc)
-					b->rc = as_fail(err, -E2BIG, "[egress] lists: too many lists for one line");
+					b->rc = as_fail(err, -E2BIG,
+							"[egress] lists: too many lists for one line");
 				return;
 			}
 			off += (size_t)n;
@@ -154,7 +156,8 @@ static int mkdir_p(const char *dir, struct as_err *err)
 
 			*p = '\0';
 			if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-				return as_fail(err, -errno, "%s: cannot create: %s", copy, strerror(errno));
+				return as_fail(err, -errno, "%s: cannot create: %s", copy,
+					       strerror(errno));
 			*p = c;
 			if (!c)
 				break;
@@ -204,7 +207,8 @@ static int write_atomic(const char *dir, const char *name, const char *text, str
 		return as_fail(err, -errno, "%s: %s", dir, strerror(errno));
 	remove_stale_temps(dfd, name);
 	for (int tries = 0; fd < 0 && tries < 16; tries++) {
-		static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+		static const char chars[] =
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 		unsigned char rnd[6];
 		char sfx[7];
 
@@ -217,7 +221,8 @@ static int write_atomic(const char *dir, const char *name, const char *text, str
 			return as_fail(err, -ENAMETOOLONG, "%s/%s: name too long", dir, name);
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST)
-			return as_fail(err, -errno, "%s/%s: cannot create: %s", dir, tmp, strerror(errno));
+			return as_fail(err, -errno, "%s/%s: cannot create: %s", dir, tmp,
+				       strerror(errno));
 	}
 	if (fd < 0)
 		return as_fail(err, -EEXIST, "%s: cannot create a temporary file", dir);
@@ -305,8 +310,7 @@ int as_registry_intent_set(const char *dir, const char *owner, const char *accou
 	return write_atomic(dir, name, text, err);
 }
 
-int as_registry_intent_get(const char *dir, const char *owner, char **account,
-			   struct as_err *err)
+int as_registry_intent_get(const char *dir, const char *owner, char **account, struct as_err *err)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *name = NULL;

@@ -86,13 +86,15 @@ int as_registry_parse_profiles(const char *list, struct as_strv *out, struct as_
 		if (!as_profile_name_valid(name) || strcmp(name, "all") == 0) {
 			free(name);
 			as_strv_free(out);
-			return as_fail(err, -EINVAL, "profiles '%s': '%s' is not a valid profile name",
-				       shown, one);
+			return as_fail(err, -EINVAL,
+				       "profiles '%s': '%s' is not a valid profile name", shown,
+				       one);
 		}
 		if (as_strv_contains(out, name)) {
 			free(name);
 			as_strv_free(out);
-			return as_fail(err, -EINVAL, "profiles '%s': '%s' is listed twice", shown, one);
+			return as_fail(err, -EINVAL, "profiles '%s': '%s' is listed twice", shown,
+				       one);
 		}
 		if (as_strv_push_take(out, name) < 0) {
 			as_strv_free(out);
@@ -151,18 +153,21 @@ bool as_registry_value_ok(const char *key, const char *value, struct as_err *err
 			return false;
 		}
 		if (*p == ';' || *p == '#') {
-			as_err_set(err, "%s '%s': contains '%c', which the registry (INI) cannot store",
+			as_err_set(err,
+				   "%s '%s': contains '%c', which the registry (INI) cannot store",
 				   key, shown, *p);
 			return false;
 		}
 	}
 	if (value[0] == ' ' || value[len - 1] == ' ') {
-		as_err_set(err, "%s '%s': leading or trailing space, which the registry (INI) cannot store",
+		as_err_set(err,
+			   "%s '%s': leading or trailing space, which the registry (INI) cannot store",
 			   key, shown);
 		return false;
 	}
 	if (strlen(key) + 3 + len > REG_MAX_LINE) {
-		as_err_set(err, "%s '%s': too long for the registry (a line holds at most %d bytes)",
+		as_err_set(err,
+			   "%s '%s': too long for the registry (a line holds at most %d bytes)",
 			   key, shown, REG_MAX_LINE);
 		return false;
 	}
@@ -188,18 +193,26 @@ static int parse_id(const char *s, uid_t *out)
 
 /* ---- the registry grammar -------------------------------------------- */
 
-enum { SEEN_OWNER = 1, SEEN_OWNER_UID = 2, SEEN_ACCOUNT = 4, SEEN_ACCOUNT_UID = 8,
-       SEEN_HOME = 16, SEEN_PROFILE = 32, SEEN_SUDO = 64, SEEN_PROFILES = 128 };
+enum {
+	SEEN_OWNER = 1,
+	SEEN_OWNER_UID = 2,
+	SEEN_ACCOUNT = 4,
+	SEEN_ACCOUNT_UID = 8,
+	SEEN_HOME = 16,
+	SEEN_PROFILE = 32,
+	SEEN_SUDO = 64,
+	SEEN_PROFILES = 128
+};
 enum { PSEEN_ACCESS = 1, PSEEN_STATE = 2 };
 
 struct parser {
 	struct as_registry *r;
-	unsigned agent_seq;       /* section_seq of the [agent] section, 0 none */
-	unsigned project_seq;     /* section_seq of the current [project] */
-	unsigned project_seen;    /* PSEEN_* for the current project */
-	unsigned seen;            /* SEEN_* */
-	unsigned egress_seq;      /* section_seq of [egress], 0 none */
-	unsigned egress_seen;     /* 1 mode, 2 lists */
+	unsigned agent_seq;    /* section_seq of the [agent] section, 0 none */
+	unsigned project_seq;  /* section_seq of the current [project] */
+	unsigned project_seen; /* PSEEN_* for the current project */
+	unsigned seen;         /* SEEN_* */
+	unsigned egress_seq;   /* section_seq of [egress], 0 none */
+	unsigned egress_seen;  /* 1 mode, 2 lists */
 };
 
 static int set_str(char **dst, const char *key, const char *value, struct as_err *err)
@@ -266,13 +279,15 @@ static int agent_key(struct parser *p, const char *name, const char *value, stru
 		return set_path(&r->home, name, value, err);
 	case SEEN_PROFILE:
 		if (!as_profile_name_valid(value))
-			return as_fail(err, -EINVAL, "profile '%s': not a valid profile name", shown);
+			return as_fail(err, -EINVAL, "profile '%s': not a valid profile name",
+				       shown);
 		return set_str(&r->profile, name, value, err);
 	case SEEN_PROFILES:
 		/* "all" is never written (the key is left out instead), so a
 		 * registry that says it was not written by agent-admin. */
 		if (strcmp(value, "all") == 0)
-			return as_fail(err, -EINVAL, "profiles 'all': leave the key out to allow any profile");
+			return as_fail(err, -EINVAL,
+				       "profiles 'all': leave the key out to allow any profile");
 		if (!as_registry_value_ok(name, value, err))
 			return -EINVAL;
 		return as_registry_parse_profiles(value, &r->profiles, err);
@@ -302,7 +317,8 @@ static int project_key(struct parser *p, unsigned seq, const char *name, const c
 		int rc;
 
 		if (strcmp(name, "path") != 0)
-			return as_fail(err, -EINVAL, "[project] must start with 'path', not '%s'", name);
+			return as_fail(err, -EINVAL, "[project] must start with 'path', not '%s'",
+				       name);
 		rc = set_path(&path, name, value, err);
 		if (rc < 0)
 			return rc;
@@ -317,7 +333,9 @@ static int project_key(struct parser *p, unsigned seq, const char *name, const c
 	}
 	proj = &r->projects[r->n_projects - 1];
 	if (strcmp(name, "path") == 0)
-		return as_fail(err, -EINVAL, "duplicate key 'path' in [project] (each project needs its own [project] header)");
+		return as_fail(
+			err, -EINVAL,
+			"duplicate key 'path' in [project] (each project needs its own [project] header)");
 	if (strcmp(name, "access") == 0) {
 		if (p->project_seen & PSEEN_ACCESS)
 			return as_fail(err, -EINVAL, "duplicate key 'access' in [project]");
@@ -339,7 +357,8 @@ static int project_key(struct parser *p, unsigned seq, const char *name, const c
 		else if (strcmp(value, "revoking") == 0)
 			proj->state = AS_REG_REVOKING;
 		else
-			return as_fail(err, -EINVAL, "state '%s': must be granting or revoking", shown);
+			return as_fail(err, -EINVAL, "state '%s': must be granting or revoking",
+				       shown);
 		return 0;
 	}
 	if (strcmp(name, "traverse") == 0 || strcmp(name, "traverse-pending") == 0) {
@@ -375,7 +394,8 @@ static int egress_key(struct parser *p, const char *name, const char *value, str
 		if (strcmp(value, "open") == 0)
 			eg->open = true;
 		else if (strcmp(value, "restricted") != 0)
-			return as_fail(err, -EINVAL, "mode '%s': must be restricted or open", shown);
+			return as_fail(err, -EINVAL, "mode '%s': must be restricted or open",
+				       shown);
 		return 0;
 	}
 	if (strcmp(name, "lists") == 0) {
@@ -395,13 +415,16 @@ static int egress_key(struct parser *p, const char *name, const char *value, str
 		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 			if (!as_egress_list_name_valid(t) || strcmp(t, "none") == 0 ||
 			    strcmp(t, "default") == 0)
-				return as_fail(err, -EINVAL, "lists '%s': not a list of list names", shown);
+				return as_fail(err, -EINVAL, "lists '%s': not a list of list names",
+					       shown);
 			if (as_strv_contains(&eg->lists, t))
-				return as_fail(err, -EINVAL, "lists '%s': a list named twice", shown);
+				return as_fail(err, -EINVAL, "lists '%s': a list named twice",
+					       shown);
 			if (as_strv_push(&eg->lists, t) < 0)
 				return as_fail(err, -ENOMEM, "out of memory");
 		}
-		if (eg->lists.n == 0 || value[strlen(value) - 1] == ',' || value[0] == ',' || strstr(value, ",,"))
+		if (eg->lists.n == 0 || value[strlen(value) - 1] == ',' || value[0] == ',' ||
+		    strstr(value, ",,"))
 			return as_fail(err, -EINVAL, "lists '%s': not a list of list names", shown);
 		return 0;
 	}
@@ -447,8 +470,8 @@ static int reg_handler(void *user, const char *section, unsigned seq, const char
 	return as_fail(err, -EINVAL, "unknown section [%s]", section);
 }
 
-int as_registry_parse_string(struct as_registry *r, const char *text,
-			     const char *filename, struct as_err *err)
+int as_registry_parse_string(struct as_registry *r, const char *text, const char *filename,
+			     struct as_err *err)
 {
 	struct parser p = { .r = r };
 	/* clang-format off */
@@ -523,8 +546,8 @@ static int open_dir(const char *dir, struct as_err *err)
 	return fd;
 }
 
-int as_registry_load(struct as_registry *r, const char *dir, const char *owner,
-		     enum as_trust trust, struct as_err *err)
+int as_registry_load(struct as_registry *r, const char *dir, const char *owner, enum as_trust trust,
+		     struct as_err *err)
 {
 	_cleanup_free_ char *path = NULL;
 	int rc;
@@ -540,8 +563,8 @@ int as_registry_load(struct as_registry *r, const char *dir, const char *owner,
 	if (rc < 0)
 		return rc;
 	if (strcmp(r->owner, owner) != 0) {
-		rc = as_fail(err, -EINVAL, "%s: owner '%s' does not match the file name",
-			     path, r->owner);
+		rc = as_fail(err, -EINVAL, "%s: owner '%s' does not match the file name", path,
+			     r->owner);
 		as_registry_free(r);
 	}
 	return rc;
@@ -572,7 +595,8 @@ int as_registry_list(const char *dir, struct as_strv *owners, struct as_err *err
 		char *owner;
 
 		/* Temp files and intents start with '.'; only OWNER.conf counts. */
-		if (de->d_name[0] == '.' || len <= sl || strcmp(de->d_name + len - sl, REG_SUFFIX) != 0)
+		if (de->d_name[0] == '.' || len <= sl ||
+		    strcmp(de->d_name + len - sl, REG_SUFFIX) != 0)
 			continue;
 		owner = strndup(de->d_name, len - sl);
 		if (!owner) {
@@ -597,9 +621,8 @@ int as_registry_list(const char *dir, struct as_strv *owners, struct as_err *err
 	return rc;
 }
 
-int as_registry_find_by_account(struct as_registry *r, const char *dir,
-				const char *account, enum as_trust trust,
-				struct as_err *err)
+int as_registry_find_by_account(struct as_registry *r, const char *dir, const char *account,
+				enum as_trust trust, struct as_err *err)
 {
 	struct as_strv owners = { 0 };
 	struct as_err first = { "" };
@@ -644,7 +667,8 @@ int as_registry_find_by_account(struct as_registry *r, const char *dir,
 int as_registry_project_for(const struct as_registry *r, const char *dir)
 {
 	for (size_t i = 0; i < r->n_projects; i++)
-		if (r->projects[i].state == AS_REG_GRANTED && as_path_within(dir, r->projects[i].path))
+		if (r->projects[i].state == AS_REG_GRANTED &&
+		    as_path_within(dir, r->projects[i].path))
 			return (int)i;
 	return -1;
 }

@@ -58,12 +58,12 @@
 
 enum as_reg_state {
 	AS_REG_GRANTED = 0,
-	AS_REG_GRANTING,         /* grant started, not finished */
-	AS_REG_REVOKING,         /* revoke started, not finished */
+	AS_REG_GRANTING, /* grant started, not finished */
+	AS_REG_REVOKING, /* revoke started, not finished */
 };
 
 struct as_reg_project {
-	char *path;              /* canonical absolute directory */
+	char *path; /* canonical absolute directory */
 	bool read_only;
 	struct as_strv traverse; /* ancestors given --x by this grant */
 	enum as_reg_state state;
@@ -71,10 +71,10 @@ struct as_reg_project {
 };
 
 struct as_reg_egress {
-	bool open;               /* mode = open: no fence for this agent */
-	bool lists_set;          /* "lists" given; else every shipped list */
-	struct as_strv lists;    /* list names (empty with lists = none) */
-	struct as_strv allow;    /* canonical SPECs (lib/egress.h) */
+	bool open;            /* mode = open: no fence for this agent */
+	bool lists_set;       /* "lists" given; else every shipped list */
+	struct as_strv lists; /* list names (empty with lists = none) */
+	struct as_strv allow; /* canonical SPECs (lib/egress.h) */
 };
 
 struct as_registry {
@@ -96,19 +96,18 @@ void as_registry_free(struct as_registry *r);
 
 /* Parses registry text.  Unknown sections/keys, missing required keys,
  * relative paths and malformed numbers are errors ("FILE:LINE: problem"). */
-int as_registry_parse_string(struct as_registry *r, const char *text,
-			     const char *filename, struct as_err *err);
+int as_registry_parse_string(struct as_registry *r, const char *text, const char *filename,
+			     struct as_err *err);
 
 /* Loads DIR/OWNER.conf; -ENOENT (err set) when there is none.  With
  * AS_TRUST_ROOT_ONLY the file must be root-owned and not group/other
  * writable (checked on the opened fd). */
-int as_registry_load(struct as_registry *r, const char *dir, const char *owner,
-		     enum as_trust trust, struct as_err *err);
+int as_registry_load(struct as_registry *r, const char *dir, const char *owner, enum as_trust trust,
+		     struct as_err *err);
 
 /* Finds the registry whose account is ACCOUNT (scans DIR).  -ENOENT if none. */
-int as_registry_find_by_account(struct as_registry *r, const char *dir,
-				const char *account, enum as_trust trust,
-				struct as_err *err);
+int as_registry_find_by_account(struct as_registry *r, const char *dir, const char *account,
+				enum as_trust trust, struct as_err *err);
 
 /* Owners that have a registry file in DIR, sorted. */
 int as_registry_list(const char *dir, struct as_strv *owners, struct as_err *err);
@@ -146,8 +145,7 @@ void as_registry_project_remove(struct as_registry *r, size_t i);
  */
 int as_registry_intent_set(const char *dir, const char *owner, const char *account,
 			   struct as_err *err);
-int as_registry_intent_get(const char *dir, const char *owner, char **account,
-			   struct as_err *err);
+int as_registry_intent_get(const char *dir, const char *owner, char **account, struct as_err *err);
 int as_registry_intent_clear(const char *dir, const char *owner, struct as_err *err);
 
 /*
@@ -169,6 +167,5 @@ bool as_registry_profile_allowed(const struct as_registry *r, const char *name);
 bool as_registry_value_ok(const char *key, const char *value, struct as_err *err);
 
 /* The INI reader the registry, site file and apply file share: lib/ini-reader.h. */
-
 
 #endif

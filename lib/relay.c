@@ -56,7 +56,8 @@ int as_pty_attach_init(const struct as_pty *p, struct as_err *err)
 	if (setsid() < 0)
 		return as_fail(err, -errno, "setsid: %s", strerror(errno));
 	if (p->master >= 0 && ioctl(p->slave, TIOCSCTTY, 0) < 0)
-		return as_fail(err, -errno, "cannot make the session's terminal controlling (TIOCSCTTY): %s",
+		return as_fail(err, -errno,
+			       "cannot make the session's terminal controlling (TIOCSCTTY): %s",
 			       strerror(errno));
 	return 0;
 }
@@ -76,7 +77,8 @@ int as_pty_attach_cmd(const struct as_pty *p, struct as_err *err)
 	sigaddset(&ttou, SIGTTOU);
 	sigprocmask(SIG_BLOCK, &ttou, &old);
 	if (tcsetpgrp(p->slave, getpgrp()) < 0)
-		r = as_fail(err, -errno, "cannot give the session's terminal to the command (tcsetpgrp): %s",
+		r = as_fail(err, -errno,
+			    "cannot give the session's terminal to the command (tcsetpgrp): %s",
 			    strerror(errno));
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (r < 0)

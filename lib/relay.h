@@ -17,11 +17,11 @@
 #include "common.h"
 
 struct as_pty {
-	int master;		/* -1: no terminal among fds 0-2, nothing to relay */
+	int master; /* -1: no terminal among fds 0-2, nothing to relay */
 	int slave;
-	int tty;		/* the caller's terminal: the first of fds 0-2 that is one */
-	bool is_tty[3];		/* which of fds 0-2 are terminals (they get the slave) */
-	bool raw;		/* the caller's terminal is in raw mode, saved below */
+	int tty;        /* the caller's terminal: the first of fds 0-2 that is one */
+	bool is_tty[3]; /* which of fds 0-2 are terminals (they get the slave) */
+	bool raw;       /* the caller's terminal is in raw mode, saved below */
 	struct termios saved;
 };
 

@@ -33,7 +33,7 @@ static const char *const autorun_names[] = {
 
 /* Every file beneath a directory of these names. */
 static const char *const autorun_dirs[] = {
-	".husky",                       /* husky's hooks */
+	".husky", /* husky's hooks */
 	".githooks",
 	".devcontainer",
 };
@@ -107,18 +107,20 @@ static int scan_dir(struct scan *sc, int dfd, const char *dpath, size_t depth)
 	while (r == 0 && (de = readdir(d))) {
 		struct stat st;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git"))
 			continue;
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;       /* gone meanwhile */
+			continue; /* gone meanwhile */
 		if (S_ISDIR(st.st_mode)) {
 			char sub[PATH_MAX];
 			int cfd;
 
-			if (st.st_dev != sc->dev ||
-			    snprintf(sub, sizeof(sub), "%s/%s", dpath, de->d_name) >= (int)sizeof(sub))
+			if (st.st_dev != sc->dev || snprintf(sub, sizeof(sub), "%s/%s", dpath,
+							     de->d_name) >= (int)sizeof(sub))
 				continue;
-			cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			cfd = openat(dfd, de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (cfd < 0)
 				continue;
 			sc->stack[depth] = de->d_name;
@@ -134,8 +136,8 @@ static int scan_dir(struct scan *sc, int dfd, const char *dpath, size_t depth)
 	return r;
 }
 
-int as_review_scan(const struct as_registry *reg, const struct timespec *since,
-		   struct as_strv *out, struct as_err *err)
+int as_review_scan(const struct as_registry *reg, const struct timespec *since, struct as_strv *out,
+		   struct as_err *err)
 {
 	struct scan sc = { .since = since, .out = out, .err = err };
 	int r = 0;
@@ -149,15 +151,17 @@ int as_review_scan(const struct as_registry *reg, const struct timespec *since,
 			continue;
 		fd = open(p->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			continue;       /* gone, or not there in the session */
+			continue; /* gone, or not there in the session */
 		if (fstat(fd, &st) == 0) {
 			sc.dev = st.st_dev;
 			r = scan_dir(&sc, fd, p->path, 0);
 		}
 		close(fd);
 	}
-	if (r == 0 && sc.truncated && as_strv_push(out, "(the walk stopped early: a tree too large or too deep; "
-						   "more files may have changed)") < 0)
+	if (r == 0 && sc.truncated &&
+	    as_strv_push(out,
+			 "(the walk stopped early: a tree too large or too deep; "
+			 "more files may have changed)") < 0)
 		r = as_fail(err, -ENOMEM, "out of memory");
 	return r;
 }

@@ -32,8 +32,8 @@ bool as_review_autorun(const char *const *dirs, size_t n, const char *name);
  * whose ctime is at or after SINCE.  A tree too large or too deep for the
  * walk is noted in OUT as a line starting with "(".  Returns 0 or -errno.
  */
-int as_review_scan(const struct as_registry *reg, const struct timespec *since,
-		   struct as_strv *out, struct as_err *err);
+int as_review_scan(const struct as_registry *reg, const struct timespec *since, struct as_strv *out,
+		   struct as_err *err);
 
 /* Writes FILES to DIR/OWNER (temp, fsync, rename), root:GID mode 0640,
  * creating DIR (0755) when missing.  A DIR/OWNER that already holds

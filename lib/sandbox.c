@@ -48,9 +48,11 @@ static int plan(struct as_sandbox *sb, const struct as_policy *pol,
 	/* The test-only switches lower protection for the caller alone; a
 	 * process started setuid or setgid (AT_SECURE) never honours them,
 	 * whatever path led here. */
-	if (getauxval(AT_SECURE) && (sb->opts.skip_caps || sb->opts.skip_nnp || sb->opts.skip_landlock ||
-				     sb->opts.skip_seccomp || sb->opts.landlock_abi_max > 0))
-		return as_fail(err, -EPERM, "test-only switches are refused in a setuid or setgid process");
+	if (getauxval(AT_SECURE) &&
+	    (sb->opts.skip_caps || sb->opts.skip_nnp || sb->opts.skip_landlock ||
+	     sb->opts.skip_seccomp || sb->opts.landlock_abi_max > 0))
+		return as_fail(err, -EPERM,
+			       "test-only switches are refused in a setuid or setgid process");
 
 	/* Everything that can fail on bad input happens here, before the
 	 * first restriction, so a bad profile never half-applies. */
@@ -101,13 +103,15 @@ static int apply_rlimits(const struct as_policy *pol, struct as_err *err)
 		if (!rl->set)
 			continue;
 		if (getrlimit(res, &cur) < 0)
-			return as_fail(err, -errno, "getrlimit %s: %s", as_rlimit_name(res), strerror(errno));
+			return as_fail(err, -errno, "getrlimit %s: %s", as_rlimit_name(res),
+				       strerror(errno));
 		/* Only ever lower a limit: an unprivileged process cannot raise
 		 * its hard limit, and a profile must not widen one either. */
 		want.rlim_max = rl->value < cur.rlim_max ? rl->value : cur.rlim_max;
 		want.rlim_cur = want.rlim_max;
 		if (setrlimit(res, &want) < 0)
-			return as_fail(err, -errno, "setrlimit %s: %s", as_rlimit_name(res), strerror(errno));
+			return as_fail(err, -errno, "setrlimit %s: %s", as_rlimit_name(res),
+				       strerror(errno));
 	}
 	return 0;
 }
@@ -173,14 +177,14 @@ int as_sandbox_enter(struct as_sandbox *sb, struct as_err *err)
 void as_sandbox_warn(const struct as_sandbox *sb, FILE *out)
 {
 	for (size_t i = 0; i < sb->ll.dropped.n; i++)
-		fprintf(out, "%s: warning: not enforced on this kernel: %s\n", program_invocation_short_name,
-			sb->ll.dropped.v[i]);
+		fprintf(out, "%s: warning: not enforced on this kernel: %s\n",
+			program_invocation_short_name, sb->ll.dropped.v[i]);
 	for (size_t i = 0; i < sb->notes.n; i++)
 		fprintf(out, "%s: warning: %s\n", program_invocation_short_name, sb->notes.v[i]);
 }
 
-int as_sandbox_exec(struct as_sandbox *sb, const char *path, char *const argv[],
-		    char *const envp[], struct as_err *err)
+int as_sandbox_exec(struct as_sandbox *sb, const char *path, char *const argv[], char *const envp[],
+		    struct as_err *err)
 {
 	static char *const no_env[] = { NULL };
 	int e;
@@ -218,7 +222,8 @@ static void explain_limits(const struct as_policy *pol, FILE *out)
 			continue;
 		as_origin_format(rl->origin, where, sizeof(where));
 		if (rl->value == RLIM_INFINITY)
-			fprintf(out, "limits: %s = unlimited (from %s)\n", as_rlimit_name(res), where);
+			fprintf(out, "limits: %s = unlimited (from %s)\n", as_rlimit_name(res),
+				where);
 		else
 			fprintf(out, "limits: %s = %llu (from %s)\n", as_rlimit_name(res),
 				(unsigned long long)rl->value, where);
@@ -258,8 +263,10 @@ void as_sandbox_explain(const struct as_sandbox *sb, FILE *out)
 			sb->opts.landlock_abi_max);
 
 	explain_limits(pol, out);
-	fprintf(out, "capabilities: %s\n", sb->opts.skip_caps ? "NOT DROPPED (ablation switch)" :
-		"none effective, permitted, inheritable or ambient; bounding set emptied when privileged");
+	fprintf(out, "capabilities: %s\n",
+		sb->opts.skip_caps ?
+			"NOT DROPPED (ablation switch)" :
+			"none effective, permitted, inheritable or ambient; bounding set emptied when privileged");
 	fprintf(out, "no_new_privs: %s\n", sb->opts.skip_nnp ? "NOT SET (ablation switch)" : "on");
 	if (sb->opts.skip_landlock)
 		fprintf(out, "landlock: OFF (ablation switch)\n");

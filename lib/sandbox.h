@@ -30,9 +30,9 @@ struct as_sandbox_opts {
 struct as_sandbox {
 	const struct as_policy *pol;
 	struct as_sandbox_opts opts;
-	int kernel_abi;                /* as_landlock_probe() */
+	int kernel_abi; /* as_landlock_probe() */
 	struct as_landlock_plan ll;
-	int ruleset_fd;                /* -1: nothing to enforce */
+	int ruleset_fd; /* -1: nothing to enforce */
 	struct as_seccomp *sc;
 	/* Optional rules skipped for a reason the caller must hear of (a
 	 * symlink under @home, ...): "PATH (from FILE:LINE): WHY".  Printed
@@ -70,8 +70,8 @@ void as_sandbox_warn(const struct as_sandbox *sb, FILE *out);
  * AS_EXIT_CANNOT_EXEC when the exec failed ("PATH: why", with a hint
  * towards --explain when the exec rules refused it).
  */
-int as_sandbox_exec(struct as_sandbox *sb, const char *path, char *const argv[],
-		    char *const envp[], struct as_err *err);
+int as_sandbox_exec(struct as_sandbox *sb, const char *path, char *const argv[], char *const envp[],
+		    struct as_err *err);
 
 void as_sandbox_free(struct as_sandbox *sb);
 

@@ -36,8 +36,8 @@ extern const struct sock_filter as_seccomp_default_bpf[] __attribute__((weak));
 extern const size_t as_seccomp_default_bpf_len __attribute__((weak));
 
 struct as_seccomp {
-	scmp_filter_ctx ctx;   /* everything, or only the profile's additions */
-	bool precompiled;      /* load as_seccomp_default_bpf first */
+	scmp_filter_ctx ctx; /* everything, or only the profile's additions */
+	bool precompiled;    /* load as_seccomp_default_bpf first */
 };
 
 /* seccomp_syscall_resolve_name() gives __NR_SCMP_ERROR for a name it does
@@ -62,7 +62,10 @@ struct as_seccomp {
 /* A denied syscall would keep the sandbox from starting the command or a
  * process from ending; refusing it in a profile beats a confusing failure. */
 static const char *const sc_never_deny[] = {
-	"execve", "exit", "exit_group", "rt_sigreturn",
+	"execve",
+	"exit",
+	"exit_group",
+	"rt_sigreturn",
 };
 
 /*
@@ -85,14 +88,18 @@ static const struct {
 	bool by_default;
 } sc_specials[] = {
 	[SC_CLONE_NS] = { "@clone-ns", "clone with namespace flags", true },
-	[SC_TIOCSTI] = { "@tiocsti", "ioctl TIOCSTI and TIOCLINUX, on the low 32 bits of the request", true },
-	[SC_PERSONALITY] = { "@personality", "personality other than PER_LINUX, PER_LINUX32, UNAME26 and the query 0xffffffff", true },
+	[SC_TIOCSTI] = { "@tiocsti",
+			 "ioctl TIOCSTI and TIOCLINUX, on the low 32 bits of the request", true },
+	[SC_PERSONALITY] = { "@personality",
+			     "personality other than PER_LINUX, PER_LINUX32, UNAME26 and the query 0xffffffff",
+			     true },
 	[SC_UDP] = { "@udp", "socket(AF_INET/AF_INET6, SOCK_DGRAM)", false },
 	[SC_INET] = { "@inet", "socket(AF_INET/AF_INET6)", false },
 	[SC_STREAMS] = { "@non-tcp-streams",
 			 "socket(AF_INET/AF_INET6) other than TCP, UDP and raw (MPTCP, SCTP, SMC, DCCP), "
 			 "and socket/socketpair of families but AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK "
-			 "(AF_SMC, AF_VSOCK, AF_RDS, AF_TIPC, ...)", true },
+			 "(AF_SMC, AF_VSOCK, AF_RDS, AF_TIPC, ...)",
+			 true },
 	[SC_NET] = { "@net", "socket/socketpair of every family but AF_UNIX", false },
 };
 
@@ -100,8 +107,8 @@ static const struct {
  * them: in clone's flags that bit belongs to the exit signal (CSIGNAL), and
  * only clone3, unshare and setns take it (Linux 5.6). */
 static const uint64_t sc_clone_ns_flags[] = {
-	CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
-	CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+	CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+	CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET,
 };
 
 /* ioctl(2) requests that push input into, or reconfigure, a terminal the
@@ -229,9 +236,10 @@ int as_seccomp_check_name(const char *name, struct as_err *err)
 	}
 	for (size_t i = 0; i < AS_ARRAY_SIZE(sc_never_deny); i++)
 		if (strcmp(name, sc_never_deny[i]) == 0)
-			return as_fail(err, -EINVAL,
-				       "syscall '%s' cannot be denied: the sandbox needs it to run the command",
-				       esc);
+			return as_fail(
+				err, -EINVAL,
+				"syscall '%s' cannot be denied: the sandbox needs it to run the command",
+				esc);
 	if (sc_resolve(name) == SC_UNKNOWN)
 		return as_fail(err, -EINVAL, "unknown syscall '%s'", esc);
 	return 0;
@@ -245,7 +253,7 @@ int as_seccomp_check_name(const char *name, struct as_err *err)
  */
 struct sc_builder {
 	scmp_filter_ctx ctx;
-	int *uncond;   /* numbers that already have an unconditional rule */
+	int *uncond; /* numbers that already have an unconditional rule */
 	size_t n_uncond, cap_uncond;
 	struct as_err *err;
 };
@@ -267,8 +275,8 @@ static int sc_add(struct sc_builder *b, const char *what, uint32_t action, int n
 		return 0;
 	rc = seccomp_rule_add_array(b->ctx, action, nr, argc, args);
 	if (rc < 0)
-		return as_fail(b->err, rc, "seccomp: cannot add the rule for %s (%d): %s",
-			       what, nr, strerror(-rc));
+		return as_fail(b->err, rc, "seccomp: cannot add the rule for %s (%d): %s", what, nr,
+			       strerror(-rc));
 	if (argc == 0) {
 		if (b->n_uncond == b->cap_uncond) {
 			size_t cap = b->cap_uncond ? 2 * b->cap_uncond : 64;
@@ -626,8 +634,8 @@ static int sc_set_attrs(scmp_filter_ctx ctx, struct as_err *err)
 	for (size_t i = 0; i < AS_ARRAY_SIZE(attrs); i++) {
 		rc = seccomp_attr_set(ctx, attrs[i].attr, attrs[i].value);
 		if (rc < 0)
-			return as_fail(err, rc, "seccomp: cannot set the %s: %s",
-				       attrs[i].name, strerror(-rc));
+			return as_fail(err, rc, "seccomp: cannot set the %s: %s", attrs[i].name,
+				       strerror(-rc));
 	}
 	return 0;
 }
@@ -689,8 +697,7 @@ static bool have_precompiled(void)
 	       as_seccomp_default_bpf_len > 0;
 }
 
-int as_seccomp_build(const struct as_policy *pol, struct as_seccomp **out,
-		     struct as_err *err)
+int as_seccomp_build(const struct as_policy *pol, struct as_seccomp **out, struct as_err *err)
 {
 	struct as_seccomp *sc;
 	int rc;
@@ -738,8 +745,9 @@ static int load_precompiled(struct as_err *err)
 	/* Raw seccomp(2), as seccomp_load would do it, minus the generation. */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
 		if (errno == EACCES)
-			return as_fail(err, -EACCES,
-				       "seccomp: loading the filter needs no_new_privs (or CAP_SYS_ADMIN)");
+			return as_fail(
+				err, -EACCES,
+				"seccomp: loading the filter needs no_new_privs (or CAP_SYS_ADMIN)");
 		return as_fail(err, -errno, "seccomp: cannot load the filter: %s", strerror(errno));
 	}
 	return 0;
@@ -757,10 +765,12 @@ int as_seccomp_load(struct as_seccomp *sc, struct as_err *err)
 	if (sc->ctx) {
 		rc = seccomp_load(sc->ctx);
 		if (rc == -EACCES)
-			return as_fail(err, rc,
-				       "seccomp: loading the filter needs no_new_privs (or CAP_SYS_ADMIN)");
+			return as_fail(
+				err, rc,
+				"seccomp: loading the filter needs no_new_privs (or CAP_SYS_ADMIN)");
 		if (rc < 0)
-			return as_fail(err, rc, "seccomp: cannot load the filter: %s", strerror(-rc));
+			return as_fail(err, rc, "seccomp: cannot load the filter: %s",
+				       strerror(-rc));
 	}
 	if (sc->precompiled)
 		return load_precompiled(err);
@@ -784,7 +794,8 @@ int as_seccomp_export_pfc(const struct as_seccomp *sc, int fd, struct as_err *er
 			rc = seccomp_export_pfc(sc->ctx, fd);
 		seccomp_release(whole);
 		if (rc < 0)
-			return as_fail(err, rc, "seccomp: cannot export the filter: %s", strerror(-rc));
+			return as_fail(err, rc, "seccomp: cannot export the filter: %s",
+				       strerror(-rc));
 		return 0;
 	}
 	rc = seccomp_export_pfc(sc->ctx, fd);
@@ -827,13 +838,15 @@ static void sc_explain_profile(const struct as_policy *pol, FILE *out)
 
 		as_escape(name, esc, sizeof(esc));
 		if (as_seccomp_check_name(name, NULL) < 0) {
-			fprintf(out, "seccomp: invalid entry '%s' (the filter will not build)\n", esc);
+			fprintf(out, "seccomp: invalid entry '%s' (the filter will not build)\n",
+				esc);
 			continue;
 		}
 		if (name[0] != '@') {
 			nr = sc_resolve(name);
 			if (nr < 0)
-				fprintf(out, "seccomp: %s does not exist on this architecture\n", esc);
+				fprintf(out, "seccomp: %s does not exist on this architecture\n",
+					esc);
 			else
 				fprintf(out, "seccomp: deny %s (EPERM%s)\n", esc, origin);
 			continue;
@@ -864,13 +877,15 @@ void as_seccomp_explain(const struct as_policy *pol, FILE *out)
 		const struct as_sc_nr *t = &as_sc_table[i];
 
 		if (t->decision == AS_SC_ENOSYS && strcmp(t->name, "clone3") != 0)
-			fprintf(out, "seccomp: %s -> ENOSYS (Linux %s, not needed; callers fall back)\n",
+			fprintf(out,
+				"seccomp: %s -> ENOSYS (Linux %s, not needed; callers fall back)\n",
 				t->name, t->since);
 	}
 	fprintf(out, "seccomp: syscalls %d-%d -> ENOSYS (newer than this build knows)\n",
 		sc_table_last() + 1, AS_SC_FUTURE_LAST);
 #else
-	fprintf(out, "seccomp: no syscall table for this architecture: "
+	fprintf(out,
+		"seccomp: no syscall table for this architecture: "
 		"syscalls newer than libseccomp knows are allowed\n");
 #endif
 	fprintf(out, "seccomp: non-native ABIs (x32, i386) -> kill\n");

@@ -20,8 +20,7 @@ struct as_seccomp;
 
 /* Builds the filter for pol (default set + pol->seccomp_deny).  Nothing is
  * loaded yet.  Returns 0 or -errno with err set. */
-int as_seccomp_build(const struct as_policy *pol, struct as_seccomp **out,
-		     struct as_err *err);
+int as_seccomp_build(const struct as_policy *pol, struct as_seccomp **out, struct as_err *err);
 
 /* Loads the filter into the calling thread (needs no_new_privs).  This must be
  * the last restriction: after it, no more syscalls of the setup are allowed

@@ -51,11 +51,13 @@ static int identify_caller(const struct as_session_request *req, struct as_sessi
 	struct passwd *pw;
 
 	if (req->caller_uid == 0)
-		return as_fail(err, -EPERM, "root has no agent account; run agent-shell as the developer");
+		return as_fail(err, -EPERM,
+			       "root has no agent account; run agent-shell as the developer");
 	errno = 0;
 	pw = getpwuid(req->caller_uid);
 	if (!pw)
-		return as_fail(err, -ENOENT, "uid %u has no passwd entry", (unsigned)req->caller_uid);
+		return as_fail(err, -ENOENT, "uid %u has no passwd entry",
+			       (unsigned)req->caller_uid);
 	s->owner = strdup(pw->pw_name);
 	if (!s->owner)
 		return as_fail(err, -ENOMEM, "out of memory");
@@ -94,13 +96,16 @@ static int check_agent_groups(struct as_session *s, struct as_err *err)
 			break;
 		}
 		if (tries > 0 || want <= n)
-			return as_fail(err, -EIO, "cannot list the groups of agent account %s", s->agent);
+			return as_fail(err, -EIO, "cannot list the groups of agent account %s",
+				       s->agent);
 		n = want;
 	}
 	for (int i = 0; i < n; i++)
 		if (groups[i] == 0)
-			return as_fail(err, -EPERM, "agent account %s is in group id 0; an admin runs: "
-				       "agent-admin check %s", s->agent, s->owner);
+			return as_fail(err, -EPERM,
+				       "agent account %s is in group id 0; an admin runs: "
+				       "agent-admin check %s",
+				       s->agent, s->owner);
 	/* By the agent's own groups (two, usually), not by the list: a
 	 * getgrnam for each listed name that does not exist here walks every
 	 * NSS source, 1.4 ms per session on this machine, against 10 us. */
@@ -117,7 +122,8 @@ static int check_agent_groups(struct as_session *s, struct as_err *err)
 		}
 		for (const char *const *g = as_privileged_groups; *g; g++)
 			if (strcmp(gr->gr_name, *g) == 0)
-				return as_fail(err, -EPERM, "agent account %s is in the privileged group %s; "
+				return as_fail(err, -EPERM,
+					       "agent account %s is in the privileged group %s; "
 					       "an admin runs: agent-admin add %s (which takes it out)",
 					       s->agent, *g, s->owner);
 	}
@@ -214,11 +220,13 @@ static int find_agent(const struct as_session_request *req, struct as_session *s
 
 	r = as_registry_load(&s->reg, req->registry_dir, s->owner, AS_TRUST_ROOT_ONLY, err);
 	if (r == -ENOENT)
-		return as_fail(err, -ENOENT, "%s has no agent account (an admin runs: agent-admin add %s)",
+		return as_fail(err, -ENOENT,
+			       "%s has no agent account (an admin runs: agent-admin add %s)",
 			       s->owner, s->owner);
 	if (r < 0)
 		return r;
-	if (s->reg.owner_uid != s->owner_uid || !s->reg.owner || strcmp(s->reg.owner, s->owner) != 0)
+	if (s->reg.owner_uid != s->owner_uid || !s->reg.owner ||
+	    strcmp(s->reg.owner, s->owner) != 0)
 		return as_fail(err, -EPERM, "registry for %s names another owner", s->owner);
 	errno = 0;
 	pw = getpwnam(s->reg.account);
@@ -272,7 +280,8 @@ static int find_project(const struct as_session_request *req, struct as_session 
 	}
 	idx = as_registry_project_for(&s->reg, canon);
 	if (idx < 0)
-		return as_fail(err, -EPERM, "%s is not inside a project granted to %s (see agent-admin list)",
+		return as_fail(err, -EPERM,
+			       "%s is not inside a project granted to %s (see agent-admin list)",
 			       canon, s->agent);
 	s->dir = strdup(canon);
 	s->project = strdup(s->reg.projects[idx].path);
@@ -301,8 +310,9 @@ static int choose_profile(const struct as_session_request *req, struct as_sessio
 
 		if (!allowed)
 			return as_fail(err, -ENOMEM, "out of memory");
-		return as_fail(err, -EPERM, "profile '%s' is not allowed for %s (the admin allows: %s)",
-			       name, s->agent, allowed);
+		return as_fail(err, -EPERM,
+			       "profile '%s' is not allowed for %s (the admin allows: %s)", name,
+			       s->agent, allowed);
 	}
 	s->profile = strdup(name);
 	if (!s->profile)
@@ -375,14 +385,16 @@ void as_session_explain(const struct as_session *s, enum as_switch by, FILE *out
 	fprintf(out, "session: agent %s (uid %u, home %s, shell %s)\n", s->agent,
 		(unsigned)s->agent_uid, s->agent_home, s->agent_shell);
 	as_escape(s->project, esc, sizeof(esc));
-	fprintf(out, "session: project %s%s\n", esc, s->project_read_only ? " (read-only grant)" : "");
+	fprintf(out, "session: project %s%s\n", esc,
+		s->project_read_only ? " (read-only grant)" : "");
 	as_escape(s->dir, esc, sizeof(esc));
 	fprintf(out, "session: directory %s\n", esc);
 	fprintf(out, "session: profile %s\n", s->profile);
 	if (s->reg.profiles.n > 0) {
 		_cleanup_free_ char *allowed = as_registry_join_profiles(&s->reg.profiles, ", ");
 
-		fprintf(out, "session: profiles allowed by the admin: %s\n", allowed ? allowed : "?");
+		fprintf(out, "session: profiles allowed by the admin: %s\n",
+			allowed ? allowed : "?");
 	} else {
 		fprintf(out, "session: profiles allowed by the admin: any (not pinned)\n");
 	}
@@ -394,10 +406,12 @@ void as_session_explain(const struct as_session *s, enum as_switch by, FILE *out
 		for (char *p = dropin; *p; p++)
 			if (*p == '.')
 				*p = '_';
-		fprintf(out, "session: switch by sudo -u %s (%s; sudoers drop-in %s/%s from "
-			"agent-admin add %s --sudo)\n", s->agent, AS_SUDO_PATH, AS_SUDOERS_DIR, dropin,
-			s->owner);
-		fprintf(out, "session: not on the sudo path (they need the setuid helper's root): "
+		fprintf(out,
+			"session: switch by sudo -u %s (%s; sudoers drop-in %s/%s from "
+			"agent-admin add %s --sudo)\n",
+			s->agent, AS_SUDO_PATH, AS_SUDOERS_DIR, dropin, s->owner);
+		fprintf(out,
+			"session: not on the sudo path (they need the setuid helper's root): "
 			"PAM service %s, session namespace (private /tmp and /var/tmp, read-only "
 			".git/config and .git/hooks), empty capability bounding set, session end log\n",
 			AS_PAM_SERVICE);

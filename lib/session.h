@@ -18,37 +18,37 @@
 #include "siteconf.h"
 
 struct as_session_request {
-	uid_t caller_uid;      /* getuid() of the caller */
+	uid_t caller_uid; /* getuid() of the caller */
 	/* The setuid helper: resolve DIR with the caller's filesystem ids
 	 * (caller_uid, caller_gid), not root's.  Off for the unprivileged
 	 * callers, who resolve with their own rights anyway. */
 	bool dir_as_caller;
-	gid_t caller_gid;      /* getgid() of the caller, with dir_as_caller */
-	const char *dir;       /* -C DIR, or the caller's cwd (absolute) */
-	const char *profile;   /* -p PROFILE, or NULL for the registry default */
-	const char *registry_dir;      /* AS_REGISTRYDIR */
+	gid_t caller_gid;                /* getgid() of the caller, with dir_as_caller */
+	const char *dir;                 /* -C DIR, or the caller's cwd (absolute) */
+	const char *profile;             /* -p PROFILE, or NULL for the registry default */
+	const char *registry_dir;        /* AS_REGISTRYDIR */
 	const char *const *profile_dirs; /* NULL: the compiled-in ones */
 };
 
 struct as_session {
-	char *owner;           /* caller's name */
+	char *owner; /* caller's name */
 	uid_t owner_uid;
-	gid_t owner_gid;       /* the caller's primary group (passwd) */
-	gid_t *owner_groups;   /* the caller's groups as its process has them (the
+	gid_t owner_gid;     /* the caller's primary group (passwd) */
+	gid_t *owner_groups; /* the caller's groups as its process has them (the
 				* helper: getgroups at start), or NULL: the git
 				* step's walk runs with these (lib/gitmount.c) */
 	size_t n_owner_groups;
-	char *agent;           /* agent account */
+	char *agent; /* agent account */
 	uid_t agent_uid;
 	gid_t agent_gid;
 	gid_t *agent_groups;   /* the agent's groups (getgrouplist), as checked */
 	size_t n_agent_groups; /* for privileged ones: the helper's switch sets these */
 	char *agent_home;
 	char *agent_shell;
-	char *project;         /* registered project root containing dir */
+	char *project; /* registered project root containing dir */
 	bool project_read_only;
-	char *dir;             /* canonical DIR, inside project */
-	char *profile;         /* profile name applied */
+	char *dir;     /* canonical DIR, inside project */
+	char *profile; /* profile name applied */
 	struct as_registry reg;
 	struct as_policy policy;
 };
@@ -60,8 +60,8 @@ struct as_session {
  * file: s->policy is left empty.  Every refusal is a one-line err; the
  * registry must be root-owned and not group/other writable.
  */
-int as_session_identify(const struct as_session_request *req,
-			struct as_session *s, struct as_err *err);
+int as_session_identify(const struct as_session_request *req, struct as_session *s,
+			struct as_err *err);
 
 /*
  * The profile s->profile, parsed into s->policy (lib/session-stage.c), with
@@ -74,8 +74,8 @@ int as_session_load_policy(struct as_session *s, const char *const *profile_dirs
 
 /* Both of the above, for the unprivileged callers (agent-shell --explain,
  * the sudo path's agent-sandbox --session). */
-int as_session_resolve(const struct as_session_request *req,
-		       struct as_session *s, struct as_err *err);
+int as_session_resolve(const struct as_session_request *req, struct as_session *s,
+		       struct as_err *err);
 
 void as_session_free(struct as_session *s);
 
@@ -102,9 +102,9 @@ void as_session_explain(const struct as_session *s, enum as_switch by, FILE *out
 
 /* What a session executes. */
 struct as_session_cmd {
-	char *path;             /* absolute path to exec (heap) */
-	char **argv;            /* CMD itself, or login_argv */
-	char *login_argv[2];    /* { "-bash", NULL } for a login shell (heap) */
+	char *path;          /* absolute path to exec (heap) */
+	char **argv;         /* CMD itself, or login_argv */
+	char *login_argv[2]; /* { "-bash", NULL } for a login shell (heap) */
 };
 
 /*

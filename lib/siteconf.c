@@ -21,7 +21,8 @@ static int egress_key(struct as_site_conf *c, const char *key, const char *value
 {
 	if (strcmp(key, "upstream") == 0) {
 		if (c->n_upstreams == AS_SITE_MAX_UPSTREAMS)
-			return as_fail(err, -EINVAL, "more than %d upstream lines", AS_SITE_MAX_UPSTREAMS);
+			return as_fail(err, -EINVAL, "more than %d upstream lines",
+				       AS_SITE_MAX_UPSTREAMS);
 		return as_egress_upstream_parse(value, &c->upstreams[c->n_upstreams++], err);
 	}
 	if (strcmp(key, "resolver-port") == 0) {
@@ -33,11 +34,14 @@ static int egress_key(struct as_site_conf *c, const char *key, const char *value
 		for (; *p >= '0' && *p <= '9' && v <= 65535; p++)
 			v = v * 10 + (unsigned long)(*p - '0');
 		if (*p || value[0] == '0' || v < 1024 || v > 60000)
-			return as_fail(err, -EINVAL, "resolver-port = '%.64s': must be a number 1024-60000", value);
+			return as_fail(err, -EINVAL,
+				       "resolver-port = '%.64s': must be a number 1024-60000",
+				       value);
 		c->resolver_port = (uint16_t)v;
 		return 0;
 	}
-	return as_fail(err, -EINVAL, "unknown key '%.64s' in [egress] (known: upstream, resolver-port)", key);
+	return as_fail(err, -EINVAL,
+		       "unknown key '%.64s' in [egress] (known: upstream, resolver-port)", key);
 }
 
 static int site_handler(void *user, const char *section, unsigned seq, const char *key,
@@ -49,7 +53,9 @@ static int site_handler(void *user, const char *section, unsigned seq, const cha
 	if (strcmp(section, "egress") == 0)
 		return egress_key(c, key, value, err);
 	if (strcmp(section, "agent-shell") != 0)
-		return as_fail(err, -EINVAL, "unknown section [%.64s] (expected [agent-shell] or [egress])", section);
+		return as_fail(err, -EINVAL,
+			       "unknown section [%.64s] (expected [agent-shell] or [egress])",
+			       section);
 	if (strcmp(key, "switch") != 0)
 		return as_fail(err, -EINVAL, "unknown key '%.64s' (known: switch)", key);
 	if (strcmp(value, "helper") == 0)

@@ -35,8 +35,8 @@ enum as_switch {
 struct as_site_conf {
 	enum as_switch switch_by;
 	struct as_egress_upstream upstreams[AS_SITE_MAX_UPSTREAMS];
-	size_t n_upstreams;      /* 0: /etc/resolv.conf's */
-	uint16_t resolver_port;  /* 0: AS_EGRESS_DEFAULT_RESOLVER_PORT */
+	size_t n_upstreams;     /* 0: /etc/resolv.conf's */
+	uint16_t resolver_port; /* 0: AS_EGRESS_DEFAULT_RESOLVER_PORT */
 };
 
 /* Parses the text of a site file; unknown sections, keys or values are

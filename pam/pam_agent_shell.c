@@ -72,10 +72,10 @@ static void escape_for_log(const char *src, char *dst, size_t dstlen)
  * formatted first and escaped as a whole, since it may quote registry
  * content or names.
  */
-static int deny(pam_handle_t *pamh, int code, const char *ruser, const char *user,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int deny(pam_handle_t *pamh, int code, const char *ruser, const char *user,
-		const char *fmt, ...)
+static int deny(pam_handle_t *pamh, int code, const char *ruser, const char *user, const char *fmt,
+		...) __attribute__((format(printf, 5, 6)));
+static int deny(pam_handle_t *pamh, int code, const char *ruser, const char *user, const char *fmt,
+		...)
 {
 	char reason[AS_ERR_MAX];
 	char e_reason[PAS_REASON_LOG_MAX], e_ruser[PAS_LOG_MAX], e_user[PAS_LOG_MAX];
@@ -87,8 +87,8 @@ static int deny(pam_handle_t *pamh, int code, const char *ruser, const char *use
 	escape_for_log(reason, e_reason, sizeof(e_reason));
 	escape_for_log(ruser ? ruser : "(unset)", e_ruser, sizeof(e_ruser));
 	escape_for_log(user ? user : "(unset)", e_user, sizeof(e_user));
-	pam_syslog(pamh, LOG_AUTHPRIV | LOG_NOTICE, "denied: ruser=\"%s\" user=\"%s\": %s",
-		   e_ruser, e_user, e_reason);
+	pam_syslog(pamh, LOG_AUTHPRIV | LOG_NOTICE, "denied: ruser=\"%s\" user=\"%s\": %s", e_ruser,
+		   e_user, e_reason);
 	return code;
 }
 
@@ -103,8 +103,7 @@ static int deny(pam_handle_t *pamh, int code, const char *ruser, const char *use
  * write (the helper reads AS_PAM_CONFDIR, compiled in).  The registry files
  * in DIR must still be root-owned and not group/other-writable.
  */
-static int parse_module_args(pam_handle_t *pamh, int argc, const char **argv,
-			     struct pas_args *args)
+static int parse_module_args(pam_handle_t *pamh, int argc, const char **argv, struct pas_args *args)
 {
 	args->ctrl = 0;
 	args->registry_dir = AS_REGISTRYDIR;
@@ -140,8 +139,7 @@ static const char *get_name_item(pam_handle_t *pamh, int type)
 {
 	const void *item = NULL;
 
-	if (pam_get_item(pamh, type, &item) != PAM_SUCCESS || !item ||
-	    !*(const char *)item)
+	if (pam_get_item(pamh, type, &item) != PAM_SUCCESS || !item || !*(const char *)item)
 		return NULL;
 	return item;
 }
@@ -186,21 +184,22 @@ static int check_owner(pam_handle_t *pamh, const struct pas_args *args, int deni
 	if (!pw_user)
 		return deny(pamh, denied, ruser, user, "user is not a local account");
 	if (pw_user->pw_uid == 0)
-		return deny(pamh, denied, ruser, user, "user has uid 0; root is never an agent account");
+		return deny(pamh, denied, ruser, user,
+			    "user has uid 0; root is never an agent account");
 	pw_ruser = lookup_exact(pamh, ruser);
 	if (!pw_ruser)
 		return deny(pamh, denied, ruser, user, "requesting user is not a local account");
 	/* Root needs no agent-shell, and a registry naming root as owner is
 	 * a mistake, not a grant. */
 	if (pw_ruser->pw_uid == 0)
-		return deny(pamh, denied, ruser, user, "requesting user has uid 0; root owns no agent");
+		return deny(pamh, denied, ruser, user,
+			    "requesting user has uid 0; root owns no agent");
 
 	as_registry_init(&reg);
-	r = as_registry_find_by_account(&reg, args->registry_dir, user,
-					AS_TRUST_ROOT_ONLY, &err);
+	r = as_registry_find_by_account(&reg, args->registry_dir, user, AS_TRUST_ROOT_ONLY, &err);
 	if (r == -ENOENT) {
-		ret = deny(pamh, denied, ruser, user, "no registry in %s names user as an agent account",
-			   args->registry_dir);
+		ret = deny(pamh, denied, ruser, user,
+			   "no registry in %s names user as an agent account", args->registry_dir);
 		goto out;
 	}
 	if (r < 0) {
@@ -213,19 +212,22 @@ static int check_owner(pam_handle_t *pamh, const struct pas_args *args, int deni
 		goto out;
 	}
 	if (!reg.owner || strcmp(reg.owner, ruser) != 0) {
-		ret = deny(pamh, denied, ruser, user, "requesting user is not the registered owner (owner is '%s')",
+		ret = deny(pamh, denied, ruser, user,
+			   "requesting user is not the registered owner (owner is '%s')",
 			   reg.owner ? reg.owner : "");
 		goto out;
 	}
 	/* Names alone would let an account deleted and re-created under the
 	 * same name (new uid) inherit the old grant. */
 	if (reg.owner_uid != pw_ruser->pw_uid) {
-		ret = deny(pamh, denied, ruser, user, "owner uid mismatch: registry has %u, passwd has %u",
+		ret = deny(pamh, denied, ruser, user,
+			   "owner uid mismatch: registry has %u, passwd has %u",
 			   (unsigned)reg.owner_uid, (unsigned)pw_ruser->pw_uid);
 		goto out;
 	}
 	if (reg.account_uid != pw_user->pw_uid) {
-		ret = deny(pamh, denied, ruser, user, "account uid mismatch: registry has %u, passwd has %u",
+		ret = deny(pamh, denied, ruser, user,
+			   "account uid mismatch: registry has %u, passwd has %u",
 			   (unsigned)reg.account_uid, (unsigned)pw_user->pw_uid);
 		goto out;
 	}
@@ -245,8 +247,8 @@ out:
 	return ret;
 }
 
-int pam_sm_authenticate(pam_handle_t *pamh, int flags __attribute__((unused)),
-			int argc, const char **argv)
+int pam_sm_authenticate(pam_handle_t *pamh, int flags __attribute__((unused)), int argc,
+			const char **argv)
 {
 	struct pas_args args;
 	int r = parse_module_args(pamh, argc, argv, &args);
@@ -256,8 +258,8 @@ int pam_sm_authenticate(pam_handle_t *pamh, int flags __attribute__((unused)),
 	return check_owner(pamh, &args, PAM_AUTH_ERR);
 }
 
-int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags __attribute__((unused)),
-		     int argc, const char **argv)
+int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags __attribute__((unused)), int argc,
+		     const char **argv)
 {
 	struct pas_args args;
 	int r = parse_module_args(pamh, argc, argv, &args);
@@ -269,8 +271,8 @@ int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags __attribute__((unused)),
 
 /* No credentials to set; the arguments are still checked so that a broken
  * line fails the same way in every phase. */
-int pam_sm_setcred(pam_handle_t *pamh, int flags __attribute__((unused)),
-		   int argc, const char **argv)
+int pam_sm_setcred(pam_handle_t *pamh, int flags __attribute__((unused)), int argc,
+		   const char **argv)
 {
 	struct pas_args args;
 

@@ -42,11 +42,11 @@
 #include "profile.h"
 #include "registry.h"
 
-#define USERADD  "/usr/sbin/useradd"
-#define USERDEL  "/usr/sbin/userdel"
-#define USERMOD  "/usr/sbin/usermod"
+#define USERADD "/usr/sbin/useradd"
+#define USERDEL "/usr/sbin/userdel"
+#define USERMOD "/usr/sbin/usermod"
 #define GROUPADD "/usr/sbin/groupadd"
-#define GPASSWD  "/usr/bin/gpasswd"
+#define GPASSWD "/usr/bin/gpasswd"
 #define AGENT_SHELL "/bin/bash"
 #define GECOS_PREFIX "agent-shell agent of "
 
@@ -59,6 +59,7 @@ static int resolve_owner(const struct admin_ctx *ctx, const char *owner, struct 
 	struct as_registry other;
 	struct as_err e = { "" };
 	struct admin_shown s;
+	int r;
 
 	if (!as_owner_name_valid(owner, &e))
 		return admin_fail("%s", e.msg);
@@ -71,8 +72,10 @@ static int resolve_owner(const struct admin_ctx *ctx, const char *owner, struct 
 				  (unsigned)u->uid, (unsigned)ctx->uid_min);
 	/* The kernel's overflow uid: every unmapped id looks like it. */
 	if (u->uid == 65534)
-		return admin_fail("%s: the overflow account (uid 65534) is nobody's to delegate", owner);
-	if (as_registry_find_by_account(&other, ctx->regdir, owner, AS_TRUST_ROOT_ONLY, NULL) == 0) {
+		return admin_fail("%s: the overflow account (uid 65534) is nobody's to delegate",
+				  owner);
+	r = as_registry_find_by_account(&other, ctx->regdir, owner, AS_TRUST_ROOT_ONLY, NULL);
+	if (r == 0) {
 		admin_fail("%s: is itself the agent of %s", owner, other.owner);
 		as_registry_free(&other);
 		return ADMIN_EXIT_FAIL;
@@ -192,18 +195,19 @@ static int shut_home(const struct admin_ctx *ctx, const struct admin_user *owner
 				   owner->name, owner->home, strerror(errno));
 		return 0;
 	}
-	r = undo ? as_acl_unshut_group(canon, owner->uid, gid, &e)
-		 : as_acl_shut_group(canon, owner->uid, gid, &e);
+	r = undo ? as_acl_unshut_group(canon, owner->uid, gid, &e) :
+		   as_acl_shut_group(canon, owner->uid, gid, &e);
 	if (r == -EPERM || r == -EOPNOTSUPP || r == -ELOOP) {
-		admin_warn("%s; %s other agents out of %s's home", e.msg, undo ? "could not let" : "did not shut",
-			   owner->name);
+		admin_warn("%s; %s other agents out of %s's home", e.msg,
+			   undo ? "could not let" : "did not shut", owner->name);
 		return 0;
 	}
 	if (r < 0)
 		return admin_fail("%s", e.msg);
 	if (r == 1) {
-		admin_note(ctx, undo ? "removed the entry for %s from %s's home %s"
-				     : "shut %s out of %s's home %s (g:%s:---)",
+		admin_note(ctx,
+			   undo ? "removed the entry for %s from %s's home %s" :
+				  "shut %s out of %s's home %s (g:%s:---)",
 			   AS_AGENTS_GROUP, owner->name, canon, AS_AGENTS_GROUP);
 		if (changed)
 			*changed = true;
@@ -242,8 +246,9 @@ static int check_new_home(const char *home)
 	if (lstat(parent, &st) < 0)
 		return admin_fail("--home %s: %s: %s", home, parent, strerror(errno));
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return admin_fail("--home %s: %s must be a root-owned directory that only root can write",
-				  home, parent);
+		return admin_fail(
+			"--home %s: %s must be a root-owned directory that only root can write",
+			home, parent);
 	return 0;
 }
 
@@ -296,8 +301,10 @@ static void warn_missing_profile(const char *profile)
 	snprintf(etc, sizeof(etc), "%s/%s.profile", AS_PROFILEDIR_ETC, profile);
 	snprintf(vendor, sizeof(vendor), "%s/%s.profile", AS_PROFILEDIR_VENDOR, profile);
 	if (access(etc, F_OK) < 0 && access(vendor, F_OK) < 0)
-		admin_warn("profile '%s' is in neither %s nor %s; agent-shell will refuse to start "
-			   "until it exists", profile, AS_PROFILEDIR_ETC, AS_PROFILEDIR_VENDOR);
+		admin_warn(
+			"profile '%s' is in neither %s nor %s; agent-shell will refuse to start "
+			"until it exists",
+			profile, AS_PROFILEDIR_ETC, AS_PROFILEDIR_VENDOR);
 }
 
 /* ---- admin-pinned profiles (--profiles) ------------------------------ */
@@ -308,14 +315,16 @@ static void warn_missing_profile(const char *profile)
  * --profiles.  A --profile outside the pin that will be in force is
  * refused rather than left for every session to refuse.
  */
-static int check_profile_opts(const struct admin_opts *o, const struct as_strv *cur, struct as_strv *pin)
+static int check_profile_opts(const struct admin_opts *o, const struct as_strv *cur,
+			      struct as_strv *pin)
 {
 	struct as_err e = { "" };
 	struct admin_shown s;
 
 	if (o->profile && (!as_profile_name_valid(o->profile) ||
 			   !as_registry_value_ok("profile", o->profile, NULL)))
-		return admin_fail("--profile %s: not a valid profile name", admin_show(&s, o->profile));
+		return admin_fail("--profile %s: not a valid profile name",
+				  admin_show(&s, o->profile));
 	if (o->profiles && (!as_registry_value_ok("profiles", o->profiles, &e) ||
 			    as_registry_parse_profiles(o->profiles, pin, &e) < 0))
 		return admin_fail("--%s", e.msg);
@@ -324,8 +333,10 @@ static int check_profile_opts(const struct admin_opts *o, const struct as_strv *
 	if (o->profile && pin->n > 0 && !as_strv_contains(pin, o->profile)) {
 		_cleanup_free_ char *list = as_registry_join_profiles(pin, ",");
 
-		return admin_fail("--profile %s: not among the allowed profiles (%s); "
-				  "change --profiles too", o->profile, list ? list : "?");
+		return admin_fail(
+			"--profile %s: not among the allowed profiles (%s); "
+			"change --profiles too",
+			o->profile, list ? list : "?");
 	}
 	return 0;
 }
@@ -356,8 +367,8 @@ static int set_pin(const struct admin_ctx *ctx, struct as_registry *reg, struct 
 
 		if (!p)
 			return admin_fail("out of memory");
-		admin_note(ctx, "%s: default profile is now %s (%s is not allowed)", reg->account, p,
-			   reg->profile);
+		admin_note(ctx, "%s: default profile is now %s (%s is not allowed)", reg->account,
+			   p, reg->profile);
 		free(reg->profile);
 		reg->profile = p;
 		*changed = true;
@@ -373,15 +384,15 @@ static int set_pin(const struct admin_ctx *ctx, struct as_registry *reg, struct 
 struct add_run {
 	const struct admin_ctx *ctx;
 	const struct admin_opts *o;
-	const char *owner;           /* the owner's name */
-	const char *account;         /* the agent account's name */
-	char defacct[80];            /* OWNER-agent, when account points here */
-	struct admin_user owner_pw;  /* the owner's passwd entry */
+	const char *owner;            /* the owner's name */
+	const char *account;          /* the agent account's name */
+	char defacct[80];             /* OWNER-agent, when account points here */
+	struct admin_user owner_pw;   /* the owner's passwd entry */
 	struct admin_user account_pw; /* the agent account's (.found: it exists) */
-	struct as_registry reg;      /* loaded (have_reg), or filled at the end */
+	struct as_registry reg;       /* loaded (have_reg), or filled at the end */
 	bool have_reg;
-	char *intent;                /* the account an interrupted add named */
-	struct as_strv pin;          /* --profiles, parsed */
+	char *intent;       /* the account an interrupted add named */
+	struct as_strv pin; /* --profiles, parsed */
 	bool changed;
 };
 
@@ -425,10 +436,10 @@ static int add_match_registry(struct add_run *r)
 		return admin_fail("%s: already has the agent %s; remove it first to use %s",
 				  r->owner, reg->account, r->account);
 	if (reg->owner_uid != r->owner_pw.uid)
-		return admin_fail("%s: uid is %u but the registry says %u (user re-created?); "
-				  "run 'agent-admin remove %s' first", r->owner,
-				  (unsigned)r->owner_pw.uid,
-				  (unsigned)reg->owner_uid, r->owner);
+		return admin_fail(
+			"%s: uid is %u but the registry says %u (user re-created?); "
+			"run 'agent-admin remove %s' first",
+			r->owner, (unsigned)r->owner_pw.uid, (unsigned)reg->owner_uid, r->owner);
 	if (r->o->home && strcmp(r->o->home, reg->home) != 0)
 		return admin_fail("%s: home is %s; agent-admin does not move homes", r->account,
 				  reg->home);
@@ -450,9 +461,10 @@ static int add_claim_name(struct add_run *r)
 	if (rc < 0 && rc != -ENOENT)
 		return admin_fail("%s", e.msg);
 	if (r->intent && strcmp(r->intent, r->account) != 0)
-		return admin_fail("%s: an interrupted add was creating %s; finish it with "
-				  "'agent-admin add %s --account %s' or undo it with 'agent-admin remove %s'",
-				  r->owner, r->intent, r->owner, r->intent, r->owner);
+		return admin_fail(
+			"%s: an interrupted add was creating %s; finish it with "
+			"'agent-admin add %s --account %s' or undo it with 'agent-admin remove %s'",
+			r->owner, r->intent, r->owner, r->intent, r->owner);
 	if (as_registry_find_by_account(&other, r->ctx->regdir, r->account, AS_TRUST_ROOT_ONLY,
 					NULL) == 0) {
 		admin_fail("%s: already the agent of %s", r->account, other.owner);
@@ -461,11 +473,15 @@ static int add_claim_name(struct add_run *r)
 	}
 	admin_user_lookup(r->account, &r->account_pw);
 	if (r->account_pw.found && !r->intent)
-		return admin_fail("%s: an account with this name exists and is not an agent of %s; "
-				  "refusing to adopt it", r->account, r->owner);
+		return admin_fail(
+			"%s: an account with this name exists and is not an agent of %s; "
+			"refusing to adopt it",
+			r->account, r->owner);
 	if (!r->account_pw.found && getgrnam(r->account) && !r->intent)
-		return admin_fail("%s: a group with this name exists; refusing to share it with a new "
-				  "agent", r->account);
+		return admin_fail(
+			"%s: a group with this name exists; refusing to share it with a new "
+			"agent",
+			r->account);
 	if (!r->account_pw.found && o->home && !r->intent && check_new_home(o->home))
 		return ADMIN_EXIT_FAIL;
 	/* From here on the host changes: say first what we are creating,
@@ -617,12 +633,8 @@ int cmd_add(const struct admin_ctx *ctx, const struct admin_opts *o)
 		goto out;
 	/* Every step from here on changes the host, and is idempotent. */
 	rc = ADMIN_EXIT_FAIL;
-	if (add_account(&r) ||
-	    add_host(&r) ||
-	    add_registry(&r) ||
-	    add_sudo(&r) ||
-	    add_home_acl(&r) ||
-	    add_record(&r) ||
+	if (add_account(&r) || add_host(&r) || add_registry(&r) || add_sudo(&r) ||
+	    add_home_acl(&r) || add_record(&r) ||
 	    /* New agents start restricted (issue #14): its chain before any session. */
 	    admin_egress_reload(ctx))
 		goto out;
@@ -654,7 +666,8 @@ int cmd_set(const struct admin_ctx *ctx, const struct admin_opts *o)
 		return admin_usage("set: nothing to set: give --profile, --profiles or both");
 	rc = admin_load_reg(ctx, owner, &reg);
 	if (rc == -ENOENT)
-		return admin_fail("%s has no agent account (agent-admin add %s first)", owner, owner);
+		return admin_fail("%s has no agent account (agent-admin add %s first)", owner,
+				  owner);
 	if (rc < 0)
 		return ADMIN_EXIT_FAIL;
 	rc = check_profile_opts(o, &reg.profiles, &pin);
@@ -755,17 +768,19 @@ static int userdel(const struct admin_ctx *ctx, const struct admin_user *account
 	argv[n] = NULL;
 	pid = process_of(account->uid);
 	if (pid)
-		return admin_fail("%s: still running processes (pid %d); stop them first "
-				  "(e.g. pkill -KILL -u %s)", account->name, (int)pid,
-				  account->name);
+		return admin_fail(
+			"%s: still running processes (pid %d); stop them first "
+			"(e.g. pkill -KILL -u %s)",
+			account->name, (int)pid, account->name);
 	/* userdel -r deletes whatever passwd names: only if that is the home
 	 * we recorded and it is the agent's own directory. */
 	if (!keep_home && (strcmp(account->home, reg_home) != 0 ||
 			   (lstat(account->home, &st) == 0 &&
 			    (!S_ISDIR(st.st_mode) || st.st_uid != account->uid))))
-		return admin_fail("%s: home %s is not the agent's own directory recorded at add (%s); "
-				  "refusing to delete it (use --keep-home)", account->name,
-				  account->home, reg_home);
+		return admin_fail(
+			"%s: home %s is not the agent's own directory recorded at add (%s); "
+			"refusing to delete it (use --keep-home)",
+			account->name, account->home, reg_home);
 	rc = as_run(argv, &e);
 	/* 6: the account is already gone; 12: home could not be removed (the
 	 * account is gone; say so and carry on). */
@@ -850,9 +865,10 @@ int cmd_remove(const struct admin_ctx *ctx, const struct admin_opts *o)
 		pid_t pid = process_of(account.uid);
 
 		if (pid) {
-			admin_fail("%s: still running processes (pid %d); stop them first "
-				   "(e.g. pkill -KILL -u %s)", account.name, (int)pid,
-				   account.name);
+			admin_fail(
+				"%s: still running processes (pid %d); stop them first "
+				"(e.g. pkill -KILL -u %s)",
+				account.name, (int)pid, account.name);
 			goto out;
 		}
 	}
@@ -880,8 +896,10 @@ int cmd_remove(const struct admin_ctx *ctx, const struct admin_opts *o)
 	if (leave_users_group(ctx, owner))
 		failed++;
 	if (failed) {
-		admin_fail("remove %s: %u step(s) failed (above), the rest is done; %s and its registry "
-			   "are kept until a re-run of remove finishes", owner, failed, reg.account);
+		admin_fail(
+			"remove %s: %u step(s) failed (above), the rest is done; %s and its registry "
+			"are kept until a re-run of remove finishes",
+			owner, failed, reg.account);
 		goto out;
 	}
 	/* The git directories its sessions used (lib/gitmeta.h), kept
@@ -952,7 +970,8 @@ static json_object *reg_json(const struct as_registry *r)
 		json_object *po = json_object_new_object(), *tr = json_object_new_array();
 
 		json_object_object_add(po, "path", json_object_new_string(p->path));
-		json_object_object_add(po, "access", json_object_new_string(p->read_only ? "ro" : "rw"));
+		json_object_object_add(po, "access",
+				       json_object_new_string(p->read_only ? "ro" : "rw"));
 		json_object_object_add(po, "state", json_object_new_string(state_name(p->state)));
 		for (size_t j = 0; j < p->traverse.n; j++)
 			json_object_array_add(tr, json_object_new_string(p->traverse.v[j]));
@@ -997,18 +1016,22 @@ int cmd_list(const struct admin_ctx *ctx, const struct admin_opts *o)
 			for (size_t j = 0; j < reg.n_projects; j++) {
 				const struct as_reg_project *p = &reg.projects[j];
 
-				fprintf(ctx->out, "  %s %s%s%s\n", p->read_only ? "ro" : "rw", p->path,
-					p->state != AS_REG_GRANTED ? "  (" : "",
-					p->state != AS_REG_GRANTED ? (p->state == AS_REG_GRANTING
-						? "grant interrupted; re-run grant or revoke)"
-						: "revoke interrupted; re-run revoke)") : "");
+				fprintf(ctx->out, "  %s %s%s%s\n", p->read_only ? "ro" : "rw",
+					p->path, p->state != AS_REG_GRANTED ? "  (" : "",
+					p->state != AS_REG_GRANTED ?
+						(p->state == AS_REG_GRANTING ?
+							 "grant interrupted; re-run grant or revoke)" :
+							 "revoke interrupted; re-run revoke)") :
+						"");
 			}
 		}
 		as_registry_free(&reg);
 	}
 	if (o->json) {
-		fprintf(ctx->out, "%s\n", json_object_to_json_string_ext(root,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		fprintf(ctx->out, "%s\n",
+			json_object_to_json_string_ext(root,
+						       JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	}
 	as_strv_free(&owners);

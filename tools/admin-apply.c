@@ -87,11 +87,14 @@ static int want_egress(struct want *w, const char *value, struct as_err *err)
 	}
 	if (value[0] == '@') {
 		if (!as_egress_list_name_valid(value + 1))
-			return as_fail(err, -EINVAL, "egress '%s': not a list name", show(&s, value));
+			return as_fail(err, -EINVAL, "egress '%s': not a list name",
+				       show(&s, value));
 		if (as_strv_contains(&w->egress.lists, value + 1))
 			return as_fail(err, -EINVAL, "egress '%s': listed twice", show(&s, value));
 		w->egress.lists_set = true;
-		return as_strv_push(&w->egress.lists, value + 1) < 0 ? as_fail(err, -ENOMEM, "out of memory") : 0;
+		return as_strv_push(&w->egress.lists, value + 1) < 0 ?
+			       as_fail(err, -ENOMEM, "out of memory") :
+			       0;
 	}
 	if (as_egress_spec_parse(value, &rule, err) < 0)
 		return -EINVAL;
@@ -99,7 +102,8 @@ static int want_egress(struct want *w, const char *value, struct as_err *err)
 		return as_fail(err, -EINVAL, "egress '%s': too long", show(&s, value));
 	if (as_strv_contains(&w->egress.allow, canon))
 		return as_fail(err, -EINVAL, "egress '%s': listed twice", canon);
-	return as_strv_push(&w->egress.allow, canon) < 0 ? as_fail(err, -ENOMEM, "out of memory") : 0;
+	return as_strv_push(&w->egress.allow, canon) < 0 ? as_fail(err, -ENOMEM, "out of memory") :
+							   0;
 }
 
 static int apply_handler(void *user, const char *section, unsigned seq, const char *key,
@@ -117,7 +121,8 @@ static int apply_handler(void *user, const char *section, unsigned seq, const ch
 		return as_fail(err, -EINVAL, "unknown key '%s' in [apply]", key);
 	}
 	if (strcmp(section, "agent") != 0)
-		return as_fail(err, -EINVAL, *section ? "unknown section [%s]" : "'%s' outside a section",
+		return as_fail(err, -EINVAL,
+			       *section ? "unknown section [%s]" : "'%s' outside a section",
 			       *section ? section : key);
 	if (d->n == 0 || d->agents[d->n - 1].seq != seq) {
 		struct want *nw = realloc(d->agents, (d->n + 1) * sizeof(*nw));
@@ -142,7 +147,8 @@ static int apply_handler(void *user, const char *section, unsigned seq, const ch
 	}
 	if (strcmp(key, "profile") == 0) {
 		if (!as_profile_name_valid(value))
-			return as_fail(err, -EINVAL, "profile '%s': not a valid profile name", show(&s, value));
+			return as_fail(err, -EINVAL, "profile '%s': not a valid profile name",
+				       show(&s, value));
 		return want_str(&w->profile, key, value, err);
 	}
 	if (strcmp(key, "profiles") == 0) {
@@ -155,7 +161,8 @@ static int apply_handler(void *user, const char *section, unsigned seq, const ch
 	}
 	if (strcmp(key, "home") == 0) {
 		if (value[0] != '/')
-			return as_fail(err, -EINVAL, "home '%s': not an absolute path", show(&s, value));
+			return as_fail(err, -EINVAL, "home '%s': not an absolute path",
+				       show(&s, value));
 		return want_str(&w->home, key, value, err);
 	}
 	if (strcmp(key, "project") == 0 || strcmp(key, "project-ro") == 0) {
@@ -164,7 +171,8 @@ static int apply_handler(void *user, const char *section, unsigned seq, const ch
 		const char *path = value;
 
 		if (value[0] != '/')
-			return as_fail(err, -EINVAL, "%s '%s': not an absolute path", key, show(&s, value));
+			return as_fail(err, -EINVAL, "%s '%s': not an absolute path", key,
+				       show(&s, value));
 		/* The registry holds canonical paths; compare like with like.
 		 * A path that does not resolve stays as written: grant will
 		 * say what is wrong with it. */
@@ -172,7 +180,8 @@ static int apply_handler(void *user, const char *section, unsigned seq, const ch
 			path = canon;
 		for (size_t i = 0; i < w->n_projects; i++)
 			if (strcmp(w->projects[i].path, path) == 0)
-				return as_fail(err, -EINVAL, "%s '%s': listed twice", key, show(&s, value));
+				return as_fail(err, -EINVAL, "%s '%s': listed twice", key,
+					       show(&s, value));
 		np = realloc(w->projects, (w->n_projects + 1) * sizeof(*np));
 		if (!np)
 			return as_fail(err, -ENOMEM, "out of memory");
@@ -189,8 +198,7 @@ static int apply_handler(void *user, const char *section, unsigned seq, const ch
 	return as_fail(err, -EINVAL, "unknown key '%s' in [agent]", key);
 }
 
-int admin_desired_parse(const char *text, const char *file, struct desired *d,
-			struct as_err *err)
+int admin_desired_parse(const char *text, const char *file, struct desired *d, struct as_err *err)
 {
 	int rc;
 
@@ -201,7 +209,8 @@ int admin_desired_parse(const char *text, const char *file, struct desired *d,
 		return rc;
 	for (size_t i = 0; i < d->n; i++) {
 		if (!d->agents[i].owner)
-			return as_fail(err, -EINVAL, "%s: an [agent] section without 'owner'", file);
+			return as_fail(err, -EINVAL, "%s: an [agent] section without 'owner'",
+				       file);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(d->agents[i].owner, d->agents[j].owner) == 0)
 				return as_fail(err, -EINVAL, "%s: owner '%s' listed twice", file,

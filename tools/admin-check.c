@@ -156,7 +156,7 @@ static int collect_hookspath(const char *section, const char *subsection, const 
 	if (strcmp(section, "core") != 0 || subsection || strcmp(key, "hookspath") != 0 || !value)
 		return 0;
 	free(*hp);
-	*hp = strdup(value);      /* the last one wins, as in git */
+	*hp = strdup(value); /* the last one wins, as in git */
 	return 0;
 }
 
@@ -175,13 +175,13 @@ static void gitcfg_read(int dirfd, const char *name, enum as_trust trust, as_git
 
 /* ---- the state of one owner's check: admin-check.h ------------------- */
 
-static void grant_fix(const struct owner_check *o, const struct as_reg_project *p,
-		      char *fix, size_t len)
+static void grant_fix(const struct owner_check *o, const struct as_reg_project *p, char *fix,
+		      size_t len)
 {
 	char qp[QMAX];
 
-	check_fmt(fix, len, "agent-admin grant %s %s%s", o->qowner, check_q(qp, sizeof(qp), p->path),
-		 p->read_only ? " --read-only" : "");
+	check_fmt(fix, len, "agent-admin grant %s %s%s", o->qowner,
+		  check_q(qp, sizeof(qp), p->path), p->read_only ? " --read-only" : "");
 }
 
 /* ---- host ------------------------------------------------------------- */
@@ -192,9 +192,11 @@ static void check_landlock(struct report *rep, int *abi_out)
 
 	*abi_out = abi;
 	if (abi <= 0) {
-		check_emit(rep, K_PROBLEM, "a kernel with CONFIG_SECURITY_LANDLOCK=y and landlock in the lsm= boot list (Linux 6.12 or later)",
-			   "kernel: Landlock unavailable (%s); sessions rely on the separate uid and seccomp alone",
-			   as_landlock_unavailable_reason(abi));
+		check_emit(
+			rep, K_PROBLEM,
+			"a kernel with CONFIG_SECURITY_LANDLOCK=y and landlock in the lsm= boot list (Linux 6.12 or later)",
+			"kernel: Landlock unavailable (%s); sessions rely on the separate uid and seccomp alone",
+			as_landlock_unavailable_reason(abi));
 		return;
 	}
 	if (!rep->findings)
@@ -217,10 +219,13 @@ static void check_kernel_knobs(struct report *rep)
 
 	if (!hardened) {
 		for (int i = 0; i < n && o < sizeof(list); i++)
-			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", f[i].name);
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
+					      f[i].name);
 		if (n)
-			check_emit(rep, K_WARNING, "agent-admin harden", "kernel: %d knob(s) weaker than agent-admin "
-				   "harden sets: %s", n, list);
+			check_emit(rep, K_WARNING, "agent-admin harden",
+				   "kernel: %d knob(s) weaker than agent-admin "
+				   "harden sets: %s",
+				   n, list);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
@@ -240,7 +245,9 @@ static void check_helper(struct report *rep)
 
 	check_q(qh, sizeof(qh), AS_HELPER_PATH);
 	if (!gr)
-		check_emit(rep, K_PROBLEM, "agent-admin add OWNER creates it (or: groupadd --system " AS_USERS_GROUP ")",
+		check_emit(rep, K_PROBLEM,
+			   "agent-admin add OWNER creates it (or: groupadd --system " AS_USERS_GROUP
+			   ")",
 			   "group " AS_USERS_GROUP " does not exist: nobody may run the helper");
 	if (lstat(AS_HELPER_PATH, &st) < 0) {
 		check_emit(rep, K_PROBLEM, "meson install -C BUILDDIR (as root)",
@@ -258,8 +265,10 @@ static void check_helper(struct report *rep)
 
 		check_fmt(gname, sizeof(gname), "%s", cur ? cur->gr_name : "?");
 		/* chown first: it clears the setuid bit. */
-		check_fmt(fix, sizeof(fix), "chown root:" AS_USERS_GROUP " %s && chmod 4750 %s", qh, qh);
-		check_emit(rep, K_PROBLEM, fix, "%s: helper is mode %04o uid %u group %s, expected 4750 root:" AS_USERS_GROUP,
+		check_fmt(fix, sizeof(fix), "chown root:" AS_USERS_GROUP " %s && chmod 4750 %s", qh,
+			  qh);
+		check_emit(rep, K_PROBLEM, fix,
+			   "%s: helper is mode %04o uid %u group %s, expected 4750 root:" AS_USERS_GROUP,
 			   qh, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, gname);
 	}
 }
@@ -272,7 +281,8 @@ static void check_root_file(struct report *rep, const char *path, const char *wh
 
 	check_q(qp, sizeof(qp), path);
 	if (lstat(path, &st) < 0) {
-		check_emit(rep, K_PROBLEM, missing_fix, "%s: %s missing (%s)", qp, what, strerror(errno));
+		check_emit(rep, K_PROBLEM, missing_fix, "%s: %s missing (%s)", qp, what,
+			   strerror(errno));
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -281,7 +291,8 @@ static void check_root_file(struct report *rep, const char *path, const char *wh
 	}
 	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		check_fmt(fix, sizeof(fix), "chown root:root %s && chmod 644 %s", qp, qp);
-		check_emit(rep, K_PROBLEM, fix, "%s: %s is uid %u mode %04o; it must be root-owned and not group/other writable",
+		check_emit(rep, K_PROBLEM, fix,
+			   "%s: %s is uid %u mode %04o; it must be root-owned and not group/other writable",
 			   qp, what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	}
 }
@@ -293,10 +304,11 @@ static void check_regdir(struct report *rep, const char *dir)
 
 	check_q(qd, sizeof(qd), dir);
 	if (lstat(dir, &st) < 0)
-		return;         /* nobody added yet; each owner's check says so */
+		return; /* nobody added yet; each owner's check says so */
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		check_fmt(fix, sizeof(fix), "chown root:root %s && chmod 755 %s", qd, qd);
-		check_emit(rep, K_PROBLEM, fix, "%s: registry directory is not a root-owned directory closed to group/other writes (uid %u, mode %04o)",
+		check_emit(rep, K_PROBLEM, fix,
+			   "%s: registry directory is not a root-owned directory closed to group/other writes (uid %u, mode %04o)",
 			   qd, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	}
 }
@@ -324,7 +336,8 @@ static int load_owner(struct report *rep, const char *regdir, const char *owner,
 	if (fd < 0) {
 		if (errno == ENOENT) {
 			check_fmt(fix, sizeof(fix), "agent-admin add %s", qo);
-			check_emit(rep, K_PROBLEM, fix, "%s: no agent registered (%s does not exist)", qo, qp);
+			check_emit(rep, K_PROBLEM, fix,
+				   "%s: no agent registered (%s does not exist)", qo, qp);
 		} else {
 			check_emit(rep, K_PROBLEM, "remove it, then agent-admin add again",
 				   "%s: registry %s cannot be opened: %s", qo, qp, strerror(errno));
@@ -339,15 +352,19 @@ static int load_owner(struct report *rep, const char *regdir, const char *owner,
 		return -1;
 	}
 	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		check_fmt(fix, sizeof(fix), "check its content, then chown root:root %s && chmod 644 %s", qp, qp);
-		check_emit(rep, K_PROBLEM, fix, "%s: registry %s is uid %u mode %04o, group/other writable: not trusted, %s's agent not checked further",
+		check_fmt(fix, sizeof(fix),
+			  "check its content, then chown root:root %s && chmod 644 %s", qp, qp);
+		check_emit(rep, K_PROBLEM, fix,
+			   "%s: registry %s is uid %u mode %04o, group/other writable: not trusted, %s's agent not checked further",
 			   qo, qp, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), qo);
 		return -1;
 	}
 	r = as_registry_load(reg, regdir, owner, AS_TRUST_ROOT_ONLY, &e);
 	if (r < 0) {
 		as_escape(e.msg, msg, sizeof(msg));
-		check_fmt(fix, sizeof(fix), "correct %s by hand (see agent-admin(8)), or move it away and run agent-admin add %s again", qp, qo);
+		check_fmt(fix, sizeof(fix),
+			  "correct %s by hand (see agent-admin(8)), or move it away and run agent-admin add %s again",
+			  qp, qo);
 		check_emit(rep, K_PROBLEM, fix, "%s: registry does not parse: %s", qo, msg);
 		return -1;
 	}
@@ -362,7 +379,7 @@ static bool password_locked(const char *account, const char *pw_passwd)
 	const char *h = sp ? sp->sp_pwdp : pw_passwd;
 
 	if (!sp && h && strcmp(h, "x") == 0)
-		return true;    /* shadowed, but no shadow entry: no hash to match */
+		return true; /* shadowed, but no shadow entry: no hash to match */
 	return h && (h[0] == '!' || h[0] == '*');
 }
 
@@ -372,7 +389,7 @@ static bool in_gid_zero(const char *account, gid_t gid)
 	int n = (int)AS_ARRAY_SIZE(groups);
 
 	if (getgrouplist(account, gid, groups, &n) < 0)
-		return false;   /* more than 256: reported through the named groups */
+		return false; /* more than 256: reported through the named groups */
 	for (int i = 0; i < n; i++)
 		if (groups[i] == 0)
 			return true;
@@ -389,9 +406,11 @@ static void check_accounts(struct owner_check *o)
 	pw = getpwnam(reg->owner);
 	if (!pw) {
 		check_fmt(fix, sizeof(fix), "agent-admin remove %s", o->qowner);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: the owner account does not exist any more", o->qowner);
+		check_emit(o->rep, K_PROBLEM, fix, "%s: the owner account does not exist any more",
+			   o->qowner);
 	} else if (pw->pw_uid != reg->owner_uid) {
-		check_fmt(fix, sizeof(fix), "agent-admin remove %s, then add and grant again", o->qowner);
+		check_fmt(fix, sizeof(fix), "agent-admin remove %s, then add and grant again",
+			  o->qowner);
 		check_emit(o->rep, K_PROBLEM, fix, "%s: owner uid is %u, the registry says %u",
 			   o->qowner, (unsigned)pw->pw_uid, (unsigned)reg->owner_uid);
 	} else {
@@ -403,54 +422,70 @@ static void check_accounts(struct owner_check *o)
 	pw = getpwnam(reg->account);
 	if (!pw) {
 		check_fmt(fix, sizeof(fix), "agent-admin add %s", o->qowner);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: agent account %s does not exist", o->qowner, o->qaccount);
+		check_emit(o->rep, K_PROBLEM, fix, "%s: agent account %s does not exist", o->qowner,
+			   o->qaccount);
 		return;
 	}
 	if (pw->pw_uid != reg->account_uid || pw->pw_uid == 0) {
-		check_fmt(fix, sizeof(fix), "agent-admin remove %s, then add and grant again", o->qowner);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: agent account %s has uid %u, the registry says %u",
-			   o->qowner, o->qaccount, (unsigned)pw->pw_uid, (unsigned)reg->account_uid);
+		check_fmt(fix, sizeof(fix), "agent-admin remove %s, then add and grant again",
+			  o->qowner);
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: agent account %s has uid %u, the registry says %u", o->qowner,
+			   o->qaccount, (unsigned)pw->pw_uid, (unsigned)reg->account_uid);
 		return;
 	}
 	o->account_ok = true;
 	o->account_uid = pw->pw_uid;
 	o->account_gid = pw->pw_gid;
 	if (strcmp(pw->pw_dir ? pw->pw_dir : "", reg->home) != 0) {
-		check_fmt(fix, sizeof(fix), "usermod -d %s %s", check_q(qh, sizeof(qh), reg->home), o->qaccount);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s's home is %s in passwd, %s in the registry",
-			   o->qowner, o->qaccount, check_q(qh2, sizeof(qh2), pw->pw_dir ? pw->pw_dir : ""), qh);
+		check_fmt(fix, sizeof(fix), "usermod -d %s %s", check_q(qh, sizeof(qh), reg->home),
+			  o->qaccount);
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: agent %s's home is %s in passwd, %s in the registry", o->qowner,
+			   o->qaccount, check_q(qh2, sizeof(qh2), pw->pw_dir ? pw->pw_dir : ""),
+			   qh);
 	}
 	if (!password_locked(reg->account, pw->pw_passwd)) {
 		check_fmt(fix, sizeof(fix), "usermod -L %s", o->qaccount);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s's password is not locked", o->qowner, o->qaccount);
+		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s's password is not locked",
+			   o->qowner, o->qaccount);
 	}
 
 	gr = getgrgid(o->account_gid);
 	if (!gr || strcmp(gr->gr_name, reg->account) != 0 || o->account_gid == 0) {
 		char qg[QMAX];
 
-		check_fmt(fix, sizeof(fix), "groupadd %s && usermod -g %s %s", o->qaccount, o->qaccount, o->qaccount);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s's primary group is %s (gid %u), not its own group",
-			   o->qowner, o->qaccount, check_q(qg, sizeof(qg), gr ? gr->gr_name : "?"), (unsigned)o->account_gid);
+		check_fmt(fix, sizeof(fix), "groupadd %s && usermod -g %s %s", o->qaccount,
+			  o->qaccount, o->qaccount);
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: agent %s's primary group is %s (gid %u), not its own group",
+			   o->qowner, o->qaccount, check_q(qg, sizeof(qg), gr ? gr->gr_name : "?"),
+			   (unsigned)o->account_gid);
 	}
 	for (const char *const *g = admin_privileged_groups; *g; g++) {
 		if (!admin_in_group(reg->account, *g))
 			continue;
 		check_fmt(fix, sizeof(fix), "gpasswd -d %s %s", o->qaccount, *g);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s is in the privileged group %s", o->qowner, o->qaccount, *g);
+		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s is in the privileged group %s",
+			   o->qowner, o->qaccount, *g);
 	}
 	if (in_gid_zero(reg->account, o->account_gid)) {
 		gr = getgrgid(0);
-		check_fmt(fix, sizeof(fix), "gpasswd -d %s %s", o->qaccount, gr ? gr->gr_name : "root");
-		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s is in group id 0", o->qowner, o->qaccount);
+		check_fmt(fix, sizeof(fix), "gpasswd -d %s %s", o->qaccount,
+			  gr ? gr->gr_name : "root");
+		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s is in group id 0", o->qowner,
+			   o->qaccount);
 	}
 	if (!admin_in_group(reg->account, AS_AGENTS_GROUP)) {
 		check_fmt(fix, sizeof(fix), "gpasswd -a %s " AS_AGENTS_GROUP, o->qaccount);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s is not in " AS_AGENTS_GROUP, o->qowner, o->qaccount);
+		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s is not in " AS_AGENTS_GROUP,
+			   o->qowner, o->qaccount);
 	}
 	if (o->owner_ok && !admin_in_group(reg->owner, AS_USERS_GROUP)) {
 		check_fmt(fix, sizeof(fix), "gpasswd -a %s " AS_USERS_GROUP, o->qowner);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: owner is not in " AS_USERS_GROUP " (cannot run agent-shell)", o->qowner);
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: owner is not in " AS_USERS_GROUP " (cannot run agent-shell)",
+			   o->qowner);
 	}
 }
 
@@ -463,22 +498,29 @@ static void check_host_access(struct owner_check *o)
 	admin_host_inspect(o->reg->account, &hs);
 	check_fmt(fix, sizeof(fix), "agent-admin add %s", o->qowner);
 	if (hs.dropin == 0)
-		check_emit(o->rep, K_PROBLEM, fix, "%s: %s is missing: sshd lets agent %s log in with a key",
-			   o->qowner, admin_host_dropin_path(), o->qaccount);
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: %s is missing: sshd lets agent %s log in with a key", o->qowner,
+			   admin_host_dropin_path(), o->qaccount);
 	else if (hs.dropin < 0)
 		check_emit(o->rep, K_PROBLEM, "move it away, then agent-admin add OWNER",
 			   "%s: %s is not what agent-admin writes (or not root's)", o->qowner,
 			   admin_host_dropin_path());
 	if (!hs.cron_refused)
-		check_emit(o->rep, K_PROBLEM, fix, "%s: crontab lets agent %s in (%s or %s): it can schedule "
-			   "cron jobs outside agent-shell", o->qowner, o->qaccount, AS_CRON_DENY, AS_CRON_ALLOW);
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: crontab lets agent %s in (%s or %s): it can schedule "
+			   "cron jobs outside agent-shell",
+			   o->qowner, o->qaccount, AS_CRON_DENY, AS_CRON_ALLOW);
 	if (!hs.at_refused)
-		check_emit(o->rep, K_PROBLEM, fix, "%s: at lets agent %s in (%s or %s): it can queue jobs "
-			   "outside agent-shell", o->qowner, o->qaccount, AS_AT_DENY, AS_AT_ALLOW);
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: at lets agent %s in (%s or %s): it can queue jobs "
+			   "outside agent-shell",
+			   o->qowner, o->qaccount, AS_AT_DENY, AS_AT_ALLOW);
 	if (hs.lingering) {
 		check_fmt(fix, sizeof(fix), "loginctl disable-linger %s", o->qaccount);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: agent %s lingers: systemd runs its user units "
-			   "outside agent-shell", o->qowner, o->qaccount);
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: agent %s lingers: systemd runs its user units "
+			   "outside agent-shell",
+			   o->qowner, o->qaccount);
 	}
 }
 
@@ -497,8 +539,10 @@ static void check_one_shut(struct owner_check *o, const char *path, const char *
 		return;
 	if (as_acl_group_shut(canon, o->owner_uid, gr->gr_gid, &e) == 1)
 		return;
-	check_emit(o->rep, K_PROBLEM, fixcmd, "%s: other owners' agents are not shut out of %s %s "
-		   "(no g:" AS_AGENTS_GROUP ":--- entry)", o->qowner, what, check_q(qp, sizeof(qp), canon));
+	check_emit(o->rep, K_PROBLEM, fixcmd,
+		   "%s: other owners' agents are not shut out of %s %s "
+		   "(no g:" AS_AGENTS_GROUP ":--- entry)",
+		   o->qowner, what, check_q(qp, sizeof(qp), canon));
 }
 
 static void check_shut_out(struct owner_check *o)
@@ -515,8 +559,8 @@ static void check_shut_out(struct owner_check *o)
 
 		if (p->state != AS_REG_GRANTED)
 			continue;
-		check_fmt(fix, sizeof(fix), "agent-admin grant %s %s%s", o->qowner, check_q(qp, sizeof(qp), p->path),
-			  p->read_only ? " --read-only" : "");
+		check_fmt(fix, sizeof(fix), "agent-admin grant %s %s%s", o->qowner,
+			  check_q(qp, sizeof(qp), p->path), p->read_only ? " --read-only" : "");
 		check_one_shut(o, p->path, "the grant", fix);
 	}
 }
@@ -534,9 +578,10 @@ static void check_account_home(struct owner_check *o)
 		int e = errno;
 
 		check_fmt(fix, sizeof(fix), "%sinstall -d -m 700 -o %s -g %s %s",
-			 e == ENOENT ? "" : "move it away, then ", o->qaccount, o->qaccount, qh);
+			  e == ENOENT ? "" : "move it away, then ", o->qaccount, o->qaccount, qh);
 		check_emit(o->rep, K_PROBLEM, fix, "%s: agent home %s: %s", o->qowner, qh,
-			   e == ELOOP || e == ENOTDIR ? "not a directory (a symlink?)" : strerror(e));
+			   e == ELOOP || e == ENOTDIR ? "not a directory (a symlink?)" :
+							strerror(e));
 		return;
 	}
 	if (fstat(fd, &st) < 0) {
@@ -545,8 +590,9 @@ static void check_account_home(struct owner_check *o)
 	}
 	if (st.st_uid != o->account_uid) {
 		check_fmt(fix, sizeof(fix), "chown %s:%s %s", o->qaccount, o->qaccount, qh);
-		check_emit(o->rep, K_PROBLEM, fix, "%s: agent home %s is owned by uid %u, not by %s",
-			   o->qowner, qh, (unsigned)st.st_uid, o->qaccount);
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: agent home %s is owned by uid %u, not by %s", o->qowner, qh,
+			   (unsigned)st.st_uid, o->qaccount);
 	}
 	if ((st.st_mode & 07777) != 0700) {
 		check_fmt(fix, sizeof(fix), "chmod 700 %s", qh);
@@ -606,7 +652,8 @@ static bool safe_listed(const struct as_strv *safe, const char *dir)
 			return true;
 		/* "DIR/", and the prefix patterns of git 2.46 ("DIR" or a
 		 * parent of it followed by a slash and a star). */
-		if (strncmp(v, dir, n) == 0 && (strcmp(v + n, "/") == 0 || strcmp(v + n, "/*") == 0))
+		if (strncmp(v, dir, n) == 0 &&
+		    (strcmp(v + n, "/") == 0 || strcmp(v + n, "/*") == 0))
 			return true;
 		if (strlen(v) >= 2 && strcmp(v + strlen(v) - 2, "/*") == 0 &&
 		    strncmp(v, dir, strlen(v) - 1) == 0)
@@ -627,7 +674,8 @@ static void load_safe_dirs(const struct owner_check *o, struct as_strv *safe)
 		close(etc);
 	if (o->account_home_fd < 0)
 		return;
-	cfg = openat(o->account_home_fd, ".config", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cfg = openat(o->account_home_fd, ".config",
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	git = cfg < 0 ? -1 : openat(cfg, "git", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	gitcfg_read(git, "config", AS_TRUST_ANY, collect_safe, safe);
 	if (git >= 0)
@@ -650,7 +698,8 @@ static void check_safe_dirs(struct owner_check *o, const struct as_reg_project *
 
 	grant_fix(o, p, fix, sizeof(fix));
 	if (!safe_listed(safe, p->path))
-		check_emit(o->rep, K_PROBLEM, fix, "%s: git safe.directory for %s missing from %s's git config (git says \"dubious ownership\")",
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: git safe.directory for %s missing from %s's git config (git says \"dubious ownership\")",
 			   o->qowner, check_q(qd, sizeof(qd), p->path), o->qaccount);
 	fd = open(p->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	d = fd < 0 ? NULL : fdopendir(fd);
@@ -662,11 +711,13 @@ static void check_safe_dirs(struct owner_check *o, const struct as_reg_project *
 	while ((de = readdir(d)) && seen++ < ENUM_MAX_TOP) {
 		struct stat st;
 
-		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISDIR(st.st_mode))
 			continue;
 		{
-			int sfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sfd = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			bool repo = sfd >= 0 && fstatat(sfd, ".git", &st, AT_SYMLINK_NOFOLLOW) == 0;
 
 			if (sfd >= 0)
@@ -677,7 +728,8 @@ static void check_safe_dirs(struct owner_check *o, const struct as_reg_project *
 		if (snprintf(sub, sizeof(sub), "%s/%s", p->path, de->d_name) >= (int)sizeof(sub))
 			continue;
 		if (!safe_listed(safe, sub))
-			check_emit(o->rep, K_PROBLEM, fix, "%s: git safe.directory for the repository %s missing from %s's git config",
+			check_emit(o->rep, K_PROBLEM, fix,
+				   "%s: git safe.directory for the repository %s missing from %s's git config",
 				   o->qowner, check_q(qd, sizeof(qd), sub), o->qaccount);
 	}
 	closedir(d);
@@ -714,26 +766,35 @@ static void check_acls(struct owner_check *o, const struct as_reg_project *p)
 	r = as_acl_check_tree(p->path, o->account_uid, o->owner_uid, p->read_only, &ar, &e);
 	if (r < 0) {
 		as_escape(e.msg, msg, sizeof(msg));
-		check_emit(o->rep, K_PROBLEM, fix, "%s: cannot check the ACLs of %s: %s", o->qowner, qd, msg);
+		check_emit(o->rep, K_PROBLEM, fix, "%s: cannot check the ACLs of %s: %s", o->qowner,
+			   qd, msg);
 		return;
 	}
 	cat = acl_category(ar.problem);
 	check_fmt(first, sizeof(first), " (first: %s)", check_q(qx, sizeof(qx), ar.example));
 	if (ar.missing)
-		check_emit(o->rep, K_PROBLEM, fix, "%s: %s: %lu file(s) without the agent's ACL entry u:%s%s",
-			   o->qowner, qd, ar.missing, o->qaccount, strcmp(cat, "missing") == 0 ? first : "");
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: %s: %lu file(s) without the agent's ACL entry u:%s%s", o->qowner,
+			   qd, ar.missing, o->qaccount, strcmp(cat, "missing") == 0 ? first : "");
 	if (ar.narrow_mask)
-		check_emit(o->rep, K_PROBLEM, fix, "%s: %s: %lu file(s) whose ACL mask hides the agent's or the owner's rights (a chmod sets the mask)%s",
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: %s: %lu file(s) whose ACL mask hides the agent's or the owner's rights (a chmod sets the mask)%s",
 			   o->qowner, qd, ar.narrow_mask, strcmp(cat, "mask") == 0 ? first : "");
 	if (ar.in_gitdir)
-		check_emit(o->rep, K_PROBLEM, fix, "%s: %s: %lu file(s) inside the owner's git directories with an ACL entry for the agent, which could plant hooks or config the owner's git runs%s",
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: %s: %lu file(s) inside the owner's git directories with an ACL entry for the agent, which could plant hooks or config the owner's git runs%s",
 			   o->qowner, qd, ar.in_gitdir, strcmp(cat, "gitdir") == 0 ? first : "");
 	if (ar.git_agent_owned)
-		check_emit(o->rep, K_PROBLEM, "read them, then remove them or chown them to the owner", "%s: %s: %lu file(s) inside the owner's git directories belong to the agent, which can change them%s",
-			   o->qowner, qd, ar.git_agent_owned, strcmp(cat, "gitowned") == 0 ? first : "");
+		check_emit(o->rep, K_PROBLEM,
+			   "read them, then remove them or chown them to the owner",
+			   "%s: %s: %lu file(s) inside the owner's git directories belong to the agent, which can change them%s",
+			   o->qowner, qd, ar.git_agent_owned,
+			   strcmp(cat, "gitowned") == 0 ? first : "");
 	if (ar.missing_default)
-		check_emit(o->rep, K_PROBLEM, fix, "%s: %s: %lu director(y/ies) without the default ACL entries (new files would not be shared)%s",
-			   o->qowner, qd, ar.missing_default, strcmp(cat, "default") == 0 ? first : "");
+		check_emit(o->rep, K_PROBLEM, fix,
+			   "%s: %s: %lu director(y/ies) without the default ACL entries (new files would not be shared)%s",
+			   o->qowner, qd, ar.missing_default,
+			   strcmp(cat, "default") == 0 ? first : "");
 }
 
 /*
@@ -782,7 +843,7 @@ static bool hooks_inside(const struct owner_check *o, const char *wt, const char
 	else if (strncmp(value, "~/", 2) == 0 && o->owner_home[0])
 		snprintf(joined, sizeof(joined), "%s/%s", o->owner_home, value + 2);
 	else if (value[0] == '~')
-		return false;   /* ~user: somebody else's home */
+		return false; /* ~user: somebody else's home */
 	else
 		snprintf(joined, sizeof(joined), "%s/%s", wt, value);
 	if (!as_path_normalize(joined, resolved, len))
@@ -811,7 +872,7 @@ static void check_repo_hooks(struct owner_check *o, int wtfd, const char *wt)
 	check_q(qw, sizeof(qw), wt);
 	gitfd = openat(wtfd, ".git", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (gitfd < 0)
-		return;         /* not a repository, or a worktree/submodule link */
+		return; /* not a repository, or a worktree/submodule link */
 	gitcfg_read(gitfd, "config", AS_TRUST_ANY, collect_hookspath, &hp);
 	close(gitfd);
 	if (hp && hooks_inside(o, wt, hp, resolved, sizeof(resolved))) {
@@ -819,9 +880,11 @@ static void check_repo_hooks(struct owner_check *o, int wtfd, const char *wt)
 
 		snprintf(husky, sizeof(husky), "%s/.husky", wt);
 		husky_covered = as_path_within(resolved, husky);
-		check_fmt(fix, sizeof(fix), "review %s before running git there as %s, or git -C %s config --unset core.hooksPath, or grant the project --read-only",
-			 check_q(qr, sizeof(qr), resolved), o->qowner, qw);
-		check_emit(o->rep, K_WARNING, fix, "%s: %s/.git/config sets core.hooksPath = %s, inside the shared tree: %s can write the hooks %s's git runs",
+		check_fmt(fix, sizeof(fix),
+			  "review %s before running git there as %s, or git -C %s config --unset core.hooksPath, or grant the project --read-only",
+			  check_q(qr, sizeof(qr), resolved), o->qowner, qw);
+		check_emit(o->rep, K_WARNING, fix,
+			   "%s: %s/.git/config sets core.hooksPath = %s, inside the shared tree: %s can write the hooks %s's git runs",
 			   o->qowner, qw, check_q(qv, sizeof(qv), hp), o->qaccount, o->qowner);
 	}
 	for (size_t i = 0; i < AS_ARRAY_SIZE(hook_markers); i++) {
@@ -832,9 +895,11 @@ static void check_repo_hooks(struct owner_check *o, int wtfd, const char *wt)
 		if (husky_covered && strcmp(m->name, ".husky") == 0)
 			continue;
 		snprintf(mpath, sizeof(mpath), "%s/%s", wt, m->name);
-		check_fmt(fix, sizeof(fix), "review changes to %s before running git there as %s, or grant the project --read-only",
-			 check_q(qr, sizeof(qr), mpath), o->qowner);
-		check_emit(o->rep, K_WARNING, fix, "%s: %s: %s, and %s can write it", o->qowner, qr, m->tool, o->qaccount);
+		check_fmt(fix, sizeof(fix),
+			  "review changes to %s before running git there as %s, or grant the project --read-only",
+			  check_q(qr, sizeof(qr), mpath), o->qowner);
+		check_emit(o->rep, K_WARNING, fix, "%s: %s: %s, and %s can write it", o->qowner, qr,
+			   m->tool, o->qaccount);
 	}
 }
 
@@ -889,8 +954,11 @@ static void check_owner_hooks(struct owner_check *o)
 	close(fd);
 	if (!hp || !hooks_inside(o, NULL, hp, resolved, sizeof(resolved)))
 		return;
-	check_fmt(fix, sizeof(fix), "as %s: git config --global --unset core.hooksPath (keep hooks outside granted projects)", o->qowner);
-	check_emit(o->rep, K_WARNING, fix, "%s: ~%s/.gitconfig sets core.hooksPath = %s, inside a shared tree: %s can write the hooks every repository of %s runs",
+	check_fmt(fix, sizeof(fix),
+		  "as %s: git config --global --unset core.hooksPath (keep hooks outside granted projects)",
+		  o->qowner);
+	check_emit(o->rep, K_WARNING, fix,
+		   "%s: ~%s/.gitconfig sets core.hooksPath = %s, inside a shared tree: %s can write the hooks every repository of %s runs",
 		   o->qowner, o->qowner, check_q(qv, sizeof(qv), hp), o->qaccount, o->qowner);
 }
 
@@ -937,9 +1005,12 @@ static void report_link(struct link_walk *lw, const char *target)
 	home = o->owner_home[0] && as_path_within(norm, o->owner_home);
 	check_q(qp, sizeof(qp), lw->path);
 	check_q(qt, sizeof(qt), target);
-	check_fmt(fix, sizeof(fix), "rm %s%s", qp, home ? " (and look at what was written through it)" : "");
-	check_emit(o->rep, home ? K_PROBLEM : K_WARNING, fix, "%s: %s's symlink %s in the grant points "
-		   "outside it%s: %s", o->qowner, o->qaccount, qp, home ? ", into the owner's home" : "", qt);
+	check_fmt(fix, sizeof(fix), "rm %s%s", qp,
+		  home ? " (and look at what was written through it)" : "");
+	check_emit(o->rep, home ? K_PROBLEM : K_WARNING, fix,
+		   "%s: %s's symlink %s in the grant points "
+		   "outside it%s: %s",
+		   o->qowner, o->qaccount, qp, home ? ", into the owner's home" : "", qt);
 }
 
 static void walk_links(struct link_walk *lw, int dfd, unsigned depth)
@@ -982,11 +1053,13 @@ static void walk_links(struct link_walk *lw, int dfd, unsigned depth)
 		} else if (type == DT_DIR && depth < LINKS_MAX_DEPTH) {
 			unsigned long long mnt;
 			int cfd = openat(dirfd(d), de->d_name,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC |
+						 O_NONBLOCK);
 
 			if (cfd < 0)
 				continue;
-			if (as_fstat_mnt(cfd, &st, &mnt) < 0 || st.st_dev != lw->dev || mnt != lw->mnt) {
+			if (as_fstat_mnt(cfd, &st, &mnt) < 0 || st.st_dev != lw->dev ||
+			    mnt != lw->mnt) {
 				close(cfd);
 				continue;
 			}
@@ -1018,8 +1091,9 @@ static void check_planted_links(struct owner_check *o, const struct as_reg_proje
 	snprintf(lw->path, sizeof(lw->path), "%s", p->path);
 	walk_links(lw, fd, 0);
 	if (lw->reported > LINKS_MAX_REPORTS)
-		check_emit(o->rep, K_WARNING, NULL, "%s: %u more of %s's symlinks in %s point outside it",
-			   o->qowner, lw->reported - LINKS_MAX_REPORTS, o->qaccount, p->path);
+		check_emit(o->rep, K_WARNING, NULL,
+			   "%s: %u more of %s's symlinks in %s point outside it", o->qowner,
+			   lw->reported - LINKS_MAX_REPORTS, o->qaccount, p->path);
 	free(lw);
 }
 
@@ -1041,19 +1115,23 @@ static void check_projects(struct owner_check *o)
 			bool granting = p->state == AS_REG_GRANTING;
 
 			if (!granting)
-				check_fmt(fix, sizeof(fix), "agent-admin revoke %s %s", o->qowner, qd);
-			check_emit(o->rep, K_PROBLEM, fix, "%s: %s of %s did not finish (interrupted?)",
-				   o->qowner, granting ? "grant" : "revoke", qd);
+				check_fmt(fix, sizeof(fix), "agent-admin revoke %s %s", o->qowner,
+					  qd);
+			check_emit(o->rep, K_PROBLEM, fix,
+				   "%s: %s of %s did not finish (interrupted?)", o->qowner,
+				   granting ? "grant" : "revoke", qd);
 			continue;
 		}
 		if (!realpath(p->path, real) || lstat(p->path, &st) < 0) {
 			check_fmt(fix, sizeof(fix), "agent-admin revoke %s %s", o->qowner, qd);
-			check_emit(o->rep, K_PROBLEM, fix, "%s: granted project %s: %s", o->qowner, qd, strerror(errno));
+			check_emit(o->rep, K_PROBLEM, fix, "%s: granted project %s: %s", o->qowner,
+				   qd, strerror(errno));
 			continue;
 		}
 		if (strcmp(real, p->path) != 0 || !S_ISDIR(st.st_mode)) {
 			check_fmt(fix, sizeof(fix), "agent-admin revoke %s %s", o->qowner, qd);
-			check_emit(o->rep, K_PROBLEM, fix, "%s: granted project %s now resolves to %s (a symlink in its path?)",
+			check_emit(o->rep, K_PROBLEM, fix,
+				   "%s: granted project %s now resolves to %s (a symlink in its path?)",
 				   o->qowner, qd, check_q(qt, sizeof(qt), real));
 			continue;
 		}
@@ -1061,8 +1139,9 @@ static void check_projects(struct owner_check *o)
 			char fix2[4 * QMAX];
 
 			check_fmt(fix2, sizeof(fix2), "chown %s %s, or agent-admin revoke %s %s",
-				 o->qowner, qd, o->qowner, qd);
-			check_emit(o->rep, K_PROBLEM, fix2, "%s: granted project %s is owned by uid %u, not by %s",
+				  o->qowner, qd, o->qowner, qd);
+			check_emit(o->rep, K_PROBLEM, fix2,
+				   "%s: granted project %s is owned by uid %u, not by %s",
 				   o->qowner, qd, (unsigned)st.st_uid, o->qowner);
 		}
 		if (!o->account_ok || !o->owner_ok)
@@ -1079,9 +1158,10 @@ static void check_projects(struct owner_check *o)
 			r = traverse_present(tp, o->account_uid);
 			if (r == 1)
 				continue;
-			check_emit(o->rep, K_PROBLEM, fix, "%s: traverse entry u:%s:--x on %s is gone%s%s",
-				   o->qowner, o->qaccount, check_q(qt, sizeof(qt), tp),
-				   r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+			check_emit(o->rep, K_PROBLEM, fix,
+				   "%s: traverse entry u:%s:--x on %s is gone%s%s", o->qowner,
+				   o->qaccount, check_q(qt, sizeof(qt), tp), r < 0 ? ": " : "",
+				   r < 0 ? strerror(-r) : "");
 		}
 		check_safe_dirs(o, p, &safe);
 		if (!p->read_only)
@@ -1104,7 +1184,8 @@ static void check_egress(struct owner_check *o)
 
 	if (o->reg->egress.open) {
 		check_fmt(fix, sizeof(fix), "agent-admin egress %s restrict", o->qowner);
-		check_emit(o->rep, K_WARNING, fix, "%s: %s has no egress fence (egress open): it may connect anywhere",
+		check_emit(o->rep, K_WARNING, fix,
+			   "%s: %s has no egress fence (egress open): it may connect anywhere",
 			   o->qowner, o->qaccount);
 		return;
 	}
@@ -1113,8 +1194,10 @@ static void check_egress(struct owner_check *o)
 		check_emit(o->rep, K_WARNING, NULL, "%s: egress fence: %s", o->qowner, e.msg);
 	else if (r == 0)
 		check_emit(o->rep, K_PROBLEM, "agent-admin egress --load",
-			   "%s: egress fence not loaded (no chain agent_%u in table inet " AS_EGRESS_TABLE "): "
-			   "%s's sessions are refused", o->qowner, (unsigned)o->reg->account_uid, o->qaccount);
+			   "%s: egress fence not loaded (no chain agent_%u in table inet " AS_EGRESS_TABLE
+			   "): "
+			   "%s's sessions are refused",
+			   o->qowner, (unsigned)o->reg->account_uid, o->qaccount);
 }
 
 static void check_owner(const struct admin_ctx *ctx, struct report *rep, const struct regset *all,
@@ -1188,23 +1271,25 @@ int cmd_check(const struct admin_ctx *ctx, const struct admin_opts *o)
 		char pam[PATH_MAX];
 
 		snprintf(pam, sizeof(pam), "%s/%s", AS_PAM_CONFDIR, AS_PAM_SERVICE);
-		check_root_file(&rep, pam, "PAM service file", "meson install -C BUILDDIR (as root)");
+		check_root_file(&rep, pam, "PAM service file",
+				"meson install -C BUILDDIR (as root)");
 	}
 	check_regdir(&rep, ctx->regdir);
 
 	for (size_t i = 0; i < owners.n; i++) {
-		bool mine = !only || strcmp(owners.v[i], only) == 0;
+		const char *name = owners.v[i];
+		bool mine = !only || strcmp(name, only) == 0;
 		struct as_registry *r = &all.v[all.n];
 
 		if (mine) {
-			if (load_owner(&rep, ctx->regdir, owners.v[i], r) == 0)
+			if (load_owner(&rep, ctx->regdir, name, r) == 0)
 				all.n++;
-		} else if (as_registry_load(r, ctx->regdir, owners.v[i], AS_TRUST_ROOT_ONLY, &e) == 0) {
+		} else if (as_registry_load(r, ctx->regdir, name, AS_TRUST_ROOT_ONLY, &e) == 0) {
 			all.n++;
 		}
 	}
 	if (only && !as_strv_contains(&owners, only))
-		load_owner(&rep, ctx->regdir, only, &all.v[all.n]);   /* reports "no agent" */
+		load_owner(&rep, ctx->regdir, only, &all.v[all.n]); /* reports "no agent" */
 
 	for (size_t i = 0; i < all.n; i++) {
 		if (only && strcmp(all.v[i].owner, only) != 0)
@@ -1221,15 +1306,20 @@ int cmd_check(const struct admin_ctx *ctx, const struct admin_opts *o)
 	if (json) {
 		json_object *root = json_object_new_object();
 
-		json_object_object_add(root, "ok", json_object_new_boolean(!rep.n[K_PROBLEM] && !rep.n[K_EXPOSURE]));
-		json_object_object_add(root, "landlock_abi", json_object_new_int(abi > 0 ? abi : 0));
+		json_object_object_add(root, "ok",
+				       json_object_new_boolean(!rep.n[K_PROBLEM] &&
+							       !rep.n[K_EXPOSURE]));
+		json_object_object_add(root, "landlock_abi",
+				       json_object_new_int(abi > 0 ? abi : 0));
 		json_object_object_add(root, "agents_checked", json_object_new_int64(checked));
 		json_object_object_add(root, "problems", json_object_new_int64(rep.n[K_PROBLEM]));
 		json_object_object_add(root, "exposures", json_object_new_int64(rep.n[K_EXPOSURE]));
 		json_object_object_add(root, "warnings", json_object_new_int64(rep.n[K_WARNING]));
 		json_object_object_add(root, "findings", rep.findings);
-		fprintf(rep.out, "%s\n", json_object_to_json_string_ext(root,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		fprintf(rep.out, "%s\n",
+			json_object_to_json_string_ext(root,
+						       JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 		rep.findings = NULL;
 	}

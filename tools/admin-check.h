@@ -28,7 +28,7 @@ enum kind { K_PROBLEM, K_EXPOSURE, K_WARNING };
 struct report {
 	FILE *out;
 	unsigned n[3];
-	json_object *findings;          /* --json: collected, printed at the end */
+	json_object *findings; /* --json: collected, printed at the end */
 };
 
 struct regset {
@@ -41,13 +41,13 @@ struct owner_check {
 	const struct admin_ctx *ctx;
 	struct report *rep;
 	const struct as_registry *reg;
-	const struct regset *all;       /* every trusted registry, for others' projects */
+	const struct regset *all; /* every trusted registry, for others' projects */
 	char qowner[QMAX], qaccount[QMAX];
 	bool owner_ok, account_ok;
 	uid_t owner_uid, account_uid;
 	gid_t account_gid;
 	char owner_home[PATH_MAX];
-	int account_home_fd;            /* the verified agent home, or -1 */
+	int account_home_fd; /* the verified agent home, or -1 */
 };
 
 /* One finding: "problem|exposure|warning: TEXT — fix: FIX" on rep->out,

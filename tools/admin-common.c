@@ -24,7 +24,8 @@
 
 /* ---- messages -------------------------------------------------------- */
 
-static void vmsg(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[2 * AS_ERR_MAX];
@@ -146,7 +147,8 @@ int admin_run_as(const char *account, uid_t uid, gid_t gid, const char *home,
 	int status;
 
 	if (!argv[0] || argv[0][0] != '/')
-		return as_fail(err, -EINVAL, "%s: not an absolute path", argv[0] ? argv[0] : "(null)");
+		return as_fail(err, -EINVAL, "%s: not an absolute path",
+			       argv[0] ? argv[0] : "(null)");
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -154,8 +156,10 @@ int admin_run_as(const char *account, uid_t uid, gid_t gid, const char *home,
 	if (pid == 0) {
 		struct as_err e = { "" };
 		char henv[PATH_MAX + 8], uenv[80], lenv[80];
-		char *envp[] = { henv, uenv, lenv, "PATH=/usr/bin:/bin", "LC_ALL=C",
-				 "GIT_CONFIG_NOSYSTEM=1", NULL };
+		char *envp[] = { henv,       uenv,
+				 lenv,       "PATH=/usr/bin:/bin",
+				 "LC_ALL=C", "GIT_CONFIG_NOSYSTEM=1",
+				 NULL };
 		int nul;
 
 		/* The agent controls its home (its ~/.gitconfig may name a fifo
@@ -226,19 +230,22 @@ int admin_save_reg(const struct admin_ctx *ctx, const struct as_registry *reg)
 }
 
 /* The registered agent account, checked against the user database. */
-int admin_resolve_account(const struct as_registry *reg, struct admin_user *account, bool must_exist)
+int admin_resolve_account(const struct as_registry *reg, struct admin_user *account,
+			  bool must_exist)
 {
 	if (!admin_user_lookup(reg->account, account)) {
 		if (!must_exist)
 			return 0;
-		return admin_fail("%s: registered as %s's agent but missing from the user database; "
-				  "run 'agent-admin remove %s' and add it again",
-				  reg->account, reg->owner, reg->owner);
+		return admin_fail(
+			"%s: registered as %s's agent but missing from the user database; "
+			"run 'agent-admin remove %s' and add it again",
+			reg->account, reg->owner, reg->owner);
 	}
 	if (account->uid != reg->account_uid)
-		return admin_fail("%s: uid %u, but the registry says %u (re-created by someone else?); "
-				  "refusing to touch it", reg->account, (unsigned)account->uid,
-				  (unsigned)reg->account_uid);
+		return admin_fail(
+			"%s: uid %u, but the registry says %u (re-created by someone else?); "
+			"refusing to touch it",
+			reg->account, (unsigned)account->uid, (unsigned)reg->account_uid);
 	return 0;
 }
 

@@ -84,7 +84,7 @@ struct fence {
 	struct as_site_conf site;
 	struct as_egress_upstream upstreams[AS_SITE_MAX_UPSTREAMS];
 	size_t n_upstreams;
-	int failed;              /* an agent or list could not be read */
+	int failed; /* an agent or list could not be read */
 };
 
 static void fence_free(struct fence *f)
@@ -135,7 +135,8 @@ static int collect_rules(struct fence *f, struct fenced *a)
 			as_strv_free(&one);
 		}
 		for (size_t j = 0; j < one.n; j++)
-			if (!as_strv_contains(&specs, one.v[j]) && as_strv_push(&specs, one.v[j]) < 0)
+			if (!as_strv_contains(&specs, one.v[j]) &&
+			    as_strv_push(&specs, one.v[j]) < 0)
 				rc = admin_fail("out of memory");
 		as_strv_free(&one);
 	}
@@ -174,8 +175,9 @@ static int read_fence(const struct admin_ctx *ctx, struct fence *f)
 	}
 	for (size_t i = 0; i < owners.n; i++) {
 		struct fenced *a = &f->v[f->n];
+		int r = as_registry_load(&a->reg, ctx->regdir, owners.v[i], AS_TRUST_ROOT_ONLY, &e);
 
-		if (as_registry_load(&a->reg, ctx->regdir, owners.v[i], AS_TRUST_ROOT_ONLY, &e) < 0) {
+		if (r < 0) {
 			/* No chain for it, so the helper refuses its sessions. */
 			admin_fail("%s (its agent gets no fence and no session)", e.msg);
 			f->failed = 1;
@@ -249,7 +251,7 @@ static bool is_resolver_of(long pid, const char *owner)
 	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n < 0)
-		return false;               /* gone, a zombie, or a kernel thread */
+		return false; /* gone, a zombie, or a kernel thread */
 	exe[n] = '\0';
 	if (strcmp(exe, AS_DNSMASQ_PATH) != 0)
 		return false;
@@ -314,7 +316,8 @@ static int stop_resolver(const char *owner)
 			return 0;
 		if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH) {
 			close(pidfd);
-			return admin_fail("%s: cannot stop its resolver: %s", owner, strerror(errno));
+			return admin_fail("%s: cannot stop its resolver: %s", owner,
+					  strerror(errno));
 		}
 		pfd.fd = pidfd;
 		pfd.events = POLLIN;
@@ -338,7 +341,8 @@ static int start_resolver(const char *owner, const char *conf)
 	snprintf(arg, sizeof(arg), "--conf-file=%s", conf);
 	pid = fork();
 	if (pid < 0)
-		return admin_fail("%s: cannot start its resolver: fork: %s", owner, strerror(errno));
+		return admin_fail("%s: cannot start its resolver: fork: %s", owner,
+				  strerror(errno));
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -354,8 +358,9 @@ static int start_resolver(const char *owner, const char *conf)
 		if (errno != EINTR)
 			return admin_fail("%s: resolver: waitpid: %s", owner, strerror(errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return admin_fail("%s: its resolver (%s) did not start (status %d; see above)", owner,
-				  AS_DNSMASQ_PATH, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return admin_fail("%s: its resolver (%s) did not start (status %d; see above)",
+				  owner, AS_DNSMASQ_PATH,
+				  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
 }
 
@@ -370,7 +375,8 @@ static int converge_resolver(const struct fenced *a, const char *text)
 
 	snprintf(path, sizeof(path), "%s/%s.conf", AS_EGRESS_RUNDIR, a->reg.owner);
 	pidfd = resolver_pidfd(a->reg.owner);
-	if (pidfd >= 0 && as_read_file(AT_FDCWD, path, AS_TRUST_ROOT_ONLY, 1 << 20, &old, &e) == 0 &&
+	if (pidfd >= 0 &&
+	    as_read_file(AT_FDCWD, path, AS_TRUST_ROOT_ONLY, 1 << 20, &old, &e) == 0 &&
 	    strcmp(old, text) == 0) {
 		close(pidfd);
 		return 0;
@@ -390,7 +396,8 @@ static int stop_stale_resolvers(const struct fence *f)
 	int rc = 0;
 
 	if (!dir)
-		return errno == ENOENT ? 0 : admin_fail("%s: %s", AS_EGRESS_RUNDIR, strerror(errno));
+		return errno == ENOENT ? 0 :
+					 admin_fail("%s: %s", AS_EGRESS_RUNDIR, strerror(errno));
 	while ((de = readdir(dir))) {
 		size_t n = strlen(de->d_name);
 		char owner[128], path[PATH_MAX];
@@ -421,17 +428,19 @@ static int stop_stale_resolvers(const struct fence *f)
 /* Whether TYPE (UDP or TCP) can bind PORT on loopback of FAMILY. */
 static bool can_bind(int family, int type, uint16_t port)
 {
-	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in s4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port),
 				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	int fd = socket(family, type | SOCK_CLOEXEC, 0);
 	bool ok;
 
 	if (fd < 0)
 		return false;
-	ok = family == AF_INET ? bind(fd, (struct sockaddr *)&s4, sizeof(s4)) == 0
-			       : bind(fd, (struct sockaddr *)&s6, sizeof(s6)) == 0;
+	ok = family == AF_INET ? bind(fd, (struct sockaddr *)&s4, sizeof(s4)) == 0 :
+				 bind(fd, (struct sockaddr *)&s6, sizeof(s6)) == 0;
 	close(fd);
 	return ok;
 }
@@ -441,8 +450,8 @@ static bool can_bind(int family, int type, uint16_t port)
 static bool port_free(uint16_t port, bool no_ipv6)
 {
 	return can_bind(AF_INET, SOCK_DGRAM, port) && can_bind(AF_INET, SOCK_STREAM, port) &&
-	       (no_ipv6 || (can_bind(AF_INET6, SOCK_DGRAM, port) &&
-			    can_bind(AF_INET6, SOCK_STREAM, port)));
+	       (no_ipv6 ||
+		(can_bind(AF_INET6, SOCK_DGRAM, port) && can_bind(AF_INET6, SOCK_STREAM, port)));
 }
 
 /* The port OWNER's running resolver listens on (its configuration's
@@ -493,7 +502,8 @@ static int assign_ports(struct as_egress_agent *agents, size_t n, uint16_t base)
 		if (agents[i].dns_port && !taken)
 			continue;
 		agents[i].dns_port = 0;
-		for (unsigned p = base; p < base + 1000u && p <= 65535 && !agents[i].dns_port; p++) {
+		for (unsigned p = base; p < base + 1000u && p <= 65535 && !agents[i].dns_port;
+		     p++) {
 			bool used = false;
 
 			for (size_t j = 0; j < n; j++)
@@ -557,8 +567,10 @@ static int load_fence(const struct admin_ctx *ctx, bool announce)
 		goto out;
 	}
 	if (f.n > 0 && f.n_upstreams == 0)
-		admin_warn("no upstream resolver (no nameserver in %s, no upstream = in %s): "
-			   "the agents' names will not resolve", RESOLV_CONF, AS_SITE_CONF);
+		admin_warn(
+			"no upstream resolver (no nameserver in %s, no upstream = in %s): "
+			"the agents' names will not resolve",
+			RESOLV_CONF, AS_SITE_CONF);
 	if (mkdir_run())
 		goto out;
 	/* Resolvers of agents no longer fenced first: their ports are then
@@ -566,8 +578,10 @@ static int load_fence(const struct admin_ctx *ctx, bool announce)
 	stale = stop_stale_resolvers(&f);
 	for (size_t i = 0; i < f.n; i++) {
 		agents[i] = (struct as_egress_agent){
-			.owner = f.v[i].reg.owner, .uid = f.v[i].reg.account_uid,
-			.rules = f.v[i].rules, .n_rules = f.v[i].n_rules,
+			.owner = f.v[i].reg.owner,
+			.uid = f.v[i].reg.account_uid,
+			.rules = f.v[i].rules,
+			.n_rules = f.v[i].n_rules,
 		};
 	}
 	if (assign_ports(agents, f.n, base))
@@ -595,7 +609,8 @@ static int load_fence(const struct admin_ctx *ctx, bool announce)
 	if (f.failed)
 		rc = ADMIN_EXIT_FAIL;
 	if (announce)
-		admin_note(ctx, "egress fence loaded: %zu restricted agent%s", f.n, f.n == 1 ? "" : "s");
+		admin_note(ctx, "egress fence loaded: %zu restricted agent%s", f.n,
+			   f.n == 1 ? "" : "s");
 out:
 	for (size_t i = 0; confs && i < f.n; i++)
 		free(confs[i]);
@@ -623,11 +638,14 @@ static int show(const struct admin_ctx *ctx, const struct as_registry *reg)
 	int loaded, rc = 0;
 
 	fprintf(out, "%s: agent %s (uid %u): %s\n", reg->owner, reg->account,
-		(unsigned)reg->account_uid, reg->egress.open ? "open (no egress fence)" : "restricted");
+		(unsigned)reg->account_uid,
+		reg->egress.open ? "open (no egress fence)" : "restricted");
 	if (lists_in_force(&reg->egress, &lists))
 		return ADMIN_EXIT_FAIL;
-	fprintf(out, "lists: %s\n", !reg->egress.lists_set ? "default (every shipped list)"
-				    : lists.n ? "chosen" : "none");
+	fprintf(out, "lists: %s\n",
+		!reg->egress.lists_set ? "default (every shipped list)" :
+		lists.n                ? "chosen" :
+					 "none");
 	for (size_t i = 0; i < lists.n; i++) {
 		struct as_strv specs = { 0 };
 		char path[PATH_MAX];
@@ -654,8 +672,10 @@ static int show(const struct admin_ctx *ctx, const struct as_registry *reg)
 	if (loaded < 0)
 		fprintf(out, "fence: unknown (%s)\n", e.msg);
 	else
-		fprintf(out, "fence: %s\n", loaded ? "loaded" :
-			"NOT loaded: its sessions are refused; run 'agent-admin egress --load'");
+		fprintf(out, "fence: %s\n",
+			loaded ?
+				"loaded" :
+				"NOT loaded: its sessions are refused; run 'agent-admin egress --load'");
 	return loaded == 1 ? rc : ADMIN_EXIT_FAIL;
 }
 
@@ -740,7 +760,8 @@ static int change(const struct admin_ctx *ctx, struct as_registry *reg, bool all
 			}
 			if (materialize_lists(eg))
 				return ADMIN_EXIT_FAIL;
-			if (allow ? as_strv_push(&eg->lists, name) < 0 : !strv_remove(&eg->lists, name))
+			if (allow ? as_strv_push(&eg->lists, name) < 0 :
+				    !strv_remove(&eg->lists, name))
 				return admin_fail("out of memory");
 			continue;
 		}
@@ -765,15 +786,17 @@ static int change(const struct admin_ctx *ctx, struct as_registry *reg, bool all
 				struct as_strv specs = { 0 };
 				char path[PATH_MAX];
 
-				if (as_egress_read_list(force.v[l], &specs, path, sizeof(path), &e) == 0 &&
+				if (as_egress_read_list(force.v[l], &specs, path, sizeof(path),
+							&e) == 0 &&
 				    as_strv_contains(&specs, canon))
 					from = force.v[l];
 				as_strv_free(&specs);
 			}
 			if (from) {
-				int rc = admin_fail("%s: %s comes from list @%s; remove @%s, or override "
-						    "the list in %s/%s" LIST_SUFFIX, reg->owner, canon,
-						    from, from, AS_EGRESSDIR_ETC, from);
+				int rc = admin_fail(
+					"%s: %s comes from list @%s; remove @%s, or override "
+					"the list in %s/%s" LIST_SUFFIX,
+					reg->owner, canon, from, from, AS_EGRESSDIR_ETC, from);
 
 				as_strv_free(&force);
 				return rc;
@@ -854,7 +877,8 @@ int admin_egress_converge(const struct admin_ctx *ctx, const char *owner,
 	}
 	reg.egress.open = want->open;
 	reg.egress.lists_set = want->lists_set;
-	if (copy_strv(&reg.egress.lists, &want->lists) || copy_strv(&reg.egress.allow, &want->allow))
+	if (copy_strv(&reg.egress.lists, &want->lists) ||
+	    copy_strv(&reg.egress.allow, &want->allow))
 		goto out;
 	if (as_registry_save(&reg, ctx->regdir, &e) < 0) {
 		admin_fail("%s", e.msg);
@@ -886,7 +910,7 @@ static int show_log(const struct admin_ctx *ctx, const char *owner)
 		struct as_egress_rejection rej;
 
 		if (len < 0 && errno == EPIPE)
-			continue;       /* overwritten while we read: go on */
+			continue; /* overwritten while we read: go on */
 		if (len < 0 && errno == EINTR)
 			continue;
 		if (len <= 0)
@@ -904,7 +928,8 @@ static int show_log(const struct admin_ctx *ctx, const char *owner)
 		fprintf(ctx->out, "%s: no rejected connection in the kernel log\n", owner);
 		return 0;
 	}
-	fprintf(ctx->out, "%s: %zu rejected (the last %zu; rate-limited, so repeats may be missing):\n",
+	fprintf(ctx->out,
+		"%s: %zu rejected (the last %zu; rate-limited, so repeats may be missing):\n",
 		owner, total, n);
 	for (size_t i = total - n; i < total; i++) {
 		const struct as_egress_rejection *r = &shown[i % LOG_SHOWN];
@@ -913,7 +938,8 @@ static int show_log(const struct admin_ctx *ctx, const char *owner)
 			fprintf(ctx->out, "  %s %s port %u — agent-admin egress %s allow %s\n",
 				r->proto, r->dst, r->port, owner, r->spec);
 		else
-			fprintf(ctx->out, "  %s %s — only TCP and UDP can be allowed\n", r->proto, r->dst);
+			fprintf(ctx->out, "  %s %s — only TCP and UDP can be allowed\n", r->proto,
+				r->dst);
 	}
 	return 0;
 }
@@ -922,8 +948,10 @@ static int show_log(const struct admin_ctx *ctx, const char *owner)
 
 static int usage_error(const char *what)
 {
-	return admin_usage("egress: %s; usage: %s egress OWNER [allow SPEC...|remove SPEC...|"
-			   "open|restrict|log] | %s egress --load", what, ADMIN_PROG, ADMIN_PROG);
+	return admin_usage(
+		"egress: %s; usage: %s egress OWNER [allow SPEC...|remove SPEC...|"
+		"open|restrict|log] | %s egress --load",
+		what, ADMIN_PROG, ADMIN_PROG);
 }
 
 int admin_egress(const struct admin_ctx *ctx, int argc, char **argv)

@@ -47,11 +47,11 @@
 #define PROBE_CHILD_FAILED 3
 
 enum probe {
-	PR_ANY,          /* read a file / list a directory, and write */
-	PR_WRITE,        /* write only (public keys, rc files: reading is fine) */
-	PR_CONNECT,      /* connect(2) to a unix socket */
-	PR_REACH_RO,     /* a granted project: must be readable */
-	PR_REACH_RW,     /* ... and writable */
+	PR_ANY,      /* read a file / list a directory, and write */
+	PR_WRITE,    /* write only (public keys, rc files: reading is fine) */
+	PR_CONNECT,  /* connect(2) to a unix socket */
+	PR_REACH_RO, /* a granted project: must be readable */
+	PR_REACH_RW, /* ... and writable */
 };
 
 enum {
@@ -100,7 +100,7 @@ static int targets_add(struct targets *ts, const char *path, enum probe pr, cons
 		for (size_t i = 0; i < ts->n; i++)
 			if (ts->dev[i] == st->st_dev && ts->ino[i] == st->st_ino &&
 			    ts->v[i].probe == pr)
-				return 0;  /* /var/run/docker.sock is /run/docker.sock */
+				return 0; /* /var/run/docker.sock is /run/docker.sock */
 	if (ts->n == ts->cap) {
 		size_t cap = ts->cap ? 2 * ts->cap : 64;
 		struct target *v = realloc(ts->v, cap * sizeof(*v));
@@ -150,8 +150,8 @@ static void add_existing(struct targets *ts, const struct owner_check *o, const 
 
 	if (lstat(path, &st) < 0 || expected_access(o, path, &st))
 		return;
-	if (pr == PR_CONNECT ? !S_ISSOCK(st.st_mode)
-			     : !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+	if (pr == PR_CONNECT ? !S_ISSOCK(st.st_mode) :
+			       !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
 		return;
 	targets_add(ts, path, pr, &st);
 }
@@ -188,7 +188,8 @@ static void add_home_items(struct targets *ts, const struct owner_check *o, cons
 
 	add_existing(ts, o, home, PR_ANY);
 	for (size_t i = 0; i < AS_ARRAY_SIZE(home_items); i++)
-		if (snprintf(path, sizeof(path), "%s/%s", home, home_items[i].rel) < (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%s", home, home_items[i].rel) <
+		    (int)sizeof(path))
 			add_existing(ts, o, path, home_items[i].probe);
 }
 
@@ -232,7 +233,8 @@ static void add_listed(struct targets *ts, const struct owner_check *o, const ch
 		pr = (int)pick(de->d_name, &st);
 		if (pr < 0)
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "", de->d_name) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "",
+			     de->d_name) >= (int)sizeof(path))
 			continue;
 		if (expected_access(o, path, &st))
 			continue;
@@ -247,21 +249,21 @@ static void add_listed(struct targets *ts, const struct owner_check *o, const ch
 static enum probe pick_home_top(const char *name, const struct stat *st)
 {
 	if (!(S_ISREG(st->st_mode) || S_ISDIR(st->st_mode) || S_ISLNK(st->st_mode)))
-		return (enum probe)-1;
+		return (enum probe) - 1;
 	return name[0] == '.' ? PR_ANY : PR_WRITE;
 }
 
 static enum probe pick_ssh(const char *name, const struct stat *st)
 {
 	if (!(S_ISREG(st->st_mode) || S_ISLNK(st->st_mode)))
-		return (enum probe)-1;
+		return (enum probe) - 1;
 	return ssh_public(name) ? PR_WRITE : PR_ANY;
 }
 
 static enum probe pick_socket(const char *name, const struct stat *st)
 {
 	(void)name;
-	return S_ISSOCK(st->st_mode) ? PR_CONNECT : (enum probe)-1;
+	return S_ISSOCK(st->st_mode) ? PR_CONNECT : (enum probe) - 1;
 }
 
 /* Sockets in DIR and in each directory directly in it (/tmp/ssh-XXXX/
@@ -286,10 +288,11 @@ static void add_sockets_below(struct targets *ts, const struct owner_check *o, c
 	while ((de = readdir(d)) && seen++ < max) {
 		struct stat st;
 
-		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+		if (de->d_name[0] == '.' &&
+		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
-		    st.st_uid == o->account_uid)
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode) || st.st_uid == o->account_uid)
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path))
 			add_listed(ts, o, path, ENUM_MAX_SUB, pick_socket);
@@ -299,10 +302,16 @@ static void add_sockets_below(struct targets *ts, const struct owner_check *o, c
 
 /* Daemons whose socket is root in all but name. */
 static const char *const daemon_sockets[] = {
-	"/run/docker.sock", "/var/run/docker.sock", "/run/containerd/containerd.sock",
-	"/run/podman/podman.sock", "/run/libvirt/libvirt-sock", "/run/crio/crio.sock",
-	"/run/buildkit/buildkitd.sock", "/var/snap/lxd/common/lxd/unix.socket",
-	"/var/lib/lxd/unix.socket", "/var/lib/incus/unix.socket",
+	"/run/docker.sock",
+	"/var/run/docker.sock",
+	"/run/containerd/containerd.sock",
+	"/run/podman/podman.sock",
+	"/run/libvirt/libvirt-sock",
+	"/run/crio/crio.sock",
+	"/run/buildkit/buildkitd.sock",
+	"/var/snap/lxd/common/lxd/unix.socket",
+	"/var/lib/lxd/unix.socket",
+	"/var/lib/incus/unix.socket",
 };
 
 static int build_targets(const struct owner_check *o, struct targets *ts)
@@ -332,9 +341,9 @@ static int build_targets(const struct owner_check *o, struct targets *ts)
 	/* Other people's homes (and other agents': their tokens). */
 	setpwent();
 	while ((pw = getpwent()) && nh < HOMES_MAX) {
-		if (pw->pw_uid < o->ctx->uid_min || pw->pw_uid == 65534 || pw->pw_uid == o->account_uid ||
-		    !pw->pw_dir || pw->pw_dir[0] != '/' || strcmp(pw->pw_dir, "/") == 0 ||
-		    as_strv_contains(&homes, pw->pw_dir))
+		if (pw->pw_uid < o->ctx->uid_min || pw->pw_uid == 65534 ||
+		    pw->pw_uid == o->account_uid || !pw->pw_dir || pw->pw_dir[0] != '/' ||
+		    strcmp(pw->pw_dir, "/") == 0 || as_strv_contains(&homes, pw->pw_dir))
 			continue;
 		as_strv_push(&homes, pw->pw_dir);
 		nh++;
@@ -508,13 +517,15 @@ static int run_probes(struct owner_check *o, struct targets *ts)
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		check_emit(o->rep, K_PROBLEM, NULL, "%s: exposure not checked: pipe: %s", o->qowner, strerror(errno));
+		check_emit(o->rep, K_PROBLEM, NULL, "%s: exposure not checked: pipe: %s", o->qowner,
+			   strerror(errno));
 		return -1;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		check_emit(o->rep, K_PROBLEM, NULL, "%s: exposure not checked: fork: %s", o->qowner, strerror(errno));
+		check_emit(o->rep, K_PROBLEM, NULL, "%s: exposure not checked: fork: %s", o->qowner,
+			   strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return -1;
@@ -549,12 +560,14 @@ static int run_probes(struct owner_check *o, struct targets *ts)
 	if (status == 0)
 		return 0;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
-		check_emit(o->rep, K_PROBLEM, "find what hangs (a stale network mount?) and run check again",
+		check_emit(o->rep, K_PROBLEM,
+			   "find what hangs (a stale network mount?) and run check again",
 			   "%s: exposure check as %s timed out after %d s; the exposures below are partial",
 			   o->qowner, o->qaccount, PROBE_TIMEOUT);
 	else
-		check_emit(o->rep, K_PROBLEM, NULL, "%s: exposure not checked: could not act as %s (status %d)",
-			   o->qowner, o->qaccount, status);
+		check_emit(o->rep, K_PROBLEM, NULL,
+			   "%s: exposure not checked: could not act as %s (status %d)", o->qowner,
+			   o->qaccount, status);
 	return -1;
 }
 
@@ -653,10 +666,11 @@ static void report_exposures(struct owner_check *o, const struct targets *ts)
 			char f[3 * QMAX];
 
 			check_fmt(f, sizeof(f), "agent-admin grant %s %s%s", o->qowner, qp,
-				 t->probe == PR_REACH_RO ? " --read-only" : "");
-			check_emit(o->rep, K_PROBLEM, f, "%s: %s cannot %s its granted project %s (%s)", o->qowner,
-				   o->qaccount, t->probe == PR_REACH_RO ? "read" : "read and write", qp,
-				   strerror(t->err));
+				  t->probe == PR_REACH_RO ? " --read-only" : "");
+			check_emit(o->rep, K_PROBLEM, f,
+				   "%s: %s cannot %s its granted project %s (%s)", o->qowner,
+				   o->qaccount, t->probe == PR_REACH_RO ? "read" : "read and write",
+				   qp, strerror(t->err));
 			continue;
 		}
 		/* Metadata of what the agent reached (following the link, as it
@@ -668,17 +682,20 @@ static void report_exposures(struct owner_check *o, const struct targets *ts)
 			if (!(t->res & verbs[v].bit))
 				continue;
 			exposure_fix(o, qp, t->path, &st, verbs[v].bit, fix, sizeof(fix));
-			if (verbs[v].bit == RES_CONNECT && as_path_within(t->path, "/tmp/.X11-unix")) {
+			if (verbs[v].bit == RES_CONNECT &&
+			    as_path_within(t->path, "/tmp/.X11-unix")) {
 				/* Every local user can connect to X; the cookie decides. */
-				check_fmt(fix, sizeof(fix), "keep the X server's access list free of local: and si:localuser:%s (xhost); agent-shell sessions get a private /tmp",
-					 o->qaccount);
-				check_emit(o->rep, K_WARNING, fix, "%s can connect to the X server socket %s (mode %04o): keystrokes and screen if the server admits it",
+				check_fmt(fix, sizeof(fix),
+					  "keep the X server's access list free of local: and si:localuser:%s (xhost); agent-shell sessions get a private /tmp",
+					  o->qaccount);
+				check_emit(o->rep, K_WARNING, fix,
+					   "%s can connect to the X server socket %s (mode %04o): keystrokes and screen if the server admits it",
 					   o->qaccount, qp, (unsigned)(st.st_mode & 07777));
 				continue;
 			}
-			check_emit(o->rep, K_EXPOSURE, fix, "%s can %s %s (mode %04o%s, uid %u)", o->qaccount,
-				   verbs[v].verb, qp, (unsigned)(st.st_mode & 07777), acl ? " +acl" : "",
-				   (unsigned)st.st_uid);
+			check_emit(o->rep, K_EXPOSURE, fix, "%s can %s %s (mode %04o%s, uid %u)",
+				   o->qaccount, verbs[v].verb, qp, (unsigned)(st.st_mode & 07777),
+				   acl ? " +acl" : "", (unsigned)st.st_uid);
 		}
 	}
 }
@@ -690,7 +707,8 @@ void check_exposure(struct owner_check *o)
 	if (!o->account_ok)
 		return;
 	if (build_targets(o, &ts) < 0) {
-		check_emit(o->rep, K_PROBLEM, NULL, "%s: exposure not checked: out of memory", o->qowner);
+		check_emit(o->rep, K_PROBLEM, NULL, "%s: exposure not checked: out of memory",
+			   o->qowner);
 		targets_free(&ts);
 		return;
 	}

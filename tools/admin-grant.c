@@ -41,7 +41,7 @@
 #include "path.h"
 #include "registry.h"
 
-#define GIT      "/usr/bin/git"
+#define GIT "/usr/bin/git"
 
 /* ---- grant: which directories may be shared -------------------------- */
 
@@ -68,19 +68,24 @@ static int check_homes(const struct admin_ctx *ctx, const char *dir, const struc
 
 		if (!pw->pw_dir || pw->pw_dir[0] != '/' || strcmp(pw->pw_dir, "/") == 0)
 			continue;
-		if (realpath(pw->pw_dir, canon) && strcmp(canon, pw->pw_dir) != 0 && strcmp(canon, "/") != 0)
+		if (realpath(pw->pw_dir, canon) && strcmp(canon, pw->pw_dir) != 0 &&
+		    strcmp(canon, "/") != 0)
 			homes[1] = canon;
 		for (int i = 0; i < 2 && homes[i] && !msg[0]; i++) {
 			const char *h = homes[i];
 
 			switch (as_path_home_clash(dir, h, human, is_owner)) {
 			case AS_HOME_CLASH_HOME_ROOT:
-				snprintf(msg, sizeof(msg), "%s: a home root (it holds %s's home); "
-					 "grant a project directory instead", dir, pw->pw_name);
+				snprintf(msg, sizeof(msg),
+					 "%s: a home root (it holds %s's home); "
+					 "grant a project directory instead",
+					 dir, pw->pw_name);
 				break;
 			case AS_HOME_CLASH_OWN_HOME:
-				snprintf(msg, sizeof(msg), "%s: %s's whole home; grant a project "
-					 "directory inside it instead", dir, pw->pw_name);
+				snprintf(msg, sizeof(msg),
+					 "%s: %s's whole home; grant a project "
+					 "directory inside it instead",
+					 dir, pw->pw_name);
 				break;
 			case AS_HOME_CLASH_OTHERS_HOME:
 				snprintf(msg, sizeof(msg), "%s: %s's home, not %s's to share", dir,
@@ -91,7 +96,8 @@ static int check_homes(const struct admin_ctx *ctx, const char *dir, const struc
 					 pw->pw_name, h);
 				break;
 			case AS_HOME_CLASH_INSIDE:
-				snprintf(msg, sizeof(msg), "%s: inside %s's home", dir, pw->pw_name);
+				snprintf(msg, sizeof(msg), "%s: inside %s's home", dir,
+					 pw->pw_name);
 				break;
 			case AS_HOME_CLASH_NONE:
 				break;
@@ -110,8 +116,8 @@ static int check_homes(const struct admin_ctx *ctx, const char *dir, const struc
  * checked on an fd opened without following: still the same directory,
  * owned by OWNER, and not a place that must never be shared.
  */
-static int check_grant_dir(const struct admin_ctx *ctx, const char *given, const struct admin_user *owner,
-			   bool allow_var, char canon[PATH_MAX])
+static int check_grant_dir(const struct admin_ctx *ctx, const char *given,
+			   const struct admin_user *owner, bool allow_var, char canon[PATH_MAX])
 {
 	_cleanup_close_ int fd = -1;
 	struct as_err e = { "" };
@@ -125,7 +131,8 @@ static int check_grant_dir(const struct admin_ctx *ctx, const char *given, const
 		return admin_fail("%s: %s", admin_show(&s, given),
 				  errno == ENOENT ? "does not exist" : strerror(errno));
 	if (S_ISLNK(lst.st_mode))
-		return admin_fail("%s: a symbolic link; name the directory itself", admin_show(&s, given));
+		return admin_fail("%s: a symbolic link; name the directory itself",
+				  admin_show(&s, given));
 	if (!S_ISDIR(lst.st_mode))
 		return admin_fail("%s: not a directory", admin_show(&s, given));
 	if (!realpath(given, canon))
@@ -134,8 +141,11 @@ static int check_grant_dir(const struct admin_ctx *ctx, const char *given, const
 		return admin_fail("/: refusing to share the root directory");
 	sys = as_path_system_tree(canon, allow_var);
 	if (sys)
-		return admin_fail("%s: inside the system directory %s%s", admin_show(&s, canon), sys,
-				  strcmp(sys, "/var") == 0 ? " (pass --allow-var to share it anyway)" : "");
+		return admin_fail("%s: inside the system directory %s%s", admin_show(&s, canon),
+				  sys,
+				  strcmp(sys, "/var") == 0 ?
+					  " (pass --allow-var to share it anyway)" :
+					  "");
 	if (!as_registry_value_ok("path", canon, &e))
 		return admin_fail("%s", e.msg);
 	fd = open(canon, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -196,7 +206,8 @@ static int traverse_candidates(const char *dir, uid_t account_uid, struct as_reg
 		if (dir[i] != '/')
 			continue;
 		snprintf(buf, sizeof(buf), "%.*s", i == 0 ? 1 : (int)i, dir);
-		if (as_strv_contains(&p->traverse, buf) || as_strv_contains(&p->traverse_pending, buf))
+		if (as_strv_contains(&p->traverse, buf) ||
+		    as_strv_contains(&p->traverse_pending, buf))
 			continue;
 		rc = acl_has_user(buf, account_uid);
 		if (rc < 0)
@@ -209,8 +220,7 @@ static int traverse_candidates(const char *dir, uid_t account_uid, struct as_reg
 
 /* Moves pending ancestors that now carry an entry for the agent (and any
  * ADDED) into the project's traverse list. */
-static int resolve_pending(struct as_reg_project *p, uid_t account_uid,
-			   const struct as_strv *added)
+static int resolve_pending(struct as_reg_project *p, uid_t account_uid, const struct as_strv *added)
 {
 	for (size_t i = 0; added && i < added->n; i++)
 		if (!as_strv_contains(&p->traverse, added->v[i]) &&
@@ -276,18 +286,18 @@ static int git_trust(const struct admin_user *account, const char *dir)
 	if (d)
 		closedir(d);
 	for (size_t i = 0; i < repos.n && rc == 0; i++) {
-		const char *get[] = { GIT, "config", "--global", "--fixed-value", "--get-all",
-				      "safe.directory", repos.v[i], NULL };
-		const char *add[] = { GIT, "config", "--global", "--add", "safe.directory",
+		const char *get[] = { GIT,         "config",         "--global", "--fixed-value",
+				      "--get-all", "safe.directory", repos.v[i], NULL };
+		const char *add[] = { GIT,        "config", "--global", "--add", "safe.directory",
 				      repos.v[i], NULL };
-		int st = admin_run_as(account->name, account->uid, account->gid, account->home,
-				      get, &e);
+		int st = admin_run_as(account->name, account->uid, account->gid, account->home, get,
+				      &e);
 
 		if (st == 0)
 			continue;
 		if (st == 1)
-			st = admin_run_as(account->name, account->uid, account->gid,
-					  account->home, add, &e);
+			st = admin_run_as(account->name, account->uid, account->gid, account->home,
+					  add, &e);
 		if (st != 0)
 			rc = admin_fail("%s: git config --add safe.directory %s as %s failed%s%s",
 					account->name, repos.v[i], account->name,
@@ -303,7 +313,7 @@ static int git_untrust(const struct admin_user *account, const char *dir)
 {
 	char pattern[2 * PATH_MAX + 16], esc[2 * PATH_MAX];
 	struct as_err e = { "" };
-	const char *argv[] = { GIT, "config", "--global", "--unset-all", "safe.directory",
+	const char *argv[] = { GIT,     "config", "--global", "--unset-all", "safe.directory",
 			       pattern, NULL };
 	struct stat st;
 	char cfg[PATH_MAX + 16];
@@ -327,9 +337,10 @@ static int git_untrust(const struct admin_user *account, const char *dir)
 static void note_stats(const struct admin_ctx *ctx, const char *what, const char *dir,
 		       const struct as_acl_stats *st)
 {
-	admin_note(ctx, "%s %s: %lu files and directories, %lu changed, %lu already right, "
-		   "%lu skipped (symlinks, special files, other filesystems)", what, dir,
-		   st->visited, st->changed, st->unchanged, st->skipped);
+	admin_note(ctx,
+		   "%s %s: %lu files and directories, %lu changed, %lu already right, "
+		   "%lu skipped (symlinks, special files, other filesystems)",
+		   what, dir, st->visited, st->changed, st->unchanged, st->skipped);
 }
 
 /*
@@ -367,12 +378,15 @@ static void note_gitdirs(const struct admin_ctx *ctx, const struct as_acl_stats 
 	struct admin_shown sh;
 
 	for (size_t i = 0; i < st->gitdirs.n; i++)
-		admin_note(ctx, "git directory %s: no access for the agent (its sessions use a git "
-			   "directory of their own)", admin_show(&sh, st->gitdirs.v[i]));
+		admin_note(ctx,
+			   "git directory %s: no access for the agent (its sessions use a git "
+			   "directory of their own)",
+			   admin_show(&sh, st->gitdirs.v[i]));
 	if (st->git_agent_owned)
-		admin_warn("%lu file(s) inside these git directories belong to the agent, which can "
-			   "still change them; read and remove them (agent-admin check lists the first)",
-			   st->git_agent_owned);
+		admin_warn(
+			"%lu file(s) inside these git directories belong to the agent, which can "
+			"still change them; read and remove them (agent-admin check lists the first)",
+			st->git_agent_owned);
 }
 
 static int do_grant(const struct admin_ctx *ctx, struct as_registry *reg,
@@ -466,8 +480,9 @@ int admin_revoke_project(const struct admin_ctx *ctx, struct as_registry *reg,
 			failed++;
 		}
 		as_acl_stats_free(&st);
-		r = admin_agents_gid() == (gid_t)-1 ? 0
-			: as_acl_unshut_group(dir, reg->owner_uid, admin_agents_gid(), &e);
+		r = admin_agents_gid() == (gid_t)-1 ?
+			    0 :
+			    as_acl_unshut_group(dir, reg->owner_uid, admin_agents_gid(), &e);
 		/* Handed to someone else meanwhile: not ours to edit. */
 		if (r == -EPERM) {
 			admin_warn("%s; left its entry for %s", e.msg, AS_AGENTS_GROUP);
@@ -501,8 +516,10 @@ int admin_revoke_project(const struct admin_ctx *ctx, struct as_registry *reg,
 	if (failed) {
 		if (admin_save_reg(ctx, reg))
 			return ADMIN_EXIT_FAIL;
-		return admin_fail("revoke %s: %u step(s) failed (above), the rest is done; it stays "
-				  "'revoking' until a re-run of revoke finishes it", dir, failed);
+		return admin_fail(
+			"revoke %s: %u step(s) failed (above), the rest is done; it stays "
+			"'revoking' until a re-run of revoke finishes it",
+			dir, failed);
 	}
 	/* 5. Forget it. */
 	as_registry_project_remove(reg, idx);
@@ -564,11 +581,13 @@ int cmd_grant(const struct admin_ctx *ctx, const struct admin_opts *o)
 		if (strcmp(pp, canon) == 0)
 			continue;
 		if (as_path_within(canon, pp)) {
-			admin_fail("%s: inside %s, which is already shared with %s", canon, pp, reg.account);
+			admin_fail("%s: inside %s, which is already shared with %s", canon, pp,
+				   reg.account);
 			goto out;
 		}
 		if (as_path_within(pp, canon)) {
-			admin_fail("%s: contains %s, which is already shared; revoke that first", canon, pp);
+			admin_fail("%s: contains %s, which is already shared; revoke that first",
+				   canon, pp);
 			goto out;
 		}
 	}

@@ -49,19 +49,20 @@
 #include "admin.h"
 
 #define STATE_MAX 4096
-#define DROPIN_HEAD "# agent-shell: written by agent-admin harden; agent-admin harden --undo\n" \
-		    "# removes it and restores the values it replaced.\n"
+#define DROPIN_HEAD                                                                 \
+	"# agent-shell: written by agent-admin harden; agent-admin harden --undo\n" \
+	"# removes it and restores the values it replaced.\n"
 
 /* How a value compares: HIGHER, the value or more is as strong (check
  * reports less); LOWER, the value or less; NONZERO, any value but 0. */
 enum strength { HIGHER, LOWER, NONZERO };
 
 struct knob {
-	const char *name;       /* dotted, as in sysctl.d(5) */
+	const char *name; /* dotted, as in sysctl.d(5) */
 	const char *want;
-	const char *fallback;   /* written if WANT is refused, or NULL */
+	const char *fallback; /* written if WANT is refused, or NULL */
 	enum strength how;
-	bool userns;            /* only with --userns */
+	bool userns; /* only with --userns */
 };
 
 static const struct knob knobs[] = {
@@ -237,9 +238,11 @@ static int harden(const struct admin_ctx *ctx, bool userns)
 			continue;
 		if (knob_read(k->name, have, sizeof(have)) < 0)
 			continue;
-		dn += (size_t)snprintf(dropin + dn, sizeof(dropin) - dn, "%s = %s\n", k->name, k->want);
+		dn += (size_t)snprintf(dropin + dn, sizeof(dropin) - dn, "%s = %s\n", k->name,
+				       k->want);
 		if (strcmp(have, k->want) != 0 && !state_has(state, k->name))
-			so += (size_t)snprintf(state + so, sizeof(state) - so, "%s=%s\n", k->name, have);
+			so += (size_t)snprintf(state + so, sizeof(state) - so, "%s=%s\n", k->name,
+					       have);
 	}
 	if (so >= sizeof(state) || dn >= sizeof(dropin))
 		return admin_fail("harden: record too long");
@@ -282,8 +285,10 @@ static int harden(const struct admin_ctx *ctx, bool userns)
 			if (knobs[i].userns && knob_read(knobs[i].name, have, sizeof(have)) == 0)
 				any = true;
 		if (!any)
-			admin_note(ctx, "--userns: this kernel has no knob for unprivileged user namespaces "
-				   "alone (user.max_user_namespaces = 0 would stop root's too); not set");
+			admin_note(
+				ctx,
+				"--userns: this kernel has no knob for unprivileged user namespaces "
+				"alone (user.max_user_namespaces = 0 would stop root's too); not set");
 	}
 	return rc;
 }
@@ -296,7 +301,8 @@ static int undo(const struct admin_ctx *ctx)
 	r = state_read(&text);
 	if (r == -ENOENT) {
 		if (unlink(AS_SYSCTL_DROPIN) == 0)
-			admin_note(ctx, "removed %s (no record of previous values)", AS_SYSCTL_DROPIN);
+			admin_note(ctx, "removed %s (no record of previous values)",
+				   AS_SYSCTL_DROPIN);
 		else
 			admin_note(ctx, "harden --undo: nothing recorded; nothing to undo");
 		return 0;
@@ -336,7 +342,7 @@ static int undo(const struct admin_ctx *ctx)
 		admin_note(ctx, "%s: restored %s", line, eq + 1);
 	}
 	if (rc)
-		return rc;      /* the record stays for another try */
+		return rc; /* the record stays for another try */
 	if (unlink(AS_HARDEN_STATE) < 0 && errno != ENOENT)
 		return admin_fail("%s: cannot remove: %s", AS_HARDEN_STATE, strerror(errno));
 	admin_note(ctx, "removed %s and %s", AS_SYSCTL_DROPIN, AS_HARDEN_STATE);
@@ -356,8 +362,8 @@ int admin_harden_inspect(struct admin_harden_finding *out, size_t max, bool *har
 	size_t n = 0;
 	char have[64];
 
-	*hardened = as_read_file(AT_FDCWD, AS_SYSCTL_DROPIN, AS_TRUST_ROOT_ONLY, STATE_MAX,
-				 &dropin, NULL) == 0;
+	*hardened = as_read_file(AT_FDCWD, AS_SYSCTL_DROPIN, AS_TRUST_ROOT_ONLY, STATE_MAX, &dropin,
+				 NULL) == 0;
 	for (size_t i = 0; i < AS_ARRAY_SIZE(knobs) && n < max; i++) {
 		const struct knob *k = &knobs[i];
 
@@ -380,6 +386,7 @@ int admin_harden_inspect(struct admin_harden_finding *out, size_t max, bool *har
 int cmd_harden(const struct admin_ctx *ctx, const struct admin_opts *o)
 {
 	if (o->undo && o->userns)
-		return admin_usage("harden: --undo restores what was recorded; it takes no --userns");
+		return admin_usage(
+			"harden: --undo restores what was recorded; it takes no --userns");
 	return admin_harden(ctx, o->undo, o->userns);
 }

@@ -248,7 +248,8 @@ static int deny_remove(const struct admin_ctx *ctx, const char *path, const char
 	if (strcmp(next, DENY_HEADER "\n") == 0) {
 		if (unlink(path) < 0 && errno != ENOENT)
 			return admin_fail("%s: cannot remove: %s", path, strerror(errno));
-		admin_note(ctx, "removed %s (agent-admin had created it; no agent is left in it)", path);
+		admin_note(ctx, "removed %s (agent-admin had created it; no agent is left in it)",
+			   path);
 		return 0;
 	}
 	if (replace_file(path, next, st.st_uid, st.st_gid, st.st_mode & 07777))
@@ -265,7 +266,8 @@ static int dropin_state(void)
 {
 	_cleanup_free_ char *text = NULL;
 	struct as_err e = { "" };
-	int r = as_read_file(AT_FDCWD, admin_host_dropin_path(), AS_TRUST_ROOT_ONLY, 4096, &text, &e);
+	int r = as_read_file(AT_FDCWD, admin_host_dropin_path(), AS_TRUST_ROOT_ONLY, 4096, &text,
+			     &e);
 
 	if (r == -ENOENT)
 		return 0;
@@ -306,11 +308,14 @@ static int dropin_install(const struct admin_ctx *ctx, bool *changed)
 		return admin_fail("%s: cannot create: %s", AS_SSHD_CONFIG_DIR, strerror(-r));
 	if (lstat(AS_SSHD_CONFIG_DIR, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return admin_fail("%s: not a root-owned directory only root can write; "
-				  "refusing to put the sshd drop-in there", AS_SSHD_CONFIG_DIR);
+		return admin_fail(
+			"%s: not a root-owned directory only root can write; "
+			"refusing to put the sshd drop-in there",
+			AS_SSHD_CONFIG_DIR);
 	if (replace_file(admin_host_dropin_path(), dropin_text, 0, 0, 0644))
 		return ADMIN_EXIT_FAIL;
-	admin_note(ctx, "installed %s (DenyGroups %s: no ssh login for agent accounts; "
+	admin_note(ctx,
+		   "installed %s (DenyGroups %s: no ssh login for agent accounts; "
 		   "a running sshd reads it on its next start or reload)",
 		   admin_host_dropin_path(), AS_AGENTS_GROUP);
 	*changed = true;
@@ -325,9 +330,10 @@ static int dropin_remove_if_unused(const struct admin_ctx *ctx)
 	if (gr && gr->gr_mem && gr->gr_mem[0])
 		return 0;
 	if (dropin_state() != 1)
-		return 0;       /* missing, or not ours: left alone */
+		return 0; /* missing, or not ours: left alone */
 	if (unlink(admin_host_dropin_path()) < 0 && errno != ENOENT)
-		return admin_fail("%s: cannot remove: %s", admin_host_dropin_path(), strerror(errno));
+		return admin_fail("%s: cannot remove: %s", admin_host_dropin_path(),
+				  strerror(errno));
 	admin_note(ctx, "removed %s (no agent account left)", admin_host_dropin_path());
 	return 0;
 }
@@ -363,10 +369,8 @@ static int linger_off(const struct admin_ctx *ctx, const char *account, bool *ch
 
 int admin_host_lock(const struct admin_ctx *ctx, const char *account, bool *changed)
 {
-	if (dropin_install(ctx, changed) ||
-	    deny_add(ctx, &cron_lists, account, changed) ||
-	    deny_add(ctx, &at_lists, account, changed) ||
-	    linger_off(ctx, account, changed))
+	if (dropin_install(ctx, changed) || deny_add(ctx, &cron_lists, account, changed) ||
+	    deny_add(ctx, &at_lists, account, changed) || linger_off(ctx, account, changed))
 		return ADMIN_EXIT_FAIL;
 	return 0;
 }

@@ -78,8 +78,8 @@ static void print_action(FILE *out, const struct action *a)
 }
 
 /* What differs between the host (registries, accounts, groups) and D. */
-static int make_plan(const struct admin_ctx *ctx, const struct desired *d,
-		     struct as_registry *regs, struct plan *plan)
+static int make_plan(const struct admin_ctx *ctx, const struct desired *d, struct as_registry *regs,
+		     struct plan *plan)
 {
 	struct as_strv owners = { 0 };
 	struct as_err e = { "" };
@@ -93,9 +93,10 @@ static int make_plan(const struct admin_ctx *ctx, const struct desired *d,
 		struct admin_user account;
 
 		if (have && w->account && strcmp(w->account, reg->account) != 0) {
-			rc = admin_fail("%s: the registered agent is %s, the file says %s; "
-					"remove it first (agent-admin remove %s)", w->owner,
-					reg->account, w->account, w->owner);
+			rc = admin_fail(
+				"%s: the registered agent is %s, the file says %s; "
+				"remove it first (agent-admin remove %s)",
+				w->owner, reg->account, w->account, w->owner);
 			break;
 		}
 		if (!have || (w->profile && strcmp(w->profile, reg->profile) != 0) ||
@@ -129,8 +130,9 @@ static int make_plan(const struct admin_ctx *ctx, const struct desired *d,
 
 			if (idx < 0 || reg->projects[idx].read_only != w->projects[k].read_only ||
 			    reg->projects[idx].state != AS_REG_GRANTED) {
-				struct admin_opts g = { .pos = { w->owner, w->projects[k].path }, .npos = 2,
-						  .read_only = w->projects[k].read_only };
+				struct admin_opts g = { .pos = { w->owner, w->projects[k].path },
+							.npos = 2,
+							.read_only = w->projects[k].read_only };
 
 				rc = plan_push(plan, ACT_GRANT, &g);
 			}
@@ -189,7 +191,8 @@ int cmd_apply(const struct admin_ctx *ctx, const struct admin_opts *o)
 			goto out;
 		}
 		if (rc == -ENOENT && !admin_user_lookup(d.agents[i].owner, &u)) {
-			rc = admin_fail("%s: owner '%s': no such user", o->pos[0], d.agents[i].owner);
+			rc = admin_fail("%s: owner '%s': no such user", o->pos[0],
+					d.agents[i].owner);
 			goto out;
 		}
 	}
@@ -218,7 +221,8 @@ int cmd_apply(const struct admin_ctx *ctx, const struct admin_opts *o)
 			break;
 		}
 		if (rc) {
-			admin_fail("apply %s: stopped at the step above; fix it and re-run", o->pos[0]);
+			admin_fail("apply %s: stopped at the step above; fix it and re-run",
+				   o->pos[0]);
 			goto out;
 		}
 	}
@@ -229,7 +233,8 @@ int cmd_apply(const struct admin_ctx *ctx, const struct admin_opts *o)
 		quiet.dry_run = o->dry_run;
 		rc = admin_egress_converge(&quiet, d.agents[i].owner, &d.agents[i].egress);
 		if (rc) {
-			admin_fail("apply %s: stopped at the step above; fix it and re-run", o->pos[0]);
+			admin_fail("apply %s: stopped at the step above; fix it and re-run",
+				   o->pos[0]);
 			goto out;
 		}
 	}

@@ -58,7 +58,8 @@ int admin_sudo_content(const char *owner, const char *account, char **out)
 	if (!sudoers_name_ok(owner) || !sudoers_name_ok(account))
 		return -EINVAL;
 	if (asprintf(out,
-		     SUDO_MARKER " add %s --sudo;\n"
+		     SUDO_MARKER
+		     " add %s --sudo;\n"
 		     "# agent-admin remove %s deletes it.  Do not edit: agent-admin check\n"
 		     "# compares it with what agent-admin would write.\n"
 		     "# %s may run the sandbox stage of agent-shell as %s, and nothing else\n"
@@ -116,17 +117,21 @@ int admin_sudo_install(const struct admin_ctx *ctx, const char *owner, const cha
 		return admin_fail("--sudo: %s or %s is missing (install the sudo package)",
 				  AS_SUDO_PATH, AS_VISUDO_PATH);
 	if (stat(AS_SUDOERS_DIR, &st) < 0 || !S_ISDIR(st.st_mode))
-		return admin_fail("--sudo: %s is not a directory (does /etc/sudoers have @includedir %s?)",
-				  AS_SUDOERS_DIR, AS_SUDOERS_DIR);
+		return admin_fail(
+			"--sudo: %s is not a directory (does /etc/sudoers have @includedir %s?)",
+			AS_SUDOERS_DIR, AS_SUDOERS_DIR);
 	r = admin_sudo_content(owner, account, &want);
 	if (r == -EINVAL)
-		return admin_fail("--sudo: %s or %s is not a plain user name sudoers can hold "
-				  "(letters, digits, '_', '-', '.')", owner, account);
+		return admin_fail(
+			"--sudo: %s or %s is not a plain user name sudoers can hold "
+			"(letters, digits, '_', '-', '.')",
+			owner, account);
 	if (r < 0 || admin_sudo_path(owner, path, sizeof(path)) < 0)
 		return admin_fail("--sudo: %s", strerror(-r ? -r : ENAMETOOLONG));
 	r = read_current(path, &have);
 	if (r == -EEXIST)
-		return admin_fail("%s exists and was not written by agent-admin; move it away first", path);
+		return admin_fail("%s exists and was not written by agent-admin; move it away first",
+				  path);
 	if (r == 0 && strcmp(have, want) == 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_uid == 0 && st.st_gid == 0 && (st.st_mode & 07777) == 0440)
 		return 0;
@@ -140,7 +145,8 @@ int admin_sudo_install(const struct admin_ctx *ctx, const char *owner, const cha
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0440);
 	if (fd < 0)
 		return admin_fail("%s: %s", tmp, strerror(errno));
-	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0440) < 0 || as_write_all(fd, want, strlen(want)) < 0 || fsync(fd) < 0) {
+	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0440) < 0 ||
+	    as_write_all(fd, want, strlen(want)) < 0 || fsync(fd) < 0) {
 		r = errno;
 		close(fd);
 		unlink(tmp);
@@ -153,7 +159,8 @@ int admin_sudo_install(const struct admin_ctx *ctx, const char *owner, const cha
 	}
 	if (visudo_check(tmp, &e) != 0) {
 		unlink(tmp);
-		return admin_fail("--sudo: the drop-in does not pass visudo, nothing installed: %s", e.msg);
+		return admin_fail("--sudo: the drop-in does not pass visudo, nothing installed: %s",
+				  e.msg);
 	}
 	if (rename(tmp, path) < 0) {
 		r = errno;
@@ -164,8 +171,10 @@ int admin_sudo_install(const struct admin_ctx *ctx, const char *owner, const cha
 	 * stop working for everyone; take it back out. */
 	if (visudo_check(NULL, &e) != 0) {
 		unlink(path);
-		return admin_fail("--sudo: sudo's configuration does not pass visudo -c with %s; "
-				  "removed it again: %s", path, e.msg);
+		return admin_fail(
+			"--sudo: sudo's configuration does not pass visudo -c with %s; "
+			"removed it again: %s",
+			path, e.msg);
 	}
 	admin_note(ctx, "installed %s (%s may enter %s through sudo)", path, owner, account);
 	*changed = true;

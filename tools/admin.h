@@ -44,9 +44,9 @@
  * a subcommand returns ADMIN_EXIT_OK (0) or the status to exit with.
  */
 enum {
-	ADMIN_EXIT_OK = 0,       /* success */
-	ADMIN_EXIT_FAIL = 1,     /* refused or failed, after one line naming what and why */
-	ADMIN_EXIT_USAGE = 2,    /* usage error, before anything is looked at */
+	ADMIN_EXIT_OK = 0,    /* success */
+	ADMIN_EXIT_FAIL = 1,  /* refused or failed, after one line naming what and why */
+	ADMIN_EXIT_USAGE = 2, /* usage error, before anything is looked at */
 };
 
 /* What a child agent-admin forks (admin_run_as, the egress resolver)
@@ -55,21 +55,21 @@ enum {
 #define ADMIN_CHILD_CANNOT_RUN 127
 
 struct admin_ctx {
-	const char *regdir;     /* registry directory (AS_REGISTRYDIR) */
-	const char *lockfile;   /* AS_LOCKFILE, held while a subcommand runs */
-	uid_t uid_min;          /* UID_MIN from /etc/login.defs (default 1000) */
-	bool quiet;             /* apply runs subcommands without their chatter */
-	bool dry_run;           /* apply --dry-run: plan only, change nothing */
-	FILE *out;              /* where reports go (stdout) */
+	const char *regdir;   /* registry directory (AS_REGISTRYDIR) */
+	const char *lockfile; /* AS_LOCKFILE, held while a subcommand runs */
+	uid_t uid_min;        /* UID_MIN from /etc/login.defs (default 1000) */
+	bool quiet;           /* apply runs subcommands without their chatter */
+	bool dry_run;         /* apply --dry-run: plan only, change nothing */
+	FILE *out;            /* where reports go (stdout) */
 };
 
 /* What main() parsed from the command line (apply fills it for each step
  * of its plan). */
 struct admin_opts {
-	const char *pos[2];      /* positional arguments */
+	const char *pos[2]; /* positional arguments */
 	int npos;
 	const char *account, *profile, *home;
-	const char *profiles;    /* --profiles LIST: the admin's pin */
+	const char *profiles; /* --profiles LIST: the admin's pin */
 	bool read_only, allow_var, keep_home, json, dry_run, sudo, undo, userns;
 };
 
@@ -222,9 +222,9 @@ int admin_sudo_path(const char *owner, char *out, size_t len);
  * exit status after printing why.  _inspect only reads, for check.
  */
 struct admin_host_state {
-	int dropin;             /* 1 ours and exact, 0 missing, -1 something else */
-	bool cron_refused;      /* crontab(1) refuses the account */
-	bool at_refused;        /* at(1) refuses the account */
+	int dropin;        /* 1 ours and exact, 0 missing, -1 something else */
+	bool cron_refused; /* crontab(1) refuses the account */
+	bool at_refused;   /* at(1) refuses the account */
 	bool lingering;
 };
 
@@ -306,8 +306,8 @@ struct want {
 struct desired {
 	struct want *agents;
 	size_t n;
-	bool prune;          /* remove agents the file does not list */
-	bool keep_home;      /* ... but keep their homes */
+	bool prune;     /* remove agents the file does not list */
+	bool keep_home; /* ... but keep their homes */
 	unsigned apply_seq;
 };
 
@@ -319,8 +319,7 @@ struct desired {
  * A project path that resolves (realpath) is stored resolved, since the
  * registry holds canonical paths; nothing else touches the system.
  */
-int admin_desired_parse(const char *text, const char *file, struct desired *d,
-			struct as_err *err);
+int admin_desired_parse(const char *text, const char *file, struct desired *d, struct as_err *err);
 void admin_desired_free(struct desired *d);
 
 #endif

@@ -69,7 +69,8 @@ static int take_lock(const char *path)
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
 		close(fd);
-		admin_fail("%s: not a root-owned regular file; refusing to use it as the lock", path);
+		admin_fail("%s: not a root-owned regular file; refusing to use it as the lock",
+			   path);
 		return -1;
 	}
 	/* Quietly for a second, then say why we are waiting. */
@@ -80,7 +81,8 @@ static int take_lock(const char *path)
 			goto fail;
 		nanosleep(&pause, NULL);
 	}
-	fprintf(stderr, "%s: waiting for another agent-admin to finish (lock %s)\n", ADMIN_PROG, path);
+	fprintf(stderr, "%s: waiting for another agent-admin to finish (lock %s)\n", ADMIN_PROG,
+		path);
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			goto fail;
@@ -115,7 +117,8 @@ static const struct command commands[] = {
 	{ "remove", 1, 1, OPT_KEEP_HOME, cmd_remove, "remove OWNER [--keep-home]" },
 	{ "list", 0, 0, OPT_JSON, cmd_list, "list [--json]" },
 	{ "check", 0, 1, OPT_JSON, cmd_check, "check [OWNER] [--json]" },
-	{ "egress", 0, 0, 0, NULL, "egress OWNER [allow SPEC...|remove SPEC...|open|restrict|log] | egress --load",
+	{ "egress", 0, 0, 0, NULL,
+	  "egress OWNER [allow SPEC...|remove SPEC...|open|restrict|log] | egress --load",
 	  admin_egress },
 	{ "apply", 1, 1, OPT_DRY_RUN, cmd_apply, "apply FILE [--dry-run]" },
 	{ "harden", 0, 0, OPT_UNDO | OPT_USERNS, cmd_harden, "harden [--userns] | harden --undo" },
@@ -123,14 +126,17 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: %s COMMAND [ARGS]\n"
+	fprintf(out,
+		"Usage: %s COMMAND [ARGS]\n"
 		"Provisions agent accounts and shares project directories with them (root only).\n\n",
 		ADMIN_PROG);
 	for (size_t i = 0; i < AS_ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %s %s\n", ADMIN_PROG, commands[i].synopsis);
-	fprintf(out, "\n  %s --help | --version\n\n"
+	fprintf(out,
+		"\n  %s --help | --version\n\n"
 		"Registry: %s/OWNER.conf   Lock: %s\n"
-		"See agent-admin(8) and docs/agent-admin.md.\n", ADMIN_PROG, AS_REGISTRYDIR, AS_LOCKFILE);
+		"See agent-admin(8) and docs/agent-admin.md.\n",
+		ADMIN_PROG, AS_REGISTRYDIR, AS_LOCKFILE);
 }
 
 static int parse_command(const struct command *c, int argc, char **argv, struct admin_opts *o)
@@ -166,7 +172,8 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 		switch (ch) {
 		case 1:
 			if (o->npos >= c->max_pos)
-				return admin_usage("%s: unexpected argument '%s'", c->name, admin_show(&s, optarg));
+				return admin_usage("%s: unexpected argument '%s'", c->name,
+						   admin_show(&s, optarg));
 			o->pos[o->npos++] = optarg;
 			continue;
 		/* clang-format off */
@@ -190,7 +197,8 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 			return admin_usage("%s: option '%s' needs a value", c->name,
 					   admin_show(&s, argv[optind - 1]));
 		default:
-			return admin_usage("%s: unknown option '%s'", c->name, admin_show(&s, argv[optind - 1]));
+			return admin_usage("%s: unknown option '%s'", c->name,
+					   admin_show(&s, argv[optind - 1]));
 		}
 		if (!(c->options & need))
 			return admin_usage("%s: option '--%s' does not apply here", c->name,
@@ -199,11 +207,13 @@ static int parse_command(const struct command *c, int argc, char **argv, struct 
 	/* After "--", the rest are arguments. */
 	for (; optind < argc; optind++) {
 		if (o->npos >= c->max_pos)
-			return admin_usage("%s: unexpected argument '%s'", c->name, admin_show(&s, argv[optind]));
+			return admin_usage("%s: unexpected argument '%s'", c->name,
+					   admin_show(&s, argv[optind]));
 		o->pos[o->npos++] = argv[optind];
 	}
 	if (o->npos < c->min_pos)
-		return admin_usage("%s: missing argument; usage: %s %s", c->name, ADMIN_PROG, c->synopsis);
+		return admin_usage("%s: missing argument; usage: %s %s", c->name, ADMIN_PROG,
+				   c->synopsis);
 	return 0;
 }
 

@@ -61,9 +61,9 @@ struct options {
 	const char **bind;
 	size_t n_bind;
 	bool explain;
-	const char *session_owner;  /* --session OWNER */
-	const char *dir;            /* -C DIR, with --session only */
-	bool lowered;               /* a flag that changes the policy was given */
+	const char *session_owner; /* --session OWNER */
+	const char *dir;           /* -C DIR, with --session only */
+	bool lowered;              /* a flag that changes the policy was given */
 	struct as_sandbox_opts sandbox;
 	char **cmd;
 };
@@ -146,7 +146,8 @@ static void parse_ablation(struct options *o, const char *layer)
 	else if (strcmp(layer, "seccomp") == 0)
 		o->sandbox.skip_seccomp = true;
 	else
-		errx(EXIT_USAGE, "--test-ablate: unknown layer '%s' (caps, nnp, landlock, seccomp)", layer);
+		errx(EXIT_USAGE, "--test-ablate: unknown layer '%s' (caps, nnp, landlock, seccomp)",
+		     layer);
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -224,7 +225,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			long v = strtol(optarg, &end, 10);
 
 			if (*optarg == '\0' || *end || v < 1 || v > 64)
-				errx(EXIT_USAGE, "--test-landlock-abi: '%s' is not an ABI version", optarg);
+				errx(EXIT_USAGE, "--test-landlock-abi: '%s' is not an ABI version",
+				     optarg);
 			o->sandbox.landlock_abi_max = (int)v;
 			o->lowered = true;
 			break;
@@ -240,7 +242,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			printf("%s %s\n", prog, AS_VERSION);
 			exit(0);
 		case ':':
-			errx(EXIT_USAGE, "option '%s' needs an argument (see --help)", argv[optind - 1]);
+			errx(EXIT_USAGE, "option '%s' needs an argument (see --help)",
+			     argv[optind - 1]);
 		default:
 			if (optopt)
 				errx(EXIT_USAGE, "unknown option '-%c' (see --help)", optopt);
@@ -289,7 +292,8 @@ static void load_policy(const struct options *o, struct as_policy *pol)
 	}
 
 	if (!getcwd(cwd, sizeof(cwd)))
-		errx(EXIT_OWN_FAILURE, "cannot determine the current directory: %s", strerror(errno));
+		errx(EXIT_OWN_FAILURE, "cannot determine the current directory: %s",
+		     strerror(errno));
 	errno = 0;
 	pw = getpwuid(getuid());
 	if (!pw)
@@ -310,7 +314,8 @@ static void load_policy(const struct options *o, struct as_policy *pol)
 
 	for (size_t i = 0; i < o->n_paths; i++) {
 		if (o->paths[i].path[0] != '/')
-			errx(EXIT_USAGE, "%s: not an absolute path (flags take absolute paths)", o->paths[i].path);
+			errx(EXIT_USAGE, "%s: not an absolute path (flags take absolute paths)",
+			     o->paths[i].path);
 		if (as_policy_add_path(pol, o->paths[i].path, o->paths[i].access, false,
 				       AS_ORIGIN_CMDLINE, &err) < 0)
 			errx(EXIT_USAGE, "%s", err.msg);
@@ -331,7 +336,7 @@ static void load_policy(const struct options *o, struct as_policy *pol)
 /* The sandbox stage of an agent-shell session on a sudo site: sudo has
  * made us OWNER's agent; resolve the session exactly as the helper does,
  * check that we are that agent, and run CMD or the login shell. */
-__attribute__((noreturn))
+static void run_session(const struct options *o) __attribute__((noreturn));
 static void run_session(const struct options *o)
 {
 	extern char **environ;
@@ -357,14 +362,17 @@ static void run_session(const struct options *o)
 	req.caller_uid = pw->pw_uid;
 	if (!req.dir) {
 		if (!getcwd(cwd, sizeof(cwd)))
-			errx(EXIT_OWN_FAILURE, "cannot determine the current directory: %s", strerror(errno));
+			errx(EXIT_OWN_FAILURE, "cannot determine the current directory: %s",
+			     strerror(errno));
 		req.dir = cwd;
 	}
 	if (as_session_resolve(&req, &s, &err) < 0)
 		errx(EXIT_REFUSED, "%s", err.msg);
 	if (getuid() != s.agent_uid || geteuid() != s.agent_uid)
-		errx(EXIT_REFUSED, "--session %s: running as uid %u, not as %s (agent-shell starts this "
-		    "with sudo -u %s)", s.owner, (unsigned)getuid(), s.agent, s.agent);
+		errx(EXIT_REFUSED,
+		     "--session %s: running as uid %u, not as %s (agent-shell starts this "
+		     "with sudo -u %s)",
+		     s.owner, (unsigned)getuid(), s.agent, s.agent);
 	if (o->explain) {
 		as_session_explain(&s, AS_SWITCH_SUDO, stdout);
 		if (as_sandbox_plan(&sb, &s.policy, NULL, &err) < 0)
@@ -373,8 +381,8 @@ static void run_session(const struct options *o)
 		exit(fflush(stdout) == 0 ? 0 : EXIT_OWN_FAILURE);
 	}
 	if (chdir(s.dir) < 0)
-		errx(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)", s.dir, s.agent,
-		    strerror(errno), s.owner);
+		errx(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)", s.dir,
+		     s.agent, strerror(errno), s.owner);
 	code = as_session_command(&s, o->cmd, &cmd, &err);
 	if (code)
 		errx(code, "%s", err.msg);
@@ -387,8 +395,9 @@ static void run_session(const struct options *o)
 	 * process stays behind to log the end (the helper path does). */
 	as_escape(s.project, project, sizeof(project));
 	openlog("agent-shell", LOG_PID, LOG_AUTHPRIV);
-	syslog(LOG_AUTHPRIV | LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d switch=sudo",
-	       s.owner, s.agent, project, s.profile, (int)getpid());
+	syslog(LOG_AUTHPRIV | LOG_INFO,
+	       "session start: owner=%s agent=%s project=%s profile=%s pid=%d switch=sudo", s.owner,
+	       s.agent, project, s.profile, (int)getpid());
 	closelog();
 	code = as_sandbox_exec(&sb, cmd.path, cmd.argv, env.v, &err);
 	errx(code, "%s", err.msg);
@@ -419,7 +428,8 @@ int main(int argc, char **argv)
 		 * the exec that follows needs no search. */
 		const char *search = getenv("PATH");
 
-		path = as_resolve_command(o.cmd[0], search && *search ? search : DEFAULT_PATH, &code);
+		path = as_resolve_command(o.cmd[0], search && *search ? search : DEFAULT_PATH,
+					  &code);
 		if (code == EXIT_NOT_FOUND)
 			errx(code, "%s: command not found", o.cmd[0]);
 		if (code == EXIT_CANNOT_EXEC)

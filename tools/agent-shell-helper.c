@@ -83,7 +83,6 @@
 #define EXIT_USAGE 2
 #define EXIT_OWN_FAILURE 125
 
-
 static const char prog[] = "agent-shell";
 
 /* What the caller asked for, after validation. */
@@ -132,7 +131,8 @@ static void sanitize_fds(void)
 	}
 	/* Nothing the caller opened (a secret, a socket) reaches the session. */
 	if (close_range(3, ~0U, 0) < 0)
-		errx(EXIT_OWN_FAILURE, "cannot close inherited file descriptors: %s", strerror(errno));
+		errx(EXIT_OWN_FAILURE, "cannot close inherited file descriptors: %s",
+		     strerror(errno));
 }
 
 static void sanitize_signals(void)
@@ -252,7 +252,7 @@ static void resolve_session(const struct request *req, struct as_session *s)
 
 	if (geteuid() != 0)
 		errx(EXIT_OWN_FAILURE, "%s is not setuid root (reinstall, or see agent-shell(1))",
-		    AS_HELPER_PATH);
+		     AS_HELPER_PATH);
 	if (as_session_identify(&sr, s, &err) < 0) {
 		char esc[AS_ERR_MAX];
 
@@ -278,8 +278,9 @@ static void check_egress_fence(const struct as_session *s)
 		return;
 	if (r == 0)
 		snprintf(err.msg, sizeof(err.msg),
-			 "%s: its egress fence is not loaded (no chain agent_%u in table inet " AS_EGRESS_TABLE "); "
-			 "an admin must run 'agent-admin egress --load'", s->agent, (unsigned)s->agent_uid);
+			 "%s: its egress fence is not loaded (no chain agent_%u in table inet %s); "
+			 "an admin must run 'agent-admin egress --load'",
+			 s->agent, (unsigned)s->agent_uid, AS_EGRESS_TABLE);
 	log_line(LOG_NOTICE, "refused: owner=%s agent=%s: egress fence %s", s->owner, s->agent,
 		 r == 0 ? "not loaded" : "cannot be checked");
 	errx(EXIT_REFUSED, "%s", err.msg);
@@ -393,7 +394,8 @@ static int enter_process_namespaces(struct host_ns *host)
 		return -1;
 	}
 	if (unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
-		warnx("cannot make the session's PID and IPC namespaces (unshare): %s", strerror(errno));
+		warnx("cannot make the session's PID and IPC namespaces (unshare): %s",
+		      strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -463,7 +465,8 @@ static void sweep_git_metadata(const struct as_session *s, const struct timespec
 		char esc[AS_ERR_MAX];
 
 		as_escape(err.msg, esc, sizeof(esc));
-		warnx("warning: the end-of-session check of your git directories failed: %s", err.msg);
+		warnx("warning: the end-of-session check of your git directories failed: %s",
+		      err.msg);
 		log_line(LOG_WARNING, "git metadata: owner=%s: sweep failed: %s", s->owner, esc);
 	}
 	warn_disarmed(s, gs);
@@ -484,11 +487,14 @@ static void review_autorun_files(const struct as_session *s, const struct as_git
 	if (end->review_err.msg[0])
 		warnx("review of the files your tools run: %s", end->review_err.msg);
 	if (files->n) {
-		fprintf(stderr, "%s: the agent's session changed files your tools run without asking; "
-			"read them before your next build (agent-shell --review shows this again):\n", prog);
+		fprintf(stderr,
+			"%s: the agent's session changed files your tools run without asking; "
+			"read them before your next build (agent-shell --review shows this again):\n",
+			prog);
 		for (size_t i = 0; i < files->n; i++) {
 			fprintf(stderr, "  %s\n", files->v[i]);
-			log_line(LOG_NOTICE, "review: owner=%s agent=%s changed %s", s->owner, s->agent, files->v[i]);
+			log_line(LOG_NOTICE, "review: owner=%s agent=%s changed %s", s->owner,
+				 s->agent, files->v[i]);
 		}
 	}
 	if (as_review_save(AS_REVIEWDIR, s->owner, pw ? pw->pw_gid : 0, files, &err) < 0)
@@ -550,9 +556,10 @@ static void build_env(const struct as_session *s, const struct kept_env *kept, p
 		errx(EXIT_OWN_FAILURE, "%s", err.msg);
 }
 
-__attribute__((noreturn))
-static void run_child(struct as_session *s, const struct request *req,
-		      const struct kept_env *kept, pam_handle_t *pamh, const struct as_pty *pty)
+static void run_child(struct as_session *s, const struct request *req, const struct kept_env *kept,
+		      pam_handle_t *pamh, const struct as_pty *pty) __attribute__((noreturn));
+static void run_child(struct as_session *s, const struct request *req, const struct kept_env *kept,
+		      pam_handle_t *pamh, const struct as_pty *pty)
 {
 	struct as_strv env = { 0 };
 	struct as_session_cmd cmd;
@@ -576,11 +583,14 @@ static void run_child(struct as_session *s, const struct request *req,
 	load_policy(s);
 	if (chdir(s->dir) < 0) {
 		/* The session has its own /tmp and /var/tmp. */
-		if (errno == ENOENT && (strncmp(s->dir, "/tmp/", 5) == 0 || strncmp(s->dir, "/var/tmp/", 9) == 0))
-			errx(EXIT_REFUSED, "%s is under /tmp or /var/tmp, which each session sees privately; "
-			    "keep projects elsewhere (agent-shell(1), The session namespace)", s->dir);
-		errx(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)",
-		    s->dir, s->agent, strerror(errno), s->owner);
+		if (errno == ENOENT &&
+		    (strncmp(s->dir, "/tmp/", 5) == 0 || strncmp(s->dir, "/var/tmp/", 9) == 0))
+			errx(EXIT_REFUSED,
+			     "%s is under /tmp or /var/tmp, which each session sees privately; "
+			     "keep projects elsewhere (agent-shell(1), The session namespace)",
+			     s->dir);
+		errx(EXIT_OWN_FAILURE, "cannot enter %s as %s: %s (agent-admin check %s)", s->dir,
+		     s->agent, strerror(errno), s->owner);
 	}
 	/* Looked up as the agent, in the fixed PATH, before any restriction. */
 	code = as_session_command(s, req->cmd, &cmd, &err);
@@ -605,7 +615,8 @@ static void run_child(struct as_session *s, const struct request *req,
  * signalfd, so they are blocked from before the fork on. */
 static void session_sigset(sigset_t *set)
 {
-	static const int sigs[] = { SIGCHLD, SIGWINCH, SIGCONT, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGTSTP };
+	static const int sigs[] = { SIGCHLD, SIGWINCH, SIGCONT, SIGINT,
+				    SIGQUIT, SIGTERM,  SIGHUP,  SIGTSTP };
 
 	sigemptyset(set);
 	for (size_t i = 0; i < AS_ARRAY_SIZE(sigs); i++)
@@ -645,7 +656,8 @@ static void mount_session_proc(void)
 		errx(EXIT_OWN_FAILURE, "cannot mount the session's /proc: %s", strerror(errno));
 	if (stat("/dev/mqueue", &st) == 0 && S_ISDIR(st.st_mode) &&
 	    mount("mqueue", "/dev/mqueue", "mqueue", flags, NULL) < 0)
-		errx(EXIT_OWN_FAILURE, "cannot mount the session's /dev/mqueue: %s", strerror(errno));
+		errx(EXIT_OWN_FAILURE, "cannot mount the session's /dev/mqueue: %s",
+		     strerror(errno));
 }
 
 /* A signal for the command: to its process group (its pipeline, when the
@@ -668,7 +680,9 @@ static void pass_on(pid_t cmd, int sig)
  * namespace, setsid, nohup and double-forked ones included.  The agent
  * cannot signal init (its uids are 0) nor outlive it.
  */
-__attribute__((noreturn))
+static void run_session_init(struct as_session *s, const struct request *req,
+			     const struct kept_env *kept, pam_handle_t *pamh,
+			     const struct as_pty *pty, int stop_fd) __attribute__((noreturn));
 static void run_session_init(struct as_session *s, const struct request *req,
 			     const struct kept_env *kept, pam_handle_t *pamh,
 			     const struct as_pty *pty, int stop_fd)
@@ -736,11 +750,13 @@ static void run_session_init(struct as_session *s, const struct request *req,
 }
 
 /* A session that cannot start after PAM opened it: close PAM, log, exit. */
-__attribute__((noreturn))
+static void abandon_session(pam_handle_t *pamh, const struct as_session *s, const char *project,
+			    const char *why) __attribute__((noreturn));
 static void abandon_session(pam_handle_t *pamh, const struct as_session *s, const char *project,
 			    const char *why)
 {
-	log_line(LOG_ERR, "session failed: owner=%s agent=%s project=%s: %s", s->owner, s->agent, project, why);
+	log_line(LOG_ERR, "session failed: owner=%s agent=%s project=%s: %s", s->owner, s->agent,
+		 project, why);
 	end_pam(pamh);
 	errx(EXIT_REFUSED, "no session: %s (see above)", why);
 }
@@ -780,8 +796,10 @@ int main(int argc, char **argv)
 		warnx("%s", err.msg);
 		abandon_session(pamh, &s, project, "it has no terminal");
 	}
-	log_line(LOG_INFO, "session start: owner=%s agent=%s project=%s profile=%s pid=%d pty=%s "
-		 "git-protected=%u", s.owner, s.agent, project, s.profile, (int)getpid(),
+	log_line(LOG_INFO,
+		 "session start: owner=%s agent=%s project=%s profile=%s pid=%d pty=%s "
+		 "git-protected=%u",
+		 s.owner, s.agent, project, s.profile, (int)getpid(),
 		 pty.master >= 0 ? "own" : "none", gs.repos);
 
 	drop_caller_uid();

@@ -120,7 +120,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			printf("%s %s\n", prog, AS_VERSION);
 			exit(0);
 		case ':':
-			errx(EXIT_USAGE, "option '%s' needs an argument (see --help)", argv[optind - 1]);
+			errx(EXIT_USAGE, "option '%s' needs an argument (see --help)",
+			     argv[optind - 1]);
 		default:
 			if (optopt)
 				errx(EXIT_USAGE, "unknown option '-%c' (see --help)", optopt);
@@ -130,9 +131,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (optind < argc)
 		o->cmd = &argv[optind];
 	if (o->git_remote && (o->cmd || o->explain || o->profile || o->review))
-		errx(EXIT_USAGE, "--git-remote takes no command, --explain, --review or --profile (see --help)");
+		errx(EXIT_USAGE,
+		     "--git-remote takes no command, --explain, --review or --profile (see --help)");
 	if (o->review && (o->cmd || o->explain || o->profile || o->dir))
-		errx(EXIT_USAGE, "--review takes no command, --explain, --profile or -C (see --help)");
+		errx(EXIT_USAGE,
+		     "--review takes no command, --explain, --profile or -C (see --help)");
 }
 
 /* The project directory as an absolute, symlink-free path, resolved with
@@ -172,12 +175,13 @@ static void explain_namespace(const struct as_session *s)
 	       "visible; every process of the session ends when its command exits)\n");
 	printf("session: own terminal (a new pty, relayed to yours) when started from one\n");
 	if (as_git_count_grants(s, &gs, &err) < 0)
-		printf("session: the session will not start: cannot protect the git metadata %s\n", err.msg);
+		printf("session: the session will not start: cannot protect the git metadata %s\n",
+		       err.msg);
 	for (size_t j = 0; j < gs.notes.n; j++)
 		printf("session: git metadata: not protected: %s\n", gs.notes.v[j]);
 	printf("session: git: %u repositories of the read-write grants get the agent's own git directory "
-	       "(in %s/%s), %u other git directories read-only\n", gs.repos, AS_GITDIR,
-	       s->agent, gs.readonly);
+	       "(in %s/%s), %u other git directories read-only\n",
+	       gs.repos, AS_GITDIR, s->agent, gs.readonly);
 	as_git_stats_free(&gs);
 }
 
@@ -195,7 +199,8 @@ static void explain_egress(const struct as_session *s)
 		return;
 	}
 	printf("egress: restricted: %s reaches only these hosts (TCP and UDP; DNS answered only for "
-	       "the names; everything else rejected, loopback and LAN included)\n", s->agent);
+	       "the names; everything else rejected, loopback and LAN included)\n",
+	       s->agent);
 	if (as_egress_lists_in_force(eg, &lists, &err) < 0)
 		printf("egress: lists: cannot be read: %s\n", err.msg);
 	if (!eg->lists_set)
@@ -268,7 +273,7 @@ static int explain(const struct options *o, const char *dir, const struct as_sit
  * owner's git: fetching from it is an ordinary fetch from a repository
  * the owner does not trust.
  */
-__attribute__((noreturn))
+static void git_remote(const struct options *o, char *dir) __attribute__((noreturn));
 static void git_remote(const struct options *o, char *dir)
 {
 	struct as_session s;
@@ -287,16 +292,18 @@ static void git_remote(const struct options *o, char *dir)
 		if (lstat(g, &st) == 0 && S_ISDIR(st.st_mode))
 			break;
 		slash = strrchr(wt, '/');
-		if (!as_path_within(wt, s.project) || !slash || slash == wt || !strcmp(wt, s.project))
-			errx(EXIT_REFUSED, "%s: no repository with a .git directory here, up to %s", dir,
-			    s.project);
+		if (!as_path_within(wt, s.project) || !slash || slash == wt ||
+		    !strcmp(wt, s.project))
+			errx(EXIT_REFUSED, "%s: no repository with a .git directory here, up to %s",
+			     dir, s.project);
 		*slash = '\0';
 	}
 	if (as_git_agent_dir_name(wt, name, sizeof(name)) < 0)
 		errx(EXIT_REFUSED, "%s: path too long", wt);
 	snprintf(url, sizeof(url), "%s/%s/%s", AS_GITDIR, s.agent, name);
 	if (stat(url, &st) < 0)
-		errx(EXIT_REFUSED, "%s: %s (an agent session in %s makes it)", url, strerror(errno), wt);
+		errx(EXIT_REFUSED, "%s: %s (an agent session in %s makes it)", url, strerror(errno),
+		     wt);
 	/* The directory is the agent's: git's ownership check refuses to
 	 * serve it (upload-pack) unless told this one directory is meant.
 	 * upload-pack is what git runs against untrusted repositories: it
@@ -310,14 +317,16 @@ static void git_remote(const struct options *o, char *dir)
 	if (pid < 0)
 		err(EXIT_OWN_FAILURE, "fork");
 	if (pid == 0) {
-		execv(AS_GIT_PATH, (char *[]){ "git", "-C", wt, "remote", "add", "agent", url, NULL });
+		execv(AS_GIT_PATH,
+		      (char *[]){ "git", "-C", wt, "remote", "add", "agent", url, NULL });
 		err(EXIT_OWN_FAILURE, "%s", AS_GIT_PATH);
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		err(EXIT_OWN_FAILURE, "waitpid");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_OWN_FAILURE);
-	execv(AS_GIT_PATH, (char *[]){ "git", "-C", wt, "config", "remote.agent.uploadpack", pack, NULL });
+	execv(AS_GIT_PATH,
+	      (char *[]){ "git", "-C", wt, "config", "remote.agent.uploadpack", pack, NULL });
 	err(EXIT_OWN_FAILURE, "%s", AS_GIT_PATH);
 }
 
@@ -341,9 +350,10 @@ static int review(void)
 	}
 	if (!f)
 		errx(EXIT_REFUSED, "%s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) < 0 || st.st_uid != 0 || (st.st_mode & 022) || !S_ISREG(st.st_mode))
-		errx(EXIT_REFUSED, "%s: not written by root (owner uid %u, mode %04o); not trusted", path,
-		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	if (fstat(fileno(f), &st) < 0 || st.st_uid != 0 || (st.st_mode & 022) ||
+	    !S_ISREG(st.st_mode))
+		errx(EXIT_REFUSED, "%s: not written by root (owner uid %u, mode %04o); not trusted",
+		     path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	while (fgets(line, sizeof(line), f)) {
 		if (!n++)
 			printf("files your tools run without asking that the agent's last session changed:\n");
@@ -387,7 +397,7 @@ static char **stage_argv(const char *const *head, const struct options *o, char 
 /* Sudo sites: sudo authorizes (the owner's drop-in) and switches; the
  * sandbox stage resolves the session again as the agent.  The agent's name
  * is looked up here only to tell sudo whom to become. */
-__attribute__((noreturn))
+static void exec_sudo(const struct options *o, char *dir) __attribute__((noreturn));
 static void exec_sudo(const struct options *o, char *dir)
 {
 	struct as_session s;
@@ -397,8 +407,8 @@ static void exec_sudo(const struct options *o, char *dir)
 		"sudo", "-u", s.agent, "--", AS_SANDBOX_PATH, "--session", s.owner, NULL,
 	};
 	execv(AS_SUDO_PATH, stage_argv(head, o, dir));
-	errx(EXIT_OWN_FAILURE, "%s: %s (this site has switch = sudo in %s)",
-	    AS_SUDO_PATH, strerror(errno), AS_SITE_CONF);
+	errx(EXIT_OWN_FAILURE, "%s: %s (this site has switch = sudo in %s)", AS_SUDO_PATH,
+	     strerror(errno), AS_SITE_CONF);
 }
 
 int main(int argc, char **argv)
@@ -444,7 +454,8 @@ int main(int argc, char **argv)
 	free(dir);
 
 	if (e == EACCES)
-		errx(EXIT_REFUSED, "%s: %s (only members of %s may use it; an admin runs: agent-admin add %s)",
-		    AS_HELPER_PATH, strerror(e), AS_USERS_GROUP, pw ? pw->pw_name : "USER");
+		errx(EXIT_REFUSED,
+		     "%s: %s (only members of %s may use it; an admin runs: agent-admin add %s)",
+		     AS_HELPER_PATH, strerror(e), AS_USERS_GROUP, pw ? pw->pw_name : "USER");
 	errx(EXIT_OWN_FAILURE, "%s: %s", AS_HELPER_PATH, strerror(e));
 }

@@ -101,7 +101,8 @@ int main(int argc, char **argv)
 	struct as_sandbox sb;
 	struct as_err e = { "" };
 	char home[4096 + 8];
-	char *env[] = { (char *)"PATH=/usr/bin:/bin", home, (char *)"LANG=C", (char *)"TERM=dumb", NULL };
+	char *env[] = { (char *)"PATH=/usr/bin:/bin", home, (char *)"LANG=C", (char *)"TERM=dumb",
+			NULL };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
@@ -113,11 +114,12 @@ int main(int argc, char **argv)
 		case 'C': project = optarg; break;
 		case 'x': turn_off(&on, optarg); break;
 		default: errx(2, "usage: see the comment at the top of escape-run.c");
-		/* clang-format on */
+			/* clang-format on */
 		}
 	}
 	if (!owner || !agent || !profile || !project || optind >= argc || argv[optind][0] != '/')
-		errx(2, "usage: escape-run --owner O --agent A --profile FILE --project DIR [--off L]... -- /ABS/CMD [ARG]...");
+		errx(2,
+		     "usage: escape-run --owner O --agent A --profile FILE --project DIR [--off L]... -- /ABS/CMD [ARG]...");
 	if (geteuid() != 0)
 		errx(2, "must be run by root (it switches to the target user itself)");
 

@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 
 	if (admin_desired_parse(text, FILENAME, &d, &err) < 0) {
-		if (strncmp(err.msg, FILENAME ":", strlen(FILENAME ":")) != 0 || strchr(err.msg, '\n'))
+		if (strncmp(err.msg, FILENAME ":", strlen(FILENAME ":")) != 0 ||
+		    strchr(err.msg, '\n'))
 			abort();
 	} else {
 		for (size_t i = 0; i < d.n; i++)

@@ -71,9 +71,9 @@ static void put_quoted(struct buf *b, const char *s, bool value)
 }
 
 struct entries {
-	struct buf flat;        /* each entry, fields NUL-separated */
-	struct buf text;        /* the canonical config text */
-	char *section, *sub;    /* the text's current header */
+	struct buf flat;     /* each entry, fields NUL-separated */
+	struct buf text;     /* the canonical config text */
+	char *section, *sub; /* the text's current header */
 	bool any_header;
 	size_t n;
 };
@@ -105,7 +105,8 @@ static char *dup_or_null(const char *s)
 	return d;
 }
 
-static int entry(const char *section, const char *sub, const char *key, const char *value, void *data)
+static int entry(const char *section, const char *sub, const char *key, const char *value,
+		 void *data)
 {
 	struct entries *e = data;
 

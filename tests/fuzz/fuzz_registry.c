@@ -78,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 
 	if (as_registry_parse_string(&r, text, FILENAME, &err) < 0) {
-		if (strncmp(err.msg, FILENAME ":", strlen(FILENAME ":")) != 0 || strchr(err.msg, '\n'))
+		if (strncmp(err.msg, FILENAME ":", strlen(FILENAME ":")) != 0 ||
+		    strchr(err.msg, '\n'))
 			abort();
 		/* A failed parse leaves nothing behind to free. */
 		if (r.owner || r.projects || r.n_projects)

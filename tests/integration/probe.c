@@ -148,8 +148,12 @@ static int resolve(const char *name, char *out, size_t outlen)
 	int r = getaddrinfo(name, NULL, &hints, &ai);
 
 	if (r != 0) {
-		snprintf(out, outlen, "%s", r == EAI_NONAME ? "EAI_NONAME" : r == EAI_AGAIN ? "EAI_AGAIN" :
-			 r == EAI_FAIL ? "EAI_FAIL" : r == EAI_SYSTEM ? "EAI_SYSTEM" : "EAI_OTHER");
+		snprintf(out, outlen, "%s",
+			 r == EAI_NONAME ? "EAI_NONAME" :
+			 r == EAI_AGAIN  ? "EAI_AGAIN" :
+			 r == EAI_FAIL   ? "EAI_FAIL" :
+			 r == EAI_SYSTEM ? "EAI_SYSTEM" :
+					   "EAI_OTHER");
 		return -1;
 	}
 	inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, out, (socklen_t)outlen);
@@ -170,7 +174,10 @@ static int dns_to(const char *addr, const char *port, const char *name)
 	if (sockaddr_of(addr, port, &ss, &len) < 0 || strlen(name) > 200)
 		return report(-1);
 	memset(q, 0, sizeof(q));
-	q[0] = 0x12; q[1] = 0x34; q[2] = 0x01; q[5] = 1;     /* id, RD, one question */
+	q[0] = 0x12;
+	q[1] = 0x34;
+	q[2] = 0x01;
+	q[5] = 1; /* id, RD, one question */
 	for (const char *l = name; *l;) {
 		size_t ll = strcspn(l, ".");
 
@@ -180,8 +187,10 @@ static int dns_to(const char *addr, const char *port, const char *name)
 		l += ll + (l[ll] == '.');
 	}
 	q[n++] = 0;
-	q[n++] = 0; q[n++] = 1;                                  /* A */
-	q[n++] = 0; q[n++] = 1;                                  /* IN */
+	q[n++] = 0;
+	q[n++] = 1; /* A */
+	q[n++] = 0;
+	q[n++] = 1; /* IN */
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || sendto(fd, q, n, 0, (struct sockaddr *)&ss, len) != (ssize_t)n)
 		return report(-1);
@@ -207,7 +216,8 @@ static int abstract_connect(const char *name)
 	if (fd < 0 || nl + 1 > sizeof(su.sun_path))
 		return -1;
 	memcpy(su.sun_path + 1, name, nl);
-	return connect(fd, (struct sockaddr *)&su, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + nl));
+	return connect(fd, (struct sockaddr *)&su,
+		       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + nl));
 }
 
 static int unix_connect(const char *path)
@@ -265,7 +275,8 @@ static int listen_unix(const char *name, int abstract)
 		return report(-1);
 	memcpy(su.sun_path + (abstract ? 1 : 0), name, nl);
 	return serve(fd, bind(fd, (struct sockaddr *)&su,
-			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (abstract ? 1 : 0) + nl)));
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+					  (abstract ? 1 : 0) + nl)));
 }
 
 /* Runs fn in a child: seccomp's KILL_PROCESS for other ABIs must not take
@@ -627,7 +638,8 @@ int main(int argc, char **argv)
 	if (!strcmp(op, "io-uring"))
 		return io_uring();
 	if (!strcmp(op, "keyctl"))
-		return report((int)syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0));
+		return report(
+			(int)syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0));
 	if (!strcmp(op, "userfaultfd"))
 		return report((int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY));
 	if (!strcmp(op, "userns-mount"))

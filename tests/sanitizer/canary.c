@@ -101,7 +101,8 @@ int main(void)
 {
 	expect(heap_overflow, "ERROR: AddressSanitizer: heap-buffer-overflow", "a heap overflow");
 	expect(use_after_free, "ERROR: AddressSanitizer: heap-use-after-free", "a use after free");
-	expect(signed_overflow, "runtime error: signed integer overflow", "a signed overflow (UBSan)");
+	expect(signed_overflow, "runtime error: signed integer overflow",
+	       "a signed overflow (UBSan)");
 	expect(leak, "ERROR: LeakSanitizer: detected memory leaks", "a leak at exit");
 	return tap_done();
 }

@@ -96,7 +96,9 @@ int main(int argc, char **argv)
 	       "a clean program passes the valgrind setup");
 	is_int(run(argv + 1, argc - 1, self, "leak", out, sizeof(out)), 1, "a leak fails it");
 	ok(strstr(out, "definitely lost"), "the leak is reported as \"definitely lost\"");
-	is_int(run(argv + 1, argc - 1, self, "overflow", out, sizeof(out)), 1, "a heap overflow fails it");
-	ok(strstr(out, "Invalid read of size 1"), "the overflow is reported as \"Invalid read of size 1\"");
+	is_int(run(argv + 1, argc - 1, self, "overflow", out, sizeof(out)), 1,
+	       "a heap overflow fails it");
+	ok(strstr(out, "Invalid read of size 1"),
+	   "the overflow is reported as \"Invalid read of size 1\"");
 	return tap_done();
 }

@@ -65,11 +65,12 @@ static char *acl_str_at(const char *root, const char *rel, acl_type_t type)
 	return acl_str(p, type);
 }
 
-#define is_acl(root, rel, type, want, ...) do { \
-	char *s_ = acl_str_at(root, rel, type); \
-	is_str(s_, want, __VA_ARGS__); \
-	free(s_); \
-} while (0)
+#define is_acl(root, rel, type, want, ...)              \
+	do {                                            \
+		char *s_ = acl_str_at(root, rel, type); \
+		is_str(s_, want, __VA_ARGS__);          \
+		free(s_);                               \
+	} while (0)
 
 /* Everything revoke must give back: mode, owner, access and default ACL. */
 static void snapshot(const char *path, char *buf, size_t len)
@@ -85,9 +86,8 @@ static void snapshot(const char *path, char *buf, size_t len)
 		a = acl_str(path, ACL_TYPE_ACCESS);
 		d = S_ISDIR(sb.st_mode) ? acl_str(path, ACL_TYPE_DEFAULT) : strdup("");
 	}
-	snprintf(buf, len, "mode=%o uid=%u gid=%u access=%s default=%s",
-		 (unsigned int)sb.st_mode, (unsigned int)sb.st_uid,
-		 (unsigned int)sb.st_gid, a ? a : "-", d ? d : "-");
+	snprintf(buf, len, "mode=%o uid=%u gid=%u access=%s default=%s", (unsigned int)sb.st_mode,
+		 (unsigned int)sb.st_uid, (unsigned int)sb.st_gid, a ? a : "-", d ? d : "-");
 	free(a);
 	free(d);
 }
@@ -135,8 +135,8 @@ static void chown_tree(const char *path, uid_t uid)
 {
 	char cmd[PATH_MAX + 64];
 
-	snprintf(cmd, sizeof(cmd), "chown -hR %u:%u -- '%s'", (unsigned int)uid,
-		 (unsigned int)uid, path);
+	snprintf(cmd, sizeof(cmd), "chown -hR %u:%u -- '%s'", (unsigned int)uid, (unsigned int)uid,
+		 path);
 	run(cmd);
 }
 
@@ -197,20 +197,23 @@ static void test_access_check(void)
 	       "access check: a 0700 directory is not searchable by another user");
 	is_int(as_acl_may("u::rwx,g::---,o::---", OWNER, OWNER, OWNER, OWNER, X), 1,
 	       "access check: the owner class uses the owner entry");
-	is_int(as_acl_may("u::rwx,u:60002:--x,g::---,m::--x,o::---", OWNER, OWNER, AGENT, AGENT, X), 1,
-	       "access check: a named user entry grants search");
-	is_int(as_acl_may("u::rwx,u:60002:rwx,g::---,m::--x,o::---", OWNER, OWNER, AGENT, AGENT, RW), 0,
-	       "access check: the mask limits a named user entry");
-	is_int(as_acl_may("u::rwx,u:60002:--x,g::---,m::---,o::rwx", OWNER, OWNER, AGENT, AGENT, X), 0,
-	       "access check: a matching named entry wins over other, even when masked out");
+	is_int(as_acl_may("u::rwx,u:60002:--x,g::---,m::--x,o::---", OWNER, OWNER, AGENT, AGENT, X),
+	       1, "access check: a named user entry grants search");
+	is_int(as_acl_may("u::rwx,u:60002:rwx,g::---,m::--x,o::---", OWNER, OWNER, AGENT, AGENT,
+			  RW),
+	       0, "access check: the mask limits a named user entry");
+	is_int(as_acl_may("u::rwx,u:60002:--x,g::---,m::---,o::rwx", OWNER, OWNER, AGENT, AGENT, X),
+	       0, "access check: a matching named entry wins over other, even when masked out");
 	is_int(as_acl_may("u::rwx,g::r-x,o::---", OWNER, AGENT, AGENT, AGENT, X), 1,
 	       "access check: the owning group class");
 	is_int(as_acl_may("u::rwx,g::---,o::r-x", OWNER, AGENT, AGENT, AGENT, X), 0,
 	       "access check: a matching group that denies does not fall through to other");
-	is_int(as_acl_may("u::rwx,g::r--,g:60002:-w-,m::rwx,o::---", OWNER, OWNER, AGENT, AGENT, RW), 0,
-	       "access check: one group entry must hold all requested rights");
-	is_int(as_acl_may("u::rwx,g::---,g:60002:rw-,m::rw-,o::---", OWNER, OWNER, AGENT, AGENT, RW), 1,
-	       "access check: a named group entry through the mask");
+	is_int(as_acl_may("u::rwx,g::r--,g:60002:-w-,m::rwx,o::---", OWNER, OWNER, AGENT, AGENT,
+			  RW),
+	       0, "access check: one group entry must hold all requested rights");
+	is_int(as_acl_may("u::rwx,g::---,g:60002:rw-,m::rw-,o::---", OWNER, OWNER, AGENT, AGENT,
+			  RW),
+	       1, "access check: a named group entry through the mask");
 	is_int(as_acl_may("u::rwx,g::---,o::--x", OWNER, OWNER, AGENT, AGENT, X), 1,
 	       "access check: the other class");
 	is_int(as_acl_may("this is not an acl", OWNER, OWNER, AGENT, AGENT, X), -EINVAL,
@@ -231,8 +234,7 @@ static void test_refusals(void)
 		ok(0, "mkdtemp");
 		return;
 	}
-	is_int(as_acl_grant_tree("/", AGENT, OWNER, false, &st, &err), -EINVAL,
-	       "grant: refuses /");
+	is_int(as_acl_grant_tree("/", AGENT, OWNER, false, &st, &err), -EINVAL, "grant: refuses /");
 	snprintf(p, sizeof(p), "%s/../%s", dir, dir + 5);
 	is_int(as_acl_grant_tree(p, AGENT, OWNER, false, &st, &err), -EINVAL,
 	       "grant: refuses a path with ..");
@@ -287,15 +289,16 @@ static void test_refusals(void)
 /* ---------------------------------------------- the fixture tree */
 
 struct fixture {
-	char top[32];       /* mkdtemp, 0711 so the uids can reach proj */
-	char proj[64];      /* the granted tree, owned by OWNER */
-	char outside[64];   /* a file outside, target of a symlink inside */
+	char top[32];     /* mkdtemp, 0711 so the uids can reach proj */
+	char proj[64];    /* the granted tree, owned by OWNER */
+	char outside[64]; /* a file outside, target of a symlink inside */
 };
 
 static const char *const tracked[] = {
-	"proj", "proj/file", "proj/exec.sh", "proj/sub", "proj/sub/deep",
-	"proj/sub/deep/secret", "proj/hard", "proj/fifo", "proj/link",
-	"outside", "outside/secret",
+	"proj",      "proj/file",      "proj/exec.sh",
+	"proj/sub",  "proj/sub/deep",  "proj/sub/deep/secret",
+	"proj/hard", "proj/fifo",      "proj/link",
+	"outside",   "outside/secret",
 };
 
 static bool fixture_make(struct fixture *f)
@@ -354,12 +357,14 @@ static void test_grant_revoke(void)
 		skip(40, "needs root");
 		return;
 	}
-	if (!ok(fixture_make(&f), "fixture: a tree with files, dirs, a hardlink, a fifo and a symlink out"))
+	if (!ok(fixture_make(&f),
+		"fixture: a tree with files, dirs, a hardlink, a fifo and a symlink out"))
 		return;
 	snapshot_all(&f, before);
 
 	snprintf(p, sizeof(p), "%s/file", f.proj);
-	is_int(as_user(AGENT, can_rw, p), 1, "before grant: the agent cannot open the owner's file");
+	is_int(as_user(AGENT, can_rw, p), 1,
+	       "before grant: the agent cannot open the owner's file");
 
 	r = as_acl_grant_tree(f.proj, AGENT, OWNER, false, &st, &err);
 	is_int(r, 0, "grant: succeeds");
@@ -390,17 +395,19 @@ static void test_grant_revoke(void)
 	same = 1;
 	snapshot_all(&f, after);
 	for (size_t i = 0; i < AS_ARRAY_SIZE(tracked); i++)
-		if (strncmp(tracked[i], "outside", 7) == 0 || strcmp(tracked[i], "proj/fifo") == 0 ||
-		    strcmp(tracked[i], "proj/link") == 0)
+		if (strncmp(tracked[i], "outside", 7) == 0 ||
+		    strcmp(tracked[i], "proj/fifo") == 0 || strcmp(tracked[i], "proj/link") == 0)
 			if (strcmp(before[i], after[i]) != 0) {
 				printf("# %s: %s -> %s\n", tracked[i], before[i], after[i]);
 				same = 0;
 			}
 	ok(same, "grant: the symlink's target outside, the symlink and the fifo are untouched");
 
-	is_int(as_user(AGENT, can_rw, p), 0, "after grant: the agent can open the owner's file read-write");
+	is_int(as_user(AGENT, can_rw, p), 0,
+	       "after grant: the agent can open the owner's file read-write");
 	snprintf(q, sizeof(q), "%s/sub/by-agent", f.proj);
-	is_int(as_user(AGENT, create_0660, q), 0, "after grant: the agent creates a file (0660, umask 007)");
+	is_int(as_user(AGENT, create_0660, q), 0,
+	       "after grant: the agent creates a file (0660, umask 007)");
 	is_int(as_user(OWNER, can_rw, q), 0, "the owner can open the agent's new file read-write");
 	snprintf(q, sizeof(q), "%s/sub/by-owner", f.proj);
 	is_int(as_user(OWNER, create_0660, q), 0, "the owner creates a file (0660, umask 007)");
@@ -428,7 +435,8 @@ static void test_grant_revoke(void)
 	{
 		acl_t acl = acl_from_mode(0640);
 
-		ok(acl && acl_set_file(q, ACL_TYPE_ACCESS, acl) == 0, "a new file stripped of its ACL");
+		ok(acl && acl_set_file(q, ACL_TYPE_ACCESS, acl) == 0,
+		   "a new file stripped of its ACL");
 		acl_free(acl);
 	}
 	xmkdir(f.proj, "nodefault", 0770);
@@ -447,7 +455,8 @@ static void test_grant_revoke(void)
 		is_int(r, 0, "check: succeeds on a damaged tree");
 		is_int(rep.narrow_mask, 1, "check: finds the mask narrowed by chmod");
 		is_int(rep.missing, 1, "check: finds the file without the agent entry");
-		is_int(rep.missing_default, 1, "check: finds the directory without default entries");
+		is_int(rep.missing_default, 1,
+		       "check: finds the directory without default entries");
 		ok(rep.example[0] && strstr(rep.example, f.proj) == rep.example && rep.problem,
 		   "check: names an offending path and the problem (%s: %s)", rep.example,
 		   rep.problem ? rep.problem : "");
@@ -463,8 +472,9 @@ static void test_grant_revoke(void)
 
 	/* Revoke: what the tree had before grant, exactly. */
 	ok(chmod(p, 0750) == 0, "chmod the file back to its first mode");
-	snprintf(q, sizeof(q), "rm -rf -- '%s/plain' '%s/nodefault' '%s/sub/by-agent' '%s/sub/by-owner'",
-		 f.proj, f.proj, f.proj, f.proj);
+	snprintf(q, sizeof(q),
+		 "rm -rf -- '%s/plain' '%s/nodefault' '%s/sub/by-agent' '%s/sub/by-owner'", f.proj,
+		 f.proj, f.proj, f.proj);
 	run(q);
 	r = as_acl_revoke_tree(f.proj, AGENT, OWNER, &st, &err);
 	is_int(r, 0, "revoke: succeeds");
@@ -472,14 +482,16 @@ static void test_grant_revoke(void)
 	same = 1;
 	for (size_t i = 0; i < AS_ARRAY_SIZE(tracked); i++)
 		if (strcmp(before[i], after[i]) != 0) {
-			printf("# %s:\n#   before %s\n#   after  %s\n", tracked[i], before[i], after[i]);
+			printf("# %s:\n#   before %s\n#   after  %s\n", tracked[i], before[i],
+			       after[i]);
 			same = 0;
 		}
 	ok(same, "revoke: every entry has its mode and ACLs from before the grant");
 	r = as_acl_revoke_tree(f.proj, AGENT, OWNER, &st, &err);
 	ok(r == 0 && st.changed == 0, "revoke again: nothing left to do");
 	snprintf(p, sizeof(p), "%s/file", f.proj);
-	is_int(as_user(AGENT, can_rw, p), 1, "after revoke: the agent cannot open the owner's file");
+	is_int(as_user(AGENT, can_rw, p), 1,
+	       "after revoke: the agent cannot open the owner's file");
 
 	rm_rf(f.top);
 }
@@ -549,10 +561,11 @@ static void test_traverse(void)
 	snprintf(b, sizeof(b), "%s/a/b", top);
 	mkdir(a, 0700);
 	mkdir(b, 0700);
-	chmod(b, 0777);         /* the granted dir itself is not our business */
+	chmod(b, 0777); /* the granted dir itself is not our business */
 	snapshot(top, snap0[0], sizeof(snap0[0]));
 	snapshot(a, snap0[1], sizeof(snap0[1]));
-	is_int(as_user(AGENT, can_search, b), 1, "traverse: the agent cannot reach a/b under 0700 dirs");
+	is_int(as_user(AGENT, can_search, b), 1,
+	       "traverse: the agent cannot reach a/b under 0700 dirs");
 
 	r = as_acl_grant_traverse(b, AGENT, AGENT, &added, &err);
 	is_int(r, 0, "grant_traverse: succeeds");
@@ -589,7 +602,8 @@ static void test_traverse(void)
 	ok(added.n == 0 && strcmp(snap0[0], snap1[0]) == 0,
 	   "grant_traverse: and changes nothing before refusing");
 	snprintf(l, sizeof(l), "%s/gone", top);
-	is_int(as_acl_revoke_traverse(l, AGENT, &err), 0, "revoke_traverse: a vanished path is fine");
+	is_int(as_acl_revoke_traverse(l, AGENT, &err), 0,
+	       "revoke_traverse: a vanished path is fine");
 	as_strv_free(&added);
 	rm_rf(top);
 }
@@ -632,8 +646,7 @@ static int without_getxattrat(const struct fixture *f)
 	    st.unchanged != 7)
 		fail |= NOX_REGRANT;
 	snprintf(p, sizeof(p), "%s/file", f->proj);
-	if (chmod(p, 0600) < 0 ||
-	    as_acl_check_tree(f->proj, AGENT, OWNER, false, &rep, &err) < 0 ||
+	if (chmod(p, 0600) < 0 || as_acl_check_tree(f->proj, AGENT, OWNER, false, &rep, &err) < 0 ||
 	    rep.narrow_mask != 2 || rep.missing != 0 || chmod(p, 0640) < 0)
 		fail |= NOX_CHECK;
 	if (as_acl_revoke_tree(f->proj, AGENT, OWNER, &st, &err) < 0)
@@ -664,9 +677,11 @@ static void test_without_getxattrat(void)
 		fail = 0xff;
 	else
 		fail = WEXITSTATUS(status);
-	ok(!(fail & NOX_GRANT), "without getxattrat: grant writes the 9 ACLs (4 files, access and default on 3 dirs)");
+	ok(!(fail & NOX_GRANT),
+	   "without getxattrat: grant writes the 9 ACLs (4 files, access and default on 3 dirs)");
 	ok(!(fail & NOX_REGRANT), "without getxattrat: re-grant writes nothing");
-	ok(!(fail & NOX_CHECK), "without getxattrat: check finds the mask narrowed by chmod (file and its hardlink)");
+	ok(!(fail & NOX_CHECK),
+	   "without getxattrat: check finds the mask narrowed by chmod (file and its hardlink)");
 	ok(!(fail & NOX_REVOKE), "without getxattrat: revoke restores modes and ACLs exactly");
 	rm_rf(f.top);
 }
@@ -674,10 +689,10 @@ static void test_without_getxattrat(void)
 /* ------------------------------------- a tree changing under the walk */
 
 struct swapper {
-	char dir[PATH_MAX];       /* proj/swap: a real directory, or a symlink */
+	char dir[PATH_MAX]; /* proj/swap: a real directory, or a symlink */
 	char aside[PATH_MAX];
-	char target[PATH_MAX];    /* scratch directory outside */
-	int stop;               /* atomics */
+	char target[PATH_MAX]; /* scratch directory outside */
+	int stop;              /* atomics */
 	unsigned long swaps;
 };
 
@@ -759,11 +774,13 @@ static void test_mutation(void)
 	pthread_join(th, NULL);
 	printf("# %lu swaps\n", s.swaps);
 
-	is_int(failures, 0, "mutation: grant and revoke succeed while a subdirectory keeps being swapped for a symlink");
+	is_int(failures, 0,
+	       "mutation: grant and revoke succeed while a subdirectory keeps being swapped for a symlink");
 	snapshot("/etc", etc1[0], sizeof(etc1[0]));
 	snapshot("/etc/hostname", etc1[1], sizeof(etc1[1]));
 	ok(strcmp(etc0[0], etc1[0]) == 0 && strcmp(etc0[1], etc1[1]) == 0 &&
-	   !strstr(etc1[0], "60002"), "mutation: /etc and /etc/hostname untouched");
+		   !strstr(etc1[0], "60002"),
+	   "mutation: /etc and /etc/hostname untouched");
 	snapshot(s.target, scr1[0], sizeof(scr1[0]));
 	snprintf(p, sizeof(p), "%s/f", s.target);
 	snapshot(p, scr1[1], sizeof(scr1[1]));
@@ -859,11 +876,13 @@ static void test_shut_group(void)
 	snapshot(top, snap0, sizeof(snap0));
 
 	is_int(as_acl_shut_group(top, OWNER, AGENTS_GID, &err), 1, "shut_group: adds the entry");
-	is_acl(top, "", ACL_TYPE_ACCESS, "user::rwx,group::r-x,group:60010:---,mask::r-x,other::r-x",
+	is_acl(top, "", ACL_TYPE_ACCESS,
+	       "user::rwx,group::r-x,group:60010:---,mask::r-x,other::r-x",
 	       "shut_group: g:GID:---, and a mask equal to the owning group's entry");
 	ok(stat(top, &sb) == 0 && (sb.st_mode & 07777) == 0755,
 	   "shut_group: the mode ls -l shows is unchanged (0755)");
-	is_int(as_acl_shut_group(top, OWNER, AGENTS_GID, &err), 0, "shut_group: a second run changes nothing");
+	is_int(as_acl_shut_group(top, OWNER, AGENTS_GID, &err), 0,
+	       "shut_group: a second run changes nothing");
 	is_int(as_agent_in_group(OTHER, can_search, sub), 1,
 	       "shut_group: an account in the group cannot search the directory");
 	is_int(as_user(OTHER, can_search, sub), 0, "shut_group: an account outside it still can");
@@ -871,17 +890,21 @@ static void test_shut_group(void)
 
 	/* The owner's own agent: its named entry comes first (acl(5)), and
 	 * the traverse step, told about the group, gives it one. */
-	is_int(as_acl_grant_traverse(sub, AGENT, AGENT, &added, &err), 0, "traverse without the group: succeeds");
+	is_int(as_acl_grant_traverse(sub, AGENT, AGENT, &added, &err), 0,
+	       "traverse without the group: succeeds");
 	is_int(added.n, 0, "traverse without the group: sees nothing to add (other has r-x)");
 	is_int(as_acl_grant_traverse_groups(sub, AGENT, AGENT, AGENTS_GID, &added, &err), 0,
 	       "traverse with the group: succeeds");
-	ok(added.n == 1 && strcmp(added.v[0], top) == 0, "traverse with the group: adds u:AGENT on the shut directory");
-	is_int(as_agent_in_group(AGENT, can_search, sub), 0, "traverse with the group: the agent reaches its grant");
+	ok(added.n == 1 && strcmp(added.v[0], top) == 0,
+	   "traverse with the group: adds u:AGENT on the shut directory");
+	is_int(as_agent_in_group(AGENT, can_search, sub), 0,
+	       "traverse with the group: the agent reaches its grant");
 	for (size_t i = 0; i < added.n; i++)
 		as_acl_revoke_traverse(added.v[i], AGENT, &err);
 	as_strv_free(&added);
 
-	is_int(as_acl_unshut_group(top, OWNER, AGENTS_GID, &err), 1, "unshut_group: removes the entry");
+	is_int(as_acl_unshut_group(top, OWNER, AGENTS_GID, &err), 1,
+	       "unshut_group: removes the entry");
 	snapshot(top, snap1, sizeof(snap1));
 	is_str(snap1, snap0, "unshut_group: mode and ACL exactly as before");
 	rm_rf(top);
@@ -904,7 +927,8 @@ static void test_shut_group_keeps_mask(void)
 	chown_tree(top, OWNER);
 	snprintf(cmd, sizeof(cmd), "setfacl -m u:%u:rwx,m::r-x -- '%s'", AGENT, top);
 	run(cmd);
-	is_int(as_acl_shut_group(top, OWNER, AGENTS_GID, &err), 1, "shut_group with a mask: adds the entry");
+	is_int(as_acl_shut_group(top, OWNER, AGENTS_GID, &err), 1,
+	       "shut_group with a mask: adds the entry");
 	is_acl(top, "", ACL_TYPE_ACCESS,
 	       "user::rwx,user:60002:rwx,group::r-x,group:60010:---,mask::r-x,other::---",
 	       "shut_group with a mask: the narrower mask is kept, not recomputed");
@@ -968,11 +992,11 @@ static void test_gitdirs(void)
 	xmkdir(top, "proj/repo/.git/worktrees/w", 0755);
 	xfile(top, "proj/repo/.git/worktrees/w/HEAD", 0644);
 	xfile(top, "proj/repo/.git/worktrees/w/commondir", 0644);
-	mkgit(top, "proj/bare.git");              /* a bare repository, by content */
-	xmkdir(top, "proj/linked", 0755);         /* a lone linked worktree git dir */
+	mkgit(top, "proj/bare.git");      /* a bare repository, by content */
+	xmkdir(top, "proj/linked", 0755); /* a lone linked worktree git dir */
 	xfile(top, "proj/linked/HEAD", 0644);
 	xfile(top, "proj/linked/commondir", 0644);
-	xmkdir(top, "proj/notgit", 0755);         /* HEAD alone is not a git dir */
+	xmkdir(top, "proj/notgit", 0755); /* HEAD alone is not a git dir */
 	xfile(top, "proj/notgit/HEAD", 0644);
 	xmkdir(top, "proj/notgit/refs", 0755);
 	snprintf(p, sizeof(p), "%s/proj", top);
@@ -987,7 +1011,8 @@ static void test_gitdirs(void)
 	r = as_acl_grant_tree(p, AGENT, OWNER, false, &st, &err);
 	as_acl_stats_free(&st);
 	snprintf(p, sizeof(p), "%s/proj/repo/.git/HEAD", top);
-	ok(r == 0 && rename(hidden, p) == 0, "fixture: the git dir granted as an older agent-admin did");
+	ok(r == 0 && rename(hidden, p) == 0,
+	   "fixture: the git dir granted as an older agent-admin did");
 	snprintf(p, sizeof(p), "%s/proj/repo/.git/config", top);
 	is_int(as_user(AGENT, can_rw, p), 0, "fixture: the agent could write .git/config");
 
@@ -1003,7 +1028,8 @@ static void test_gitdirs(void)
 	is_int((int)st.gitdirs.n, 3, "grant: finds three git dirs (the worktree's is inside one)");
 	ok(listed(&st.gitdirs, top, "proj/repo/.git"), "grant: lists repo/.git");
 	ok(listed(&st.gitdirs, top, "proj/bare.git"), "grant: lists the bare repository");
-	ok(listed(&st.gitdirs, top, "proj/linked"), "grant: lists a git dir with HEAD and commondir");
+	ok(listed(&st.gitdirs, top, "proj/linked"),
+	   "grant: lists a git dir with HEAD and commondir");
 	as_acl_stats_free(&st);
 	is_acl(top, "proj/repo/.git/config", ACL_TYPE_ACCESS, "user::rw-,group::r--,other::r--",
 	       "grant: an older grant's entry on .git/config is gone (migration)");
@@ -1020,9 +1046,11 @@ static void test_gitdirs(void)
 	       "user::rw-,user:60002:rw-,group::r--,mask::rw-,other::r--",
 	       "grant: a directory with HEAD but no objects is an ordinary one");
 	snprintf(p, sizeof(p), "%s/proj/repo/.git/config", top);
-	is_int(as_user(AGENT, can_rw, p), 1, "after grant: the agent cannot open .git/config (EACCES)");
+	is_int(as_user(AGENT, can_rw, p), 1,
+	       "after grant: the agent cannot open .git/config (EACCES)");
 	snprintf(p, sizeof(p), "%s/proj/repo/.git/commondir", top);
-	is_int(as_user(AGENT, create_0660, p), 1, "after grant: the agent cannot create .git/commondir");
+	is_int(as_user(AGENT, create_0660, p), 1,
+	       "after grant: the agent cannot create .git/commondir");
 	snprintf(p, sizeof(p), "%s/proj/repo/.git/hooks/post-commit", top);
 	is_int(as_user(AGENT, create_0660, p), 1, "after grant: the agent cannot create a hook");
 
@@ -1034,7 +1062,8 @@ static void test_gitdirs(void)
 	ok(r == 0 && rep.in_gitdir == 0, "check: no agent entry left in git dirs after grant");
 	is_int((int)rep.git_agent_owned, 1, "check: reports the agent's own file inside .git");
 	r = as_acl_grant_tree(p, AGENT, OWNER, false, &st, &err);
-	ok(r == 0 && st.git_agent_owned == 1, "grant: counts the agent's own file inside .git, to warn");
+	ok(r == 0 && st.git_agent_owned == 1,
+	   "grant: counts the agent's own file inside .git, to warn");
 	as_acl_stats_free(&st);
 	r = as_acl_revoke_tree(p, AGENT, OWNER, &st, &err);
 	as_acl_stats_free(&st);
@@ -1062,7 +1091,8 @@ static void test_revoke_fd(void)
 	acl = acl_from_text("user::rw-,user:60002:rw-,group::r--,mask::rw-,other::---");
 	ok(fd >= 0 && acl && acl_set_fd(fd, acl) == 0, "revoke_fd: a file with u:AGENT");
 	acl_free(acl);
-	is_int(as_acl_revoke_fd(fd, path, AGENT, &err), 1, "revoke_fd: 1 when it took an entry away");
+	is_int(as_acl_revoke_fd(fd, path, AGENT, &err), 1,
+	       "revoke_fd: 1 when it took an entry away");
 	is_acl(dir, "file", ACL_TYPE_ACCESS, "user::rw-,group::r--,other::---",
 	       "revoke_fd: the plain mode back, no mask left");
 	is_int(as_acl_revoke_fd(fd, path, AGENT, &err), 0, "revoke_fd: 0 when there was none");

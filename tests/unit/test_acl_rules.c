@@ -70,7 +70,8 @@ static void test_grant_access(void)
 	v = from_text("u::rwx,g::r-x,o::---");
 	sb = file(OWNER, S_IFDIR | 0750);
 	as_acl_rule_grant_access(&ro, v, &sb);
-	is_str(to_text(v), "u::rwx,u:1001:r-x,g::r-x,m::r-x,o::---", "grant --read-only: r-x on a directory");
+	is_str(to_text(v), "u::rwx,u:1001:r-x,g::r-x,m::r-x,o::---",
+	       "grant --read-only: r-x on a directory");
 	free(v);
 
 	v = from_text("u::rw-,u:1002:r--,g::---,m::r--,o::---");
@@ -100,7 +101,8 @@ static void test_grant_default(void)
 	struct aclv *dv = from_text("u::rwx,g::r-x,o::---");
 
 	dv->n = 0;
-	ok(as_acl_rule_grant_default(&rw, dv, av), "grant default: a directory without one changes");
+	ok(as_acl_rule_grant_default(&rw, dv, av),
+	   "grant default: a directory without one changes");
 	is_str(to_text(dv), "u::rwx,u:1000:rwx,u:1001:rwx,g::r-x,m::rwx,o::---",
 	       "grant default: base entries from the access ACL, owner and agent rwx, mask rwx");
 	ok(!as_acl_rule_grant_default(&rw, dv, av), "grant default: unchanged the second time");
@@ -125,7 +127,8 @@ static void test_revoke(void)
 	free(v);
 
 	ok(as_acl_rule_revoke_default(&rw, dv), "revoke default: changes");
-	is_str(to_text(dv), "u::rwx,g::r-x,o::---", "revoke default: owner, agent and mask entries go");
+	is_str(to_text(dv), "u::rwx,g::r-x,o::---",
+	       "revoke default: owner, agent and mask entries go");
 	free(dv);
 }
 
@@ -144,19 +147,22 @@ static void test_check(void)
 	free(v);
 
 	v = from_text("u::rwx,u:1000:rwx,u:1001:rwx,g::r-x,m::rwx,o::---");
-	is_int(as_acl_rule_check_default(&rw, v), DEFAULT_RIGHT, "check default: grant's entries are right");
+	is_int(as_acl_rule_check_default(&rw, v), DEFAULT_RIGHT,
+	       "check default: grant's entries are right");
 	is_int(as_acl_rule_check_default(&ro, v), DEFAULT_MISSING,
 	       "check default: rwx for the agent is wrong for a read-only grant");
 	free(v);
 	v = from_text("u::rwx,u:1000:rwx,u:1001:rwx,g::r-x,m::r-x,o::---");
-	is_int(as_acl_rule_check_default(&rw, v), DEFAULT_NARROW_MASK, "check default: a default mask under rwx");
+	is_int(as_acl_rule_check_default(&rw, v), DEFAULT_NARROW_MASK,
+	       "check default: a default mask under rwx");
 	free(v);
 	v = from_text("u::rwx,u:1001:rwx,g::r-x,m::rwx,o::---");
 	is_int(as_acl_rule_check_default(&rw, v), DEFAULT_MISSING, "check default: no owner entry");
 	free(v);
 	v = from_text("u::rwx,g::r-x,o::---");
 	v->n = 0;
-	is_int(as_acl_rule_check_default(&rw, v), DEFAULT_MISSING, "check default: no default ACL at all");
+	is_int(as_acl_rule_check_default(&rw, v), DEFAULT_MISSING,
+	       "check default: no default ACL at all");
 	free(v);
 }
 
@@ -171,7 +177,8 @@ static void test_traverse(void)
 
 	v = from_text("u::rwx,g::r-x,o::r--");
 	sb = file(OWNER, S_IFDIR | 0754);
-	is_int(as_acl_rule_traverse(v, &sb, AGENT, AGENT, (gid_t)-1), 1, "traverse: o::r-- gets an entry");
+	is_int(as_acl_rule_traverse(v, &sb, AGENT, AGENT, (gid_t)-1), 1,
+	       "traverse: o::r-- gets an entry");
 	is_str(to_text(v), "u::rwx,u:1001:r-x,g::r-x,m::r-x,o::r--",
 	       "traverse: the entry keeps the read other gave, plus x; the mask is the group's plus x");
 	free(v);
@@ -179,7 +186,8 @@ static void test_traverse(void)
 	v = from_text("u::rwx,g::---,o::---");
 	sb = file(OWNER, S_IFDIR | 0700);
 	as_acl_rule_traverse(v, &sb, AGENT, AGENT, (gid_t)-1);
-	is_str(to_text(v), "u::rwx,u:1001:--x,g::---,m::--x,o::---", "traverse: a 0700 directory gets --x only");
+	is_str(to_text(v), "u::rwx,u:1001:--x,g::---,m::--x,o::---",
+	       "traverse: a 0700 directory gets --x only");
 	free(v);
 
 	v = from_text("u::rwx,g::---,g:2000:---,m::---,o::r-x");

@@ -70,13 +70,15 @@ static void test_defaults(void)
 	struct as_err err = { "" };
 
 	is_int(admin_desired_parse("", "empty.ini", &d, &err), 0, "defaults: an empty file parses");
-	ok(d.prune, "defaults: remove-unlisted defaults to yes (an empty file removes every agent)");
+	ok(d.prune,
+	   "defaults: remove-unlisted defaults to yes (an empty file removes every agent)");
 	ok(!d.keep_home, "defaults: keep-home defaults to no");
 	is_int(d.n, 0, "defaults: no agents");
 	admin_desired_free(&d);
 
-	is_int(admin_desired_parse("[apply]\nremove-unlisted = no\nkeep-home = yes\n", "x.ini", &d, &err), 0,
-	       "defaults: [apply] alone parses");
+	is_int(admin_desired_parse("[apply]\nremove-unlisted = no\nkeep-home = yes\n", "x.ini", &d,
+				   &err),
+	       0, "defaults: [apply] alone parses");
 	ok(!d.prune && d.keep_home, "defaults: remove-unlisted = no, keep-home = yes are read");
 	admin_desired_free(&d);
 }
@@ -95,15 +97,18 @@ static void test_canonical(void)
 		return;
 	snprintf(real, sizeof(real), "%s/real", dir);
 	snprintf(link, sizeof(link), "%s/link", dir);
-	ok(mkdir(real, 0700) == 0 && symlink("real", link) == 0, "canonical: a directory and a symlink to it");
+	ok(mkdir(real, 0700) == 0 && symlink("real", link) == 0,
+	   "canonical: a directory and a symlink to it");
 
 	snprintf(text, sizeof(text), "[agent]\nowner = alice\nproject = %s/../link/\n", real);
-	is_int(admin_desired_parse(text, "x.ini", &d, &err), 0, "canonical: a path through '..' and a symlink parses");
+	is_int(admin_desired_parse(text, "x.ini", &d, &err), 0,
+	       "canonical: a path through '..' and a symlink parses");
 	is_str(d.n == 1 && d.agents[0].n_projects == 1 ? d.agents[0].projects[0].path : NULL, real,
 	       "canonical: it is stored resolved");
 	admin_desired_free(&d);
 
-	snprintf(text, sizeof(text), "[agent]\nowner = alice\nproject = %s\nproject-ro = %s\n", real, link);
+	snprintf(text, sizeof(text), "[agent]\nowner = alice\nproject = %s\nproject-ro = %s\n",
+		 real, link);
 	snprintf(want, sizeof(want), "x.ini:4: project-ro '%s': listed twice", link);
 	is_int(admin_desired_parse(text, "x.ini", &d, &err), -EINVAL,
 	       "canonical: a symlink to a listed project is refused");
@@ -132,11 +137,13 @@ static void test_malformed(void)
 {
 	char longline[300];
 
-	bad("owner = alice\n", "x.ini:1: key 'owner' before any [section]", "a key before any section");
+	bad("owner = alice\n", "x.ini:1: key 'owner' before any [section]",
+	    "a key before any section");
 	bad("[apply]\nremove-unlisted = maybe\n", "x.ini:2: remove-unlisted: must be yes or no",
 	    "a bad remove-unlisted");
 	bad("[apply]\nkeep-home = 1\n", "x.ini:2: keep-home: must be yes or no", "a bad keep-home");
-	bad("[apply]\nprune = yes\n", "x.ini:2: unknown key 'prune' in [apply]", "an unknown [apply] key");
+	bad("[apply]\nprune = yes\n", "x.ini:2: unknown key 'prune' in [apply]",
+	    "an unknown [apply] key");
 	bad("[agents]\nowner = alice\n", "x.ini:2: unknown section [agents]", "an unknown section");
 	bad("[agent]\nowner = alice\nsudo = yes\n", "x.ini:3: unknown key 'sudo' in [agent]",
 	    "an unknown [agent] key");
@@ -148,12 +155,12 @@ static void test_malformed(void)
 	    "an uppercase account");
 	bad("[agent]\nowner = alice\nprofile = ../etc/x\n",
 	    "x.ini:3: profile '../etc/x': not a valid profile name", "a profile that is a path");
-	bad("[agent]\nowner = alice\nhome = home/alice\n", "x.ini:3: home 'home/alice': not an absolute path",
-	    "a relative home");
-	bad("[agent]\nowner = alice\nproject = src/foo\n", "x.ini:3: project 'src/foo': not an absolute path",
-	    "a relative project");
-	bad("[agent]\nowner = alice\nproject-ro = ~/docs\n", "x.ini:3: project-ro '~/docs': not an absolute path",
-	    "a relative read-only project");
+	bad("[agent]\nowner = alice\nhome = home/alice\n",
+	    "x.ini:3: home 'home/alice': not an absolute path", "a relative home");
+	bad("[agent]\nowner = alice\nproject = src/foo\n",
+	    "x.ini:3: project 'src/foo': not an absolute path", "a relative project");
+	bad("[agent]\nowner = alice\nproject-ro = ~/docs\n",
+	    "x.ini:3: project-ro '~/docs': not an absolute path", "a relative read-only project");
 	bad("[agent]\nowner = alice\nproject = src\x1b[2J\n",
 	    "x.ini:3: project 'src\\x1b[2J': not an absolute path",
 	    "a control character (escaped in the message)");
@@ -165,17 +172,21 @@ static void test_malformed(void)
 	    "x.ini:4: project-ro '/nonexistent-as-test/p': listed twice", "a project listed twice");
 	bad("[agent]\nowner = alice\nthis is not ini\n",
 	    "x.ini:3: expected 'key = value', a [section] or a comment", "a line that is not INI");
-	bad("[agent]\nprofile = default\n", "x.ini: an [agent] section without 'owner'", "an agent without owner");
+	bad("[agent]\nprofile = default\n", "x.ini: an [agent] section without 'owner'",
+	    "an agent without owner");
 	bad("[agent]\nowner = alice\nprofiles = offline,/etc/x\n",
-	    "x.ini:3: profiles 'offline,/etc/x': '/etc/x' is not a valid profile name", "a pinned profile that is a path");
+	    "x.ini:3: profiles 'offline,/etc/x': '/etc/x' is not a valid profile name",
+	    "a pinned profile that is a path");
 	bad("[agent]\nowner = alice\nprofiles = strict,strict\n",
-	    "x.ini:3: profiles 'strict,strict': 'strict' is listed twice", "a profile pinned twice");
+	    "x.ini:3: profiles 'strict,strict': 'strict' is listed twice",
+	    "a profile pinned twice");
 	bad("[agent]\nowner = alice\nprofiles = all\nprofiles = strict\n",
 	    "x.ini:4: duplicate key 'profiles' in [agent]", "two profiles keys");
 	bad("[agent]\nowner = alice\n[agent]\nowner = bob\n[agent]\nowner = alice\n",
 	    "x.ini: owner 'alice' listed twice", "an owner listed twice");
 	bad("[agent]\nowner = alice\n[apply]\nkeep-home = yes\n[agent]\naccount = bob-agent\n",
-	    "x.ini: an [agent] section without 'owner'", "a second [agent] section, after [apply], is a new agent");
+	    "x.ini: an [agent] section without 'owner'",
+	    "a second [agent] section, after [apply], is a new agent");
 
 	memset(longline, 'a', sizeof(longline));
 	memcpy(longline, "[agent]\nhome = /", 16);
@@ -193,10 +204,12 @@ static void test_egress(void)
 
 	is_int(admin_desired_parse("[agent]\nowner = alice\negress = GitHub.com:443,22\negress = @codex\n"
 				   "egress = 10.0.0.0/8:80\negress = open\n[agent]\nowner = bob\n",
-				   "x.ini", &d, &err), 0, "egress: lines parse (%s)", err.msg);
+				   "x.ini", &d, &err),
+	       0, "egress: lines parse (%s)", err.msg);
 	ok(d.agents[0].egress_given, "egress: given for alice");
 	ok(d.agents[0].egress.open, "egress: open");
-	ok(d.agents[0].egress.lists_set && d.agents[0].egress.lists.n == 1, "egress: @codex is a list");
+	ok(d.agents[0].egress.lists_set && d.agents[0].egress.lists.n == 1,
+	   "egress: @codex is a list");
 	is_str(d.agents[0].egress.lists.v[0], "codex", "egress: list name without '@'");
 	is_int(d.agents[0].egress.allow.n, 2, "egress: two SPECs");
 	is_str(d.agents[0].egress.allow.v[0], "github.com:22,443", "egress: SPECs canonical");
@@ -204,7 +217,8 @@ static void test_egress(void)
 	admin_desired_free(&d);
 
 	bad("[agent]\nowner = alice\negress = bad host\n",
-	    "x.ini:3: SPEC 'bad host': a host name has only letters, digits, '-' and '.'", "an egress SPEC");
+	    "x.ini:3: SPEC 'bad host': a host name has only letters, digits, '-' and '.'",
+	    "an egress SPEC");
 	bad("[agent]\nowner = alice\negress = a.com\negress = A.com:443\n",
 	    "x.ini:4: egress 'a.com': listed twice", "an egress SPEC twice");
 	bad("[agent]\nowner = alice\negress = @../x\n", "x.ini:3: egress '@../x': not a list name",

@@ -17,7 +17,8 @@ static void test_escape(void)
 	char buf[64];
 
 	as_escape("a\nb\x1b[0m\\", buf, sizeof(buf));
-	is_str(buf, "a\\x0ab\\x1b[0m\\x5c", "escape: control characters and backslash become \\xNN");
+	is_str(buf, "a\\x0ab\\x1b[0m\\x5c",
+	       "escape: control characters and backslash become \\xNN");
 	as_escape("abcdef", buf, 4);
 	is_str(buf, "abc", "escape: output is truncated, never overflows");
 }
@@ -37,21 +38,26 @@ static void test_read_file(void)
 	fd = openat(dfd, "f", O_WRONLY | O_CREAT, 0644);
 	ok(write(fd, "hello\n", 6) == 6, "write test file");
 	close(fd);
-	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 100, &buf, &err), 0, "read_file: reads a small file");
+	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 100, &buf, &err), 0,
+	       "read_file: reads a small file");
 	is_str(buf, "hello\n", "read_file: content is intact");
 	free(buf);
 	buf = NULL;
-	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 3, &buf, &err), -EFBIG, "read_file: refuses a file over the limit");
+	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 3, &buf, &err), -EFBIG,
+	       "read_file: refuses a file over the limit");
 	like(err.msg, "larger than 3 bytes", "read_file: says why");
 	/* The buffer is sized by the file, the limit still by MAX. */
-	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 6, &buf, &err), 0, "read_file: a file exactly at the limit is read");
+	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 6, &buf, &err), 0,
+	       "read_file: a file exactly at the limit is read");
 	is_str(buf, "hello\n", "read_file: all of it");
 	free(buf);
 	buf = NULL;
-	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 5, &buf, &err), -EFBIG, "read_file: one byte over the limit is refused");
+	is_int(as_read_file(dfd, "f", AS_TRUST_ANY, 5, &buf, &err), -EFBIG,
+	       "read_file: one byte over the limit is refused");
 	fd = openat(dfd, "empty", O_WRONLY | O_CREAT, 0644);
 	close(fd);
-	is_int(as_read_file(dfd, "empty", AS_TRUST_ANY, 1 << 20, &buf, &err), 0, "read_file: an empty file is read");
+	is_int(as_read_file(dfd, "empty", AS_TRUST_ANY, 1 << 20, &buf, &err), 0,
+	       "read_file: an empty file is read");
 	is_str(buf, "", "read_file: as an empty string");
 	free(buf);
 	buf = NULL;
@@ -67,7 +73,8 @@ static void test_read_file(void)
 	       "read_file: and still no further than the limit");
 
 	ok(symlinkat("f", dfd, "link") == 0, "make symlink");
-	is_int(as_read_file(dfd, "link", AS_TRUST_ANY, 100, &buf, &err), -ELOOP, "read_file: never follows a symlink");
+	is_int(as_read_file(dfd, "link", AS_TRUST_ANY, 100, &buf, &err), -ELOOP,
+	       "read_file: never follows a symlink");
 
 	ok(fchmodat(dfd, "f", 0664, 0) == 0, "make the file group-writable");
 	if (geteuid() == 0) {
@@ -114,25 +121,30 @@ static void test_read_file_dirs(void)
 	ok(fchmodat(dfd, "sub", 0775, 0) == 0, "make the holding directory group-writable");
 	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), -EPERM,
 	       "read_file: a file in a group-writable directory is not trusted");
-	is_str(err.msg, "sub/f: its directory is writable by group or others (mode 0775); refusing to trust it",
+	is_str(err.msg,
+	       "sub/f: its directory is writable by group or others (mode 0775); refusing to trust it",
 	       "read_file: names the directory and its mode");
-	ok(fchmodat(dfd, "sub", 01777, 0) == 0, "make the holding directory sticky and world-writable");
+	ok(fchmodat(dfd, "sub", 01777, 0) == 0,
+	   "make the holding directory sticky and world-writable");
 	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), -EPERM,
 	       "read_file: a sticky holding directory is still refused (anyone could add a file)");
 	ok(fchmodat(dfd, "sub", 0755, 0) == 0 && fchownat(dfd, "sub", 65534, 0, 0) == 0,
 	   "give the holding directory to nobody");
 	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), -EPERM,
 	       "read_file: a file in a directory not owned by root is not trusted");
-	is_str(err.msg, "sub/f: its directory is not owned by root (uid 65534); refusing to trust it",
+	is_str(err.msg,
+	       "sub/f: its directory is not owned by root (uid 65534); refusing to trust it",
 	       "read_file: names the owner");
 	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ANY, 100, &buf, &err), 0,
 	       "read_file: AS_TRUST_ANY does not look at directories");
 	free(buf);
 	buf = NULL;
-	ok(fchownat(dfd, "sub", 0, 0, 0) == 0 && fchmod(dfd, 0777) == 0, "make the directory above world-writable");
+	ok(fchownat(dfd, "sub", 0, 0, 0) == 0 && fchmod(dfd, 0777) == 0,
+	   "make the directory above world-writable");
 	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), -EPERM,
 	       "read_file: a world-writable directory above is not trusted");
-	is_str(err.msg, "sub/f: a directory above it is writable by group or others (mode 0777); refusing to trust it",
+	is_str(err.msg,
+	       "sub/f: a directory above it is writable by group or others (mode 0777); refusing to trust it",
 	       "read_file: says it is a directory above");
 	ok(fchmod(dfd, 01777) == 0, "make the directory above sticky, like /tmp");
 	is_int(as_read_file(dfd, "sub/f", AS_TRUST_ROOT_ONLY, 100, &buf, &err), 0,

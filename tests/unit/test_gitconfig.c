@@ -13,7 +13,7 @@
 struct seen {
 	char *text;
 	size_t len, cap, n;
-	int stop_after;         /* return -ECANCELED after this many, 0: never */
+	int stop_after; /* return -ECANCELED after this many, 0: never */
 };
 
 static int collect(const char *section, const char *sub, const char *key, const char *value,
@@ -71,7 +71,8 @@ static void malformed(const char *text, size_t len, const char *want, int nbad, 
 	int bad;
 	struct seen s = parse(text, len, &bad, &err);
 
-	if (!tap_ok(bad == nbad && strcmp(s.text, want) == 0 && strcmp(err.msg, msg) == 0, "%s", name))
+	if (!tap_ok(bad == nbad && strcmp(s.text, want) == 0 && strcmp(err.msg, msg) == 0, "%s",
+		    name))
 		printf("#   bad %d, msg \"%s\"\n#   got:\n%s", bad, err.msg, s.text);
 	free(s.text);
 }
@@ -91,15 +92,19 @@ static void test_sections(void)
 	     "case: the old [section.sub] form is read without case");
 	good("[a.b \"C\"]\nk = v\n", "a \"b.C\".k=v\n",
 	     "subsection: [a.b \"C\"] splits at the first dot, as git's key a.b.C.k");
-	good("[core \"\"]\nk = v\n", "core \"\".k=v\n", "subsection: an empty quoted one is empty, not none");
+	good("[core \"\"]\nk = v\n", "core \"\".k=v\n",
+	     "subsection: an empty quoted one is empty, not none");
 	good("[x \"a\\\"b\\\\c\\d\"]\nk = v\n", "x \"a\"b\\cd\".k=v\n",
 	     "subsection: backslash takes the next character as it is");
 	good("[x \"a ] # b\"]\nk = v\n", "x \"a ] # b\".k=v\n",
 	     "subsection: brackets and comment characters inside quotes are text");
 	good("[x   \t\"s\"]\nk = v\n", "x \"s\".k=v\n", "subsection: any blanks before the quote");
-	good("[core] hooksPath = h\n", "core.hookspath=h\n", "section: a key may follow the header on its line");
-	good("[core][user]name = n\n", "user.name=n\n", "section: headers may follow each other on a line");
-	good("k = v\n[s]\nk = w\n", ".k=v\ns.k=w\n", "section: a key before any header has an empty section");
+	good("[core] hooksPath = h\n", "core.hookspath=h\n",
+	     "section: a key may follow the header on its line");
+	good("[core][user]name = n\n", "user.name=n\n",
+	     "section: headers may follow each other on a line");
+	good("k = v\n[s]\nk = w\n", ".k=v\ns.k=w\n",
+	     "section: a key before any header has an empty section");
 	good("[s]\na = 1\n[t]\na = 2\n[s]\na = 3\n", "s.a=1\nt.a=2\ns.a=3\n",
 	     "section: entries come in file order, sections may repeat");
 	good("[s]\nkey-2 = v\n", "s.key-2=v\n", "key: letters, digits and '-'");
@@ -110,62 +115,75 @@ static void test_values(void)
 	good("[s]\nk\n", "s.k\n", "value: a key alone has no value (boolean true)");
 	good("[s]\nk =\n", "s.k=\n", "value: a key with '=' and nothing after has an empty value");
 	good("[s]\nk   \t\n", "s.k\n", "value: blanks after a lone key");
-	good("[s]\nk =   a b  \t\n", "s.k=a b\n", "value: surrounding blanks dropped, inner ones kept");
+	good("[s]\nk =   a b  \t\n", "s.k=a b\n",
+	     "value: surrounding blanks dropped, inner ones kept");
 	good("[s]\nk = \"  a b  \"\n", "s.k=  a b  \n", "value: quotes keep blanks");
-	good("[s]\nk = a\" # b \"c\n", "s.k=a # b c\n", "value: quotes may open and close anywhere");
+	good("[s]\nk = a\" # b \"c\n", "s.k=a # b c\n",
+	     "value: quotes may open and close anywhere");
 	good("[s]\nk = a # b\n", "s.k=a\n", "comment: '#' ends a value");
 	good("[s]\nk = a;b\n", "s.k=a\n", "comment: ';' ends a value");
 	good("[s]\nk = \"a;b#c\"\n", "s.k=a;b#c\n", "comment: no comment inside quotes");
 	good("[s]\nk = \\\"a\\\\b\\tc\\nd\\be\n", "s.k=\"a\\b\tc\nd\be\n",
 	     "escape: \\\" \\\\ \\t \\n \\b");
-	good("[s]\nk = a \\\n  b\n", "s.k=a   b\n", "continuation: backslash-newline joins the next line");
+	good("[s]\nk = a \\\n  b\n", "s.k=a   b\n",
+	     "continuation: backslash-newline joins the next line");
 	good("[s]\nk = \"a \\\n b\"\n", "s.k=a  b\n", "continuation: also inside quotes");
 	good("[s]\r\nk = a \\\r\n b\r\n", "s.k=a  b\n", "continuation: with CRLF line ends");
 	good("[s]\nk = a \\", "s.k=a \n", "continuation: a backslash at the end of the text");
 	good("[s]\nk = a \\\n", "s.k=a \n", "continuation: into the end of the text");
 	good("[s]\nk = x\\\n# c\nj = y\n", "s.k=x\ns.j=y\n",
 	     "continuation: a '#' starting the joined line is a comment to its end");
-	good("[s]\nk = a\\t \n", "s.k=a\t\n", "value: an escaped blank is kept, a trailing plain one not");
+	good("[s]\nk = a\\t \n", "s.k=a\t\n",
+	     "value: an escaped blank is kept, a trailing plain one not");
 	good("[s]\nk = v", "s.k=v\n", "value: no newline at the end of the text");
 }
 
 static void test_comments(void)
 {
-	good("# c\n; c\n[s] # c\n  # indented\nk = v ; c\n", "s.k=v\n", "comment: whole lines and after a header");
+	good("# c\n; c\n[s] # c\n  # indented\nk = v ; c\n", "s.k=v\n",
+	     "comment: whole lines and after a header");
 	good("#[s]\nk = v\n", ".k=v\n", "comment: a commented header opens no section");
-	good("[s]\n# k = v \\\nj = w\n", "s.j=w\n", "comment: a backslash does not continue a comment");
+	good("[s]\n# k = v \\\nj = w\n", "s.j=w\n",
+	     "comment: a backslash does not continue a comment");
 	good("", "", "empty text: no entries");
 	good("\n\n  \t\n", "", "blank lines only: no entries");
-	good("\xef\xbb\xbf[s]\nk = v\n", "s.k=v\n", "a UTF-8 byte order mark at the start is skipped");
+	good("\xef\xbb\xbf[s]\nk = v\n", "s.k=v\n",
+	     "a UTF-8 byte order mark at the start is skipped");
 	good("[s]\r\nk = v\r\n", "s.k=v\n", "CRLF line ends");
-	good("[s]\nk = a\rb\n", "s.k=a b\n", "value: a lone CR inside a value reads as a space (git 2.39)");
-	good("[s]\nk = a\tb\n", "s.k=a b\n", "value: a tab inside a value reads as a space (git 2.39)");
+	good("[s]\nk = a\rb\n", "s.k=a b\n",
+	     "value: a lone CR inside a value reads as a space (git 2.39)");
+	good("[s]\nk = a\tb\n", "s.k=a b\n",
+	     "value: a tab inside a value reads as a space (git 2.39)");
 	good("[s]\nk = \"a\tb\"\n", "s.k=a\tb\n", "value: a quoted tab is kept");
 }
 
 static void test_includes(void)
 {
-	const char *text = "[include]\npath = /etc/shared.gitconfig\n"
-			   "[includeIf \"gitdir:~/src/\"]\npath = ../x.gitconfig\n"
-			   "[core]\nhooksPath = h\n";
+	const char *text =
+		"[include]\npath = /etc/shared.gitconfig\n"
+		"[includeIf \"gitdir:~/src/\"]\npath = ../x.gitconfig\n"
+		"[core]\nhooksPath = h\n";
 
-	good(text, "include.path=/etc/shared.gitconfig\nincludeif \"gitdir:~/src/\".path=../x.gitconfig\n"
-		   "core.hookspath=h\n",
+	good(text,
+	     "include.path=/etc/shared.gitconfig\nincludeif \"gitdir:~/src/\".path=../x.gitconfig\n"
+	     "core.hookspath=h\n",
 	     "include: include.path and includeIf.*.path are entries; what follows is still read");
 	good("[include]\npath = /proc/self/environ\n", "include.path=/proc/self/environ\n",
 	     "include: the named file is not read, only reported");
 	ok(as_gitcfg_is_include("include", "path"), "is_include: include.path");
 	ok(as_gitcfg_is_include("includeif", "path"), "is_include: includeIf.COND.path");
-	ok(!as_gitcfg_is_include("include", "other"), "is_include: another key of [include] is not");
+	ok(!as_gitcfg_is_include("include", "other"),
+	   "is_include: another key of [include] is not");
 	ok(!as_gitcfg_is_include("core", "path"), "is_include: path under another section is not");
 }
 
 static void test_malformed(void)
 {
-	MALFORMED("[s]\nk = \"a\nj = b\n", "s.j=b\n", 1, "line 2: quote not closed at the end of the line",
+	MALFORMED("[s]\nk = \"a\nj = b\n", "s.j=b\n", 1,
+		  "line 2: quote not closed at the end of the line",
 		  "malformed: an open quote at the end of the line");
-	MALFORMED("[s]\nk = a\\qb\nj = c\n", "s.j=c\n", 1, "line 2: unknown escape sequence in a value",
-		  "malformed: an unknown escape");
+	MALFORMED("[s]\nk = a\\qb\nj = c\n", "s.j=c\n", 1,
+		  "line 2: unknown escape sequence in a value", "malformed: an unknown escape");
 	MALFORMED("[s]\nk # c\nj = c\n", "s.j=c\n", 1, "line 2: no '=' after the key",
 		  "malformed: a key then a comment without '='");
 	MALFORMED("[s]\nk x = v\nj = c\n", "s.j=c\n", 1, "line 2: no '=' after the key",
@@ -178,10 +196,12 @@ static void test_malformed(void)
 		  "malformed: a value without a key");
 	MALFORMED("[s\nk = v\n[t]\nj = c\n", "t.j=c\n", 1, "line 1: section header not closed",
 		  "malformed: an unclosed header; its entries are skipped, the next section read");
-	MALFORMED("[s", "", 1, "line 1: section header not closed", "malformed: a header cut by the end of the text");
+	MALFORMED("[s", "", 1, "line 1: section header not closed",
+		  "malformed: a header cut by the end of the text");
 	MALFORMED("[s_t]\nk = v\n", "", 1, "line 1: bad character in a section name",
 		  "malformed: '_' in a section name");
-	MALFORMED("[]\nk = v\n", "", 1, "line 1: empty section name", "malformed: an empty section name");
+	MALFORMED("[]\nk = v\n", "", 1, "line 1: empty section name",
+		  "malformed: an empty section name");
 	MALFORMED("[s t]\nk = v\n", "", 1, "line 1: a subsection must be quoted",
 		  "malformed: an unquoted subsection");
 	MALFORMED("[s \"t]\nk = v\n", "", 1, "line 1: subsection not closed",
@@ -198,9 +218,11 @@ static void test_malformed(void)
 		  "malformed: a NUL byte at the start of a line");
 	MALFORMED("\xef\xbb[s]\nk = v\n", ".k=v\n", 1, "line 1: not a section, a key or a comment",
 		  "malformed: half a byte order mark");
-	MALFORMED("[s]\nk = \"a\nj = \\q\n[\nl = v\n", "", 3, "line 2: quote not closed at the end of the line",
+	MALFORMED("[s]\nk = \"a\nj = \\q\n[\nl = v\n", "", 3,
+		  "line 2: quote not closed at the end of the line",
 		  "malformed: every bad line counts, the first is named");
-	MALFORMED("[s]\r\nk = \"a\r\nj = b\r\n", "s.j=b\n", 1, "line 2: quote not closed at the end of the line",
+	MALFORMED("[s]\r\nk = \"a\r\nj = b\r\n", "s.j=b\n", 1,
+		  "line 2: quote not closed at the end of the line",
 		  "malformed: line numbers with CRLF line ends");
 }
 
@@ -258,7 +280,8 @@ static void test_huge(void)
 	for (n = 0; n + 5 <= big; n += 5)
 		memcpy(text + n, "k=\"\n\n", 5);
 	s = parse(text, n, &bad, &err);
-	ok(bad == (int)(n / 5) && s.n == 0 && strcmp(err.msg, "line 1: quote not closed at the end of the line") == 0,
+	ok(bad == (int)(n / 5) && s.n == 0 &&
+		   strcmp(err.msg, "line 1: quote not closed at the end of the line") == 0,
 	   "huge: %zu malformed lines, all counted, the first named", n / 5);
 	free(s.text);
 
@@ -277,14 +300,16 @@ static void test_gitrefs_keys(void)
 {
 	char many[64 * (INCLUDES_MAX + 2)] = "";
 	struct git_config c;
-	const char *text = "[core]\n\trepositoryformatversion = 1\n\thooksPath = \"/srv/hooks dir\" # shared\n"
-			   "\tworktree = ../../sub\n"
-			   "[extensions]\n\tobjectFormat = sha256\n\trefStorage = files\n\tworktreeConfig = true\n"
-			   "[include]\n\tpath = team.gitconfig\n"
-			   "[includeIf \"onbranch:main\"]\n\tpath = ../local.gitconfig\n";
+	const char *text =
+		"[core]\n\trepositoryformatversion = 1\n\thooksPath = \"/srv/hooks dir\" # shared\n"
+		"\tworktree = ../../sub\n"
+		"[extensions]\n\tobjectFormat = sha256\n\trefStorage = files\n\tworktreeConfig = true\n"
+		"[include]\n\tpath = team.gitconfig\n"
+		"[includeIf \"onbranch:main\"]\n\tpath = ../local.gitconfig\n";
 
 	git_config_from_text(text, strlen(text), &c);
-	is_str(c.hooks_path, "/srv/hooks dir", "gitrefs: core.hooksPath, quotes and comment dropped");
+	is_str(c.hooks_path, "/srv/hooks dir",
+	       "gitrefs: core.hooksPath, quotes and comment dropped");
 	is_str(c.worktree, "../../sub", "gitrefs: core.worktree");
 	is_str(c.object_format, "sha256", "gitrefs: extensions.objectFormat");
 	ok(!c.other_refstorage, "gitrefs: refStorage = files is the files backend");
@@ -295,12 +320,14 @@ static void test_gitrefs_keys(void)
 
 	text = "[core] hooksPath = a\n[core \"x\"]\nhooksPath = b\n[CORE]\nHooksPath = c\\\nd\n";
 	git_config_from_text(text, strlen(text), &c);
-	is_str(c.hooks_path, "cd", "gitrefs: the last core.hooksPath wins, a subsection's is not it, continuation read");
+	is_str(c.hooks_path, "cd",
+	       "gitrefs: the last core.hooksPath wins, a subsection's is not it, continuation read");
 
 	text = "[core]\nhooksPath = a\nhooksPath = \"b\n[extensions]\nrefStorage = reftable\n";
 	git_config_from_text(text, strlen(text), &c);
 	is_str(c.hooks_path, "a", "gitrefs: a malformed later value does not replace a good one");
-	ok(c.other_refstorage, "gitrefs: entries after a malformed line are read (refStorage = reftable)");
+	ok(c.other_refstorage,
+	   "gitrefs: entries after a malformed line are read (refStorage = reftable)");
 
 	text = "[extensions]\nrefStorage\n";
 	git_config_from_text(text, strlen(text), &c);

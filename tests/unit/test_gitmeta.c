@@ -38,16 +38,20 @@ static void test_agent_dir_name(void)
 	char a[NAME_MAX + 1], b[NAME_MAX + 1], small[8];
 
 	is_int(as_git_agent_dir_name("/home/al/src/proj", a, sizeof(a)), 0, "name: succeeds");
-	ok(matches(a, "^proj-[0-9a-f]{16}\\.git$"), "name: the last component, 16 hex digits, .git");
+	ok(matches(a, "^proj-[0-9a-f]{16}\\.git$"),
+	   "name: the last component, 16 hex digits, .git");
 	as_git_agent_dir_name("/home/al/src/proj", b, sizeof(b));
 	is_str(a, b, "name: stable for one path");
 	as_git_agent_dir_name("/home/al/other/proj", b, sizeof(b));
 	ok(strcmp(a, b) != 0, "name: another path with the same last component differs");
 	as_git_agent_dir_name("/home/al/src/a b/../\n$x", b, sizeof(b));
-	ok(matches(b, "^x-[0-9a-f]{16}\\.git$"), "name: only letters, digits, '.', '_', '-' are kept");
+	ok(matches(b, "^x-[0-9a-f]{16}\\.git$"),
+	   "name: only letters, digits, '.', '_', '-' are kept");
 	as_git_agent_dir_name("/home/al/src/..hidden", b, sizeof(b));
-	ok(matches(b, "^repo-[0-9a-f]{16}\\.git$"), "name: a leading dot becomes 'repo' (no hidden or '..' name)");
-	as_git_agent_dir_name("/home/al/src/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", b, sizeof(b));
+	ok(matches(b, "^repo-[0-9a-f]{16}\\.git$"),
+	   "name: a leading dot becomes 'repo' (no hidden or '..' name)");
+	as_git_agent_dir_name("/home/al/src/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", b,
+			      sizeof(b));
 	is_int((int)strlen(b), 32 + 1 + 16 + 4, "name: the component is cut at 32 characters");
 	is_int(as_git_agent_dir_name("/a/b", small, sizeof(small)), -ENAMETOOLONG,
 	       "name: a buffer too small is -ENAMETOOLONG");
@@ -132,15 +136,35 @@ static bool autorun(const char *path)
 static void test_review_classes(void)
 {
 	static const char *const yes[] = {
-		".envrc", "sub/.envrc", "Makefile", "a/b/makefile", "GNUmakefile", "package.json",
-		".vscode/tasks.json", ".vscode/launch.json", ".vscode/settings.json",
-		".github/workflows/ci.yml", "x/.github/workflows/deep/y.yaml", ".husky/pre-commit",
-		".husky/_/husky.sh", ".githooks/pre-push", ".pre-commit-config.yaml", "lefthook.yml",
-		".gitmodules", ".gitattributes", ".devcontainer/devcontainer.json", "Justfile",
+		".envrc",
+		"sub/.envrc",
+		"Makefile",
+		"a/b/makefile",
+		"GNUmakefile",
+		"package.json",
+		".vscode/tasks.json",
+		".vscode/launch.json",
+		".vscode/settings.json",
+		".github/workflows/ci.yml",
+		"x/.github/workflows/deep/y.yaml",
+		".husky/pre-commit",
+		".husky/_/husky.sh",
+		".githooks/pre-push",
+		".pre-commit-config.yaml",
+		"lefthook.yml",
+		".gitmodules",
+		".gitattributes",
+		".devcontainer/devcontainer.json",
+		"Justfile",
 	};
 	static const char *const no[] = {
-		"README", "src/main.c", ".vscode/extensions.json", ".github/CODEOWNERS",
-		"workflows/x.yml", "docs/Makefile.am", "package-lock.json",
+		"README",
+		"src/main.c",
+		".vscode/extensions.json",
+		".github/CODEOWNERS",
+		"workflows/x.yml",
+		"docs/Makefile.am",
+		"package-lock.json",
 	};
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)

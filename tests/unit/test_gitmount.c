@@ -117,9 +117,11 @@ static void test_mounts(void)
 	is_int(req('S', "0", "f", NULL), 0, "S: a file in the grant");
 	is_int(req('O', "0", "wt/.git/objects", "repo/owner-objects"), 0,
 	       "O: the owner's objects onto a directory the agent owns");
-	ok(exists("agent/repo/owner-objects/marker"), "O: the agent's side shows the owner's objects");
+	ok(exists("agent/repo/owner-objects/marker"),
+	   "O: the agent's side shows the owner's objects");
 	ok(!writable("agent/repo/owner-objects/new"), "O: read-only");
-	is_int(req('R', "0", "wt/.git", "repo"), 0, "R: the agent's git dir onto the work tree's .git");
+	is_int(req('R', "0", "wt/.git", "repo"), 0,
+	       "R: the agent's git dir onto the work tree's .git");
 	ok(exists("g/wt/.git/mine") && !exists("g/wt/.git/HEAD"), "R: .git is the agent's dir now");
 	ok(exists("g/wt/.git/owner-objects/marker"), "R: carrying the owner's objects along");
 	ok(writable("g/wt/.git/new"), "R: writable (the agent's)");
@@ -133,7 +135,8 @@ static void test_refusals(void)
 	is_int(req('S', "0", "link", NULL), -ELOOP, "S: a symlink in the grant: refused");
 	is_int(req('S', "0", "link/passwd", NULL), -ELOOP, "S: through a symlink: refused");
 	like(err.msg, "/g/link/passwd", "S: the refusal names the place");
-	is_int(req('S', "0", "mnt/inside", NULL), -EXDEV, "S: across a mount in the grant: refused");
+	is_int(req('S', "0", "mnt/inside", NULL), -EXDEV,
+	       "S: across a mount in the grant: refused");
 	is_int(req('S', "1", "sub", NULL), -EPROTO, "S: a read-only grant: refused");
 	is_int(req('S', "2", "sub", NULL), -EPROTO, "S: a grant not finished: refused");
 	is_int(req('S', "3", "sub", NULL), -EPROTO, "S: no such grant: refused");
@@ -141,11 +144,15 @@ static void test_refusals(void)
 	is_int(req('S', "", "sub", NULL), -EPROTO, "S: an empty grant: refused");
 	is_int(req('S', "-1", "sub", NULL), -EPROTO, "S: a negative grant: refused");
 	like(err.msg, "named no read-write grant", "S: says why");
-	is_int(req('R', "0", "wt2/.git", "notmine"), -EPERM, "R: a source the agent does not own: refused");
+	is_int(req('R', "0", "wt2/.git", "notmine"), -EPERM,
+	       "R: a source the agent does not own: refused");
 	like(err.msg, "not a directory the agent owns", "R: says why");
-	is_int(req('R', "0", "wt2/.git", "../g/sub"), -EPERM, "R: a source out of the agent's dir: refused");
-	is_int(req('R', "0", "wt2/.git", "alink"), -EPERM, "R: a symlink in the agent's dir: refused");
-	is_int(req('O', "0", "sub", "notmine"), -EPERM, "O: a target the agent does not own: refused");
+	is_int(req('R', "0", "wt2/.git", "../g/sub"), -EPERM,
+	       "R: a source out of the agent's dir: refused");
+	is_int(req('R', "0", "wt2/.git", "alink"), -EPERM,
+	       "R: a symlink in the agent's dir: refused");
+	is_int(req('O', "0", "sub", "notmine"), -EPERM,
+	       "O: a target the agent does not own: refused");
 	is_int(req('O', "1", "sub", "repo2"), -EPROTO, "O: from a read-only grant: refused");
 	ok(!exists("g/wt2/.git/mine"), "nothing was mounted by a refused request");
 }
@@ -162,10 +169,13 @@ static void test_shapes(void)
 	is_int(as_git_mounts_request(&m, buf, 0), -EPROTO, "an empty message: refused");
 	is_int(req('Q', "x", NULL, NULL), -EPROTO, "an unknown kind: refused");
 	like(err.msg, "does not take", "says so");
-	is_int(req('N', "a note\nforged log line", NULL, NULL), -EPROTO, "a note with a newline: refused");
-	is_int(req('D', "\033[2Jx", NULL, NULL), -EPROTO, "a line with an escape sequence: refused");
+	is_int(req('N', "a note\nforged log line", NULL, NULL), -EPROTO,
+	       "a note with a newline: refused");
+	is_int(req('D', "\033[2Jx", NULL, NULL), -EPROTO,
+	       "a line with an escape sequence: refused");
 	is_int(req('N', "p: why", NULL, NULL), 0, "a note");
-	ok(st.notes.n == 1 && st.skipped == 1 && !strcmp(st.notes.v[0], "p: why"), "kept and counted");
+	ok(st.notes.n == 1 && st.skipped == 1 && !strcmp(st.notes.v[0], "p: why"),
+	   "kept and counted");
 	is_int(req('D', "p: renamed", NULL, NULL), 0, "a renamed entry");
 	ok(st.disarmed.n == 1, "kept");
 	is_int(req('V', "/g/Makefile", NULL, NULL), 0, "a file for the review");
@@ -177,7 +187,8 @@ static void test_shapes(void)
 	is_int(req('T', "1 2 x", NULL, NULL), -EPROTO, "counts that are no numbers: refused");
 	ok(!m.ended, "and the walk has not ended");
 	is_int(req('T', "7 2 3", NULL, NULL), 0, "the counts");
-	ok(m.ended && st.dirs == 7 && st.repos == 2 && st.readonly == 3, "taken, and the walk has ended");
+	ok(m.ended && st.dirs == 7 && st.repos == 2 && st.readonly == 3,
+	   "taken, and the walk has ended");
 }
 
 static int child(void)
@@ -246,7 +257,7 @@ static int child(void)
 	as_git_mounts_free(&m);
 	as_git_stats_free(&st);
 	printf("1..%d\n", tap_n);
-	fflush(stdout);  /* the child leaves by _exit */
+	fflush(stdout); /* the child leaves by _exit */
 	return tap_failed ? 1 : 0;
 }
 

@@ -20,20 +20,20 @@ struct run {
 	uid_t uid;
 	gid_t gid;
 	unsigned flags;
-	bool lock_securebits;   /* as_caps_clear_bounding first, as the helper */
-	bool drop_root_first;   /* become NOBODY by hand first: no privilege left */
-	const gid_t *groups;    /* as_identity_switch_groups with these, when set */
+	bool lock_securebits; /* as_caps_clear_bounding first, as the helper */
+	bool drop_root_first; /* become NOBODY by hand first: no privilege left */
+	const gid_t *groups;  /* as_identity_switch_groups with these, when set */
 	size_t n_groups;
 };
 
 struct result {
-	int r;                  /* as_identity_switch's return */
+	int r; /* as_identity_switch's return */
 	char msg[AS_ERR_MAX];
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	int ngroups;
 	gid_t group0;
-	gid_t group[8];         /* the first eight of getgroups, sorted by the kernel */
+	gid_t group[8]; /* the first eight of getgroups, sorted by the kernel */
 	bool no_caps;
 };
 
@@ -63,14 +63,17 @@ static int run_switch(const struct run *run, struct result *res)
 		close(pfd[0]);
 		if (run->lock_securebits && as_caps_clear_bounding(&err) < 0)
 			_exit(2);
-		if (run->drop_root_first && (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
-					     setresuid(NOBODY, NOBODY, NOBODY) < 0))
+		if (run->drop_root_first &&
+		    (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+		     setresuid(NOBODY, NOBODY, NOBODY) < 0))
 			_exit(3);
 		if (run->groups)
-			res->r = as_identity_switch_groups(run->name, run->uid, run->gid, run->groups,
-							   run->n_groups, run->flags, &err);
+			res->r = as_identity_switch_groups(run->name, run->uid, run->gid,
+							   run->groups, run->n_groups, run->flags,
+							   &err);
 		else
-			res->r = as_identity_switch(run->name, run->uid, run->gid, run->flags, &err);
+			res->r = as_identity_switch(run->name, run->uid, run->gid, run->flags,
+						    &err);
 		snprintf(res->msg, sizeof(res->msg), "%s", err.msg);
 		getresuid(&res->ru, &res->eu, &res->su);
 		getresgid(&res->rg, &res->eg, &res->sg);
@@ -103,12 +106,15 @@ static void test_refuses_id_zero(void)
 
 static void test_without_privilege(void)
 {
-	struct run run = { .uid = NOBODY - 1, .gid = NOBODY - 1, .drop_root_first = geteuid() == 0 };
+	struct run run = { .uid = NOBODY - 1,
+			   .gid = NOBODY - 1,
+			   .drop_root_first = geteuid() == 0 };
 	struct result res;
 
 	is_int(run_switch(&run, &res), 0, "unprivileged: the child reports");
 	is_int(res.r, -EPERM, "unprivileged: the switch fails with EPERM");
-	is_str(res.msg, "setresgid(65533): Operation not permitted", "naming the first step that failed");
+	is_str(res.msg, "setresgid(65533): Operation not permitted",
+	       "naming the first step that failed");
 }
 
 static void test_switch(void)
@@ -122,8 +128,10 @@ static void test_switch(void)
 	}
 	is_int(run_switch(&run, &res), 0, "root: the child reports");
 	is_int(res.r, 0, "root: the switch succeeds");
-	ok(res.ru == NOBODY && res.eu == NOBODY && res.su == NOBODY, "all three uids are the target's");
-	ok(res.rg == NOBODY && res.eg == NOBODY && res.sg == NOBODY, "all three gids are the target's");
+	ok(res.ru == NOBODY && res.eu == NOBODY && res.su == NOBODY,
+	   "all three uids are the target's");
+	ok(res.rg == NOBODY && res.eg == NOBODY && res.sg == NOBODY,
+	   "all three gids are the target's");
 	ok(res.ngroups == 1 && res.group0 == NOBODY, "without a name the groups are the gid alone");
 }
 
@@ -137,7 +145,8 @@ static void test_switch_by_name(void)
 		return;
 	}
 	is_int(run_switch(&run, &res), 0, "by name: the child reports");
-	ok(res.r == 0 && res.ngroups >= 1 && res.eu == NOBODY, "by name: the switch succeeds (initgroups)");
+	ok(res.r == 0 && res.ngroups >= 1 && res.eu == NOBODY,
+	   "by name: the switch succeeds (initgroups)");
 }
 
 /* The helper locks the securebits first (SECBIT_NO_SETUID_FIXUP): then the
@@ -156,7 +165,8 @@ static void test_caps_kept_by_securebits(void)
 	is_str(res.msg, "could regain root after the switch to uid 65534", "naming it");
 	run.flags = AS_IDENTITY_DROP_CAPS;
 	is_int(run_switch(&run, &res), 0, "securebits, DROP_CAPS: the child reports");
-	ok(res.r == 0 && res.no_caps && res.eu == NOBODY, "with DROP_CAPS the switch succeeds, no capability left");
+	ok(res.r == 0 && res.no_caps && res.eu == NOBODY,
+	   "with DROP_CAPS the switch succeeds, no capability left");
 }
 
 /* The helper passes the groups it checked (lib/session.c) rather than
@@ -173,9 +183,11 @@ static void test_groups_refused(void)
 	is_str(err.msg, "x: 0 supplementary groups given (1 to 65536)", "groups: naming the count");
 	is_int(as_identity_switch_groups("x", NOBODY, NOBODY, NULL, 1, 0, &err), -EINVAL,
 	       "groups: no list is refused");
-	is_int(as_identity_switch_groups("x", NOBODY, NOBODY, one, (size_t)NGROUPS_MAX + 1, 0, &err),
+	is_int(as_identity_switch_groups("x", NOBODY, NOBODY, one, (size_t)NGROUPS_MAX + 1, 0,
+					 &err),
 	       -EINVAL, "groups: more than NGROUPS_MAX is refused");
-	is_str(err.msg, "x: 65537 supplementary groups given (1 to 65536)", "groups: naming that count");
+	is_str(err.msg, "x: 65537 supplementary groups given (1 to 65536)",
+	       "groups: naming that count");
 	is_int(as_identity_switch_groups("x", 0, NOBODY, one, 1, 0, &err), -EINVAL,
 	       "groups: uid 0 is refused as by as_identity_switch");
 	is_int(geteuid(), before, "groups: and nothing changed");
@@ -185,7 +197,9 @@ static void test_switch_groups(void)
 {
 	static const gid_t two[] = { 4242, NOBODY }, twice[] = { NOBODY, 4242, NOBODY };
 	static const gid_t with_root[] = { NOBODY, 0 };
-	struct run run = { .name = "nobody", .uid = NOBODY, .gid = NOBODY, .groups = two, .n_groups = 2 };
+	struct run run = {
+		.name = "nobody", .uid = NOBODY, .gid = NOBODY, .groups = two, .n_groups = 2
+	};
 	struct result res;
 
 	if (geteuid() != 0) {

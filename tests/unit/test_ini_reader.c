@@ -13,7 +13,7 @@
 struct seen {
 	char log[1024];
 	unsigned calls;
-	const char *fail_at;    /* a key the handler refuses */
+	const char *fail_at; /* a key the handler refuses */
 };
 
 static int record(void *user, const char *section, unsigned seq, const char *key, const char *value,
@@ -73,14 +73,18 @@ static void test_accepted(void)
 
 static void test_refused(void)
 {
-	bad("[a]\nk: v\n", "f.ini:2: expected 'key = value', a [section] or a comment", "'key: value'");
-	bad("[a]\njunk\n", "f.ini:2: expected 'key = value', a [section] or a comment", "a bare word");
+	bad("[a]\nk: v\n", "f.ini:2: expected 'key = value', a [section] or a comment",
+	    "'key: value'");
+	bad("[a]\njunk\n", "f.ini:2: expected 'key = value', a [section] or a comment",
+	    "a bare word");
 	bad("[a] junk\n", "f.ini:1: unexpected text after the section header", "text after ']'");
 	bad("[a\nk = v\n", "f.ini:1: a section header needs a closing ']'", "an unclosed header");
 	bad("[]\nk = v\n", "f.ini:1: a section header needs a name", "an empty header");
 	bad("k = v\n", "f.ini:1: key 'k' before any [section]", "a key before any section");
-	bad("\xef\xbb\xbf\xef\xbb\xbf[a]\n", "f.ini:1: more than one byte order mark", "two byte order marks");
-	bad("[a]\nk = v\n\xef\xbb\xbf[b]\n", "f.ini:3: expected 'key = value', a [section] or a comment",
+	bad("\xef\xbb\xbf\xef\xbb\xbf[a]\n", "f.ini:1: more than one byte order mark",
+	    "two byte order marks");
+	bad("[a]\nk = v\n\xef\xbb\xbf[b]\n",
+	    "f.ini:3: expected 'key = value', a [section] or a comment",
 	    "a byte order mark after line 1");
 }
 
@@ -120,8 +124,10 @@ static void test_handler_stops(void)
 	struct seen s = { .fail_at = "two" };
 	struct as_err err = { "" };
 
-	is_int(parse("[a]\none = 1\ntwo = 2\nthree = 3\n", &s, &err), -EINVAL, "a handler's refusal: refused");
-	is_str(err.msg, "f.ini:3: two: refused by the handler", "a handler's refusal: FILE:LINE prepended");
+	is_int(parse("[a]\none = 1\ntwo = 2\nthree = 3\n", &s, &err), -EINVAL,
+	       "a handler's refusal: refused");
+	is_str(err.msg, "f.ini:3: two: refused by the handler",
+	       "a handler's refusal: FILE:LINE prepended");
 	is_int((int)s.calls, 2, "a handler's refusal: no key after it");
 	is_int(parse("[a]\none = 1\n[b\nthree = 3\n", &s, &err), -EINVAL, "a bad line: refused");
 	is_int((int)s.calls, 1, "a bad line: no key after it");

@@ -29,13 +29,12 @@
 #define FS_V1 0x1fffULL /* bits 0-12 */
 #define RD (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 /* The write class on ABI 7: everything but execute, make_char, make_block. */
-#define WRITE7                                                                  \
-	(RD | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |   \
-	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |         \
-	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |           \
-	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SYM |           \
-	 LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE |               \
-	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
+#define WRITE7                                                                                   \
+	(RD | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |                    \
+	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |                          \
+	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |                            \
+	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER | \
+	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
 static const struct as_origin test_origin = { "/etc/agent-shell/profiles/test.profile", 12 };
 
@@ -73,9 +72,9 @@ static void test_caps(void)
 	for (int abi = 0; abi <= 9; abi++) {
 		as_landlock_caps_for_abi(abi, &c);
 		ok(c.abi == abi && c.fs == want[abi].fs && c.net == want[abi].net &&
-		   c.scoped == want[abi].scoped && c.restrict_flags == want[abi].flags,
-		   "caps: ABI %d knows fs 0x%llx, net 0x%llx, scopes 0x%llx, restrict flags 0x%x", abi,
-		   (unsigned long long)want[abi].fs, (unsigned long long)want[abi].net,
+			   c.scoped == want[abi].scoped && c.restrict_flags == want[abi].flags,
+		   "caps: ABI %d knows fs 0x%llx, net 0x%llx, scopes 0x%llx, restrict flags 0x%x",
+		   abi, (unsigned long long)want[abi].fs, (unsigned long long)want[abi].net,
 		   (unsigned long long)want[abi].scoped, want[abi].flags);
 	}
 	as_landlock_caps_for_abi(-ENOSYS, &c);
@@ -102,8 +101,9 @@ static void test_format(void)
 	char buf[512];
 
 	as_landlock_format_fs(0xffff, buf, sizeof(buf));
-	is_str(buf, "execute write_file read_file read_dir remove_dir remove_file make_char make_dir make_reg "
-		    "make_sock make_fifo make_block make_sym refer truncate ioctl_dev",
+	is_str(buf,
+	       "execute write_file read_file read_dir remove_dir remove_file make_char make_dir make_reg "
+	       "make_sock make_fifo make_block make_sym refer truncate ioctl_dev",
 	       "format: every fs right by its kernel name, in bit order");
 	as_landlock_format_fs(0, buf, sizeof(buf));
 	is_str(buf, "none", "format: no right is 'none'");
@@ -130,14 +130,18 @@ static void test_plan_abi8_abi9(void)
 	FILE *f;
 
 	policy_with(&pol, AS_LANDLOCK_REQUIRED);
-	as_policy_add_path(&pol, "/srv/project", AS_FS_WRITE | AS_FS_EXEC, false, test_origin, &err);
+	as_policy_add_path(&pol, "/srv/project", AS_FS_WRITE | AS_FS_EXEC, false, test_origin,
+			   &err);
 	as_policy_add_path(&pol, "/usr", AS_FS_EXEC, false, test_origin, &err);
 	as_policy_add_path(&pol, "/etc", AS_FS_READ, false, test_origin, &err);
 
-	is_int(as_landlock_plan(&pol, 9, &plan, &err), 0, "abi9: a required profile plans on ABI 9");
+	is_int(as_landlock_plan(&pol, 9, &plan, &err), 0,
+	       "abi9: a required profile plans on ABI 9");
 	ok(plan.handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX, "abi9: resolve_unix is handled");
-	ok(plan.paths[0].access & LANDLOCK_ACCESS_FS_RESOLVE_UNIX, "abi9: a write rule grants resolve_unix");
-	ok(!(plan.paths[1].access & LANDLOCK_ACCESS_FS_RESOLVE_UNIX), "abi9: an exec rule does not");
+	ok(plan.paths[0].access & LANDLOCK_ACCESS_FS_RESOLVE_UNIX,
+	   "abi9: a write rule grants resolve_unix");
+	ok(!(plan.paths[1].access & LANDLOCK_ACCESS_FS_RESOLVE_UNIX),
+	   "abi9: an exec rule does not");
 	ok(!(plan.paths[2].access & LANDLOCK_ACCESS_FS_RESOLVE_UNIX), "abi9: a read rule does not");
 	ok(plan.restrict_flags & LANDLOCK_RESTRICT_SELF_TSYNC, "abi9: tsync is on");
 	is_int(plan.dropped.n, 0, "abi9: nothing is dropped");
@@ -152,8 +156,10 @@ static void test_plan_abi8_abi9(void)
 	buf = NULL;
 	as_landlock_plan_free(&plan);
 
-	is_int(as_landlock_plan(&pol, 8, &plan, &err), 0, "abi8: a required profile plans on ABI 8");
-	ok(!(plan.handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX), "abi8: resolve_unix is not handled");
+	is_int(as_landlock_plan(&pol, 8, &plan, &err), 0,
+	       "abi8: a required profile plans on ABI 8");
+	ok(!(plan.handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX),
+	   "abi8: resolve_unix is not handled");
 	ok(!(plan.paths[0].access & LANDLOCK_ACCESS_FS_RESOLVE_UNIX), "abi8: nor granted");
 	ok(plan.restrict_flags & LANDLOCK_RESTRICT_SELF_TSYNC, "abi8: tsync is on");
 	as_landlock_plan_free(&plan);
@@ -161,21 +167,26 @@ static void test_plan_abi8_abi9(void)
 	is_int(as_landlock_plan_capped(&pol, 9, 7, &plan, &err), 0,
 	       "abi7: a required profile still plans with the ABI capped at 7");
 	is_int(plan.caps.abi, 7, "abi7: the plan is for ABI 7");
-	ok(!(plan.handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX), "abi7: resolve_unix is not handled");
-	ok(!(plan.restrict_flags & LANDLOCK_RESTRICT_SELF_TSYNC), "abi7: tsync is off (ABI 7 refuses the flag)");
+	ok(!(plan.handled_fs & LANDLOCK_ACCESS_FS_RESOLVE_UNIX),
+	   "abi7: resolve_unix is not handled");
+	ok(!(plan.restrict_flags & LANDLOCK_RESTRICT_SELF_TSYNC),
+	   "abi7: tsync is off (ABI 7 refuses the flag)");
 	is_int(plan.dropped.n, 0, "abi7: and nothing is reported as dropped");
 	f = open_memstream(&buf, &len);
 	as_landlock_explain(&plan, f);
 	fclose(f);
 	like(buf, "landlock: named unix sockets: connect not restricted (needs ABI 9, Linux 7.1)",
 	     "abi7: explain says named sockets are not restricted, and why");
-	like(buf, "landlock: the calling thread is restricted (all threads at once needs ABI 8, Linux 7.0)",
+	like(buf,
+	     "landlock: the calling thread is restricted (all threads at once needs ABI 8, Linux 7.0)",
 	     "abi7: explain says only the calling thread is restricted");
 	free(buf);
 	as_landlock_plan_free(&plan);
 
-	is_int(as_landlock_plan(&pol, 10, &plan, &err), 0, "abi10: a newer kernel plans as the newest known");
-	ok(plan.caps.fs == 0x1ffff && plan.caps.abi == 10, "abi10: with ABI 9's rights, nothing unknown");
+	is_int(as_landlock_plan(&pol, 10, &plan, &err), 0,
+	       "abi10: a newer kernel plans as the newest known");
+	ok(plan.caps.fs == 0x1ffff && plan.caps.abi == 10,
+	   "abi10: with ABI 9's rights, nothing unknown");
 	as_landlock_plan_free(&plan);
 	as_policy_free(&pol);
 }
@@ -209,7 +220,8 @@ static void test_plan_required(void)
 			like(err.msg, "set 'landlock = best-effort' in the profile",
 			     "plan: required on ABI %d hints at best-effort", abi);
 			like(err.msg, "signal scope (ABI 6, Linux 6.12)",
-			     "plan: required on ABI %d names every missing right, down to the signal scope", abi);
+			     "plan: required on ABI %d names every missing right, down to the signal scope",
+			     abi);
 		} else {
 			is_int(r, 0, "plan: required succeeds on ABI %d", abi);
 			is_int(plan.dropped.n, 0, "plan: nothing dropped on ABI %d", abi);
@@ -221,7 +233,8 @@ static void test_plan_required(void)
 	/* Without the scopes in the policy, ABI 5 has everything needed. */
 	pol.scope_abstract_unix = false;
 	pol.scope_signal = false;
-	is_int(as_landlock_plan(&pol, 5, &plan, &err), 0, "plan: required with no scopes succeeds on ABI 5");
+	is_int(as_landlock_plan(&pol, 5, &plan, &err), 0,
+	       "plan: required with no scopes succeeds on ABI 5");
 	is_int(plan.scoped, 0, "plan: no scope requested, none set");
 	as_landlock_plan_free(&plan);
 	pol.scope_signal = true;
@@ -242,7 +255,9 @@ static void test_plan_required(void)
 
 static void test_plan_best_effort(void)
 {
-	static const size_t n_dropped[] = { [1] = 5, [2] = 5, [3] = 4, [4] = 3, [5] = 2, [6] = 0, [7] = 0 };
+	static const size_t n_dropped[] = {
+		[1] = 5, [2] = 5, [3] = 4, [4] = 3, [5] = 2, [6] = 0, [7] = 0
+	};
 	struct as_landlock_plan plan;
 	struct as_policy pol;
 	struct as_err err = { "" };
@@ -261,8 +276,8 @@ static void test_plan_best_effort(void)
 		   "plan: ABI %d handles every right it knows", abi);
 		is_int(plan.restrict_flags, abi >= 7 ? LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON : 0,
 		       "plan: ABI %d restrict flags: log new exec only from ABI 7", abi);
-		is_int(plan.n_ports, abi >= 4 ? 1 : 0,
-		       "plan: ABI %d has %s port rule", abi, abi >= 4 ? "the" : "no");
+		is_int(plan.n_ports, abi >= 4 ? 1 : 0, "plan: ABI %d has %s port rule", abi,
+		       abi >= 4 ? "the" : "no");
 		if (abi == 3) {
 			like(plan.dropped.v[0], "TCP connect/bind rules (ABI 4, Linux 6.7)",
 			     "plan: ABI 3 drops TCP first");
@@ -270,7 +285,8 @@ static void test_plan_best_effort(void)
 			     "plan: ABI 3 drops ioctl_dev");
 			like(plan.dropped.v[2], "abstract unix socket scope (ABI 6",
 			     "plan: ABI 3 drops the abstract unix scope");
-			like(plan.dropped.v[3], "signal scope (ABI 6", "plan: ABI 3 drops the signal scope");
+			like(plan.dropped.v[3], "signal scope (ABI 6",
+			     "plan: ABI 3 drops the signal scope");
 		}
 		if (abi == 1)
 			like(plan.dropped.v[0], "truncate (ABI 3, Linux 6.2)",
@@ -285,7 +301,8 @@ static void test_plan_best_effort(void)
 	is_int(as_landlock_build(&plan, &err), -1, "build: nothing to enforce without Landlock");
 	as_landlock_plan_free(&plan);
 
-	is_int(as_landlock_plan_capped(&pol, 7, 3, &plan, &err), 0, "plan: capped to ABI 3 succeeds");
+	is_int(as_landlock_plan_capped(&pol, 7, 3, &plan, &err), 0,
+	       "plan: capped to ABI 3 succeeds");
 	is_int(plan.caps.abi, 3, "plan: capped plan is for ABI 3");
 	is_int(plan.kernel_abi, 7, "plan: capped plan remembers the kernel ABI");
 	is_int(plan.handled_net, 0, "plan: capped to ABI 3 handles no TCP");
@@ -309,11 +326,14 @@ static void test_plan_rights(void)
 	as_landlock_plan(&pol, 7, &plan, &err);
 	is_int(plan.n_paths, 4, "rights: one planned rule per path");
 	is_int(plan.paths[0].access, RD, "rights: read is read_file + read_dir");
-	is_int(plan.paths[1].access, RD | LANDLOCK_ACCESS_FS_EXECUTE, "rights: exec is read + execute");
+	is_int(plan.paths[1].access, RD | LANDLOCK_ACCESS_FS_EXECUTE,
+	       "rights: exec is read + execute");
 	is_int(plan.paths[2].access, write7,
 	       "rights: write is read + create/remove/refer/truncate/ioctl_dev");
-	ok(!(plan.paths[2].access & (LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK)) &&
-	   (plan.handled_fs & LANDLOCK_ACCESS_FS_MAKE_CHAR) && (plan.handled_fs & LANDLOCK_ACCESS_FS_MAKE_BLOCK),
+	ok(!(plan.paths[2].access &
+	     (LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK)) &&
+		   (plan.handled_fs & LANDLOCK_ACCESS_FS_MAKE_CHAR) &&
+		   (plan.handled_fs & LANDLOCK_ACCESS_FS_MAKE_BLOCK),
 	   "rights: make_char and make_block are handled but never granted");
 	is_int(plan.paths[3].access, write7 | LANDLOCK_ACCESS_FS_EXECUTE,
 	       "rights: write + exec adds execute");
@@ -372,23 +392,26 @@ static void test_build(void)
 	}
 	policy_with(&pol, AS_LANDLOCK_REQUIRED);
 	as_policy_add_path(&pol, tpath("rw1"), AS_FS_WRITE | AS_FS_EXEC, false, test_origin, &err);
-	as_policy_add_path(&pol, tpath("ro/file"), AS_FS_WRITE | AS_FS_EXEC, false, test_origin, &err);
+	as_policy_add_path(&pol, tpath("ro/file"), AS_FS_WRITE | AS_FS_EXEC, false, test_origin,
+			   &err);
 	as_policy_add_path(&pol, "/dev/null", AS_FS_WRITE, false, AS_ORIGIN_CMDLINE, &err);
 	as_policy_add_path(&pol, tpath("nothere"), AS_FS_READ, true, test_origin, &err);
 	as_policy_add_port(&pol, AS_PORT_CONNECT, 443, test_origin, &err);
 	as_policy_add_port(&pol, AS_PORT_BIND, 8080, AS_ORIGIN_CMDLINE, &err);
 
-	is_int(as_landlock_plan(&pol, kernel_abi, &plan, &err), 0, "build: plans on the running kernel");
+	is_int(as_landlock_plan(&pol, kernel_abi, &plan, &err), 0,
+	       "build: plans on the running kernel");
 	fd = as_landlock_build(&plan, &err);
 	ok(fd >= 0, "build: returns a ruleset fd (%s)", fd < 0 ? err.msg : "ok");
 	if (fd >= 0)
 		close(fd);
-	ok(plan.paths[0].is_dir &&
-	   plan.paths[0].access == ((WRITE7 | LANDLOCK_ACCESS_FS_EXECUTE) & plan.handled_fs),
+	ok(plan.paths[0].is_dir && plan.paths[0].access == ((WRITE7 | LANDLOCK_ACCESS_FS_EXECUTE) &
+							    plan.handled_fs),
 	   "build: a directory keeps every right");
 	is_int(plan.paths[1].access,
-	       LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |
-	       LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV,
+	       LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+		       LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |
+		       LANDLOCK_ACCESS_FS_IOCTL_DEV,
 	       "build: a regular file is masked to file rights");
 	ok(!plan.paths[1].is_dir, "build: a regular file is not a directory");
 	ok(plan.paths[2].access & LANDLOCK_ACCESS_FS_IOCTL_DEV,
@@ -411,22 +434,28 @@ static void test_build(void)
 
 		snprintf(want, sizeof(want), "landlock: ABI %d (kernel)\n", kernel_abi);
 		like(out, want, "explain: names the ABI and that it is the kernel's");
-		snprintf(want, sizeof(want), "landlock: allow rwx %s (from /etc/agent-shell/profiles/test.profile:12)\n",
+		snprintf(want, sizeof(want),
+			 "landlock: allow rwx %s (from /etc/agent-shell/profiles/test.profile:12)\n",
 			 tpath("rw1"));
 		like(out, want, "explain: one line per path with class and origin");
-		snprintf(want, sizeof(want), "landlock: allow ro %s (absent, skipped) (from", tpath("nothere"));
+		snprintf(want, sizeof(want), "landlock: allow ro %s (absent, skipped) (from",
+			 tpath("nothere"));
 		like(out, want, "explain: an absent optional path says so");
 	}
-	like(out, "landlock: allow rw /dev/null (from command line)\n", "explain: command-line origin");
+	like(out, "landlock: allow rw /dev/null (from command line)\n",
+	     "explain: command-line origin");
 	like(out, "landlock: handled fs: execute write_file read_file read_dir",
 	     "explain: handled fs rights by name");
-	like(out, "landlock: allow connect tcp/443 (from /etc/agent-shell/profiles/test.profile:12)\n",
+	like(out,
+	     "landlock: allow connect tcp/443 (from /etc/agent-shell/profiles/test.profile:12)\n",
 	     "explain: connect port with origin");
-	like(out, "landlock: allow bind tcp/8080 (from command line)\n", "explain: bind port with origin");
+	like(out, "landlock: allow bind tcp/8080 (from command line)\n",
+	     "explain: bind port with origin");
 	like(out, "landlock: scope abstract-unix: isolated\n", "explain: abstract unix scope");
 	like(out, "landlock: scope signal: isolated\n", "explain: signal scope");
 	if (kernel_abi >= 7)
-		like(out, "landlock: denials logged via audit (ABI", "explain: audit logging on ABI 7");
+		like(out, "landlock: denials logged via audit (ABI",
+		     "explain: audit logging on ABI 7");
 	ok(!strstr(out, "NOT ENFORCED"), "explain: nothing dropped on this kernel");
 	as_landlock_plan_free(&plan);
 
@@ -440,9 +469,11 @@ static void test_build(void)
 	like(out, "landlock: ABI 1 (capped; kernel has ABI", "explain: a capped ABI says so");
 	like(out, "renames and links across directories are always denied (EXDEV)",
 	     "explain: ABI 1 explains refer");
-	like(out, "landlock: NOT ENFORCED on this kernel: TCP connect/bind rules (ABI 4, Linux 6.7)",
+	like(out,
+	     "landlock: NOT ENFORCED on this kernel: TCP connect/bind rules (ABI 4, Linux 6.7)",
 	     "explain: dropped rights are listed");
-	like(out, "landlock: scope signal: not enforced", "explain: a scope the ABI lacks is not enforced");
+	like(out, "landlock: scope signal: not enforced",
+	     "explain: a scope the ABI lacks is not enforced");
 	ok(!strstr(out, "tcp/443"), "explain: no port rule without TCP support");
 	as_landlock_plan_free(&plan);
 	as_policy_free(&pol);
@@ -457,7 +488,8 @@ static void test_missing_path(void)
 	int fd;
 
 	if (kernel_abi < 1) {
-		skip("build: a missing path is an error naming it and its origin", "needs Landlock");
+		skip("build: a missing path is an error naming it and its origin",
+		     "needs Landlock");
 		return;
 	}
 	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
@@ -465,7 +497,8 @@ static void test_missing_path(void)
 	as_landlock_plan(&pol, kernel_abi, &plan, &err);
 	fd = as_landlock_build(&plan, &err);
 	is_int(fd, -ENOENT, "build: a missing path fails with ENOENT");
-	snprintf(want, sizeof(want), "%s (/etc/agent-shell/profiles/test.profile:12): No such file or directory",
+	snprintf(want, sizeof(want),
+		 "%s (/etc/agent-shell/profiles/test.profile:12): No such file or directory",
 		 tpath("missing"));
 	is_str(err.msg, want, "build: the error names the path and its origin");
 	as_landlock_plan_free(&plan);
@@ -553,7 +586,8 @@ static int probe_rename(const void *arg)
 
 static int probe_connect(const void *arg)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int r = 0;
 
@@ -615,7 +649,8 @@ static int probe_raw_mode(const void *arg)
 
 static int tcp_listener(uint16_t *port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -649,12 +684,14 @@ static void add_home_rule(struct as_policy *pol, const char *rel, unsigned acces
 	size_t base = strlen(tpath("rw1"));
 
 	snprintf(path, sizeof(path), "%s%s", tpath("rw1"), rel);
-	if (as_policy_add_path_beneath(pol, path, base, "@home", access, optional, test_origin, &err) < 0)
+	if (as_policy_add_path_beneath(pol, path, base, "@home", access, optional, test_origin,
+				       &err) < 0)
 		printf("# add: %s\n", err.msg);
 }
 
 /* Builds pol; returns the build's result (fd closed) with err. */
-static int build_only(const struct as_policy *pol, struct as_landlock_plan *plan, struct as_err *err)
+static int build_only(const struct as_policy *pol, struct as_landlock_plan *plan,
+		      struct as_err *err)
 {
 	int fd;
 
@@ -677,8 +714,9 @@ static void test_beneath(void)
 		skip("beneath: rules under a variable do not follow symlinks", "needs Landlock");
 		return;
 	}
-	if (symlink("/", tpath("rw1/npm-global")) < 0 || symlink("../outside", tpath("rw1/mid")) < 0 ||
-	    mkdir(tpath("rw1/sub"), 0700) < 0 || symlink(tpath("outside"), tpath("rw1/sub/abs")) < 0) {
+	if (symlink("/", tpath("rw1/npm-global")) < 0 ||
+	    symlink("../outside", tpath("rw1/mid")) < 0 || mkdir(tpath("rw1/sub"), 0700) < 0 ||
+	    symlink(tpath("outside"), tpath("rw1/sub/abs")) < 0) {
 		ok(0, "beneath: setup: %s", strerror(errno));
 		return;
 	}
@@ -687,9 +725,12 @@ static void test_beneath(void)
 	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
 	add_home_rule(&pol, "/npm-global", AS_FS_EXEC, true);
 	as_policy_add_path(&pol, tpath("ro"), AS_FS_READ, false, test_origin, &err);
-	is_int(build_only(&pol, &plan, &err), 0, "beneath: an optional rule that is a symlink does not fail the build");
-	ok(plan.paths[0].absent && plan.paths[0].refused != NULL, "beneath: it is skipped, with a reason");
-	is_str(plan.paths[0].refused, "a symbolic link in the path (rules under a variable never follow one)",
+	is_int(build_only(&pol, &plan, &err), 0,
+	       "beneath: an optional rule that is a symlink does not fail the build");
+	ok(plan.paths[0].absent && plan.paths[0].refused != NULL,
+	   "beneath: it is skipped, with a reason");
+	is_str(plan.paths[0].refused,
+	       "a symbolic link in the path (rules under a variable never follow one)",
 	       "beneath: the reason names the symlink");
 	as_landlock_plan_free(&plan);
 	if (kernel_abi >= 3)
@@ -701,36 +742,44 @@ static void test_beneath(void)
 
 	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
 	add_home_rule(&pol, "/npm-global", AS_FS_EXEC, false);
-	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: a mandatory rule that is a symlink fails the build");
-	snprintf(want, sizeof(want), "%s/npm-global (/etc/agent-shell/profiles/test.profile:12, under @home): "
-		 "refused: a symbolic link in the path (rules under a variable never follow one)", tpath("rw1"));
+	is_int(build_only(&pol, &plan, &err), -EACCES,
+	       "beneath: a mandatory rule that is a symlink fails the build");
+	snprintf(want, sizeof(want),
+		 "%s/npm-global (/etc/agent-shell/profiles/test.profile:12, under @home): "
+		 "refused: a symbolic link in the path (rules under a variable never follow one)",
+		 tpath("rw1"));
 	is_str(err.msg, want, "beneath: the refusal names the rule, its origin and its base");
 	as_landlock_plan_free(&plan);
 	as_policy_free(&pol);
 
 	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
 	add_home_rule(&pol, "/mid/file", AS_FS_READ, false);
-	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: a symlink in a middle component fails the build");
+	is_int(build_only(&pol, &plan, &err), -EACCES,
+	       "beneath: a symlink in a middle component fails the build");
 	like(err.msg, "refused: a symbolic link in the path", "beneath: and says it is a symlink");
 	as_landlock_plan_free(&plan);
 	as_policy_free(&pol);
 
 	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
 	add_home_rule(&pol, "/sub/abs", AS_FS_READ, false);
-	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: an absolute symlink deeper down fails the build");
+	is_int(build_only(&pol, &plan, &err), -EACCES,
+	       "beneath: an absolute symlink deeper down fails the build");
 	as_landlock_plan_free(&plan);
 	as_policy_free(&pol);
 
 	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
 	add_home_rule(&pol, "/../outside", AS_FS_READ, false);
-	is_int(build_only(&pol, &plan, &err), -EACCES, "beneath: '..' out of the base fails the build");
-	like(err.msg, "refused: the path leaves its base ('..')", "beneath: and says it leaves the base");
+	is_int(build_only(&pol, &plan, &err), -EACCES,
+	       "beneath: '..' out of the base fails the build");
+	like(err.msg, "refused: the path leaves its base ('..')",
+	     "beneath: and says it leaves the base");
 	as_landlock_plan_free(&plan);
 	as_policy_free(&pol);
 
 	policy_with(&pol, AS_LANDLOCK_BEST_EFFORT);
 	add_home_rule(&pol, "/sub/../sub", AS_FS_READ, false);
-	is_int(build_only(&pol, &plan, &err), 0, "beneath: '..' that stays beneath the base is fine");
+	is_int(build_only(&pol, &plan, &err), 0,
+	       "beneath: '..' that stays beneath the base is fine");
 	as_landlock_plan_free(&plan);
 	is_int(as_landlock_rule_target(&pol.paths[0], target, sizeof(target), &e), 0,
 	       "beneath: the target of a rule under a variable resolves");
@@ -824,7 +873,8 @@ static void test_enforce_tcp(void)
 	as_policy_add_port(&pol, AS_PORT_CONNECT, granted, AS_ORIGIN_CMDLINE, &err);
 	is_int(in_sandbox(&pol, 0, probe_connect, &other), EACCES,
 	       "enforce: connect to a port not granted is EACCES");
-	is_int(in_sandbox(&pol, 0, probe_connect, &granted), 0, "enforce: connect to a granted port works");
+	is_int(in_sandbox(&pol, 0, probe_connect, &granted), 0,
+	       "enforce: connect to a granted port works");
 	is_int(in_sandbox(&pol, 3, probe_connect, &other), 0,
 	       "enforce: planned for ABI 3 (best-effort), TCP is left unrestricted");
 	as_policy_free(&pol);
@@ -869,7 +919,8 @@ static void test_enforce_scopes(void)
 	is_int(in_sandbox(&pol, 0, probe_kill_parent, NULL), EPERM,
 	       "enforce: signalling the parent is EPERM");
 	pol.scope_signal = false;
-	is_int(in_sandbox(&pol, 0, probe_kill_parent, NULL), 0, "enforce: with the signal scope off, it can");
+	is_int(in_sandbox(&pol, 0, probe_kill_parent, NULL), 0,
+	       "enforce: with the signal scope off, it can");
 	as_policy_free(&pol);
 }
 
@@ -920,8 +971,8 @@ static int setup_tree(void)
 
 static void cleanup_tree(void)
 {
-	static const char *const files[] = { "ro/file", "ro/b", "outside/file", "rw1/a", "rw1/b",
-					     "rw2/a", "rw2/b" };
+	static const char *const files[] = { "ro/file", "ro/b",  "outside/file", "rw1/a",
+					     "rw1/b",   "rw2/a", "rw2/b" };
 	static const char *const dirs[] = { "ro", "rw1", "rw2", "outside" };
 
 	for (size_t i = 0; i < AS_ARRAY_SIZE(files); i++)

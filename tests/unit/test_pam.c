@@ -57,8 +57,8 @@ static void skip(const char *name, const char *why)
 /* ---- fixture ------------------------------------------------------------ */
 
 static const char *const candidates[] = {
-	"daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news",
-	"uucp", "proxy", "www-data", "backup", "list", "irc", "nobody",
+	"daemon", "bin",  "sys",   "sync",     "games",  "man",  "lp",  "mail",
+	"news",   "uucp", "proxy", "www-data", "backup", "list", "irc", "nobody",
 };
 
 /* The next existing, non-root account not already taken. */
@@ -264,7 +264,7 @@ static int run_pam(const struct fixture *f, const char *service, const char *use
 	n = pread(memfd, log, loglen - 1, 0);
 	log[n > 0 ? n : 0] = '\0';
 	close(memfd);
-	for (char *p = log; (p = strchr(p, '\n')); )
+	for (char *p = log; (p = strchr(p, '\n'));)
 		*p = '|';
 	return rc;
 }
@@ -286,11 +286,13 @@ static void like_reason(const struct fixture *f, const char *log, const char *re
 static void test_dlopen(const struct fixture *f)
 {
 	static const char *const exported[] = {
-		"pam_sm_authenticate", "pam_sm_acct_mgmt", "pam_sm_setcred",
+		"pam_sm_authenticate",
+		"pam_sm_acct_mgmt",
+		"pam_sm_setcred",
 	};
 	static const char *const private[] = {
-		"as_registry_load", "as_registry_find_by_account", "as_escape",
-		"as_read_file", "check_owner", "parse_module_args",
+		"as_registry_load", "as_registry_find_by_account", "as_escape", "as_read_file",
+		"check_owner",      "parse_module_args",
 	};
 	void *h = dlopen(f->module, RTLD_NOW | RTLD_LOCAL);
 
@@ -317,11 +319,16 @@ static void test_owner_allowed(const struct fixture *f)
 	write_registry(f, f->owner, f->owner_uid, f->account, f->account_uid, 0644);
 	if (!f->root) {
 		rc = run_pam(f, "as-test", f->account, f->owner, AUTH, log, sizeof(log));
-		is_int(rc, PAM_AUTH_ERR, "as non-root, our own registry file is not trusted, so even the owner is refused");
-		like(log, "not owned by root", "as non-root, the refusal says the registry is not root-owned");
-		skip("the registered owner authenticates as its agent", "needs root (root-owned registry)");
-		skip("the registered owner passes account management", "needs root (root-owned registry)");
-		skip("debug logs the success naming both users", "needs root (root-owned registry)");
+		is_int(rc, PAM_AUTH_ERR,
+		       "as non-root, our own registry file is not trusted, so even the owner is refused");
+		like(log, "not owned by root",
+		     "as non-root, the refusal says the registry is not root-owned");
+		skip("the registered owner authenticates as its agent",
+		     "needs root (root-owned registry)");
+		skip("the registered owner passes account management",
+		     "needs root (root-owned registry)");
+		skip("debug logs the success naming both users",
+		     "needs root (root-owned registry)");
 		return;
 	}
 	rc = run_pam(f, "as-test", f->account, f->owner, AUTH, log, sizeof(log));
@@ -361,12 +368,12 @@ static void test_no_registry(const struct fixture *f)
 {
 	char log[LOG_BUF];
 
-	is_int(run_pam(f, "as-test-empty", f->account, f->owner, AUTH, log, sizeof(log)), PAM_AUTH_ERR,
-	       "an account no registry names is refused");
+	is_int(run_pam(f, "as-test-empty", f->account, f->owner, AUTH, log, sizeof(log)),
+	       PAM_AUTH_ERR, "an account no registry names is refused");
 	like(log, "no registry in", "the denial says no registry names the account");
 	like(log, f->emptydir, "the denial names the registry directory it searched");
-	is_int(run_pam(f, "as-test-empty", f->account, f->owner, ACCT, log, sizeof(log)), PAM_PERM_DENIED,
-	       "an account no registry names fails account management");
+	is_int(run_pam(f, "as-test-empty", f->account, f->owner, ACCT, log, sizeof(log)),
+	       PAM_PERM_DENIED, "an account no registry names fails account management");
 }
 
 static void test_untrusted_registry(const struct fixture *f)
@@ -375,8 +382,8 @@ static void test_untrusted_registry(const struct fixture *f)
 
 	if (!f->root) {
 		write_registry(f, f->owner, f->owner_uid, f->account, f->account_uid, 0644);
-		is_int(run_pam(f, "as-test", f->account, f->owner, AUTH, log, sizeof(log)), PAM_AUTH_ERR,
-		       "a registry file not owned by root is refused");
+		is_int(run_pam(f, "as-test", f->account, f->owner, AUTH, log, sizeof(log)),
+		       PAM_AUTH_ERR, "a registry file not owned by root is refused");
 		like(log, "not owned by root", "the denial says the registry is not owned by root");
 		return;
 	}
@@ -390,7 +397,8 @@ static void test_untrusted_registry(const struct fixture *f)
 		char path[256];
 
 		snprintf(path, sizeof(path), "%s/%s.conf", f->regdir, f->owner);
-		ok(chown(path, f->owner_uid, (gid_t)-1) == 0, "give the registry file to its owner");
+		ok(chown(path, f->owner_uid, (gid_t)-1) == 0,
+		   "give the registry file to its owner");
 	}
 	is_int(run_pam(f, "as-test", f->account, f->owner, AUTH, log, sizeof(log)), PAM_AUTH_ERR,
 	       "a registry file owned by the developer (not root) is refused");
@@ -423,12 +431,14 @@ static void test_uid_mismatch(const struct fixture *f)
 	write_registry(f, f->owner, f->owner_uid + 12345, f->account, f->account_uid, 0644);
 	is_int(run_pam(f, "as-test", f->account, f->owner, AUTH, log, sizeof(log)), PAM_AUTH_ERR,
 	       "an owner whose uid differs from the registry's is refused");
-	like_reason(f, log, "owner uid mismatch", true, "the denial says the owner uid does not match");
+	like_reason(f, log, "owner uid mismatch", true,
+		    "the denial says the owner uid does not match");
 
 	write_registry(f, f->owner, f->owner_uid, f->account, f->account_uid + 12345, 0644);
 	is_int(run_pam(f, "as-test", f->account, f->owner, ACCT, log, sizeof(log)), PAM_PERM_DENIED,
 	       "an agent account whose uid differs from the registry's is refused");
-	like_reason(f, log, "account uid mismatch", true, "the denial says the account uid does not match");
+	like_reason(f, log, "account uid mismatch", true,
+		    "the denial says the account uid does not match");
 }
 
 static void test_root(const struct fixture *f)
@@ -452,26 +462,29 @@ static void test_unknown_users(const struct fixture *f)
 	char log[LOG_BUF];
 
 	write_registry(f, f->owner, f->owner_uid, f->account, f->account_uid, 0644);
-	is_int(run_pam(f, "as-test", "as-no-such-user", f->owner, AUTH, log, sizeof(log)), PAM_AUTH_ERR,
-	       "a PAM_USER that is not in passwd is refused");
+	is_int(run_pam(f, "as-test", "as-no-such-user", f->owner, AUTH, log, sizeof(log)),
+	       PAM_AUTH_ERR, "a PAM_USER that is not in passwd is refused");
 	like(log, "user is not a local account", "the denial says the user is unknown");
-	is_int(run_pam(f, "as-test", f->account, "as-no-such-user", AUTH, log, sizeof(log)), PAM_AUTH_ERR,
-	       "a PAM_RUSER that is not in passwd is refused");
-	like(log, "requesting user is not a local account", "the denial says the requester is unknown");
+	is_int(run_pam(f, "as-test", f->account, "as-no-such-user", AUTH, log, sizeof(log)),
+	       PAM_AUTH_ERR, "a PAM_RUSER that is not in passwd is refused");
+	like(log, "requesting user is not a local account",
+	     "the denial says the requester is unknown");
 }
 
 static void test_log_escaping(const struct fixture *f)
 {
 	char log[LOG_BUF];
 
-	run_pam(f, "as-test", f->account, "evil\nJan  1 00:00:00 host sshd: forged", AUTH, log, sizeof(log));
+	run_pam(f, "as-test", f->account, "evil\nJan  1 00:00:00 host sshd: forged", AUTH, log,
+		sizeof(log));
 	like(log, "ruser=\"evil\\x0aJan", "a newline in PAM_RUSER is logged as \\x0a");
 	/* run_pam() shows each line break as '|': a raw newline would have
 	 * split the line right after "evil". */
 	ok(strstr(log, "evil|") == NULL, "no raw newline from PAM_RUSER reaches the log");
 
 	run_pam(f, "as-test", "x\" user=\"root", f->owner, AUTH, log, sizeof(log));
-	like(log, "user=\"x\\x22 user=\\x22root\"", "a quote in PAM_USER cannot close the quoted field");
+	like(log, "user=\"x\\x22 user=\\x22root\"",
+	     "a quote in PAM_USER cannot close the quoted field");
 }
 
 static void test_arguments(const struct fixture *f)
@@ -479,15 +492,16 @@ static void test_arguments(const struct fixture *f)
 	char log[LOG_BUF];
 
 	write_registry(f, f->owner, f->owner_uid, f->account, f->account_uid, 0644);
-	is_int(run_pam(f, "as-test-badarg", f->account, f->owner, AUTH, log, sizeof(log)), PAM_SERVICE_ERR,
+	is_int(run_pam(f, "as-test-badarg", f->account, f->owner, AUTH, log, sizeof(log)),
+	       PAM_SERVICE_ERR,
 	       "an unknown module argument fails authentication closed with PAM_SERVICE_ERR");
 	like(log, "unknown argument \"frobnicate\"", "the unknown argument is logged by name");
-	is_int(run_pam(f, "as-test-badarg", f->account, f->owner, ACCT, log, sizeof(log)), PAM_SERVICE_ERR,
-	       "an unknown module argument fails account management closed");
-	is_int(run_pam(f, "as-test-badarg", f->account, f->owner, SETCRED, log, sizeof(log)), PAM_SERVICE_ERR,
-	       "an unknown module argument fails setcred closed");
-	is_int(run_pam(f, "as-test-relative", f->account, f->owner, AUTH, log, sizeof(log)), PAM_SERVICE_ERR,
-	       "a relative registry= directory is refused with PAM_SERVICE_ERR");
+	is_int(run_pam(f, "as-test-badarg", f->account, f->owner, ACCT, log, sizeof(log)),
+	       PAM_SERVICE_ERR, "an unknown module argument fails account management closed");
+	is_int(run_pam(f, "as-test-badarg", f->account, f->owner, SETCRED, log, sizeof(log)),
+	       PAM_SERVICE_ERR, "an unknown module argument fails setcred closed");
+	is_int(run_pam(f, "as-test-relative", f->account, f->owner, AUTH, log, sizeof(log)),
+	       PAM_SERVICE_ERR, "a relative registry= directory is refused with PAM_SERVICE_ERR");
 	like(log, "registry= needs an absolute directory", "the relative registry= is logged");
 }
 

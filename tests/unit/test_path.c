@@ -46,9 +46,11 @@ static void test_normalize(void)
 	normal("/a/.b/..c", "/a/.b/..c", "names starting with dots are names");
 	ok(!as_path_normalize("a/b", out, sizeof(out)), "normalize: a relative path is refused");
 	ok(!as_path_normalize("", out, sizeof(out)), "normalize: an empty path is refused");
-	ok(as_path_normalize("/abcdef", out, sizeof(out)), "normalize: a result of len-1 bytes fits");
+	ok(as_path_normalize("/abcdef", out, sizeof(out)),
+	   "normalize: a result of len-1 bytes fits");
 	is_str(out, "/abcdef", "normalize: ... whole");
-	ok(!as_path_normalize("/abcdefg", out, sizeof(out)), "normalize: one byte more does not fit");
+	ok(!as_path_normalize("/abcdefg", out, sizeof(out)),
+	   "normalize: one byte more does not fit");
 	ok(as_path_normalize("/abcdefgh/..", out, sizeof(out)) == false,
 	   "normalize: an intermediate component that does not fit is refused");
 	ok(!as_path_normalize("/", out, 1), "normalize: a 1-byte buffer cannot hold '/'");
@@ -81,10 +83,12 @@ static void test_system_tree(void)
 	is_str(as_path_system_tree("/proc/self/root", false), "/proc", "system: /proc");
 	is_str(as_path_system_tree("/lib64", false), "/lib*", "system: /lib64");
 	is_str(as_path_system_tree("/libexec/x", false), "/lib*", "system: /libexec");
-	is_str(as_path_system_tree("/var/lib/x", false), "/var", "system: /var without --allow-var");
+	is_str(as_path_system_tree("/var/lib/x", false), "/var",
+	       "system: /var without --allow-var");
 	ok(as_path_system_tree("/var/lib/x", true) == NULL, "system: /var with --allow-var");
 	ok(as_path_system_tree("/etcetera", false) == NULL, "system: /etcetera is not /etc");
-	ok(as_path_system_tree("/home/alice/src", false) == NULL, "system: a home directory is not");
+	ok(as_path_system_tree("/home/alice/src", false) == NULL,
+	   "system: a home directory is not");
 	ok(as_path_system_tree("/srv/data", false) == NULL, "system: /srv is not");
 	ok(as_path_system_tree("/", false) == NULL, "system: / itself is refused elsewhere");
 }

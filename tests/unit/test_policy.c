@@ -28,13 +28,15 @@ static void test_paths(void)
 	struct as_err err = { "" };
 
 	as_policy_init(&pol);
-	is_int(as_policy_add_path(&pol, "relative/x", AS_FS_READ, false, AS_ORIGIN_CMDLINE, &err), -EINVAL,
-	       "path: a relative path is refused");
+	is_int(as_policy_add_path(&pol, "relative/x", AS_FS_READ, false, AS_ORIGIN_CMDLINE, &err),
+	       -EINVAL, "path: a relative path is refused");
 	like(err.msg, "not an absolute path", "path: error says why");
-	is_int(as_policy_add_path(&pol, "/tmp/a\nb", AS_FS_READ, false, AS_ORIGIN_CMDLINE, &err), -EINVAL,
-	       "path: a control character is refused");
-	is_int(as_policy_add_path(&pol, "/usr", AS_FS_READ, false, AS_ORIGIN_CMDLINE, &err), 0, "path: /usr read");
-	is_int(as_policy_add_path(&pol, "/usr", AS_FS_EXEC, false, AS_ORIGIN_CMDLINE, &err), 0, "path: /usr exec");
+	is_int(as_policy_add_path(&pol, "/tmp/a\nb", AS_FS_READ, false, AS_ORIGIN_CMDLINE, &err),
+	       -EINVAL, "path: a control character is refused");
+	is_int(as_policy_add_path(&pol, "/usr", AS_FS_READ, false, AS_ORIGIN_CMDLINE, &err), 0,
+	       "path: /usr read");
+	is_int(as_policy_add_path(&pol, "/usr", AS_FS_EXEC, false, AS_ORIGIN_CMDLINE, &err), 0,
+	       "path: /usr exec");
 	is_int(pol.n_paths, 1, "path: the same path twice is one rule");
 	is_int(pol.paths[0].access, AS_FS_READ | AS_FS_EXEC, "path: access bits merge");
 	as_policy_free(&pol);
@@ -45,7 +47,8 @@ static void test_env(void)
 	struct as_policy pol;
 	struct as_strv out = { 0 };
 	struct as_err err = { "" };
-	char *envp[] = { "HOME=/h", "LC_ALL=C", "LD_PRELOAD=/x.so", "TERM=xterm", "HOME=/second", "BAD-NAME=1", NULL };
+	char *envp[] = { "HOME=/h",    "LC_ALL=C", "LD_PRELOAD=/x.so", "TERM=xterm", "HOME=/second",
+			 "BAD-NAME=1", NULL };
 
 	as_policy_init(&pol);
 	as_strv_push(&pol.env_pass, "HOME");

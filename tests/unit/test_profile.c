@@ -135,7 +135,8 @@ static void test_every_key(void)
 	ok(pol.landlock_set, "keys: landlock_set");
 	is_int(pol.n_paths, 4, "keys: four path rules");
 	p = find_path(&pol, "/etc");
-	ok(p && p->access == AS_FS_READ && !p->optional, "keys: read = /etc is a mandatory read rule");
+	ok(p && p->access == AS_FS_READ && !p->optional,
+	   "keys: read = /etc is a mandatory read rule");
 	ok(p && p->origin.line == 7 && strcmp(p->origin.file, "t.profile") == 0,
 	   "keys: a rule's origin is t.profile:7");
 	p = find_path(&pol, "/var/tmp/x");
@@ -150,10 +151,13 @@ static void test_every_key(void)
 	ok(!pol.scope_abstract_unix, "keys: abstract-unix = shared");
 	ok(!pol.scope_signal, "keys: signal = shared");
 	ok(pol.env_pass.n == 2 && as_strv_contains(&pol.env_pass, "TERM") &&
-	   as_strv_contains(&pol.env_pass, "LC_*"), "keys: pass TERM and LC_*");
+		   as_strv_contains(&pol.env_pass, "LC_*"),
+	   "keys: pass TERM and LC_*");
 	ok(pol.env_set.n == 2 && as_strv_contains(&pol.env_set, "LANG=C.UTF-8") &&
-	   as_strv_contains(&pol.env_set, "EMPTY="), "keys: set LANG=C.UTF-8 and EMPTY=");
-	ok(pol.rlimits[RLIMIT_NOFILE].set && pol.rlimits[RLIMIT_NOFILE].value == 1024, "keys: nofile = 1024");
+		   as_strv_contains(&pol.env_set, "EMPTY="),
+	   "keys: set LANG=C.UTF-8 and EMPTY=");
+	ok(pol.rlimits[RLIMIT_NOFILE].set && pol.rlimits[RLIMIT_NOFILE].value == 1024,
+	   "keys: nofile = 1024");
 	is_int(pol.rlimits[RLIMIT_NOFILE].origin.line, 23, "keys: the limit's origin line");
 	ok(pol.rlimits[RLIMIT_FSIZE].value == 1024ull * 1024 * 1024, "keys: fsize = 1G is 2^30");
 	ok(pol.rlimits[RLIMIT_DATA].value == 512ull * 1024 * 1024, "keys: data = 512M");
@@ -162,12 +166,14 @@ static void test_every_key(void)
 	   "keys: cpu = unlimited");
 	ok(pol.rlimits[RLIMIT_CORE].set && pol.rlimits[RLIMIT_CORE].value == 0, "keys: core = 0");
 	ok(!pol.rlimits[RLIMIT_NPROC].set, "keys: an unmentioned limit is not set");
-	ok(pol.sources.n == 1 && strcmp(pol.sources.v[0], "t.profile") == 0, "keys: the source is recorded");
+	ok(pol.sources.n == 1 && strcmp(pol.sources.v[0], "t.profile") == 0,
+	   "keys: the source is recorded");
 	as_policy_free(&pol);
 
 	is_int(parse(&pol, "", &err), 0, "keys: an empty profile parses");
 	ok(pol.scope_abstract_unix && pol.scope_signal && !pol.landlock_set &&
-	   pol.landlock == AS_LANDLOCK_REQUIRED, "keys: defaults are isolated scopes, landlock required");
+		   pol.landlock == AS_LANDLOCK_REQUIRED,
+	   "keys: defaults are isolated scopes, landlock required");
 	as_policy_free(&pol);
 }
 
@@ -179,11 +185,13 @@ static void test_seccomp_names(void)
 
 	r = parse(&pol, "[seccomp]\ndeny = no_such_syscall_xyz\n", &err);
 	ok(r < 0, "seccomp: an unknown syscall name is refused");
-	like(err.msg, "t.profile:2: deny: 'no_such_syscall_xyz': ", "seccomp: the message names file:line and the value");
+	like(err.msg, "t.profile:2: deny: 'no_such_syscall_xyz': ",
+	     "seccomp: the message names file:line and the value");
 	as_policy_free(&pol);
 
 	if (!seccomp_ready) {
-		printf("ok %d - seccomp: deny = ptrace parses # SKIP as_seccomp_check_name not implemented yet\n", ++tap_n);
+		printf("ok %d - seccomp: deny = ptrace parses # SKIP as_seccomp_check_name not implemented yet\n",
+		       ++tap_n);
 		return;
 	}
 	r = parse(&pol, "[seccomp]\ndeny = ptrace\ndeny = ptrace\n", &err);
@@ -206,26 +214,32 @@ static void test_variables(void)
 		     "[environment]\n"
 		     "set = TMPDIR=@tmp\n"
 		     "set = XDG_CONFIG_HOME=@home/.config\n"
-		     "set = LITERAL=a@home\n", &err), 0, "vars: a profile using @project, @home, @tmp parses");
+		     "set = LITERAL=a@home\n",
+		     &err),
+	       0, "vars: a profile using @project, @home, @tmp parses");
 	ok(find_path(&pol, "/work/proj"), "vars: @project expands");
 	ok(find_path(&pol, "/home/agent/.config/x"), "vars: @home/.config/x expands");
 	ok(find_path(&pol, "/tmp/cache") && find_path(&pol, "/tmp/cache")->optional,
 	   "vars: ?@tmp/cache expands and stays optional");
 	ok(as_strv_contains(&pol.env_set, "TMPDIR=/tmp"), "vars: set = TMPDIR=@tmp expands");
-	ok(as_strv_contains(&pol.env_set, "XDG_CONFIG_HOME=/home/agent/.config"), "vars: set value @home/... expands");
-	ok(as_strv_contains(&pol.env_set, "LITERAL=a@home"), "vars: a variable not at the start stays literal");
+	ok(as_strv_contains(&pol.env_set, "XDG_CONFIG_HOME=/home/agent/.config"),
+	   "vars: set value @home/... expands");
+	ok(as_strv_contains(&pol.env_set, "LITERAL=a@home"),
+	   "vars: a variable not at the start stays literal");
 	as_policy_free(&pol);
 
 	opts.vars.home = "/home/agent/";
 	is_int(parse(&pol, "[filesystem]\nread = @home/x\nread = @home\n", &err), 0,
 	       "vars: a home with a trailing slash parses");
-	ok(find_path(&pol, "/home/agent/x"), "vars: no double slash after a trailing-slash variable");
+	ok(find_path(&pol, "/home/agent/x"),
+	   "vars: no double slash after a trailing-slash variable");
 	ok(find_path(&pol, "/home/agent/"), "vars: a bare @home keeps the value as given");
 	as_policy_free(&pol);
 	opts = saved;
 
 	refused("[filesystem]\nread = @foo/x\n",
-		"t.profile:2: unknown variable '@foo' (known: @project, @home, @tmp)", "vars: an unknown @variable");
+		"t.profile:2: unknown variable '@foo' (known: @project, @home, @tmp)",
+		"vars: an unknown @variable");
 	refused("[filesystem]\nread = @homex\n",
 		"t.profile:2: unknown variable '@homex' (known: @project, @home, @tmp)",
 		"vars: a variable must be followed by '/' or the end");
@@ -233,63 +247,80 @@ static void test_variables(void)
 		"t.profile:2: unknown variable '@nope' (known: @project, @home, @tmp)",
 		"vars: an unknown variable in a set value");
 	opts.vars.project = NULL;
-	refused("[filesystem]\nwrite = @project\n", "t.profile:2: variable @project has no value here",
+	refused("[filesystem]\nwrite = @project\n",
+		"t.profile:2: variable @project has no value here",
 		"vars: a variable without a value is an error naming it");
 	opts = saved;
 	opts.vars.tmp = NULL;
-	refused("[environment]\nset = TMPDIR=@tmp\n", "t.profile:2: variable @tmp has no value here",
+	refused("[environment]\nset = TMPDIR=@tmp\n",
+		"t.profile:2: variable @tmp has no value here",
 		"vars: a variable without a value in a set value");
 	opts = saved;
 }
 
 static void test_paths(void)
 {
-	refused("[filesystem]\n\nread = relative/x\n", "t.profile:3: relative/x: not an absolute path",
+	refused("[filesystem]\n\nread = relative/x\n",
+		"t.profile:3: relative/x: not an absolute path",
 		"paths: a relative path names file:line");
 	refused("[filesystem]\nexec = ?\n", "t.profile:2: exec: '?' needs a path after it",
 		"paths: a bare '?' is refused");
 	refused("[filesystem]\nread = ?relative\n", "t.profile:2: relative: not an absolute path",
 		"paths: an optional path must be absolute too");
-	refused("[filesystem]\nread =\n", "t.profile:2: read: empty value", "paths: an empty value is refused");
-	refused("[filesystem]\nread = /a\x1b[31mb\n", "t.profile:2: read: control character in value",
+	refused("[filesystem]\nread =\n", "t.profile:2: read: empty value",
+		"paths: an empty value is refused");
+	refused("[filesystem]\nread = /a\x1b[31mb\n",
+		"t.profile:2: read: control character in value",
 		"paths: a control character in a value is refused");
 }
 
 static void test_errors(void)
 {
-	refused("[profile]\n[foo]\n", "t.profile:2: unknown section [foo]", "errors: unknown section");
+	refused("[profile]\n[foo]\n", "t.profile:2: unknown section [foo]",
+		"errors: unknown section");
 	refused("[]\n", "t.profile:1: unknown section []", "errors: an empty section name");
-	refused("[Profile]\n", "t.profile:1: unknown section [Profile]", "errors: section names are case-sensitive");
-	refused("[profile\n", "t.profile:1: a section header needs a closing ']'", "errors: unclosed section");
+	refused("[Profile]\n", "t.profile:1: unknown section [Profile]",
+		"errors: section names are case-sensitive");
+	refused("[profile\n", "t.profile:1: a section header needs a closing ']'",
+		"errors: unclosed section");
 	refused("[profile] read = /x\n", "t.profile:1: unexpected text after the section header",
 		"errors: text after a section header");
-	refused("[filesystem]\nrd = /x\n", "t.profile:2: unknown key 'rd' in [filesystem]", "errors: unknown key");
+	refused("[filesystem]\nrd = /x\n", "t.profile:2: unknown key 'rd' in [filesystem]",
+		"errors: unknown key");
 	refused("[profile]\nread = /x\n", "t.profile:2: unknown key 'read' in [profile]",
 		"errors: a key of another section");
 	refused("read = /x\n[filesystem]\n", "t.profile:1: key 'read' before any [section]",
 		"errors: key before any section");
-	refused("[filesystem]\nread: /x\n", "t.profile:2: expected 'key = value', a [section] or a comment",
+	refused("[filesystem]\nread: /x\n",
+		"t.profile:2: expected 'key = value', a [section] or a comment",
 		"errors: 'key: value' is refused");
-	refused("[filesystem]\n/usr\n", "t.profile:2: expected 'key = value', a [section] or a comment",
+	refused("[filesystem]\n/usr\n",
+		"t.profile:2: expected 'key = value', a [section] or a comment",
 		"errors: a line without '='");
-	refused("[profile]\nlandlock = maybe\n", "t.profile:2: landlock: 'maybe': expected required or best-effort",
+	refused("[profile]\nlandlock = maybe\n",
+		"t.profile:2: landlock: 'maybe': expected required or best-effort",
 		"errors: bad landlock value");
 	refused("[profile]\nlandlock = required\nlandlock = required\n",
-		"t.profile:3: 'landlock' is already set on line 2", "errors: landlock twice in one file");
+		"t.profile:3: 'landlock' is already set on line 2",
+		"errors: landlock twice in one file");
 	refused("[profile]\ndescription = a\ndescription = b\n",
-		"t.profile:3: 'description' is already set on line 2", "errors: description twice in one file");
+		"t.profile:3: 'description' is already set on line 2",
+		"errors: description twice in one file");
 	refused("[limits]\ncore = 0\ncore = 0\n", "t.profile:3: 'core' is already set on line 2",
 		"errors: a limit twice in one file");
-	refused("[scope]\nsignal = sometimes\n", "t.profile:2: signal: 'sometimes': expected isolated or shared",
+	refused("[scope]\nsignal = sometimes\n",
+		"t.profile:2: signal: 'sometimes': expected isolated or shared",
 		"errors: bad scope value");
-	refused("[scope]\nipc = isolated\n", "t.profile:2: unknown key 'ipc' in [scope]", "errors: unknown scope");
-	refused("[network]\nconnect-tcp = 0\n", "t.profile:2: connect-tcp: 0: port must be in 1-65535",
-		"errors: port 0");
-	refused("[network]\nconnect-tcp = 65536\n", "t.profile:2: connect-tcp: 65536: port must be in 1-65535",
-		"errors: port 65536");
+	refused("[scope]\nipc = isolated\n", "t.profile:2: unknown key 'ipc' in [scope]",
+		"errors: unknown scope");
+	refused("[network]\nconnect-tcp = 0\n",
+		"t.profile:2: connect-tcp: 0: port must be in 1-65535", "errors: port 0");
+	refused("[network]\nconnect-tcp = 65536\n",
+		"t.profile:2: connect-tcp: 65536: port must be in 1-65535", "errors: port 65536");
 	refused("[network]\nbind-tcp = abc\n", "t.profile:2: bind-tcp: abc: not a port number",
 		"errors: port abc");
-	refused("[network]\nconnect-udp = 53\n", "t.profile:2: unknown key 'connect-udp' in [network]",
+	refused("[network]\nconnect-udp = 53\n",
+		"t.profile:2: unknown key 'connect-udp' in [network]",
 		"errors: there is no UDP rule");
 	refused("[limits]\nnofile = 12X\n",
 		"t.profile:2: nofile: '12X': expected a number with an optional K, M or G suffix, or unlimited",
@@ -299,7 +330,8 @@ static void test_errors(void)
 		"errors: a negative rlimit");
 	refused("[limits]\nfsize = 99999999999G\n", "t.profile:2: fsize: '99999999999G': too large",
 		"errors: an rlimit that overflows");
-	refused("[limits]\nfsize = 18446744073709551616\n", "t.profile:2: fsize: '18446744073709551616': too large",
+	refused("[limits]\nfsize = 18446744073709551616\n",
+		"t.profile:2: fsize: '18446744073709551616': too large",
 		"errors: an rlimit of 2^64");
 	refused("[limits]\nfiles = 10\n", "t.profile:2: unknown limit 'files' in [limits]",
 		"errors: unknown rlimit name");
@@ -310,12 +342,16 @@ static void test_errors(void)
 	refused("[environment]\nset = A=1\nset = A=2\n", "t.profile:3: set: A is already set",
 		"errors: the same variable set twice");
 	refused("[environment]\npass = BAD-NAME\n",
-		"t.profile:2: pass: 'BAD-NAME': not a valid variable name or NAME* prefix", "errors: bad env name");
-	refused("[environment]\npass = *\n", "t.profile:2: pass: '*': not a valid variable name or NAME* prefix",
+		"t.profile:2: pass: 'BAD-NAME': not a valid variable name or NAME* prefix",
+		"errors: bad env name");
+	refused("[environment]\npass = *\n",
+		"t.profile:2: pass: '*': not a valid variable name or NAME* prefix",
 		"errors: pass = * (everything) is refused");
-	refused("[environment]\npass = A*B\n", "t.profile:2: pass: 'A*B': not a valid variable name or NAME* prefix",
+	refused("[environment]\npass = A*B\n",
+		"t.profile:2: pass: 'A*B': not a valid variable name or NAME* prefix",
 		"errors: '*' only at the end");
-	refused("[filesystem]\nr\x1b[31md = /x\n", "t.profile:2: unknown key 'r\\x1b[31md' in [filesystem]",
+	refused("[filesystem]\nr\x1b[31md = /x\n",
+		"t.profile:2: unknown key 'r\\x1b[31md' in [filesystem]",
 		"errors: control characters in a key are escaped in the message");
 }
 
@@ -365,8 +401,9 @@ static void test_layout(void)
 		     "    read = /etc\r\n"
 		     "\tread = /usr\n"
 		     "  [network]\n"
-		     "\t connect-tcp = 443 ; https\n", &err), 0,
-	       "layout: indentation, tabs, CRLF and a BOM parse");
+		     "\t connect-tcp = 443 ; https\n",
+		     &err),
+	       0, "layout: indentation, tabs, CRLF and a BOM parse");
 	ok(find_path(&pol, "/etc") && find_path(&pol, "/usr"), "layout: indented keys are read");
 	ok(pol.n_connect_tcp == 1, "layout: an indented section header is read");
 	as_policy_free(&pol);
@@ -376,14 +413,19 @@ static void test_layout(void)
 		"t.profile:3: expected 'key = value', a [section] or a comment",
 		"layout: an indented line is never a continuation of the key above");
 
-	is_int(parse(&pol, "[filesystem]\nread = /a;b\nread = /c ; comment\nread = /d # not a comment\n", &err), 0,
-	       "layout: comment rules parse");
+	is_int(parse(&pol,
+		     "[filesystem]\nread = /a;b\nread = /c ; comment\nread = /d # not a comment\n",
+		     &err),
+	       0, "layout: comment rules parse");
 	ok(find_path(&pol, "/a;b"), "layout: ';' without a space before it is part of the value");
 	ok(find_path(&pol, "/c"), "layout: ' ;' starts an inline comment");
-	ok(find_path(&pol, "/d # not a comment"), "layout: '#' is a comment only at the start of a line");
+	ok(find_path(&pol, "/d # not a comment"),
+	   "layout: '#' is a comment only at the start of a line");
 	as_policy_free(&pol);
 
-	is_int(parse(&pol, "[filesystem]\nread = /x\n[network]\nconnect-tcp = 22\n[filesystem]\nread = /y\n", &err),
+	is_int(parse(&pol,
+		     "[filesystem]\nread = /x\n[network]\nconnect-tcp = 22\n[filesystem]\nread = /y\n",
+		     &err),
 	       0, "layout: a section may appear twice");
 	is_int(pol.n_paths, 2, "layout: both [filesystem] sections count");
 	as_policy_free(&pol);
@@ -395,33 +437,40 @@ static void test_includes(void)
 	struct as_err err;
 	char want[512];
 
-	put("inc-base", "[profile]\ndescription = base\nlandlock = required\n"
-			"[filesystem]\nread = /etc\n[network]\nconnect-tcp = 22\n"
-			"[environment]\npass = TERM\n[limits]\ncore = 0\nnofile = 100\n");
-	put("inc-top", "[profile]\ninclude = inc-base\nlandlock = best-effort\n"
-		       "[filesystem]\nwrite = /work\n[network]\nconnect-tcp = 443\n[limits]\nnofile = 200\n");
+	put("inc-base",
+	    "[profile]\ndescription = base\nlandlock = required\n"
+	    "[filesystem]\nread = /etc\n[network]\nconnect-tcp = 22\n"
+	    "[environment]\npass = TERM\n[limits]\ncore = 0\nnofile = 100\n");
+	put("inc-top",
+	    "[profile]\ninclude = inc-base\nlandlock = best-effort\n"
+	    "[filesystem]\nwrite = /work\n[network]\nconnect-tcp = 443\n[limits]\nnofile = 200\n");
 	is_int(load(&pol, "inc-top", &err), 0, "include: a profile with an include loads");
 	if (err.msg[0])
 		printf("#   %s\n", err.msg);
 	is_str(pol.name, "inc-top", "include: name is the top-level profile");
 	ok(find_path(&pol, "/etc") && find_path(&pol, "/work"), "include: paths merge");
-	ok(has_port(pol.connect_tcp, pol.n_connect_tcp, 22) && has_port(pol.connect_tcp, pol.n_connect_tcp, 443),
+	ok(has_port(pol.connect_tcp, pol.n_connect_tcp, 22) &&
+		   has_port(pol.connect_tcp, pol.n_connect_tcp, 443),
 	   "include: ports merge");
 	ok(as_strv_contains(&pol.env_pass, "TERM"), "include: environment merges");
 	is_int(pol.landlock, AS_LANDLOCK_BEST_EFFORT, "include: the includer wins for landlock");
 	is_int(pol.rlimits[RLIMIT_NOFILE].value, 200, "include: the includer wins for a limit");
-	ok(pol.rlimits[RLIMIT_CORE].set && pol.rlimits[RLIMIT_CORE].value == 0, "include: an included limit applies");
-	is_str(pol.description, "base", "include: an included description applies when the includer has none");
+	ok(pol.rlimits[RLIMIT_CORE].set && pol.rlimits[RLIMIT_CORE].value == 0,
+	   "include: an included limit applies");
+	is_str(pol.description, "base",
+	       "include: an included description applies when the includer has none");
 	is_int(pol.sources.n, 2, "include: both files are recorded as sources");
 	snprintf(want, sizeof(want), "%s/inc-base.profile", fixdir);
 	ok(find_path(&pol, "/etc") && strcmp(find_path(&pol, "/etc")->origin.file, want) == 0 &&
-	   find_path(&pol, "/etc")->origin.line == 5, "include: a rule's origin is the included file and line");
+		   find_path(&pol, "/etc")->origin.line == 5,
+	   "include: a rule's origin is the included file and line");
 	as_policy_free(&pol);
 
 	/* The includer's value set before the include line still wins. */
 	put("inc-early", "[profile]\nlandlock = best-effort\ninclude = inc-base\n");
 	is_int(load(&pol, "inc-early", &err), 0, "include: includer value before the include line");
-	is_int(pol.landlock, AS_LANDLOCK_BEST_EFFORT, "include: the includer wins regardless of order");
+	is_int(pol.landlock, AS_LANDLOCK_BEST_EFFORT,
+	       "include: the includer wins regardless of order");
 	as_policy_free(&pol);
 
 	/* Among includes, the last one listed wins. */
@@ -436,20 +485,24 @@ static void test_includes(void)
 	put("cyc-a", "[profile]\ninclude = cyc-b\n");
 	put("cyc-b", "[filesystem]\nread = /x\n[profile]\ninclude = cyc-a\n");
 	is_int(load(&pol, "cyc-a", &err), -ELOOP, "include: a cycle is refused");
-	snprintf(want, sizeof(want), "%s/cyc-b.profile:4: include cycle: cyc-a -> cyc-b -> cyc-a", fixdir);
+	snprintf(want, sizeof(want), "%s/cyc-b.profile:4: include cycle: cyc-a -> cyc-b -> cyc-a",
+		 fixdir);
 	is_str(err.msg, want, "include: the cycle message names the chain");
 	as_policy_free(&pol);
 
 	put("cyc-self", "[profile]\ninclude = cyc-self\n");
-	is_int(load(&pol, "cyc-self", &err), -ELOOP, "include: a profile including itself is refused");
+	is_int(load(&pol, "cyc-self", &err), -ELOOP,
+	       "include: a profile including itself is refused");
 	like(err.msg, "include cycle: cyc-self -> cyc-self", "include: self-cycle message");
 	as_policy_free(&pol);
 
 	put("dup-leaf", "[filesystem]\nread = /leaf\n");
 	put("dup-mid", "[profile]\ninclude = dup-leaf\n");
 	put("dup-top", "[profile]\ninclude = dup-mid\n\ninclude = dup-leaf\n");
-	is_int(load(&pol, "dup-top", &err), -EINVAL, "include: the same profile twice in the tree is refused");
-	snprintf(want, sizeof(want), "%s/dup-top.profile:4: profile 'dup-leaf' already included", fixdir);
+	is_int(load(&pol, "dup-top", &err), -EINVAL,
+	       "include: the same profile twice in the tree is refused");
+	snprintf(want, sizeof(want), "%s/dup-top.profile:4: profile 'dup-leaf' already included",
+		 fixdir);
 	is_str(err.msg, want, "include: the duplicate message names file:line and the profile");
 	as_policy_free(&pol);
 
@@ -468,30 +521,35 @@ static void test_includes(void)
 	ok(find_path(&pol, "/deepest"), "include: the deepest rule arrives");
 	as_policy_free(&pol);
 	is_int(load(&pol, "deep0", &err), -ELOOP, "include: includes nested 9 deep are refused");
-	snprintf(want, sizeof(want), "%s/deep8.profile:2: include 'deep9': includes nested deeper than 8 levels",
+	snprintf(want, sizeof(want),
+		 "%s/deep8.profile:2: include 'deep9': includes nested deeper than 8 levels",
 		 fixdir);
 	is_str(err.msg, want, "include: the depth message names the line");
 	as_policy_free(&pol);
 
 	put("inc-missing", "[profile]\ninclude = no-such-profile\n");
 	is_int(load(&pol, "inc-missing", &err), -ENOENT, "include: a missing include is refused");
-	snprintf(want, sizeof(want), "%s/inc-missing.profile:2: profile 'no-such-profile' not found (looked in %s)",
+	snprintf(want, sizeof(want),
+		 "%s/inc-missing.profile:2: profile 'no-such-profile' not found (looked in %s)",
 		 fixdir, fixdir);
 	is_str(err.msg, want, "include: the message names the including line and the directories");
 	as_policy_free(&pol);
 
 	refused("[profile]\ninclude = ../etc/passwd\n",
-		"t.profile:2: include: '../etc/passwd': not a valid profile name", "include: a path is not a name");
+		"t.profile:2: include: '../etc/passwd': not a valid profile name",
+		"include: a path is not a name");
 
 	/* Parsed text includes by name from the search directories too. */
-	is_int(parse(&pol, "[profile]\ninclude = inc-base\n", &err), 0, "include: parsed text includes by name");
+	is_int(parse(&pol, "[profile]\ninclude = inc-base\n", &err), 0,
+	       "include: parsed text includes by name");
 	ok(find_path(&pol, "/etc"), "include: and gets the included rules");
 	as_policy_free(&pol);
 
 	/* A profile fails whole: an error in an include fails the top. */
 	put("inc-bad", "[filesystem]\nread = /ok\nread = nope\n");
 	put("inc-uses-bad", "[profile]\ninclude = inc-bad\n[filesystem]\nread = /after\n");
-	is_int(load(&pol, "inc-uses-bad", &err), -EINVAL, "include: an error in an include fails the profile");
+	is_int(load(&pol, "inc-uses-bad", &err), -EINVAL,
+	       "include: an error in an include fails the profile");
 	snprintf(want, sizeof(want), "%s/inc-bad.profile:3: nope: not an absolute path", fixdir);
 	is_str(err.msg, want, "include: the message names the included file and line");
 	ok(!find_path(&pol, "/after"), "include: nothing after the failing include is read");
@@ -509,9 +567,11 @@ static void test_names(void)
 	ok(!as_profile_name_valid("-x"), "names: a leading dash is invalid");
 	ok(!as_profile_name_valid("a/b"), "names: a slash is invalid");
 	ok(!as_profile_name_valid("a..b"), "names: '..' is invalid");
-	ok(as_profile_name_valid("a234567890123456789012345678901234567890123456789012345678901234"),
+	ok(as_profile_name_valid(
+		   "a234567890123456789012345678901234567890123456789012345678901234"),
 	   "names: 64 characters are valid");
-	ok(!as_profile_name_valid("a2345678901234567890123456789012345678901234567890123456789012345"),
+	ok(!as_profile_name_valid(
+		   "a2345678901234567890123456789012345678901234567890123456789012345"),
 	   "names: 65 characters are invalid");
 }
 
@@ -538,19 +598,23 @@ static void test_lookup(void)
 	put_mode(vendor, "shadowed", "[profile]\ndescription = vendor's\n", 0644);
 	put_mode(vendor, "vendor-only", "[profile]\ndescription = vendor only\n", 0644);
 	as_policy_init(&pol);
-	is_int(as_profile_load(&pol, "shadowed", &o, &err), 0, "lookup: a profile in both dirs loads");
+	is_int(as_profile_load(&pol, "shadowed", &o, &err), 0,
+	       "lookup: a profile in both dirs loads");
 	is_str(pol.description, "admin's", "lookup: the /etc dir shadows the vendor dir");
 	as_policy_free(&pol);
-	is_int(as_profile_load(&pol, "vendor-only", &o, &err), 0, "lookup: a vendor-only profile loads");
+	is_int(as_profile_load(&pol, "vendor-only", &o, &err), 0,
+	       "lookup: a vendor-only profile loads");
 	is_str(pol.description, "vendor only", "lookup: a missing file tries the next dir");
 	as_policy_free(&pol);
 
-	is_int(as_profile_load(&pol, "nowhere", &o, &err), -ENOENT, "lookup: an unknown profile is refused");
+	is_int(as_profile_load(&pol, "nowhere", &o, &err), -ENOENT,
+	       "lookup: an unknown profile is refused");
 	snprintf(want, sizeof(want), "profile 'nowhere' not found (looked in %s, %s)", etc, vendor);
 	is_str(err.msg, want, "lookup: not-found message lists the dirs in order");
 	as_policy_free(&pol);
 
-	is_int(as_profile_load(&pol, "../x", &o, &err), -EINVAL, "lookup: a path is not a profile name");
+	is_int(as_profile_load(&pol, "../x", &o, &err), -EINVAL,
+	       "lookup: a path is not a profile name");
 	is_str(err.msg, "'../x': not a valid profile name", "lookup: bad name message");
 	as_policy_free(&pol);
 
@@ -561,7 +625,8 @@ static void test_lookup(void)
 		return;
 	}
 	put_mode(vendor, "broken", "[profile]\ndescription = fallback\n", 0644);
-	is_int(as_profile_load(&pol, "broken", &o, &err), -EINVAL, "lookup: an unreadable /etc profile is not skipped");
+	is_int(as_profile_load(&pol, "broken", &o, &err), -EINVAL,
+	       "lookup: an unreadable /etc profile is not skipped");
 	like(err.msg, want, "lookup: the error names the bad file");
 	as_policy_free(&pol);
 
@@ -582,14 +647,17 @@ static void test_lookup(void)
 		put_mode(etc, "untrusted-inc", "[filesystem]\nread = /x\n", 0666);
 		is_int(as_profile_load(&pol, "trusted-top", &o, &err), -EPERM,
 		       "lookup: an untrusted include is refused too");
-		snprintf(want, sizeof(want), "%s/trusted-top.profile:2: %s/untrusted-inc.profile: writable", etc, etc);
+		snprintf(want, sizeof(want),
+			 "%s/trusted-top.profile:2: %s/untrusted-inc.profile: writable", etc, etc);
 		like(err.msg, want, "lookup: the message names the include line and the file");
 		as_policy_free(&pol);
 		put_mode(etc, "trusted-ok", "[profile]\ndescription = fine\n", 0644);
-		is_int(as_profile_load(&pol, "trusted-ok", &o, &err), 0, "lookup: a root-owned 0644 profile is trusted");
+		is_int(as_profile_load(&pol, "trusted-ok", &o, &err), 0,
+		       "lookup: a root-owned 0644 profile is trusted");
 		as_policy_free(&pol);
 	} else {
-		printf("ok %d - lookup: untrusted include # SKIP needs root to own a trusted file\n", ++tap_n);
+		printf("ok %d - lookup: untrusted include # SKIP needs root to own a trusted file\n",
+		       ++tap_n);
 	}
 
 	/* as_profile_load_file: same rules, includes by name. */
@@ -600,10 +668,12 @@ static void test_lookup(void)
 	   "file: the path is the name and its content applies");
 	as_policy_free(&pol);
 	snprintf(want, sizeof(want), "%s/inc-top.profile", fixdir);
-	is_int(as_profile_load_file(&pol, want, &opts, &err), 0, "file: includes resolve from the search dirs");
+	is_int(as_profile_load_file(&pol, want, &opts, &err), 0,
+	       "file: includes resolve from the search dirs");
 	ok(find_path(&pol, "/etc"), "file: the included rules arrive");
 	as_policy_free(&pol);
-	is_int(as_profile_load_file(&pol, "/nonexistent/x.profile", &o, &err), -ENOENT, "file: a missing file");
+	is_int(as_profile_load_file(&pol, "/nonexistent/x.profile", &o, &err), -ENOENT,
+	       "file: a missing file");
 	like(err.msg, "/nonexistent/x.profile", "file: the message names the path");
 	as_policy_free(&pol);
 	put_mode(fixdir, "badline", "[filesystem]\n\nread = x\n", 0644);
@@ -615,7 +685,8 @@ static void test_lookup(void)
 }
 
 static const char *shipped[] = {
-	"base", "default", "offline", "strict", "claude-code", "codex", "gemini-cli", "opencode", "aider",
+	"base",  "default",    "offline",  "strict", "claude-code",
+	"codex", "gemini-cli", "opencode", "aider",
 };
 
 static bool is_device(const char *p)
@@ -639,24 +710,30 @@ static void test_shipped(const char *srcdir)
 		err.msg[0] = '\0';
 		r = as_profile_load(&pol, shipped[i], &o, &err);
 		if (r == -ENOSYS && !seccomp_ready) {
-			printf("ok %d - shipped: %s parses # SKIP %s\n", ++tap_n, shipped[i], err.msg);
+			printf("ok %d - shipped: %s parses # SKIP %s\n", ++tap_n, shipped[i],
+			       err.msg);
 			as_policy_free(&pol);
 			continue;
 		}
 		if (!ok(r == 0, "shipped: %s parses", shipped[i]))
 			printf("#   %s\n", err.msg);
-		ok(pol.description && *pol.description, "shipped: %s has a description", shipped[i]);
-		ok(pol.landlock_set && pol.landlock == AS_LANDLOCK_REQUIRED, "shipped: %s requires Landlock", shipped[i]);
+		ok(pol.description && *pol.description, "shipped: %s has a description",
+		   shipped[i]);
+		ok(pol.landlock_set && pol.landlock == AS_LANDLOCK_REQUIRED,
+		   "shipped: %s requires Landlock", shipped[i]);
 		ok(!pol.rlimits[RLIMIT_NPROC].set,
-		   "shipped: %s sets no nproc limit (it counts every process of the real uid)", shipped[i]);
+		   "shipped: %s sets no nproc limit (it counts every process of the real uid)",
+		   shipped[i]);
 		ok(pol.rlimits[RLIMIT_CORE].set && pol.rlimits[RLIMIT_CORE].value == 0,
 		   "shipped: %s disables core dumps", shipped[i]);
 		ok(pol.n_bind_tcp == 0, "shipped: %s binds no TCP port", shipped[i]);
 		ok(find_path(&pol, "/usr") && (find_path(&pol, "/usr")->access & AS_FS_EXEC),
 		   "shipped: %s can execute /usr", shipped[i]);
-		ok(find_path(&pol, "/dev/tty") && (find_path(&pol, "/dev/tty")->access & AS_FS_WRITE),
+		ok(find_path(&pol, "/dev/tty") &&
+			   (find_path(&pol, "/dev/tty")->access & AS_FS_WRITE),
 		   "shipped: %s grants /dev/tty write (terminal ioctls)", shipped[i]);
-		ok(!as_strv_contains(&pol.env_pass, "LD_PRELOAD") && !as_strv_contains(&pol.env_pass, "LD_*"),
+		ok(!as_strv_contains(&pol.env_pass, "LD_PRELOAD") &&
+			   !as_strv_contains(&pol.env_pass, "LD_*"),
 		   "shipped: %s does not pass LD_PRELOAD", shipped[i]);
 		ok(!find_path(&pol, "/"), "shipped: %s never grants /", shipped[i]);
 		if (seccomp_ready) {
@@ -669,10 +746,12 @@ static void test_shipped(const char *srcdir)
 		}
 		for (size_t j = 0; j < pol.n_paths; j++)
 			if ((pol.paths[j].access & AS_FS_WRITE) && !is_device(pol.paths[j].path) &&
-			    strcmp(pol.paths[j].path, "/work/proj") != 0 && strcmp(pol.paths[j].path, "/tmp") != 0 &&
+			    strcmp(pol.paths[j].path, "/work/proj") != 0 &&
+			    strcmp(pol.paths[j].path, "/tmp") != 0 &&
 			    strcmp(pol.paths[j].path, "/home/agent") != 0)
 				writes_outside = true;
-		ok(!writes_outside, "shipped: %s writes only @project, @tmp, @home and devices", shipped[i]);
+		ok(!writes_outside, "shipped: %s writes only @project, @tmp, @home and devices",
+		   shipped[i]);
 
 		if (strcmp(shipped[i], "base") == 0) {
 			ok(pol.n_connect_tcp == 0, "shipped: base grants no network");
@@ -691,8 +770,10 @@ static void test_shipped(const char *srcdir)
 			   "shipped: offline denies every socket family but AF_UNIX");
 			ok(find_path(&pol, "/work/proj"), "shipped: offline writes the project");
 		} else {
-			ok(has_port(pol.connect_tcp, pol.n_connect_tcp, 443), "shipped: %s connects to 443", shipped[i]);
-			ok(find_path(&pol, "/work/proj") && (find_path(&pol, "/work/proj")->access & AS_FS_WRITE),
+			ok(has_port(pol.connect_tcp, pol.n_connect_tcp, 443),
+			   "shipped: %s connects to 443", shipped[i]);
+			ok(find_path(&pol, "/work/proj") &&
+				   (find_path(&pol, "/work/proj")->access & AS_FS_WRITE),
 			   "shipped: %s writes the project", shipped[i]);
 			ok(find_path(&pol, "/home/agent") && find_path(&pol, "/tmp"),
 			   "shipped: %s writes the agent's home and tmp", shipped[i]);

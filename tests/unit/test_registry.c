@@ -39,7 +39,8 @@ static void test_parse_good(void)
 	struct as_err err = { "" };
 	char *out = NULL;
 
-	is_int(as_registry_parse_string(&r, good, "alice.conf", &err), 0, "parse: the documented format parses");
+	is_int(as_registry_parse_string(&r, good, "alice.conf", &err), 0,
+	       "parse: the documented format parses");
 	is_str(r.owner, "alice", "parse: owner");
 	is_int(r.owner_uid, 1000, "parse: owner-uid");
 	is_str(r.account, "alice-agent", "parse: account");
@@ -59,10 +60,14 @@ static void test_parse_good(void)
 	is_str(out, good, "format: round trip gives back the exact text");
 	free(out);
 
-	is_int(as_registry_project_for(&r, "/home/alice/src/foo"), 0, "project_for: the project itself");
-	is_int(as_registry_project_for(&r, "/home/alice/src/foo/a/b"), 0, "project_for: beneath it");
-	is_int(as_registry_project_for(&r, "/home/alice/src/foobar"), -1, "project_for: a sibling with the same prefix is not inside");
-	is_int(as_registry_project_for(&r, "/home/alice/src"), -1, "project_for: the parent is not inside");
+	is_int(as_registry_project_for(&r, "/home/alice/src/foo"), 0,
+	       "project_for: the project itself");
+	is_int(as_registry_project_for(&r, "/home/alice/src/foo/a/b"), 0,
+	       "project_for: beneath it");
+	is_int(as_registry_project_for(&r, "/home/alice/src/foobar"), -1,
+	       "project_for: a sibling with the same prefix is not inside");
+	is_int(as_registry_project_for(&r, "/home/alice/src"), -1,
+	       "project_for: the parent is not inside");
 	is_int(as_registry_project_for(&r, "/home/alice/doc/x"), 1, "project_for: second project");
 	as_registry_free(&r);
 }
@@ -90,15 +95,18 @@ static void test_parse_tolerant(void)
 	is_str(r.profile, "default", "parse: profile defaults to 'default'");
 	is_int(r.projects[0].state, AS_REG_GRANTING, "parse: state = granting");
 	is_int(r.projects[0].traverse_pending.n, 1, "parse: traverse-pending");
-	is_int(as_registry_project_for(&r, "/srv/p"), -1, "project_for: an unfinished grant is not usable");
+	is_int(as_registry_project_for(&r, "/srv/p"), -1,
+	       "project_for: an unfinished grant is not usable");
 	as_registry_free(&r);
 
 	/* inih skips a byte order mark; the first section still counts as
 	 * one (found by fuzz-registry: tests/fuzz/regressions/registry). */
-	is_int(as_registry_parse_string(&r, "\xef\xbb\xbf" "[agent]\nowner = bob\nowner-uid = 2000\n"
+	is_int(as_registry_parse_string(&r,
+					"\xef\xbb\xbf"
+					"[agent]\nowner = bob\nowner-uid = 2000\n"
 					"account = bob-agent\naccount-uid = 2001\nhome = /h\n",
-					"bob.conf", &err), 0,
-	       "parse: a byte order mark before [agent] is skipped");
+					"bob.conf", &err),
+	       0, "parse: a byte order mark before [agent] is skipped");
 	is_str(r.owner, "bob", "parse: the [agent] after a byte order mark is read");
 	as_registry_free(&r);
 }
@@ -117,7 +125,8 @@ static void bad(const char *text, const char *want, const char *name)
 		as_registry_free(&r);
 }
 
-#define AGENT "[agent]\nowner = alice\nowner-uid = 1000\naccount = alice-agent\naccount-uid = 1001\nhome = /h\n"
+#define AGENT \
+	"[agent]\nowner = alice\nowner-uid = 1000\naccount = alice-agent\naccount-uid = 1001\nhome = /h\n"
 
 /* The admin's pin: parsed, kept in order, written back, and checked. */
 static void test_profiles_pin(void)
@@ -138,7 +147,8 @@ static void test_profiles_pin(void)
 	struct as_strv sv = { 0 };
 	char *out = NULL, *joined;
 
-	is_int(as_registry_parse_string(&r, pinned, "alice.conf", &err), 0, "pin: a registry with profiles parses");
+	is_int(as_registry_parse_string(&r, pinned, "alice.conf", &err), 0,
+	       "pin: a registry with profiles parses");
 	is_int(r.profiles.n, 3, "pin: three profiles");
 	is_str(r.profiles.v[2], "claude-code", "pin: order kept");
 	ok(as_registry_profile_allowed(&r, "strict"), "pin: a pinned profile is allowed");
@@ -152,23 +162,29 @@ static void test_profiles_pin(void)
 	free(joined);
 	as_registry_free(&r);
 
-	is_int(as_registry_parse_string(&r, good, "alice.conf", &err), 0, "pin: a registry without profiles parses");
+	is_int(as_registry_parse_string(&r, good, "alice.conf", &err), 0,
+	       "pin: a registry without profiles parses");
 	is_int(r.profiles.n, 0, "pin: no key, no pin");
-	ok(as_registry_profile_allowed(&r, "anything-at-all"), "pin: without one, any profile is allowed");
+	ok(as_registry_profile_allowed(&r, "anything-at-all"),
+	   "pin: without one, any profile is allowed");
 	joined = as_registry_join_profiles(&r.profiles, ",");
 	is_str(joined, "all", "pin: an empty pin joins as 'all'");
 	free(joined);
 	as_registry_free(&r);
 
-	is_int(as_registry_parse_profiles("all", &sv, &err), 0, "parse_profiles: 'all' is accepted");
+	is_int(as_registry_parse_profiles("all", &sv, &err), 0,
+	       "parse_profiles: 'all' is accepted");
 	is_int(sv.n, 0, "parse_profiles: 'all' is the empty pin");
 	is_int(as_registry_parse_profiles("strict", &sv, &err), 0, "parse_profiles: one name");
 	is_int(sv.n, 1, "parse_profiles: one entry");
 	as_strv_free(&sv);
-	is_int(as_registry_parse_profiles("strict,", &sv, &err), -EINVAL, "parse_profiles: a trailing comma fails");
-	is_str(err.msg, "profiles 'strict,': '' is not a valid profile name", "parse_profiles: and says so");
+	is_int(as_registry_parse_profiles("strict,", &sv, &err), -EINVAL,
+	       "parse_profiles: a trailing comma fails");
+	is_str(err.msg, "profiles 'strict,': '' is not a valid profile name",
+	       "parse_profiles: and says so");
 	is_int(sv.n, 0, "parse_profiles: nothing is kept on failure");
-	is_int(as_registry_parse_profiles("a\nb", &sv, &err), -EINVAL, "parse_profiles: a control character fails");
+	is_int(as_registry_parse_profiles("a\nb", &sv, &err), -EINVAL,
+	       "parse_profiles: a control character fails");
 	is_str(err.msg, "profiles 'a\\x0ab': 'a\\x0ab' is not a valid profile name",
 	       "parse_profiles: the message escapes it");
 }
@@ -178,47 +194,80 @@ static void test_malformed(void)
 	char longline[400];
 
 	bad("", "x.conf: no [agent] section", "an empty file");
-	bad("owner = alice\n", "x.conf:1: key 'owner' before any [section]", "a key before any section");
-	bad("[agent]\nowner = alice\nfoo = 1\n", "x.conf:3: unknown key 'foo' in [agent]", "an unknown key");
-	bad("[agent]\nowner = alice\n[nonsense]\nx = 1\n", "x.conf:4: unknown section [nonsense]", "an unknown section");
-	bad("[agent]\nowner = alice\nowner = bob\n", "x.conf:3: duplicate key 'owner' in [agent]", "a duplicate key");
+	bad("owner = alice\n", "x.conf:1: key 'owner' before any [section]",
+	    "a key before any section");
+	bad("[agent]\nowner = alice\nfoo = 1\n", "x.conf:3: unknown key 'foo' in [agent]",
+	    "an unknown key");
+	bad("[agent]\nowner = alice\n[nonsense]\nx = 1\n", "x.conf:4: unknown section [nonsense]",
+	    "an unknown section");
+	bad("[agent]\nowner = alice\nowner = bob\n", "x.conf:3: duplicate key 'owner' in [agent]",
+	    "a duplicate key");
 	bad("[agent]\nowner = alice\nthis is not ini\n",
 	    "x.conf:3: expected 'key = value', a [section] or a comment", "a line that is not INI");
 	bad("[agent]\nowner = alice\n", "x.conf: [agent] lacks 'owner-uid'", "a missing key");
-	bad("[agent]\nowner = alice\nowner-uid = -1\n", "x.conf:3: owner-uid '-1': not a valid uid", "a negative uid");
-	bad("[agent]\nowner = alice\nowner-uid = 12ab\n", "x.conf:3: owner-uid '12ab': not a valid uid", "a non-numeric uid");
-	bad("[agent]\nowner = alice\nowner-uid = 4294967295\n", "x.conf:3: owner-uid '4294967295': not a valid uid", "uid -1 spelled out");
-	bad("[agent]\nowner = alice\nowner-uid = 0100\n", "x.conf:3: owner-uid '0100': not a valid uid", "a uid with a leading zero");
-	bad("[agent]\nowner = a/b\n", "x.conf:2: owner: user name 'a/b': '/' is not allowed (letters, digits, '_', '.' and '-' only)", "an owner with '/'");
-	bad("[agent]\naccount = Alice\n", "x.conf:2: account: account name 'Alice': must start with a lowercase letter or '_', not 'A'", "an uppercase account");
-	bad("[agent]\nhome = relative/home\n", "x.conf:2: home 'relative/home': not an absolute path", "a relative home");
-	bad("[agent]\nprofile = ../etc/x\n", "x.conf:2: profile '../etc/x': not a valid profile name", "a profile that is a path");
-	bad("[agent]\nsudo = maybe\n", "x.conf:2: sudo 'maybe': must be yes or no", "a bad boolean");
-	bad(AGENT "[project]\naccess = rw\n", "x.conf:8: [project] must start with 'path', not 'access'", "a project without path first");
+	bad("[agent]\nowner = alice\nowner-uid = -1\n", "x.conf:3: owner-uid '-1': not a valid uid",
+	    "a negative uid");
+	bad("[agent]\nowner = alice\nowner-uid = 12ab\n",
+	    "x.conf:3: owner-uid '12ab': not a valid uid", "a non-numeric uid");
+	bad("[agent]\nowner = alice\nowner-uid = 4294967295\n",
+	    "x.conf:3: owner-uid '4294967295': not a valid uid", "uid -1 spelled out");
+	bad("[agent]\nowner = alice\nowner-uid = 0100\n",
+	    "x.conf:3: owner-uid '0100': not a valid uid", "a uid with a leading zero");
+	bad("[agent]\nowner = a/b\n",
+	    "x.conf:2: owner: user name 'a/b': '/' is not allowed (letters, digits, '_', '.' and '-' only)",
+	    "an owner with '/'");
+	bad("[agent]\naccount = Alice\n",
+	    "x.conf:2: account: account name 'Alice': must start with a lowercase letter or '_', not 'A'",
+	    "an uppercase account");
+	bad("[agent]\nhome = relative/home\n",
+	    "x.conf:2: home 'relative/home': not an absolute path", "a relative home");
+	bad("[agent]\nprofile = ../etc/x\n",
+	    "x.conf:2: profile '../etc/x': not a valid profile name", "a profile that is a path");
+	bad("[agent]\nsudo = maybe\n", "x.conf:2: sudo 'maybe': must be yes or no",
+	    "a bad boolean");
+	bad(AGENT "[project]\naccess = rw\n",
+	    "x.conf:8: [project] must start with 'path', not 'access'",
+	    "a project without path first");
 	bad(AGENT "[project]\npath = /a\npath = /b\n",
-	    "x.conf:9: duplicate key 'path' in [project] (each project needs its own [project] header)", "two paths in one project");
-	bad(AGENT "[project]\npath = /a\naccess = all\n", "x.conf:9: access 'all': must be rw or ro", "a bad access");
-	bad(AGENT "[project]\npath = /a\nstate = done\n", "x.conf:9: state 'done': must be granting or revoking", "a bad state");
-	bad(AGENT "[project]\npath = a\n", "x.conf:8: path 'a': not an absolute path", "a relative project path");
-	bad(AGENT "[project]\npath = /a\ntraverse = /\ntraverse = /\n", "x.conf:10: duplicate traverse '/'", "a duplicate traverse");
-	bad(AGENT "[project]\npath = /a\n[project]\npath = /a\n", "x.conf: project '/a' listed twice", "a project listed twice");
-	bad(AGENT "[agent]\nsudo = no\n", "x.conf:8: more than one [agent] section", "two [agent] sections");
-	bad(AGENT "profiles = offline,../x\n", "x.conf:7: profiles 'offline,../x': '../x' is not a valid profile name",
+	    "x.conf:9: duplicate key 'path' in [project] (each project needs its own [project] header)",
+	    "two paths in one project");
+	bad(AGENT "[project]\npath = /a\naccess = all\n",
+	    "x.conf:9: access 'all': must be rw or ro", "a bad access");
+	bad(AGENT "[project]\npath = /a\nstate = done\n",
+	    "x.conf:9: state 'done': must be granting or revoking", "a bad state");
+	bad(AGENT "[project]\npath = a\n", "x.conf:8: path 'a': not an absolute path",
+	    "a relative project path");
+	bad(AGENT "[project]\npath = /a\ntraverse = /\ntraverse = /\n",
+	    "x.conf:10: duplicate traverse '/'", "a duplicate traverse");
+	bad(AGENT "[project]\npath = /a\n[project]\npath = /a\n",
+	    "x.conf: project '/a' listed twice", "a project listed twice");
+	bad(AGENT "[agent]\nsudo = no\n", "x.conf:8: more than one [agent] section",
+	    "two [agent] sections");
+	bad(AGENT "profiles = offline,../x\n",
+	    "x.conf:7: profiles 'offline,../x': '../x' is not a valid profile name",
 	    "a pinned profile that is a path");
-	bad(AGENT "profiles = offline,,strict\n", "x.conf:7: profiles 'offline,,strict': '' is not a valid profile name",
+	bad(AGENT "profiles = offline,,strict\n",
+	    "x.conf:7: profiles 'offline,,strict': '' is not a valid profile name",
 	    "an empty name in the profile list");
-	bad(AGENT "profiles = offline, strict\n", "x.conf:7: profiles 'offline, strict': ' strict' is not a valid profile name",
+	bad(AGENT "profiles = offline, strict\n",
+	    "x.conf:7: profiles 'offline, strict': ' strict' is not a valid profile name",
 	    "a blank in the profile list");
 	bad(AGENT "profiles = offline,strict,offline\n",
-	    "x.conf:7: profiles 'offline,strict,offline': 'offline' is listed twice", "a profile pinned twice");
-	bad(AGENT "profiles = all\n", "x.conf:7: profiles 'all': leave the key out to allow any profile",
+	    "x.conf:7: profiles 'offline,strict,offline': 'offline' is listed twice",
+	    "a profile pinned twice");
+	bad(AGENT "profiles = all\n",
+	    "x.conf:7: profiles 'all': leave the key out to allow any profile",
 	    "profiles = all (agent-admin leaves the key out)");
-	bad(AGENT "profiles = offline,all\n", "x.conf:7: profiles 'offline,all': 'all' is not a valid profile name",
+	bad(AGENT "profiles = offline,all\n",
+	    "x.conf:7: profiles 'offline,all': 'all' is not a valid profile name",
 	    "'all' inside a list");
-	bad(AGENT "profiles = a\nprofiles = b\n", "x.conf:8: duplicate key 'profiles' in [agent]", "two profiles keys");
-	bad("\xef\xbb\xbf[project]\naccess = rw\n", "x.conf:2: [project] must start with 'path', not 'access'",
+	bad(AGENT "profiles = a\nprofiles = b\n", "x.conf:8: duplicate key 'profiles' in [agent]",
+	    "two profiles keys");
+	bad("\xef\xbb\xbf[project]\naccess = rw\n",
+	    "x.conf:2: [project] must start with 'path', not 'access'",
 	    "a project without path first after a byte order mark");
-	bad("\xef\xbb\xbf[agent]\nowner = alice\n[agent]\nsudo = no\n", "x.conf:4: more than one [agent] section",
+	bad("\xef\xbb\xbf[agent]\nowner = alice\n[agent]\nsudo = no\n",
+	    "x.conf:4: more than one [agent] section",
 	    "two [agent] sections, the first after a byte order mark");
 	bad("\xef\xbb\xbf\xef\xbb\xbf[project]\n= rw\n", "x.conf:1: more than one byte order mark",
 	    "two byte order marks (inih would skip the second)");
@@ -239,17 +288,21 @@ static void test_value_ok(void)
 	struct as_err err = { "" };
 	char buf[300];
 
-	ok(as_registry_value_ok("path", "/home/alice/src/my project", &err), "value_ok: spaces inside are fine");
-	ok(!as_registry_value_ok("path", "/a;b", &err), "value_ok: ';' (inih's inline comment) refused");
-	is_str(err.msg, "path '/a;b': contains ';', which the registry (INI) cannot store", "value_ok: says why");
+	ok(as_registry_value_ok("path", "/home/alice/src/my project", &err),
+	   "value_ok: spaces inside are fine");
+	ok(!as_registry_value_ok("path", "/a;b", &err),
+	   "value_ok: ';' (inih's inline comment) refused");
+	is_str(err.msg, "path '/a;b': contains ';', which the registry (INI) cannot store",
+	       "value_ok: says why");
 	ok(!as_registry_value_ok("path", "/a#b", &err), "value_ok: '#' refused");
 	ok(!as_registry_value_ok("path", "/a\nb", &err), "value_ok: newline refused");
-	is_str(err.msg, "path '/a\\x0ab': contains a control character", "value_ok: the newline is shown escaped");
+	is_str(err.msg, "path '/a\\x0ab': contains a control character",
+	       "value_ok: the newline is shown escaped");
 	ok(!as_registry_value_ok("path", "/a ", &err), "value_ok: trailing space refused");
 	ok(!as_registry_value_ok("path", "", &err), "value_ok: empty refused");
 	memset(buf, 'x', sizeof(buf));
 	buf[0] = '/';
-	buf[197 - 7] = '\0';      /* "path = " + 190 = 197: fits */
+	buf[197 - 7] = '\0'; /* "path = " + 190 = 197: fits */
 	ok(as_registry_value_ok("path", buf, &err), "value_ok: a line of exactly 197 bytes fits");
 	buf[190] = 'x';
 	buf[191] = '\0';
@@ -264,16 +317,20 @@ static void test_names(void)
 	ok(as_account_name_valid("alice-agent", &err), "account name: alice-agent");
 	ok(as_account_name_valid("_svc1$", &err), "account name: '_' first and '$' last");
 	ok(!as_account_name_valid("a:b", &err), "account name: ':' refused");
-	is_str(err.msg, "account name 'a:b': ':' is not allowed (lowercase letters, digits, '_' and '-' only)",
+	is_str(err.msg,
+	       "account name 'a:b': ':' is not allowed (lowercase letters, digits, '_' and '-' only)",
 	       "account name: names the character");
 	ok(!as_account_name_valid("a\nb", &err), "account name: newline refused");
-	is_str(err.msg, "account name 'a\\x0ab': \\x0a is not allowed (lowercase letters, digits, '_' and '-' only)",
+	is_str(err.msg,
+	       "account name 'a\\x0ab': \\x0a is not allowed (lowercase letters, digits, '_' and '-' only)",
 	       "account name: newline shown escaped");
 	ok(!as_account_name_valid("-a", &err), "account name: leading '-' refused");
-	ok(!as_account_name_valid("abcdefghijklmnopqrstuvwxyz0123456", &err), "account name: 33 bytes refused");
+	ok(!as_account_name_valid("abcdefghijklmnopqrstuvwxyz0123456", &err),
+	   "account name: 33 bytes refused");
 	is_str(err.msg, "account name 'abcdefghijklmnopqrstuvwxyz0123456': longer than 32 bytes",
 	       "account name: says it is too long");
-	ok(as_account_name_valid("abcdefghijklmnopqrstuvwxyz012345", &err), "account name: 32 bytes accepted");
+	ok(as_account_name_valid("abcdefghijklmnopqrstuvwxyz012345", &err),
+	   "account name: 32 bytes accepted");
 	ok(!as_account_name_valid("", &err), "account name: empty refused");
 	ok(as_owner_name_valid("John.Doe", &err), "owner name: NSS names with dots and capitals");
 	ok(!as_owner_name_valid("a/b", &err), "owner name: '/' refused");
@@ -284,14 +341,17 @@ static void test_run(void)
 {
 	struct as_err err = { "" };
 	const char *yes[] = { "/bin/true", NULL };
-	const char *no[] = { "/bin/sh", "-c", "echo first >&2; echo 'the reason' >&2; exit 3", NULL };
+	const char *no[] = { "/bin/sh", "-c", "echo first >&2; echo 'the reason' >&2; exit 3",
+			     NULL };
 	const char *rel[] = { "true", NULL };
-	const char *env[] = { "/bin/sh", "-c", "test -z \"$HOME$LD_PRELOAD\" && test \"$LC_ALL\" = C", NULL };
+	const char *env[] = { "/bin/sh", "-c",
+			      "test -z \"$HOME$LD_PRELOAD\" && test \"$LC_ALL\" = C", NULL };
 	const char *missing[] = { "/nonexistent/tool", NULL };
 
 	is_int(as_run(yes, &err), 0, "run: exit status 0");
 	is_int(as_run(no, &err), 3, "run: the tool's exit status");
-	is_str(err.msg, "/bin/sh exited with status 3 (the reason)", "run: names the tool, status and its last stderr line");
+	is_str(err.msg, "/bin/sh exited with status 3 (the reason)",
+	       "run: names the tool, status and its last stderr line");
 	is_int(as_run(rel, &err), -EINVAL, "run: a relative path is refused");
 	setenv("LD_PRELOAD", "/nonexistent.so", 1);
 	is_int(as_run(env, &err), 0, "run: a fixed environment (no HOME, no LD_PRELOAD, LC_ALL=C)");
@@ -327,7 +387,8 @@ static void test_save(void)
 	is_int(back.n_projects, 2, "load: the projects survive");
 	as_registry_free(&back);
 
-	is_int(as_registry_load(&back, dir, "bob", AS_TRUST_ANY, &err), -ENOENT, "load: -ENOENT when absent");
+	is_int(as_registry_load(&back, dir, "bob", AS_TRUST_ANY, &err), -ENOENT,
+	       "load: -ENOENT when absent");
 	is_int(as_registry_intent_set(dir, "bob", "bob-agent", &err), 0, "intent: set");
 	is_int(as_registry_list(dir, &owners, &err), 0, "list: succeeds");
 	is_int(owners.n, 1, "list: intents and temp files are not registries");
@@ -343,7 +404,8 @@ static void test_save(void)
 	is_int(as_registry_intent_get(dir, "bob", &intent, &err), geteuid() == 0 ? -ENOENT : -EPERM,
 	       "intent: gone (untrusted directory when not root)");
 
-	is_int(as_registry_find_by_account(&back, dir, "alice-agent", AS_TRUST_ANY, &err), 0, "find_by_account: found");
+	is_int(as_registry_find_by_account(&back, dir, "alice-agent", AS_TRUST_ANY, &err), 0,
+	       "find_by_account: found");
 	is_str(back.owner, "alice", "find_by_account: the right owner");
 	as_registry_free(&back);
 	is_int(as_registry_find_by_account(&back, dir, "nobody-agent", AS_TRUST_ANY, &err), -ENOENT,
@@ -375,14 +437,16 @@ static void test_project_edit(void)
 /* [egress]: defaults when absent, exact round trip, and each refusal. */
 static void test_egress(void)
 {
-	static const char text[] = AGENT "\n[egress]\nmode = open\nlists = claude-code,packages\n"
+	static const char text[] = AGENT
+		"\n[egress]\nmode = open\nlists = claude-code,packages\n"
 		"allow = github.com:22,443\nallow = [2001:db8::]/32\n";
 	static const char canon_in[] = AGENT "[egress]\nallow = GitHub.com:443,22\n";
 	struct as_registry r;
 	struct as_err err = { "" };
 	char *out = NULL;
 
-	is_int(as_registry_parse_string(&r, AGENT, "x.conf", &err), 0, "egress: a registry without [egress] parses");
+	is_int(as_registry_parse_string(&r, AGENT, "x.conf", &err), 0,
+	       "egress: a registry without [egress] parses");
 	ok(!r.egress.open && !r.egress.lists_set && r.egress.allow.n == 0,
 	   "egress: absent means restricted to the shipped lists");
 	is_int(as_registry_format(&r, &out, &err), 0, "egress: format without [egress]");
@@ -390,40 +454,53 @@ static void test_egress(void)
 	free(out);
 	as_registry_free(&r);
 
-	is_int(as_registry_parse_string(&r, text, "x.conf", &err), 0, "egress: the documented keys parse (%s)", err.msg);
+	is_int(as_registry_parse_string(&r, text, "x.conf", &err), 0,
+	       "egress: the documented keys parse (%s)", err.msg);
 	ok(r.egress.open, "egress: mode = open");
 	ok(r.egress.lists_set && r.egress.lists.n == 2, "egress: two lists");
 	is_str(r.egress.lists.v[1], "packages", "egress: list order kept");
 	is_int(r.egress.allow.n, 2, "egress: allow repeats");
 	is_int(as_registry_format(&r, &out, &err), 0, "egress: format");
-	like(out, "\n[egress]\nmode = open\nlists = claude-code,packages\nallow = github.com:22,443\n"
-	     "allow = [2001:db8::]/32\n", "egress: round trip");
+	like(out,
+	     "\n[egress]\nmode = open\nlists = claude-code,packages\nallow = github.com:22,443\n"
+	     "allow = [2001:db8::]/32\n",
+	     "egress: round trip");
 	free(out);
 	as_registry_free(&r);
 
-	is_int(as_registry_parse_string(&r, canon_in, "x.conf", &err), 0, "egress: a non-canonical SPEC parses");
+	is_int(as_registry_parse_string(&r, canon_in, "x.conf", &err), 0,
+	       "egress: a non-canonical SPEC parses");
 	is_str(r.egress.allow.v[0], "github.com:22,443", "egress: SPECs are stored canonical");
 	as_registry_free(&r);
-	is_int(as_registry_parse_string(&r, AGENT "[egress]\nlists = none\n", "x.conf", &err), 0, "egress: lists = none");
+	is_int(as_registry_parse_string(&r, AGENT "[egress]\nlists = none\n", "x.conf", &err), 0,
+	       "egress: lists = none");
 	ok(r.egress.lists_set && r.egress.lists.n == 0, "egress: none is an empty, set list");
 	is_int(as_registry_format(&r, &out, &err), 0, "egress: format lists = none");
 	like(out, "[egress]\nmode = restricted\nlists = none\n", "egress: lists = none round trip");
 	free(out);
 	as_registry_free(&r);
 
-	bad(AGENT "[egress]\nmode = closed\n", "x.conf:8: mode 'closed': must be restricted or open", "egress mode value");
-	bad(AGENT "[egress]\nmode = open\nmode = open\n", "x.conf:9: duplicate key 'mode' in [egress]", "egress duplicate mode");
+	bad(AGENT "[egress]\nmode = closed\n",
+	    "x.conf:8: mode 'closed': must be restricted or open", "egress mode value");
+	bad(AGENT "[egress]\nmode = open\nmode = open\n",
+	    "x.conf:9: duplicate key 'mode' in [egress]", "egress duplicate mode");
 	bad(AGENT "[egress]\nallow = 10.0.0.1/8\n",
 	    "x.conf:8: allow: SPEC '10.0.0.1/8': the address has bits set beyond /LEN (write the network address)",
 	    "egress bad SPEC");
-	bad(AGENT "[egress]\nallow = a.com\nallow = A.com:443\n", "x.conf:9: duplicate allow 'a.com'", "egress duplicate allow");
-	bad(AGENT "[egress]\nlists = a,,b\n", "x.conf:8: lists 'a,,b': not a list of list names", "egress empty list name");
-	bad(AGENT "[egress]\nlists = a,../b\n", "x.conf:8: lists 'a,../b': not a list of list names", "egress list path");
-	bad(AGENT "[egress]\nlists = a,none\n", "x.conf:8: lists 'a,none': not a list of list names", "egress none among names");
-	bad(AGENT "[egress]\nlists = a,a\n", "x.conf:8: lists 'a,a': a list named twice", "egress list twice");
-	bad(AGENT "[egress]\nport = 1\n", "x.conf:8: unknown key 'port' in [egress]", "egress unknown key");
-	bad(AGENT "[egress]\nmode = open\n[egress]\nallow = a.com\n", "x.conf:10: more than one [egress] section",
-	    "egress twice");
+	bad(AGENT "[egress]\nallow = a.com\nallow = A.com:443\n",
+	    "x.conf:9: duplicate allow 'a.com'", "egress duplicate allow");
+	bad(AGENT "[egress]\nlists = a,,b\n", "x.conf:8: lists 'a,,b': not a list of list names",
+	    "egress empty list name");
+	bad(AGENT "[egress]\nlists = a,../b\n",
+	    "x.conf:8: lists 'a,../b': not a list of list names", "egress list path");
+	bad(AGENT "[egress]\nlists = a,none\n",
+	    "x.conf:8: lists 'a,none': not a list of list names", "egress none among names");
+	bad(AGENT "[egress]\nlists = a,a\n", "x.conf:8: lists 'a,a': a list named twice",
+	    "egress list twice");
+	bad(AGENT "[egress]\nport = 1\n", "x.conf:8: unknown key 'port' in [egress]",
+	    "egress unknown key");
+	bad(AGENT "[egress]\nmode = open\n[egress]\nallow = a.com\n",
+	    "x.conf:10: more than one [egress] section", "egress twice");
 }
 
 int main(void)

@@ -87,13 +87,15 @@ static void test_terminal_on_stdin(void)
 	ok(p.is_tty[0] && !p.is_tty[1] && !p.is_tty[2], "terminal: only fd 0 gets the slave");
 	if (p.master >= 0) {
 		ioctl(p.slave, TIOCGWINSZ, &got);
-		ok(got.ws_row == 33 && got.ws_col == 77, "terminal: the window size is the caller's");
+		ok(got.ws_row == 33 && got.ws_col == 77,
+		   "terminal: the window size is the caller's");
 		tcgetattr(p.slave, &gott);
 		is_int(gott.c_cc[VERASE], 0x08, "terminal: the settings are the caller's");
 		fstat(p.slave, &st);
 		is_int(st.st_mode & 07777, 0620, "terminal: the slave is mode 0620");
 		is_int(st.st_uid, getuid(), "terminal: the slave belongs to the given uid");
-		ok((fcntl(p.master, F_GETFD) & FD_CLOEXEC) && (fcntl(p.slave, F_GETFD) & FD_CLOEXEC),
+		ok((fcntl(p.master, F_GETFD) & FD_CLOEXEC) &&
+			   (fcntl(p.slave, F_GETFD) & FD_CLOEXEC),
 		   "terminal: both ends are close-on-exec");
 		ok(p.master != cm && p.slave != cs, "terminal: a new pty, not the caller's");
 	}

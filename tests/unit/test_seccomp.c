@@ -98,9 +98,18 @@ static int reap(long rc)
 	return waitpid((pid_t)rc, NULL, 0) < 0 ? errno : 0;
 }
 
-static int p_ptrace_traceme(void) { return result(ptrace(PTRACE_TRACEME, 0, NULL, NULL)); }
-static int p_unshare_user(void) { return result(unshare(CLONE_NEWUSER)); }
-static int p_setns(void) { return result(setns(-1, 0)); }
+static int p_ptrace_traceme(void)
+{
+	return result(ptrace(PTRACE_TRACEME, 0, NULL, NULL));
+}
+static int p_unshare_user(void)
+{
+	return result(unshare(CLONE_NEWUSER));
+}
+static int p_setns(void)
+{
+	return result(setns(-1, 0));
+}
 
 static int p_clone_newns(void)
 {
@@ -171,9 +180,18 @@ static int p_posix_spawn(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : EIO;
 }
 
-static int p_mount(void) { return result(mount("none", "/", "tmpfs", 0, NULL)); }
-static int p_fsopen(void) { return result(syscall(SYS_fsopen, "tmpfs", 0)); }
-static int p_bpf(void) { return result(syscall(SYS_bpf, 0, NULL, 0)); }
+static int p_mount(void)
+{
+	return result(mount("none", "/", "tmpfs", 0, NULL));
+}
+static int p_fsopen(void)
+{
+	return result(syscall(SYS_fsopen, "tmpfs", 0));
+}
+static int p_bpf(void)
+{
+	return result(syscall(SYS_bpf, 0, NULL, 0));
+}
 
 static int p_keyctl(void)
 {
@@ -188,8 +206,14 @@ static int p_io_uring_setup(void)
 	return result(syscall(SYS_io_uring_setup, 1, params));
 }
 
-static int p_userfaultfd(void) { return result(syscall(SYS_userfaultfd, O_CLOEXEC)); }
-static int p_perf_event_open(void) { return result(syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0)); }
+static int p_userfaultfd(void)
+{
+	return result(syscall(SYS_userfaultfd, O_CLOEXEC));
+}
+static int p_perf_event_open(void)
+{
+	return result(syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0));
+}
 
 static int tty_ioctl(unsigned long request)
 {
@@ -219,11 +243,23 @@ static int p_per_almost_query(void) { return persona(0xfffffffeUL); }
 static int p_per_high(void) { return persona(1UL << 32); }
 /* clang-format on */
 
-static int p_future_500(void) { return result(syscall(500)); }
-static int p_open_tree_attr(void) { return result(syscall(467, -1, NULL, 0, NULL, 0)); }
-static int p_statmount(void) { return result(syscall(457, NULL, NULL, 0, 0)); }
+static int p_future_500(void)
+{
+	return result(syscall(500));
+}
+static int p_open_tree_attr(void)
+{
+	return result(syscall(467, -1, NULL, 0, NULL, 0));
+}
+static int p_statmount(void)
+{
+	return result(syscall(457, NULL, NULL, 0, 0));
+}
 
-static int p_x32_getpid(void) { return result(syscall(39 | 0x40000000)); }
+static int p_x32_getpid(void)
+{
+	return result(syscall(39 | 0x40000000));
+}
 
 #if defined(__x86_64__)
 static int p_int80_getpid(void)
@@ -235,7 +271,10 @@ static int p_int80_getpid(void)
 }
 #endif
 
-static int p_getppid(void) { return getppid() > 0 ? 0 : EIO; }
+static int p_getppid(void)
+{
+	return getppid() > 0 ? 0 : EIO;
+}
 
 static int p_open_read(void)
 {
@@ -249,7 +288,10 @@ static int p_open_read(void)
 	return close(fd) < 0 ? errno : 0;
 }
 
-static int p_chmod(void) { return result(chmod("/nonexistent/as-test", 0600)); }
+static int p_chmod(void)
+{
+	return result(chmod("/nonexistent/as-test", 0600));
+}
 
 static int sock(long family, int type)
 {
@@ -353,7 +395,8 @@ static void test_default_denies(void)
 	is_int(run(pol, p_tiocsti_high), EPERM,
 	       "ioctl 0xffffffff00000000|TIOCSTI fails with EPERM (low 32 bits matched)");
 	is_int(run(pol, p_tioclinux), EPERM, "ioctl TIOCLINUX fails with EPERM");
-	is_int(run(pol, p_fionread), ENOTTY, "other ioctls reach the kernel (FIONREAD on /dev/null)");
+	is_int(run(pol, p_fionread), ENOTTY,
+	       "other ioctls reach the kernel (FIONREAD on /dev/null)");
 	is_int(run(pol, p_open_tree_attr), EPERM,
 	       "open_tree_attr (467, unknown to libseccomp 2.5.4) fails with EPERM");
 	is_int(run(pol, p_statmount), EFAULT, "statmount (457) reaches the kernel");
@@ -418,7 +461,8 @@ static void test_abis_and_future(void)
 	is_int(run(pol, p_x32_getpid), -SIGSYS, "x32 getpid (39|0x40000000) is killed by SIGSYS");
 #if defined(__x86_64__)
 	is_int(run(BARE, p_int80_getpid), 0, "without the filter int $0x80 getpid works");
-	is_int(run(pol, p_int80_getpid), -SIGSYS, "int $0x80 getpid from a 64-bit process is killed by SIGSYS");
+	is_int(run(pol, p_int80_getpid), -SIGSYS,
+	       "int $0x80 getpid from a 64-bit process is killed by SIGSYS");
 #endif
 	is_int(run(pol, p_future_500), ENOSYS, "syscall 500 fails with ENOSYS");
 
@@ -464,8 +508,8 @@ static void test_profile_additions(void)
 
 	as_policy_init(&pol);
 	as_strv_push(&pol.seccomp_deny, "@udp");
-	as_strv_push(&pol.seccomp_deny, "ptrace");  /* repeats a default */
-	as_strv_push(&pol.seccomp_deny, "clone3");  /* default is ENOSYS: kept */
+	as_strv_push(&pol.seccomp_deny, "ptrace");   /* repeats a default */
+	as_strv_push(&pol.seccomp_deny, "clone3");   /* default is ENOSYS: kept */
 	as_strv_push(&pol.seccomp_deny, "@tiocsti"); /* default groups */
 	as_strv_push(&pol.seccomp_deny, "@personality");
 	as_strv_push(&pol.seccomp_deny, "@namespaces");
@@ -478,7 +522,8 @@ static void test_profile_additions(void)
 	is_int(run(&pol, p_ptrace_traceme), EPERM, "a profile repeating a default still builds");
 	is_int(run(&pol, p_clone3), ENOSYS, "a profile naming clone3 keeps its ENOSYS");
 	is_int(run(&pol, p_fionread), EPERM, "a profile deny of ioctl covers every request");
-	is_int(run(&pol, p_per_linux), 0, "naming a default group changes nothing (PER_LINUX works)");
+	is_int(run(&pol, p_per_linux), 0,
+	       "naming a default group changes nothing (PER_LINUX works)");
 	as_policy_free(&pol);
 
 	as_policy_init(&pol);
@@ -501,21 +546,32 @@ static void test_non_tcp_streams(void)
 {
 	const struct as_policy *pol = &default_pol;
 
-	is_int(run(BARE, p_mptcp4), 0, "without the filter an MPTCP socket opens (this kernel has MPTCP)");
-	is_int(run(pol, p_mptcp4), EPERM, "socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP) fails with EPERM");
-	is_int(run(pol, p_mptcp6), EPERM, "socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_MPTCP) fails with EPERM");
-	is_int(run(pol, p_mptcp4_high_proto), EPERM, "MPTCP with high bits in the protocol fails with EPERM");
-	is_int(run(pol, p_mptcp4_high_family), EPERM, "MPTCP with high bits in the family fails with EPERM");
-	is_int(run(pol, p_sctp4_stream), EPERM, "socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails with EPERM");
-	is_int(run(pol, p_sctp6_seqpacket), EPERM, "socket(AF_INET6, SOCK_SEQPACKET, IPPROTO_SCTP) fails with EPERM");
-	is_int(run(pol, p_seqpacket4_proto0), EPERM, "socket(AF_INET, SOCK_SEQPACKET, 0) (SCTP's default) fails with EPERM");
-	is_int(run(pol, p_inet_smc), EPERM, "socket(AF_INET, SOCK_STREAM, IPPROTO_SMC) fails with EPERM");
-	is_int(run(pol, p_dccp4), EPERM, "socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP) fails with EPERM");
+	is_int(run(BARE, p_mptcp4), 0,
+	       "without the filter an MPTCP socket opens (this kernel has MPTCP)");
+	is_int(run(pol, p_mptcp4), EPERM,
+	       "socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP) fails with EPERM");
+	is_int(run(pol, p_mptcp6), EPERM,
+	       "socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_MPTCP) fails with EPERM");
+	is_int(run(pol, p_mptcp4_high_proto), EPERM,
+	       "MPTCP with high bits in the protocol fails with EPERM");
+	is_int(run(pol, p_mptcp4_high_family), EPERM,
+	       "MPTCP with high bits in the family fails with EPERM");
+	is_int(run(pol, p_sctp4_stream), EPERM,
+	       "socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP) fails with EPERM");
+	is_int(run(pol, p_sctp6_seqpacket), EPERM,
+	       "socket(AF_INET6, SOCK_SEQPACKET, IPPROTO_SCTP) fails with EPERM");
+	is_int(run(pol, p_seqpacket4_proto0), EPERM,
+	       "socket(AF_INET, SOCK_SEQPACKET, 0) (SCTP's default) fails with EPERM");
+	is_int(run(pol, p_inet_smc), EPERM,
+	       "socket(AF_INET, SOCK_STREAM, IPPROTO_SMC) fails with EPERM");
+	is_int(run(pol, p_dccp4), EPERM,
+	       "socket(AF_INET, SOCK_DCCP, IPPROTO_DCCP) fails with EPERM");
 	is_int(run(pol, p_stream4_icmp), EPERM, "a stream socket of protocol 1-5 fails with EPERM");
 	is_int(run(pol, p_af_smc), EPERM, "socket(AF_SMC) fails with EPERM");
 	is_int(run(BARE, p_vsock), 0, "without the filter an AF_VSOCK socket opens");
 	is_int(run(pol, p_vsock), EPERM, "socket(AF_VSOCK) fails with EPERM");
-	is_int(run(pol, p_vsock_high), EPERM, "socket(AF_VSOCK) with high bits in the family fails with EPERM");
+	is_int(run(pol, p_vsock_high), EPERM,
+	       "socket(AF_VSOCK) with high bits in the family fails with EPERM");
 	is_int(run(pol, p_rds), EPERM, "socket(AF_RDS) fails with EPERM");
 	is_int(run(pol, p_tipc), EPERM, "socket(AF_TIPC) fails with EPERM");
 	is_int(run(pol, p_alg), EPERM, "socket(AF_ALG) fails with EPERM");
@@ -524,12 +580,15 @@ static void test_non_tcp_streams(void)
 	is_int(run(pol, p_pair_vsock), EPERM, "socketpair(AF_VSOCK) fails with EPERM");
 	is_int(run(pol, p_tcp4), 0, "TCP sockets (protocol 0) still open");
 	is_int(run(pol, p_tcp4_proto), 0, "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) still opens");
-	is_int(run(pol, p_tcp6_proto0), 0, "socket(AF_INET6, SOCK_STREAM|SOCK_NONBLOCK, 0) still opens");
+	is_int(run(pol, p_tcp6_proto0), 0,
+	       "socket(AF_INET6, SOCK_STREAM|SOCK_NONBLOCK, 0) still opens");
 	is_int(run(pol, p_udp4_proto), 0, "UDP sockets still open (the egress fence's and @udp's)");
-	is_int(run(pol, p_netlink), 0, "NETLINK_ROUTE sockets still open (getaddrinfo, getifaddrs)");
+	is_int(run(pol, p_netlink), 0,
+	       "NETLINK_ROUTE sockets still open (getaddrinfo, getifaddrs)");
 	is_int(run(pol, p_unix_stream), 0, "AF_UNIX sockets still open");
 	is_int(run(pol, p_pair_unix), 0, "socketpair(AF_UNIX) still works");
-	is_int(run(pol, p_pair_inet), EOPNOTSUPP, "socketpair(AF_INET) reaches the kernel's EOPNOTSUPP");
+	is_int(run(pol, p_pair_inet), EOPNOTSUPP,
+	       "socketpair(AF_INET) reaches the kernel's EOPNOTSUPP");
 }
 
 /* @net (the offline profile): an allowlist of one family, AF_UNIX. */
@@ -548,7 +607,8 @@ static void test_net_group(void)
 	is_int(run(&pol, p_vsock), EPERM, "@net: AF_VSOCK fails with EPERM");
 	is_int(run(&pol, p_packet), EPERM, "@net: AF_PACKET fails with EPERM (even as root)");
 	is_int(run(&pol, p_bluetooth), EPERM, "@net: AF_BLUETOOTH fails with EPERM");
-	is_int(run(&pol, p_unix_high), EPERM, "@net: AF_UNIX with high bits in the family fails closed");
+	is_int(run(&pol, p_unix_high), EPERM,
+	       "@net: AF_UNIX with high bits in the family fails closed");
 	is_int(run(&pol, p_unix_stream), 0, "@net: AF_UNIX stream sockets still open");
 	is_int(run(&pol, p_unix_dgram), 0, "@net: AF_UNIX datagram sockets still open");
 	is_int(run(&pol, p_pair_unix), 0, "@net: socketpair(AF_UNIX) still works");
@@ -566,14 +626,18 @@ static void test_names(void)
 	       "check_name: open_tree_attr is known from our table");
 	is_int(as_seccomp_check_name("@udp", &err), 0, "check_name: @udp is a group");
 	is_int(as_seccomp_check_name("@mount", &err), 0, "check_name: @mount is a group");
-	is_int(as_seccomp_check_name("nosuchcall", &err), -EINVAL, "check_name: an unknown name fails");
+	is_int(as_seccomp_check_name("nosuchcall", &err), -EINVAL,
+	       "check_name: an unknown name fails");
 	is_str(err.msg, "unknown syscall 'nosuchcall'", "check_name: the error names the syscall");
-	is_int(as_seccomp_check_name("@nosuch", &err), -EINVAL, "check_name: an unknown group fails");
+	is_int(as_seccomp_check_name("@nosuch", &err), -EINVAL,
+	       "check_name: an unknown group fails");
 	is_str(err.msg, "unknown seccomp group '@nosuch'", "check_name: the error names the group");
-	is_int(as_seccomp_check_name("chmod\n", &err), -EINVAL, "check_name: a control character fails");
+	is_int(as_seccomp_check_name("chmod\n", &err), -EINVAL,
+	       "check_name: a control character fails");
 	is_str(err.msg, "unknown syscall 'chmod\\x0a'", "check_name: the error escapes the name");
 	is_int(as_seccomp_check_name("", &err), -EINVAL, "check_name: an empty name fails");
-	is_int(as_seccomp_check_name("execve", &err), -EINVAL, "check_name: execve cannot be denied");
+	is_int(as_seccomp_check_name("execve", &err), -EINVAL,
+	       "check_name: execve cannot be denied");
 	like(err.msg, "cannot be denied", "check_name: and says why");
 
 	as_policy_init(&pol);
@@ -630,7 +694,8 @@ static void test_explain(void)
 	as_seccomp_explain(&pol, f);
 	fclose(f);
 	like(buf, "seccomp: deny ptrace (EPERM)\n", "explain: ptrace");
-	like(buf, "seccomp: deny clone with namespace flags (EPERM)\n", "explain: clone namespaces");
+	like(buf, "seccomp: deny clone with namespace flags (EPERM)\n",
+	     "explain: clone namespaces");
 	like(buf, "seccomp: clone3 -> ENOSYS (glibc falls back to clone)\n", "explain: clone3");
 	like(buf, "seccomp: syscalls 471-511 -> ENOSYS (newer than this build knows)\n",
 	     "explain: the future range");
@@ -638,7 +703,8 @@ static void test_explain(void)
 	like(buf, "seccomp: deny chmod (EPERM, policy)\n", "explain: a profile syscall");
 	like(buf, "seccomp: deny socket(AF_INET/AF_INET6, SOCK_DGRAM) (EPERM, policy)\n",
 	     "explain: a profile group");
-	like(buf, "seccomp: deny socket(AF_INET/AF_INET6) other than TCP, UDP and raw (MPTCP, SCTP, SMC, DCCP)",
+	like(buf,
+	     "seccomp: deny socket(AF_INET/AF_INET6) other than TCP, UDP and raw (MPTCP, SCTP, SMC, DCCP)",
 	     "explain: non-TCP stream protocols");
 	ok(!strstr(buf, "deny vm86 "), "explain: syscalls this architecture lacks are not listed");
 	free(buf);
@@ -661,7 +727,8 @@ static void test_load_needs_nnp(void)
 	if (pid == 0) {
 		if (as_seccomp_build(&default_pol, &sc, &err) < 0)
 			_exit(SETUP_BUILD);
-		_exit(as_seccomp_load(sc, &err) == -EACCES && strstr(err.msg, "no_new_privs") ? 0 : 1);
+		_exit(as_seccomp_load(sc, &err) == -EACCES && strstr(err.msg, "no_new_privs") ? 0 :
+												1);
 	}
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -685,13 +752,14 @@ static void test_precompiled(void)
 		return;
 	}
 	fd = memfd_create("bpf", MFD_CLOEXEC);
-	ok(fd >= 0 && as_seccomp_export_default_bpf(fd, &err) == 0, "precompiled: export the default rules");
+	ok(fd >= 0 && as_seccomp_export_default_bpf(fd, &err) == 0,
+	   "precompiled: export the default rules");
 	len = lseek(fd, 0, SEEK_END);
 	is_int(len, (off_t)(as_seccomp_default_bpf_len * sizeof(struct sock_filter)),
 	       "precompiled: the embedded program has the fresh program's length");
 	fresh = malloc((size_t)len);
 	ok(fresh && pread(fd, fresh, (size_t)len, 0) == len &&
-	   memcmp(fresh, as_seccomp_default_bpf, (size_t)len) == 0,
+		   memcmp(fresh, as_seccomp_default_bpf, (size_t)len) == 0,
 	   "precompiled: the embedded program equals a fresh libseccomp export");
 	free(fresh);
 	close(fd);

@@ -20,12 +20,14 @@ static void test_site_conf(void)
 	is_int(as_site_conf_parse(&c, "[agent-shell]\nswitch = sudo\n", "site.conf", &err), 0,
 	       "switch = sudo parses");
 	is_int(c.switch_by, AS_SWITCH_SUDO, "switch = sudo selects sudo");
-	is_int(as_site_conf_parse(&c, "# comment\n[agent-shell]\nswitch = helper\n", "site.conf", &err), 0,
-	       "switch = helper parses");
+	is_int(as_site_conf_parse(&c, "# comment\n[agent-shell]\nswitch = helper\n", "site.conf",
+				  &err),
+	       0, "switch = helper parses");
 	is_int(c.switch_by, AS_SWITCH_HELPER, "switch = helper selects the helper");
 	is_int(as_site_conf_parse(&c, "[agent-shell]\nswitch = su\n", "site.conf", &err), -EINVAL,
 	       "an unknown switch is an error");
-	is_str(err.msg, "site.conf:2: switch = 'su': must be helper or sudo", "naming file, line and value");
+	is_str(err.msg, "site.conf:2: switch = 'su': must be helper or sudo",
+	       "naming file, line and value");
 	is_int(as_site_conf_parse(&c, "[agent-shell]\nswtich = sudo\n", "site.conf", &err), -EINVAL,
 	       "an unknown key is an error");
 	is_str(err.msg, "site.conf:2: unknown key 'swtich' (known: switch)", "naming the key");
@@ -62,11 +64,14 @@ static void test_env_kept(void)
 static void test_env_build(void)
 {
 	struct as_session s = {
-		.owner = (char *)"alice", .agent = (char *)"alice-agent",
-		.agent_home = (char *)"/home/alice-agent", .agent_shell = (char *)"/bin/bash",
+		.owner = (char *)"alice",
+		.agent = (char *)"alice-agent",
+		.agent_home = (char *)"/home/alice-agent",
+		.agent_shell = (char *)"/bin/bash",
 		.project = (char *)"/home/alice/src/foo",
 	};
-	char *caller[] = { "TERM=xterm", "HOME=/home/alice", "SSH_AUTH_SOCK=/tmp/x", "LANG=C", NULL };
+	char *caller[] = { "TERM=xterm", "HOME=/home/alice", "SSH_AUTH_SOCK=/tmp/x", "LANG=C",
+			   NULL };
 	char *pam[] = { "LANG=de_DE.UTF-8", NULL };
 	char *const *const sources[] = { pam, caller };
 	struct as_strv out = { 0 };
@@ -91,7 +96,8 @@ static void test_env_build(void)
 	ok(as_strv_contains(&out, "TERM=xterm"), "the caller's TERM passes");
 	ok(!as_strv_contains(&out, "SSH_AUTH_SOCK=/tmp/x"),
 	   "SSH_AUTH_SOCK never comes from the caller, even when the profile passes it");
-	ok(!as_strv_contains(&out, "LOGNAME=alice-agent"), "the profile's allowlist has the last word");
+	ok(!as_strv_contains(&out, "LOGNAME=alice-agent"),
+	   "the profile's allowlist has the last word");
 	as_strv_free(&out);
 	as_policy_free(&pol);
 }
@@ -111,12 +117,14 @@ static void test_command(void)
 	ok(c.argv[1] == NULL, "and nothing else");
 	as_session_command_free(&c);
 	is_int(as_session_command(&s, cmd, &c, &err), 0, "a command is looked up");
-	ok(strcmp(c.path, "/usr/bin/sh") == 0 || strcmp(c.path, "/bin/sh") == 0, "in the fixed PATH");
+	ok(strcmp(c.path, "/usr/bin/sh") == 0 || strcmp(c.path, "/bin/sh") == 0,
+	   "in the fixed PATH");
 	ok(c.argv == cmd, "with its own arguments");
 	as_session_command_free(&c);
 	is_int(as_session_command(&s, missing, &c, &err), 127, "a missing command is 127");
 	is_str(err.msg, "no-such-command-here: command not found", "with a clear message");
-	is_int(as_session_command(&s, dash, &c, &err), 127, "a command starting with '-' is a command");
+	is_int(as_session_command(&s, dash, &c, &err), 127,
+	       "a command starting with '-' is a command");
 }
 
 int main(void)
