@@ -311,11 +311,15 @@ static void keep_only(int a, int b)
 		_exit(1);
 }
 
-/* After the switch (which clears it): the child dies with root, PARENT,
- * the helper.  Either child would end alone anyway, at its next message. */
-static void die_with(pid_t parent)
+/* After the switch, which clears the parent-death signal and sets
+ * dumpable from fs.suid_dumpable: the child dies with root, PARENT (the
+ * helper), and stays out of reach of ptrace and /proc/PID/mem of its new
+ * uid, whatever that sysctl says.  Either child would end alone anyway,
+ * at its next message. */
+static void after_switch(pid_t parent)
 {
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		_exit(1);
 }
 
@@ -341,7 +345,7 @@ static void owner_child(const struct as_session *s, const struct timespec *since
 		dprintf(2, "agent-shell: the git walk: %s\n", err.msg);
 		_exit(1);
 	}
-	die_with(parent);
+	after_switch(parent);
 	_exit(as_git_owner_walk(s, since, root, agent));
 }
 
@@ -358,7 +362,7 @@ static void agent_child(const struct as_session *s, int agentfd, int chan, pid_t
 		dprintf(2, "agent-shell: the git step as the agent: %s\n", err.msg);
 		_exit(1);
 	}
-	die_with(parent);
+	after_switch(parent);
 	_exit(as_git_agent_serve(s, agentfd, chan));
 }
 
