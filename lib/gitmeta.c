@@ -684,13 +684,40 @@ static int send_refs(int chan, char kind, const struct git_refs *refs, struct as
 	return r;
 }
 
+/* The agent's side, asked of root the first time a repository needs it
+ * (lib/gitmount.c, A): its end of the pair arrives as the one fd of the
+ * answer. */
+static int agent_side(struct walk *w, struct as_err *err)
+{
+	char kind = 0, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &kind, 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	ssize_t n;
+	int r = send_fields(w->chan, 'A', NULL, 0, err);
+
+	if (r < 0)
+		return r;
+	while ((n = recvmsg(w->chan, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	c = n == 1 && kind == 'A' ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return as_fail(err, -EPROTO, "root did not start the agent's side");
+	memcpy(&w->agent_chan, CMSG_DATA(c), sizeof(int));
+	return 0;
+}
+
 /* The agent's git dir for PS, written by the agent's side; waits for it. */
 static int run_prepare(struct walk *w, const struct preps *ps, const char *gpath)
 {
 	struct as_err e = { "" };
 	char reply[256] = "";
 	ssize_t n;
-	int r = 0;
+	int r = w->agent_chan < 0 ? agent_side(w, &e) : 0;
 
 	for (size_t i = 0; r == 0 && i < ps->n; i++) {
 		r = send_prep(w->agent_chan, &ps->v[i], &e);
@@ -1666,14 +1693,13 @@ int as_git_count_grants(const struct as_session *s, struct as_git_stats *st, str
 	return r;
 }
 
-int as_git_owner_walk(const struct as_session *s, const struct timespec *sweep_since, int chan,
-		      int agent_chan)
+int as_git_owner_walk(const struct as_session *s, const struct timespec *sweep_since, int chan)
 {
 	struct as_git_stats st = { 0 };
 	struct as_err e = { "" }, err = { "" };
 	struct walk w = { .s = s,
 			  .chan = chan,
-			  .agent_chan = agent_chan,
+			  .agent_chan = -1,
 			  .sweep = sweep_since != NULL,
 			  .st = &st,
 			  .err = &e };

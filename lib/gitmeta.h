@@ -116,11 +116,11 @@ int as_git_count_grants(const struct as_session *s, struct as_git_stats *st, str
 /* The two children's work (lib/gitmount.c forks them and switches their
  * identity first): the owner's walk (SWEEP_SINCE not NULL: the end's, with
  * the review's scan of what changed since), which sends root
- * its requests on CHAN and the agent's git dirs to AGENT_CHAN; and the
- * agent's side, which writes them in AGENTFD (AS_GITDIR/AGENT).  Each
- * returns its exit status. */
-int as_git_owner_walk(const struct as_session *s, const struct timespec *sweep_since, int chan,
-		      int agent_chan);
+ * its requests on CHAN and, once it has a repository to prepare, asks root
+ * for the agent's side (A) and sends it the agent's git dirs; and the
+ * agent's side, which writes them in AGENTFD (AS_GITDIR/AGENT) from what
+ * arrives on CHAN.  Each returns its exit status. */
+int as_git_owner_walk(const struct as_session *s, const struct timespec *sweep_since, int chan);
 int as_git_agent_serve(const struct as_session *s, int agentfd, int chan);
 
 void as_git_stats_free(struct as_git_stats *st);

@@ -30,6 +30,8 @@
  *   N, D  TEXT            a note, a renamed entry (struct as_git_stats)
  *   V, W  TEXT            the end's walk: a file for the review, or why
  *                         the review's scan failed
+ *   A                     the walk has a repository for the agent's side:
+ *                         root forks it (once) and passes the walk its end
  *   T  DIRS REPOS READONLY   the walk's counts, its last message
  *   E  TEXT               why the walk failed
  * GRANT is the index of a read-write grant in the session's registry.
@@ -236,6 +238,46 @@ static int bind_pair(struct as_git_mounts *j, const char *grant, const char *rel
 	return r;
 }
 
+static void agent_child(const struct as_session *s, int agentfd, int chan, pid_t parent)
+	__attribute__((noreturn));
+
+/* A: the walk has a repository for the agent's side, which is forked now
+ * (not for a session without one); the walk gets its end of their pair,
+ * passed back on the walk's own channel (SCM_RIGHTS). */
+static int start_agent(struct as_git_mounts *j)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char kind = 'A';
+	struct iovec iov = { &kind, 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int wa[2], r = 0;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, wa) < 0)
+		return as_fail(j->err, -errno, "socketpair: %s", strerror(errno));
+	j->agent = fork();
+	if (j->agent == 0)
+		agent_child(j->s, j->agentfd, wa[1], j->parent);
+	if (j->agent < 0) {
+		r = as_fail(j->err, -errno, "fork: %s", strerror(errno));
+	} else {
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &wa[0], sizeof(int));
+		if (sendmsg(j->walk_chan, &mh, MSG_NOSIGNAL) != 1)
+			r = as_fail(j->err, -errno, "cannot pass the git walk its agent side: %s",
+				    strerror(errno));
+	}
+	close(wa[0]);
+	close(wa[1]);
+	return r;
+}
+
+/* One request of the walk (the table at the top). */
 int as_git_mounts_request(struct as_git_mounts *j, char *buf, size_t n)
 {
 	char kind = n ? buf[0] : 0, *msg = buf + 1;
@@ -258,6 +300,10 @@ int as_git_mounts_request(struct as_git_mounts *j, char *buf, size_t n)
 		if (!fields(msg, len, f, 3, false))
 			break;
 		return bind_pair(j, f[0], f[1], f[2], kind == 'R');
+	case 'A':
+		if (len != 0 || j->walk_chan < 0 || j->agentfd < 0 || j->agent >= 0 || j->since)
+			break;
+		return start_agent(j);
 	case 'N':
 	case 'D':
 		if (!fields(msg, len, f, 1, true))
@@ -324,16 +370,16 @@ static void after_switch(pid_t parent)
 }
 
 /* The owner's walk (SINCE: the end-of-session one): it talks to root on
- * ROOT, to the agent's side on AGENT (-1: none). */
+ * ROOT, and to the agent's side on the fd root passes it (A). */
 static void owner_child(const struct as_session *s, const struct timespec *since, int root,
-			int agent, pid_t parent) __attribute__((noreturn));
+			pid_t parent) __attribute__((noreturn));
 static void owner_child(const struct as_session *s, const struct timespec *since, int root,
-			int agent, pid_t parent)
+			pid_t parent)
 {
 	struct as_err err = { "" };
 	int r;
 
-	keep_only(root, agent);
+	keep_only(root, -1);
 	/* The groups the caller runs with, as its own git does; NSS only
 	 * when the helper did not record them. */
 	if (s->owner_groups)
@@ -346,12 +392,10 @@ static void owner_child(const struct as_session *s, const struct timespec *since
 		_exit(1);
 	}
 	after_switch(parent);
-	_exit(as_git_owner_walk(s, since, root, agent));
+	_exit(as_git_owner_walk(s, since, root));
 }
 
 /* The agent's side: writes the agent's git dirs in AGENTFD. */
-static void agent_child(const struct as_session *s, int agentfd, int chan, pid_t parent)
-	__attribute__((noreturn));
 static void agent_child(const struct as_session *s, int agentfd, int chan, pid_t parent)
 {
 	struct as_err err = { "" };
@@ -385,47 +429,38 @@ static int reap(pid_t pid, const char *who, struct as_err *err, bool report)
 
 /* Forks the walk (and, to start a session, the agent's side), carries out
  * its requests, reaps both. */
-static int run(struct as_git_mounts *j, bool sweep)
+static int run(struct as_git_mounts *j)
 {
 	static char msg[AS_GIT_MSG_MAX];
-	int wr[2] = { -1, -1 }, wa[2] = { -1, -1 }, r = 0, r2;
-	pid_t walk, agent = -1, parent = getpid();
+	int wr[2] = { -1, -1 }, r = 0, r2;
+	bool shut = false;
+	pid_t walk;
 	ssize_t n;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, wr) < 0 ||
-	    (!sweep && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, wa) < 0)) {
-		r = as_fail(j->err, -errno, "socketpair: %s", strerror(errno));
-		goto out;
-	}
-	if (!sweep) {
-		agent = fork();
-		if (agent < 0) {
-			r = as_fail(j->err, -errno, "fork: %s", strerror(errno));
-			goto out;
-		}
-		if (agent == 0)
-			agent_child(j->s, j->agentfd, wa[1], parent);
-		close(wa[1]);
-		wa[1] = -1;
-	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, wr) < 0)
+		return as_fail(j->err, -errno, "socketpair: %s", strerror(errno));
 	walk = fork();
 	if (walk < 0) {
 		r = as_fail(j->err, -errno, "fork: %s", strerror(errno));
 		goto out;
 	}
 	if (walk == 0)
-		owner_child(j->s, j->since, wr[1], wa[0], parent);
+		owner_child(j->s, j->since, wr[1], j->parent);
 	close(wr[1]);
 	wr[1] = -1;
-	if (wa[0] >= 0)
-		close(wa[0]);
-	wa[0] = -1;
-	/* Every request, until the walk closes its end; after a failed one
-	 * nothing more is done, but the walk is still read to its end. */
+	j->walk_chan = wr[0];
+	/* Every request, until the walk closes its end.  After a failed one
+	 * nothing more is done, and root's side is shut, so a walk waiting
+	 * for an answer (A) reads its end; the walk is still read to its. */
 	while ((n = recv(wr[0], msg, sizeof(msg), MSG_CMSG_CLOEXEC)) > 0 ||
-	       (n < 0 && errno == EINTR))
+	       (n < 0 && errno == EINTR)) {
 		if (n > 0 && r == 0 && !j->ended)
 			r = as_git_mounts_request(j, msg, (size_t)n);
+		if (r < 0 && !shut) {
+			shutdown(wr[0], SHUT_WR);
+			shut = true;
+		}
+	}
 	if (n < 0 && r == 0)
 		r = as_fail(j->err, -errno, "the git walk: recv: %s", strerror(errno));
 	r2 = reap(walk, "the git walk (as the owner)", j->err, r == 0);
@@ -434,17 +469,16 @@ static int run(struct as_git_mounts *j, bool sweep)
 	if (r == 0 && !j->ended)
 		r = as_fail(j->err, -EPROTO, "the git walk ended without its counts");
 out:
-	for (int i = 0; i < 2; i++) {
+	j->walk_chan = -1;
+	for (int i = 0; i < 2; i++)
 		if (wr[i] >= 0)
 			close(wr[i]);
-		if (wa[i] >= 0)
-			close(wa[i]);
-	}
-	if (agent > 0) {
-		r2 = reap(agent, "the git step as the agent", j->err, r == 0);
+	if (j->agent > 0) {
+		r2 = reap(j->agent, "the git step as the agent", j->err, r == 0);
 		if (r == 0)
 			r = r2;
 	}
+	j->agent = -1;
 	return r;
 }
 
@@ -456,6 +490,9 @@ int as_git_mounts_init(struct as_git_mounts *j, const struct as_session *s, stru
 	j->st = st;
 	j->err = err;
 	j->agentfd = -1;
+	j->walk_chan = -1;
+	j->agent = -1;
+	j->parent = getpid();
 	j->grantfd = calloc(s->reg.n_projects + 1, sizeof(*j->grantfd));
 	if (!j->grantfd)
 		return as_fail(err, -ENOMEM, "out of memory");
@@ -486,7 +523,7 @@ static int start(const struct as_session *s, const struct timespec *since, struc
 	if (r == 0 && !since)
 		r = open_agent_dir(&j);
 	if (r == 0)
-		r = run(&j, since != NULL);
+		r = run(&j);
 	as_git_mounts_free(&j);
 	return r;
 }

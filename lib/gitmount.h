@@ -23,6 +23,9 @@ struct as_git_mounts {
 	struct as_err *err;
 	const struct timespec *since; /* the end's walk: the review's start */
 	bool ended;                   /* the walk sent T */
+	int walk_chan;                /* root's end of the walk's channel, or -1 */
+	pid_t agent;                  /* the agent's side, once asked for, or -1 */
+	pid_t parent;                 /* the helper, which the children die with */
 };
 
 /* For S's grants; AGENTFD left -1 (the caller may set an O_PATH directory

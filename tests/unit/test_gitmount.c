@@ -167,6 +167,10 @@ static void test_shapes(void)
 	memcpy(buf, "S0\0sub", 6);
 	is_int(as_git_mounts_request(&m, buf, 6), -EPROTO, "a field without its NUL: refused");
 	is_int(as_git_mounts_request(&m, buf, 0), -EPROTO, "an empty message: refused");
+	is_int(req('A', NULL, NULL, NULL), -EPROTO,
+	       "A with no walk to pass the agent's side to: refused");
+	is_int(req('A', "x", NULL, NULL), -EPROTO, "A with a field: refused");
+	ok(m.agent < 0, "and no agent's side was started");
 	is_int(req('Q', "x", NULL, NULL), -EPROTO, "an unknown kind: refused");
 	like(err.msg, "does not take", "says so");
 	is_int(req('N', "a note\nforged log line", NULL, NULL), -EPROTO,
