@@ -4,20 +4,24 @@
  * root, and nothing else.
  *
  *   1. AS_GITDIR/AGENT made for the agent, and opened (open_agent_dir)
- *   2. two children forked, each switched for good before it reads a
- *      byte of the grants (lib/identity.h):
- *        the owner's walk   as the owner, with the owner's groups: finds
- *                           the git directories, strips agent ACL entries,
- *                           renames what the agent made, reads the
- *                           owner's refs (as_git_owner_walk)
- *        the agent's side   as the agent: writes the agent's git dirs
- *                           from what the walk sends it (as_git_agent_serve)
+ *   2. children forked, each switched for good before it reads a byte
+ *      of the grants (lib/identity.h):
+ *        the owner's walk   as the owner, with the caller's own groups:
+ *                           finds the git directories, strips agent ACL
+ *                           entries, renames what the agent made, reads
+ *                           the owner's refs (as_git_owner_walk)
+ *        the agent's side   as the agent, forked when the walk first has
+ *                           a repository for it: writes the agent's git
+ *                           dirs from what the walk sends it
+ *                           (as_git_agent_serve)
  *   3. the walk's requests read one by one, each a bind mount between two
  *      places that root opens itself, beneath a read-write grant or
  *      beneath AS_GITDIR/AGENT, never following a symbolic link or
  *      crossing a mount (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
  *      RESOLVE_NO_XDEV): the walk names places, it hands over no file
- *   4. both children reaped; the session starts only if both exited 0
+ *   4. the children reaped; the session starts only if each exited 0
+ * At a session's end the same walk, with the review's scan, sweeps (1 and
+ * the agent's side left out).
  *
  * The walk runs as the owner, so it reaches what the owner's own git can
  * reach, and a flaw in reading what the agent wrote there gives the

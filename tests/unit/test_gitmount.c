@@ -139,7 +139,10 @@ static void test_refusals(void)
 	       "S: across a mount in the grant: refused");
 	is_int(req('S', "1", "sub", NULL), -EPROTO, "S: a read-only grant: refused");
 	is_int(req('S', "2", "sub", NULL), -EPROTO, "S: a grant not finished: refused");
-	is_int(req('S', "3", "sub", NULL), -EPROTO, "S: no such grant: refused");
+	is_int(req('S', "4", "sub", NULL), -EPROTO, "S: no such grant: refused");
+	is_int(req('S', "3", "sub", NULL), -ELOOP,
+	       "S: a grant whose path now has a symlink on its way: refused");
+	like(err.msg, "a symbolic link on its way", "S: says why");
 	is_int(req('S', "0x", "sub", NULL), -EPROTO, "S: a grant that is no number: refused");
 	is_int(req('S', "", "sub", NULL), -EPROTO, "S: an empty grant: refused");
 	is_int(req('S', "-1", "sub", NULL), -EPROTO, "S: a negative grant: refused");
@@ -197,8 +200,8 @@ static void test_shapes(void)
 
 static int child(void)
 {
-	char g[256], h[256], i[256], p[256], q[256];
-	struct as_reg_project projects[3];
+	char g[256], h[256], i[256], l[256], p[256], q[256];
+	struct as_reg_project projects[4];
 	struct as_session s = { 0 };
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
@@ -238,16 +241,23 @@ static int child(void)
 	path(g, sizeof(g), "g");
 	path(h, sizeof(h), "h");
 	path(i, sizeof(i), "i");
+	path(l, sizeof(l), "glink/sub");
+	path(p, sizeof(p), "glink");
+	if (symlink("g", p) < 0) {
+		printf("Bail out! symlink: %s\n", strerror(errno));
+		return 1;
+	}
 	memset(projects, 0, sizeof(projects));
 	projects[0].path = g;
 	projects[1].path = h;
 	projects[1].read_only = true;
 	projects[2].path = i;
 	projects[2].state = AS_REG_GRANTING;
+	projects[3].path = l;
 	s.agent = (char *)"t-agent";
 	s.agent_uid = AGENT_UID;
 	s.reg.projects = projects;
-	s.reg.n_projects = 3;
+	s.reg.n_projects = 4;
 	if (as_git_mounts_init(&m, &s, &st, &err) < 0) {
 		printf("Bail out! init: %s\n", err.msg);
 		return 1;
