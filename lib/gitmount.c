@@ -289,6 +289,9 @@ int as_git_mounts_request(struct as_git_mounts *j, char *buf, size_t n)
 	char what[2 * PATH_MAX + 2], *f[3];
 	int fd, r;
 
+	/* T is the walk's last message. */
+	if (j->ended)
+		return as_fail(j->err, -EPROTO, "the git walk sent more after its counts");
 	switch (kind) {
 	case 'S':
 		if (!fields(msg, len, f, 2, false))
@@ -337,7 +340,8 @@ int as_git_mounts_request(struct as_git_mounts *j, char *buf, size_t n)
 	case 'E':
 		if (!fields(msg, len, f, 1, true))
 			break;
-		return as_fail(j->err, -EIO, "%s", f[0]);
+		return as_fail(j->err, -EIO, "%s",
+			       f[0][0] ? f[0] : "the git walk failed, and did not say why");
 	}
 	return as_fail(j->err, -EPROTO, "the git walk sent a request root does not take ('%c')",
 		       kind);
@@ -458,7 +462,7 @@ static int run(struct as_git_mounts *j)
 	 * for an answer (A) reads its end; the walk is still read to its. */
 	while ((n = recv(wr[0], msg, sizeof(msg), MSG_CMSG_CLOEXEC)) > 0 ||
 	       (n < 0 && errno == EINTR)) {
-		if (n > 0 && r == 0 && !j->ended)
+		if (n > 0 && r == 0)
 			r = as_git_mounts_request(j, msg, (size_t)n);
 		if (r < 0 && !shut) {
 			shutdown(wr[0], SHUT_WR);

@@ -191,11 +191,15 @@ static void test_shapes(void)
 	is_str(st.review_err.msg, "scan failed", "kept");
 	is_int(req('E', "the walk's reason", NULL, NULL), -EIO, "the walk's failure");
 	is_str(err.msg, "the walk's reason", "is root's error, as the walk wrote it");
+	is_int(req('E', "", NULL, NULL), -EIO, "a failure without a reason");
+	is_str(err.msg, "the git walk failed, and did not say why", "still says something");
 	is_int(req('T', "1 2 x", NULL, NULL), -EPROTO, "counts that are no numbers: refused");
 	ok(!m.ended, "and the walk has not ended");
 	is_int(req('T', "7 2 3", NULL, NULL), 0, "the counts");
 	ok(m.ended && st.dirs == 7 && st.repos == 2 && st.readonly == 3,
 	   "taken, and the walk has ended");
+	is_int(req('N', "late", NULL, NULL), -EPROTO, "anything after the counts: refused");
+	ok(st.notes.n == 1, "and not kept");
 }
 
 static int child(void)
