@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -283,4 +284,94 @@ int as_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* Room for one fd, aligned as a cmsghdr must be. */
+union one_fd {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+int as_msg_send(int sock, const struct iovec *iov, int iovcnt, int fd)
+{
+	union one_fd cbuf = { { 0 } };
+	struct msghdr mh = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+	size_t want = 0;
+	ssize_t n;
+
+	for (int i = 0; i < iovcnt; i++)
+		want += iov[i].iov_len;
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = sizeof(cbuf.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == want ? 0 : -EMSGSIZE;
+}
+
+ssize_t as_msg_recv(int sock, void *buf, size_t len, int *fd)
+{
+	union one_fd cbuf;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf.buf,
+			     .msg_controllen = sizeof(cbuf.buf) };
+	struct cmsghdr *c;
+	size_t nfd = 0;
+	ssize_t n;
+
+	*fd = -1;
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return -errno;
+	/* Every fd that arrived is installed by now: all are closed when
+	 * there was more than one (two fit in the room one takes). */
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		size_t k = c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS ?
+				   (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) :
+				   0;
+
+		for (size_t i = 0; i < k; i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*fd < 0 && nfd == 0)
+				*fd = got;
+			else
+				close(got);
+			nfd++;
+		}
+	}
+	if (nfd > 1 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -EPROTO;
+	}
+	return n;
+}
+
+bool as_msg_fields(char *msg, size_t len, char **f, size_t n)
+{
+	size_t k = 0;
+
+	if (len == 0 || msg[len - 1] != '\0')
+		return false;
+	for (size_t i = 0; i < len; i += strlen(msg + i) + 1) {
+		if (k == n)
+			return false;
+		f[k++] = msg + i;
+	}
+	return k == n;
 }

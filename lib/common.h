@@ -94,6 +94,27 @@ int as_fstat_mnt(int fd, struct stat *st, unsigned long long *mnt_id);
  * 0, or -errno with errno set (a write of nothing is -EIO). */
 int as_write_all(int fd, const void *buf, size_t len);
 
+/*
+ * Messages on a SOCK_SEQPACKET socket pair, with at most one file
+ * descriptor passed along (SCM_RIGHTS): the git step's children and root
+ * (lib/gitmount.c, lib/gitmeta.c).
+ *
+ * as_msg_send: one message from the IOVCNT parts of IOV, FD passed when it
+ * is not -1; never raises SIGPIPE.  0, -errno, or -EMSGSIZE when not all
+ * of it went.
+ * as_msg_recv: one message of at most LEN bytes into BUF, and the fd
+ * passed with it (close-on-exec) into *FD, -1 when none.  Its length, 0
+ * at the end, -errno; -EPROTO, and no fd kept, when the message or its
+ * control data was cut short (a longer message), or more than one fd
+ * came (each closed).
+ * as_msg_fields: MSG's LEN bytes as exactly N NUL-terminated fields
+ * F[0..N), pointing into MSG; false for any other shape.
+ */
+struct iovec;
+int as_msg_send(int sock, const struct iovec *iov, int iovcnt, int fd);
+ssize_t as_msg_recv(int sock, void *buf, size_t len, int *fd);
+bool as_msg_fields(char *msg, size_t len, char **f, size_t n);
+
 /* Copies src into a buffer, escaping control characters and backslashes as
  * \xNN so that a log line or an error message cannot be forged or broken. */
 void as_escape(const char *src, char *dst, size_t dstlen);

@@ -168,19 +168,6 @@ static int request(struct walk *w, char kind, const char *path, const char *arel
 	return send_fields(w->chan, kind, f, kind == 'S' ? 2 : 3, w->err);
 }
 
-/* NAME in DIRFD (at PATH; a file or directory, never a symlink) bound
- * read-only onto itself. */
-static int bind_ro(struct walk *w, int dirfd, const char *name, const char *path)
-{
-	struct stat st;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return as_fail(w->err, -errno, "%s: %s", path, strerror(errno));
-	if (S_ISLNK(st.st_mode))
-		return as_fail(w->err, -ELOOP, "%s: a symbolic link", path);
-	return request(w, 'S', path, NULL);
-}
-
 /* ---------------------------------------- the agent's side (in a child) */
 
 static int open_failed(struct walk *w, const char *path);
@@ -647,27 +634,16 @@ static int prepare_gitdir(int basefd, const struct preps *ps, uid_t owner, const
 static int send_prep(int chan, const struct prep *p, struct as_err *err)
 {
 	static struct prep copy;
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	char kind = 'P';
 	struct iovec iov[2] = { { &kind, 1 }, { &copy, sizeof(copy) } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	int r;
 
 	copy = *p;
 	memset(&copy.heads, 0, sizeof(copy.heads));
 	memset(&copy.tags, 0, sizeof(copy.tags));
-	if (p->index_fd >= 0) {
-		struct cmsghdr *c;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &p->index_fd, sizeof(int));
-	}
-	if (sendmsg(chan, &mh, MSG_NOSIGNAL) != (ssize_t)(1 + sizeof(copy)))
-		return as_fail(err, -errno, "cannot pass on a git directory: %s", strerror(errno));
+	r = as_msg_send(chan, iov, 2, p->index_fd);
+	if (r < 0)
+		return as_fail(err, r, "cannot pass on a git directory: %s", strerror(-r));
 	return 0;
 }
 
@@ -689,25 +665,17 @@ static int send_refs(int chan, char kind, const struct git_refs *refs, struct as
  * answer. */
 static int agent_side(struct walk *w, struct as_err *err)
 {
-	char kind = 0, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &kind, 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	ssize_t n;
-	int r = send_fields(w->chan, 'A', NULL, 0, err);
+	char kind = 0;
+	int fd, r = send_fields(w->chan, 'A', NULL, 0, err);
 
 	if (r < 0)
 		return r;
-	while ((n = recvmsg(w->chan, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	c = n == 1 && kind == 'A' ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+	if (as_msg_recv(w->chan, &kind, 1, &fd) != 1 || kind != 'A' || fd < 0) {
+		if (fd >= 0)
+			close(fd);
 		return as_fail(err, -EPROTO, "root did not start the agent's side");
-	memcpy(&w->agent_chan, CMSG_DATA(c), sizeof(int));
+	}
+	w->agent_chan = fd;
 	return 0;
 }
 
@@ -771,14 +739,10 @@ static int prep_add_ref(struct prep *p, char kind, char *msg, size_t len)
 {
 	struct git_refs *refs = kind == 'H' ? &p->heads : &p->tags;
 	char *f[3];
-	size_t k = 0, n = refs->n;
+	size_t n = refs->n;
 	int r;
 
-	if (len == 0 || msg[len - 1] != '\0')
-		return -EPROTO;
-	for (size_t i = 0; i < len && k < 3; i += strlen(msg + i) + 1)
-		f[k++] = msg + i;
-	if (k != 3)
+	if (!as_msg_fields(msg, len, f, 3))
 		return -EPROTO;
 	r = git_refs_add(refs, f[0], f[1]);
 	if (r == 0 && refs->n > n && f[2][0] && !(refs->v[n].hist = strdup(f[2])))
@@ -790,28 +754,18 @@ static int prep_add_ref(struct prep *p, char kind, char *msg, size_t len)
 static int agent_recv(int chan, struct preps *ps, struct as_err *err)
 {
 	static char buf[1 + sizeof(struct prep) + 64];
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
 	struct prep *p;
 	ssize_t n;
-	int fd = -1;
+	int fd;
 
-	while ((n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	if (n <= 0)
-		return n < 0 ? as_fail(err, -errno, "recvmsg: %s", strerror(errno)) : 0;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (fd >= 0 && buf[0] != 'P')) {
-		if (fd >= 0)
-			close(fd);
+	n = as_msg_recv(chan, buf, sizeof(buf), &fd);
+	if (n == 0)
+		return 0;
+	if (n < 0)
+		return as_fail(err, (int)n, "a message from the git walk: %s",
+			       n == -EPROTO ? "cut short" : strerror((int)-n));
+	if (fd >= 0 && buf[0] != 'P') {
+		close(fd);
 		return as_fail(err, -EPROTO, "a message from the git walk was cut short or odd");
 	}
 	switch (buf[0]) {
@@ -1519,8 +1473,9 @@ static int walk_dir(struct walk *w, int dirfd, const char *dpath, unsigned depth
 				r = sweep_gitfile(w, dirfd, gpath);
 		} else if (S_ISREG(st.st_mode)) {
 			/* A linked worktree's or submodule's link: it keeps
-			 * pointing where the owner set it. */
-			r = bind_ro(w, dirfd, ".git", gpath);
+			 * pointing where the owner set it.  (Root opens it
+			 * again, and refuses it if it is a symlink by then.) */
+			r = request(w, 'S', gpath, NULL);
 		} else if (S_ISLNK(st.st_mode)) {
 			note(w->st, gpath, "a symbolic link; not followed");
 		}

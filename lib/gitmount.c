@@ -204,19 +204,10 @@ static int open_in_agent_dir(struct as_git_mounts *j, const char *rel)
  * (the walk escapes what it reports, as_escape). */
 static bool fields(char *msg, size_t len, char **f, size_t n, bool text)
 {
-	size_t k = 0;
-
-	if (len == 0 || msg[len - 1] != '\0')
-		return false;
 	for (size_t i = 0; text && i + 1 < len; i++)
 		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
 			return false;
-	for (size_t i = 0; i < len; i += strlen(msg + i) + 1) {
-		if (k == n)
-			return false;
-		f[k++] = msg + i;
-	}
-	return k == n;
+	return as_msg_fields(msg, len, f, n);
 }
 
 /* O and R: between REL in grant GRANT and AREL in the agent's dir, the
@@ -250,14 +241,8 @@ static void agent_child(const struct as_session *s, int agentfd, int chan, pid_t
  * passed back on the walk's own channel (SCM_RIGHTS). */
 static int start_agent(struct as_git_mounts *j)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	char kind = 'A';
 	struct iovec iov = { &kind, 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	int wa[2], r = 0;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, wa) < 0)
@@ -265,17 +250,10 @@ static int start_agent(struct as_git_mounts *j)
 	j->agent = fork();
 	if (j->agent == 0)
 		agent_child(j->s, j->agentfd, wa[1], j->parent);
-	if (j->agent < 0) {
+	if (j->agent < 0)
 		r = as_fail(j->err, -errno, "fork: %s", strerror(errno));
-	} else {
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &wa[0], sizeof(int));
-		if (sendmsg(j->walk_chan, &mh, MSG_NOSIGNAL) != 1)
-			r = as_fail(j->err, -errno, "cannot pass the git walk its agent side: %s",
-				    strerror(errno));
-	}
+	else if ((r = as_msg_send(j->walk_chan, &iov, 1, wa[0])) < 0)
+		r = as_fail(j->err, r, "cannot pass the git walk its agent side: %s", strerror(-r));
 	close(wa[0]);
 	close(wa[1]);
 	return r;
@@ -459,9 +437,10 @@ static int run(struct as_git_mounts *j)
 	j->walk_chan = wr[0];
 	/* Every request, until the walk closes its end.  After a failed one
 	 * nothing more is done, and root's side is shut, so a walk waiting
-	 * for an answer (A) reads its end; the walk is still read to its. */
-	while ((n = recv(wr[0], msg, sizeof(msg), MSG_CMSG_CLOEXEC)) > 0 ||
-	       (n < 0 && errno == EINTR)) {
+	 * for an answer (A) reads its end; the walk is still read to its.
+	 * recv(2) has no room for control data: no fd the walk might pass
+	 * is ever installed in root. */
+	while ((n = recv(wr[0], msg, sizeof(msg), 0)) > 0 || (n < 0 && errno == EINTR)) {
 		if (n > 0 && r == 0)
 			r = as_git_mounts_request(j, msg, (size_t)n);
 		if (r < 0 && !shut) {

@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -236,6 +238,75 @@ static void test_write_all(void)
 	close(p[1]);
 }
 
+/* Messages with at most one fd over a SOCK_SEQPACKET pair (the git step's). */
+static void test_msg(void)
+{
+	char buf[16], one[] = "ab\0cd\0", *f[3];
+	struct iovec iov[2] = { { (void *)"x", 1 }, { (void *)"yz", 2 } };
+	struct stat a, b;
+	int sp[2], fd, p[2], lowest, probe;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 || pipe(p) < 0) {
+		ok(0, "msg: a socket pair and a pipe");
+		return;
+	}
+	is_int(as_msg_send(sp[0], iov, 2, -1), 0, "msg: two parts, no fd");
+	n = as_msg_recv(sp[1], buf, sizeof(buf), &fd);
+	ok(n == 3 && !memcmp(buf, "xyz", 3) && fd == -1, "msg: one message of both parts, no fd");
+	is_int(as_msg_send(sp[0], iov, 1, p[0]), 0, "msg: with an fd");
+	n = as_msg_recv(sp[1], buf, sizeof(buf), &fd);
+	ok(n == 1 && fd >= 0 && fstat(fd, &a) == 0 && fstat(p[0], &b) == 0 && a.st_ino == b.st_ino,
+	   "msg: the fd arrives, the same file");
+	ok(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC), "msg: close-on-exec");
+	if (fd >= 0)
+		close(fd);
+	{
+		/* Two fds in one message: not what the pair carries. */
+		union {
+			char b[CMSG_SPACE(2 * sizeof(int))];
+			struct cmsghdr align;
+		} cb = { { 0 } };
+		int two[2] = { p[0], p[1] };
+		struct msghdr mh = { .msg_iov = iov,
+				     .msg_iovlen = 1,
+				     .msg_control = cb.b,
+				     .msg_controllen = sizeof(cb.b) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(two));
+		memcpy(CMSG_DATA(c), two, sizeof(two));
+		lowest = dup(0);
+		if (lowest >= 0)
+			close(lowest);
+		ok(sendmsg(sp[0], &mh, 0) == 1, "msg: two fds sent");
+		is_int(as_msg_recv(sp[1], buf, sizeof(buf), &fd), -EPROTO, "msg: two fds: refused");
+		is_int(fd, -1, "msg: and none kept");
+		probe = dup(0);
+		ok(probe == lowest, "msg: the two received are closed (lowest free fd %d, now %d)",
+		   lowest, probe);
+		if (probe >= 0)
+			close(probe);
+	}
+	is_int(as_msg_send(sp[0], iov + 1, 1, -1), 0, "msg: two bytes");
+	is_int(as_msg_recv(sp[1], buf, 1, &fd), -EPROTO, "msg: longer than the buffer: refused");
+	close(sp[0]);
+	is_int(as_msg_recv(sp[1], buf, sizeof(buf), &fd), 0, "msg: 0 at the end");
+	ok(as_msg_send(sp[1], iov, 1, -1) < 0, "msg: a send to a closed peer fails (no SIGPIPE)");
+	close(sp[1]);
+	close(p[0]);
+	close(p[1]);
+
+	ok(as_msg_fields(one, sizeof(one) - 1, f, 2) && !strcmp(f[0], "ab") && !strcmp(f[1], "cd"),
+	   "fields: two");
+	ok(!as_msg_fields(one, sizeof(one) - 1, f, 1), "fields: more than asked: refused");
+	ok(!as_msg_fields(one, sizeof(one) - 1, f, 3), "fields: fewer than asked: refused");
+	ok(!as_msg_fields(one, sizeof(one) - 2, f, 2), "fields: the last without its NUL: refused");
+	ok(!as_msg_fields(one, 0, f, 1), "fields: nothing: refused");
+}
+
 int main(void)
 {
 	test_escape();
@@ -243,5 +314,6 @@ int main(void)
 	test_read_file_dirs();
 	test_resolve_command();
 	test_write_all();
+	test_msg();
 	return tap_done();
 }
