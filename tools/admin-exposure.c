@@ -205,10 +205,13 @@ static bool ssh_public(const char *name)
 typedef enum probe (*enum_pick)(const char *name, const struct stat *st);
 
 /* Lists DIR as root (no symlink followed, at most MAX names) and adds
- * what PICK chooses, with the probe it returns (-1: skip). */
+ * what PICK chooses, with the probe it returns (-1: skip).  With SUB,
+ * each directory in DIR that is not the agent's is listed the same way
+ * afterwards, with SUB (at most ENUM_MAX_SUB names each). */
 static void add_listed(struct targets *ts, const struct owner_check *o, const char *dir,
-		       unsigned max, enum_pick pick)
+		       unsigned max, enum_pick pick, enum_pick sub)
 {
+	struct as_strv subdirs = { 0 };
 	char path[PATH_MAX];
 	struct dirent *de;
 	unsigned seen = 0;
@@ -230,17 +233,24 @@ static void add_listed(struct targets *ts, const struct owner_check *o, const ch
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		pr = (int)pick(de->d_name, &st);
-		if (pr < 0)
-			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "",
 			     de->d_name) >= (int)sizeof(path))
+			continue;
+		/* Out of memory to keep it for later: listed now. */
+		if (sub && S_ISDIR(st.st_mode) && st.st_uid != o->account_uid &&
+		    as_strv_push(&subdirs, path) < 0)
+			add_listed(ts, o, path, ENUM_MAX_SUB, sub, NULL);
+		pr = (int)pick(de->d_name, &st);
+		if (pr < 0)
 			continue;
 		if (expected_access(o, path, &st))
 			continue;
 		targets_add(ts, path, (enum probe)pr, &st);
 	}
 	closedir(d);
+	for (size_t i = 0; i < subdirs.n; i++)
+		add_listed(ts, o, subdirs.v[i], ENUM_MAX_SUB, sub, NULL);
+	as_strv_free(&subdirs);
 }
 
 /* Top level of the owner's home: every dotfile is tried for reading and
@@ -271,33 +281,7 @@ static enum probe pick_socket(const char *name, const struct stat *st)
 static void add_sockets_below(struct targets *ts, const struct owner_check *o, const char *dir,
 			      unsigned max)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	unsigned seen = 0;
-	DIR *d;
-	int fd;
-
-	add_listed(ts, o, dir, max, pick_socket);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d)) && seen++ < max) {
-		struct stat st;
-
-		if (de->d_name[0] == '.' &&
-		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISDIR(st.st_mode) || st.st_uid == o->account_uid)
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path))
-			add_listed(ts, o, path, ENUM_MAX_SUB, pick_socket);
-	}
-	closedir(d);
+	add_listed(ts, o, dir, max, pick_socket, pick_socket);
 }
 
 /* Daemons whose socket is root in all but name. */
@@ -332,9 +316,9 @@ static int build_targets(const struct owner_check *o, struct targets *ts)
 	/* The owner's home: named secrets, top-level names, ~/.ssh. */
 	if (o->owner_ok && o->owner_home[0] == '/' && strcmp(o->owner_home, "/") != 0) {
 		add_home_items(ts, o, o->owner_home);
-		add_listed(ts, o, o->owner_home, ENUM_MAX_TOP, pick_home_top);
+		add_listed(ts, o, o->owner_home, ENUM_MAX_TOP, pick_home_top, NULL);
 		if (snprintf(path, sizeof(path), "%s/.ssh", o->owner_home) < (int)sizeof(path))
-			add_listed(ts, o, path, ENUM_MAX_SUB, pick_ssh);
+			add_listed(ts, o, path, ENUM_MAX_SUB, pick_ssh, NULL);
 		as_strv_push(&homes, o->owner_home);
 	}
 
@@ -367,7 +351,7 @@ static int build_targets(const struct owner_check *o, struct targets *ts)
 	for (size_t i = 0; i < AS_ARRAY_SIZE(daemon_sockets); i++)
 		add_existing(ts, o, daemon_sockets[i], PR_CONNECT);
 	add_sockets_below(ts, o, "/run/user", ENUM_MAX_TOP);
-	add_listed(ts, o, "/tmp/.X11-unix", ENUM_MAX_SUB, pick_socket);
+	add_listed(ts, o, "/tmp/.X11-unix", ENUM_MAX_SUB, pick_socket, NULL);
 	add_sockets_below(ts, o, "/tmp", ENUM_MAX_TOP);
 	return 0;
 }
