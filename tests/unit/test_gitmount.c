@@ -199,6 +199,7 @@ static void test_shapes(void)
 	ok(m.ended && st.dirs == 7 && st.repos == 2 && st.readonly == 3,
 	   "taken, and the walk has ended");
 	is_int(req('N', "late", NULL, NULL), -EPROTO, "anything after the counts: refused");
+	like(err.msg, "sent more after its counts", "says why");
 	ok(st.notes.n == 1, "and not kept");
 }
 
