@@ -19,8 +19,10 @@ identity switch (run_child's body is cut after "switch_identity(s);", and
 nothing it calls after that is followed); what runs only after the switch
 (the helper's load_policy and build_env) is left out.  The same for the
 git step's two children (lib/gitmount.c): owner_child and agent_child are
-cut after their as_identity_switch call.  The session's init and relay
-stay uid 0 (with at most CAP_KILL) and are counted.
+cut after their as_identity_child call, and the session's terminal relay
+(lib/relay.c's relay_child) likewise.  The session's init (with at most
+CAP_KILL) and root's supervision of the session stay uid 0 and are
+counted.
 
 It over-counts where a name reaches code a given path never runs (one
 function of a file that serves several callers), so read it as an upper
@@ -42,8 +44,10 @@ AFTER_SWITCH = {"load_policy", "build_env"}
 CUT = {
     (HELPER, "run_child"): "switch_identity(s);",
     # The git step's children: the owner's walk and the agent's side.
-    ("lib/gitmount.c", "owner_child"): "r = as_identity_switch(",
-    ("lib/gitmount.c", "agent_child"): "as_identity_switch(",
+    ("lib/gitmount.c", "owner_child"): "as_identity_child(",
+    ("lib/gitmount.c", "agent_child"): "as_identity_child(",
+    # The session's terminal relay, which becomes the caller.
+    ("lib/relay.c", "relay_child"): "as_identity_child(",
 }
 
 IDENT = re.compile(r"[A-Za-z_]\w*")

@@ -57,7 +57,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -327,72 +326,42 @@ int as_git_mounts_request(struct as_git_mounts *j, char *buf, size_t n)
 
 /* ---------------------------------------------------------- the children */
 
-/* In a child, before its switch: only fds 0-2 and A and B stay open (not
- * PAM's, not the helper's other files).  A < B, or B is -1. */
-static void keep_only(int a, int b)
-{
-	if (b >= 0 && b < a) {
-		int t = a;
-
-		a = b;
-		b = t;
-	}
-	if ((a > 3 && close_range(3, (unsigned)a - 1, 0) < 0) ||
-	    (b > a + 1 && close_range((unsigned)a + 1, (unsigned)b - 1, 0) < 0) ||
-	    close_range((unsigned)(b > a ? b : a) + 1, ~0U, 0) < 0)
-		_exit(1);
-}
-
-/* After the switch, which clears the parent-death signal and sets
- * dumpable from fs.suid_dumpable: the child dies with root, PARENT (the
- * helper), and stays out of reach of ptrace and /proc/PID/mem of its new
- * uid, whatever that sysctl says.  Either child would end alone anyway,
- * at its next message. */
-static void after_switch(pid_t parent)
-{
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-		_exit(1);
-}
-
 /* The owner's walk (SINCE: the end-of-session one): it talks to root on
- * ROOT, and to the agent's side on the fd root passes it (A). */
+ * ROOT, and to the agent's side on the fd root passes it (A).  It has the
+ * groups the caller runs with, as its own git does; NSS's only when the
+ * helper did not record them. */
 static void owner_child(const struct as_session *s, const struct timespec *since, int root,
 			pid_t parent) __attribute__((noreturn));
 static void owner_child(const struct as_session *s, const struct timespec *since, int root,
 			pid_t parent)
 {
-	struct as_err err = { "" };
-	int r;
+	const struct as_identity_child id = {
+		.what = "the git walk",
+		.name = s->owner,
+		.uid = s->owner_uid,
+		.gid = s->owner_gid,
+		.groups = s->owner_groups,
+		.n_groups = s->n_owner_groups,
+		.parent = parent,
+	};
 
-	keep_only(root, -1);
-	/* The groups the caller runs with, as its own git does; NSS only
-	 * when the helper did not record them. */
-	if (s->owner_groups)
-		r = as_identity_switch_groups(s->owner, s->owner_uid, s->owner_gid, s->owner_groups,
-					      s->n_owner_groups, 0, &err);
-	else
-		r = as_identity_switch(s->owner, s->owner_uid, s->owner_gid, 0, &err);
-	if (r < 0) {
-		dprintf(2, "agent-shell: the git walk: %s\n", err.msg);
-		_exit(1);
-	}
-	after_switch(parent);
+	as_identity_child(&id, &root, 1);
 	_exit(as_git_owner_walk(s, since, root));
 }
 
-/* The agent's side: writes the agent's git dirs in AGENTFD. */
+/* The agent's side: writes the agent's git dirs in AGENTFD.  The agent's
+ * own gid alone: nothing here needs its other groups. */
 static void agent_child(const struct as_session *s, int agentfd, int chan, pid_t parent)
 {
-	struct as_err err = { "" };
+	const struct as_identity_child id = {
+		.what = "the git step as the agent",
+		.uid = s->agent_uid,
+		.gid = s->agent_gid,
+		.parent = parent,
+	};
+	const int keep[] = { agentfd, chan };
 
-	keep_only(agentfd, chan);
-	/* The agent's own gid alone: nothing here needs its other groups. */
-	if (as_identity_switch(NULL, s->agent_uid, s->agent_gid, 0, &err) < 0) {
-		dprintf(2, "agent-shell: the git step as the agent: %s\n", err.msg);
-		_exit(1);
-	}
-	after_switch(parent);
+	as_identity_child(&id, keep, AS_ARRAY_SIZE(keep));
 	_exit(as_git_agent_serve(s, agentfd, chan));
 }
 

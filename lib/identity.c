@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -118,4 +121,57 @@ int as_identity_switch_groups(const char *name, uid_t uid, gid_t gid, const gid_
 		return as_fail(err, -EINVAL, "%s: %zu supplementary groups given (1 to %d)",
 			       name ? name : "switch", groups ? n : 0, NGROUPS_MAX);
 	return switch_to(name, uid, gid, groups, n, flags, err);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Closes every fd above 2 but those of KEEP; -1 entries are skipped. */
+static int keep_only(const int *keep, size_t n)
+{
+	int k[8];
+	size_t m = 0;
+	unsigned next = 3;
+
+	if (n > AS_ARRAY_SIZE(k))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (keep[i] > 2)
+			k[m++] = keep[i];
+	qsort(k, m, sizeof(*k), cmp_int);
+	for (size_t i = 0; i < m; i++) {
+		if ((unsigned)k[i] < next)
+			continue; /* the same fd twice */
+		if ((unsigned)k[i] > next && close_range(next, (unsigned)k[i] - 1, 0) < 0)
+			return -errno;
+		next = (unsigned)k[i] + 1;
+	}
+	return close_range(next, ~0U, 0) < 0 ? -errno : 0;
+}
+
+void as_identity_child(const struct as_identity_child *c, const int *keep, size_t n_keep)
+{
+	struct as_err err = { "" };
+	int r = keep_only(keep, n_keep);
+
+	if (r < 0)
+		as_fail(&err, r, "close_range: %s", strerror(-r));
+	else if (c->groups)
+		r = as_identity_switch_groups(c->name, c->uid, c->gid, c->groups, c->n_groups, 0,
+					      &err);
+	else
+		r = as_identity_switch(c->name, c->uid, c->gid, 0, &err);
+	if (r == 0 && (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+		       prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0))
+		r = as_fail(&err, -errno, "prctl: %s", strerror(errno));
+	if (r == 0 && getppid() != c->parent)
+		r = as_fail(&err, -ESRCH, "root's process ended first");
+	if (r < 0) {
+		dprintf(2, "agent-shell: %s: %s\n", c->what, err.msg);
+		_exit(1);
+	}
 }

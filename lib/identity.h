@@ -47,4 +47,26 @@ int as_identity_switch(const char *name, uid_t uid, gid_t gid, unsigned flags, s
 int as_identity_switch_groups(const char *name, uid_t uid, gid_t gid, const gid_t *groups, size_t n,
 			      unsigned flags, struct as_err *err);
 
+/*
+ * The start every child root forks to do one job with less is made of (the
+ * git step's two, lib/gitmount.c; the session's relay, lib/relay.c): every
+ * fd closed but 0-2 and the N_KEEP of KEEP (at most 8, in any order), the
+ * switch for good (as_identity_switch_groups when GROUPS is given, else
+ * as_identity_switch; no capability flags), then not dumpable again (a uid
+ * change sets that from fs.suid_dumpable), SIGKILL when the parent dies,
+ * and PARENT still the parent (it may have died before the prctl).  On any
+ * failure it writes "agent-shell: WHAT: why" to fd 2 and _exits 1: the
+ * line after the call runs as UID, or not at all.
+ */
+struct as_identity_child {
+	const char *what; /* the child's job, for the message */
+	const char *name; /* the account; NULL with GROUPS NULL: GID alone */
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups; /* NULL: initgroups(NAME), or GID alone */
+	size_t n_groups;
+	pid_t parent;
+};
+void as_identity_child(const struct as_identity_child *c, const int *keep, size_t n_keep);
+
 #endif

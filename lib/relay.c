@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 #include "relay.h"
+#include "identity.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -168,38 +171,25 @@ static void drain_master(struct as_pty *p, int *out)
 			*out = -1;
 }
 
-static void hang_up(struct as_pty *p, pid_t init)
-{
-	/* Closing the master hangs the session's terminal up: the kernel
-	 * sends SIGHUP to its session, as for a dropped ssh connection. */
-	if (p->master >= 0)
-		close(p->master);
-	p->master = -1;
-	kill(init, SIGHUP);
-}
+/* ---------------------------------------------------------------------- */
+/* The caller's side: the relay, running as the caller (as_relay_start).   */
 
-int as_pty_relay(struct as_pty *p, pid_t init, int sig_fd, int stop_fd)
+/* Until root shuts the control socket down.  Returns false when the
+ * caller's terminal hung up (or nothing can be relayed any more): the
+ * relay then ends at once, which hangs the pty up. */
+static bool relay_loop(struct as_pty *p, int ctl, int sfd, int *out)
 {
 	char in[4096];
 	size_t in_off = 0, in_len = 0;
-	bool read_in = p->master >= 0 && p->is_tty[0];
-	int out = p->is_tty[1] ? 1 : p->is_tty[2] ? 2 : 0;
-	int status = 0;
+	bool read_in = p->is_tty[0];
 
-	if (p->master >= 0 && fcntl(p->master, F_SETFL, O_NONBLOCK) < 0) {
-		/* Without it one full buffer would block the relay for good. */
-		hang_up(p, init);
-		read_in = false;
-	}
 	go_raw(p);
 	for (;;) {
 		struct pollfd pf[4] = {
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = stop_fd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = ctl, .events = POLLIN },
 			/* Polled even when not read (in the background), so a
-			 * hang-up is seen there too: the caller's shell cannot
-			 * send us SIGHUP (our uids are 0), only the kernel can,
-			 * and only to the foreground job. */
+			 * hang-up is seen there too. */
 			{ .fd = read_in ? STDIN_FILENO : -1,
 			  .events = in_len == 0 && foreground(p) ? POLLIN : 0 },
 			{ .fd = p->master, .events = POLLIN | (in_len ? POLLOUT : 0) },
@@ -208,67 +198,43 @@ int as_pty_relay(struct as_pty *p, pid_t init, int sig_fd, int stop_fd)
 		if (poll(pf, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			/* Nothing can be relayed: end the session rather than
-			 * leave it running unattended. */
-			kill(init, SIGKILL);
-			while (waitpid(init, &status, 0) < 0 && errno == EINTR)
-				;
-			break;
+			return false;
 		}
 		if (pf[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				int sig = (int)si.ssi_signo;
-
-				if (sig == SIGCHLD) {
-					if (waitpid(init, &status, WNOHANG) == init)
-						break;
-				} else if (sig == SIGWINCH) {
-					sync_winsize(p);
-				} else if (sig == SIGCONT) {
-					/* fg (or bg) after the session stopped. */
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				/* SIGCONT: fg (or bg) after the session stopped. */
+				if (si.ssi_signo == SIGCONT)
 					go_raw(p);
-					sync_winsize(p);
-					kill(init, SIGCONT);
-				} else {
-					kill(init, sig);
-				}
+				sync_winsize(p);
 			}
 		}
 		if (pf[1].revents) {
 			char c;
-			ssize_t n = read(stop_fd, &c, 1);
+			ssize_t n = recv(ctl, &c, 1, MSG_DONTWAIT);
 
-			if (n == 1 && getpgid(getppid()) == getpgrp()) {
-				/* The command stopped, but our parent shares our
-				 * process group: no job-control shell there
-				 * would ever resume us.  Resume the command. */
-				kill(init, SIGCONT);
-			} else if (n == 1) {
-				/* The command stopped (^Z in it, or SIGSTOP):
-				 * give the caller's shell its terminal back and
-				 * stop with it; SIGCONT above resumes. */
+			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+				return true; /* root: the session is over */
+			if (n == 1 && c == AS_RELAY_STOP) {
+				/* The command stopped: the caller's shell gets
+				 * its terminal back, and this stops with root. */
 				restore(p);
+				if (send(ctl, &c, 1, MSG_NOSIGNAL) < 0)
+					return false;
 				kill(getpid(), SIGSTOP);
-			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-				stop_fd = -1;
 			}
 		}
-		if (pf[2].revents && !(pf[2].revents & POLLIN)) {
-			/* POLLHUP or POLLERR, nothing to read: hung up. */
-			read_in = false;
-			hang_up(p, init);
-		} else if (pf[2].revents) {
+		if (pf[2].revents && !(pf[2].revents & POLLIN))
+			return false; /* POLLHUP or POLLERR: hung up */
+		if (pf[2].revents) {
 			ssize_t n = read(STDIN_FILENO, in, sizeof(in));
 
 			if (n > 0) {
 				in_off = 0;
 				in_len = (size_t)n;
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-				/* The caller's terminal hung up. */
-				read_in = false;
-				hang_up(p, init);
+				return false;
 			}
 		}
 		if (in_len && p->master >= 0) {
@@ -288,8 +254,8 @@ int as_pty_relay(struct as_pty *p, pid_t init, int sig_fd, int stop_fd)
 			ssize_t n = read(p->master, buf, sizeof(buf));
 
 			if (n > 0) {
-				if (out >= 0 && !write_all(out, buf, (size_t)n))
-					out = -1;
+				if (*out >= 0 && !write_all(*out, buf, (size_t)n))
+					*out = -1;
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 				/* EIO: every slave fd is closed; the session
 				 * goes on without a terminal until init ends. */
@@ -299,11 +265,185 @@ int as_pty_relay(struct as_pty *p, pid_t init, int sig_fd, int stop_fd)
 			}
 		}
 	}
+}
+
+static void relay_child(struct as_pty *p, int ctl, uid_t uid, gid_t gid, pid_t parent)
+	__attribute__((noreturn));
+static void relay_child(struct as_pty *p, int ctl, uid_t uid, gid_t gid, pid_t parent)
+{
+	const struct as_identity_child id = {
+		.what = "the terminal relay",
+		.uid = uid,
+		.gid = gid,
+		.parent = parent,
+	};
+	const int keep[] = { p->master, ctl };
+	int out = p->is_tty[1] ? 1 : p->is_tty[2] ? 2 : 0;
+	sigset_t set;
+	int sfd;
+
+	as_identity_child(&id, keep, AS_ARRAY_SIZE(keep));
+	p->slave = -1; /* closed with the rest */
+	/* Root's other signals stay blocked, as root left them: the caller's
+	 * ^C reaches the session as a byte, not as a signal here. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGCONT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
+	    fcntl(p->master, F_SETFL, O_NONBLOCK) < 0) {
+		/* Without it one full buffer would block the relay for good:
+		 * ending hangs the session up. */
+		dprintf(2, "agent-shell: the terminal relay: %s\n", strerror(errno));
+		_exit(1);
+	}
+	if (!relay_loop(p, ctl, sfd, &out))
+		_exit(1);
 	/* What the session wrote just before it ended is still in the pty. */
 	drain_master(p, &out);
 	restore(p);
-	if (p->master >= 0)
-		close(p->master);
-	p->master = -1;
+	_exit(0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Root's side.                                                             */
+
+int as_relay_start(struct as_relay *r, const struct as_pty *p, uid_t uid, gid_t gid,
+		   struct as_err *err)
+{
+	pid_t parent = getpid();
+	int sv[2];
+
+	r->pid = -1;
+	r->ctl = -1;
+	if (p->master < 0)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return as_fail(err, -errno, "socketpair: %s", strerror(errno));
+	r->pid = fork();
+	if (r->pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return as_fail(err, -errno, "fork (the terminal relay): %s", strerror(errno));
+	}
+	if (r->pid == 0) {
+		struct as_pty mine = *p;
+
+		relay_child(&mine, sv[1], uid, gid, parent);
+	}
+	close(sv[1]);
+	r->ctl = sv[0];
+	return 0;
+}
+
+void as_relay_end(struct as_relay *r)
+{
+	struct pollfd pf = { .fd = r->ctl, .events = POLLIN };
+
+	if (r->pid <= 0)
+		return;
+	/* The relay writes what is left, then closes its end by exiting.
+	 * A late answer to a stop ends the wait too: that relay has given
+	 * the terminal back already. */
+	if (r->ctl >= 0) {
+		if (shutdown(r->ctl, SHUT_WR) == 0)
+			while (poll(&pf, 1, AS_RELAY_DRAIN_MS) < 0 && errno == EINTR)
+				;
+		close(r->ctl);
+		r->ctl = -1;
+	}
+	/* Done by now, or not to be waited for. */
+	kill(r->pid, SIGKILL);
+	while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	r->pid = -1;
+}
+
+/* The relay is gone (its end of the socket closed): the caller's terminal
+ * hung up, or the caller ended it; the pty hung up with it. */
+static void relay_gone(struct as_relay *r, pid_t init)
+{
+	close(r->ctl);
+	r->ctl = -1;
+	kill(init, SIGHUP);
+}
+
+int as_relay_supervise(struct as_relay *r, pid_t init, int sig_fd, int stop_fd)
+{
+	bool stopping = false;
+	int status = 0;
+
+	for (;;) {
+		struct pollfd pf[3] = {
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = stop_fd, .events = POLLIN },
+			{ .fd = r->ctl, .events = POLLIN },
+		};
+
+		if (poll(pf, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Nothing can be supervised: end the session rather
+			 * than leave it running unattended. */
+			kill(init, SIGKILL);
+			while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		if (pf[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				int sig = (int)si.ssi_signo;
+
+				if (sig == SIGCHLD) {
+					if (waitpid(init, &status, WNOHANG) == init)
+						break;
+				} else if (sig == SIGCONT) {
+					/* fg (or bg) after the session stopped. */
+					if (r->pid > 0)
+						kill(r->pid, SIGCONT);
+					kill(init, SIGCONT);
+				} else if (sig != SIGWINCH) { /* the relay's */
+					kill(init, sig);
+				}
+			}
+		}
+		if (pf[1].revents) {
+			char c;
+			ssize_t n = read(stop_fd, &c, 1);
+
+			if (n == 1 && getpgid(getppid()) == getpgrp()) {
+				/* The command stopped, but our parent shares our
+				 * process group: no job-control shell there
+				 * would ever resume us.  Resume the command. */
+				kill(init, SIGCONT);
+			} else if (n == 1) {
+				/* The relay first gives the caller's shell its
+				 * terminal back; its answer stops us (below). */
+				c = AS_RELAY_STOP;
+				stopping = true;
+				if (r->ctl >= 0 && send(r->ctl, &c, 1, MSG_NOSIGNAL) < 0)
+					relay_gone(r, init);
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				stop_fd = -1;
+			}
+		}
+		if (r->ctl >= 0 && pf[2].revents) {
+			char c;
+			ssize_t n = recv(r->ctl, &c, 1, MSG_DONTWAIT);
+
+			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+				relay_gone(r, init);
+			else if (n == 1 && stopping) {
+				stopping = false;
+				kill(getpid(), SIGSTOP);
+			}
+		}
+		if (stopping && r->ctl < 0) { /* no relay (any more) */
+			stopping = false;
+			kill(getpid(), SIGSTOP);
+		}
+	}
+	as_relay_end(r);
 	return status;
 }

@@ -49,19 +49,58 @@ int as_pty_attach_init(const struct as_pty *p, struct as_err *err);
 int as_pty_attach_cmd(const struct as_pty *p, struct as_err *err);
 
 /*
- * The parent's loop, until the process init exits; returns its wait status.
- * Copies the caller's terminal to the master and the master to the
- * caller's terminal (raw mode while the session runs in the foreground,
- * restored on return and while stopped); a byte on stop_fd means the
- * session's command stopped: the parent stops too, and on SIGCONT resumes
- * raw mode and sends SIGCONT to init (when the parent's own parent is in
- * its process group, no job-control shell could resume it: the command is
- * resumed at once instead).  sig_fd is a signalfd for SIGCHLD,
- * SIGWINCH (window size to the pty) and the signals passed on to init
- * (SIGINT, SIGQUIT, SIGTERM, SIGHUP).  A hang-up or read error on the
- * caller's terminal hangs up the pty and sends init SIGHUP.  With
- * p->master == -1 only the signals and stops are handled.
+ * Root's side, in the helper once the session is set up.  The relay is a
+ * child of root's: it closes every fd but 0-2, the master and its end of
+ * the control socket, becomes the caller for good (lib/identity.h), and
+ * copies the caller's terminal to the master and the master to the
+ * caller's terminal: raw mode while the session runs in the foreground,
+ * restored when it stops and at the end; the window size passed on at
+ * SIGWINCH and SIGCONT.  So the bytes the agent writes to its terminal,
+ * and the keys the owner types, never pass through a process with uid 0:
+ * a flaw in copying them gives the caller's rights, no more.
+ *
+ * The control socket (SOCK_SEQPACKET, one byte a message): root sends
+ * AS_RELAY_STOP when the command stopped; the relay restores the caller's
+ * terminal, answers AS_RELAY_STOP and stops itself.  Root shutting its
+ * end down: the session is over; the relay writes what is left in the pty
+ * and exits.  The relay ending first means the caller's terminal hung up
+ * (or the caller ended the relay): the pty is hung up with it.
  */
-int as_pty_relay(struct as_pty *p, pid_t init, int sig_fd, int stop_fd);
+#define AS_RELAY_STOP 'S'
+/* How long root waits at the end for the relay to write what is left. */
+#define AS_RELAY_DRAIN_MS 5000
+
+struct as_relay {
+	pid_t pid; /* the relay, or -1: none (no terminal, or reaped) */
+	int ctl;   /* root's end of the control socket, or -1: the relay ended */
+};
+
+/*
+ * Forks the relay when P has a terminal (r->pid = -1 when it has none),
+ * switched to UID with GID alone.  Returns 0 or -errno.
+ */
+int as_relay_start(struct as_relay *r, const struct as_pty *p, uid_t uid, gid_t gid,
+		   struct as_err *err);
+
+/*
+ * Root's loop, until the process init exits; returns its wait status.
+ * SIG_FD is a signalfd for SIGCHLD, SIGWINCH, SIGCONT and the signals
+ * passed on to init (SIGINT, SIGQUIT, SIGTERM, SIGHUP).  A byte on STOP_FD
+ * means the session's command stopped: the relay gives the caller's shell
+ * its terminal back, then root stops too; on SIGCONT root resumes the
+ * relay and sends SIGCONT to init (when root's own parent is in its
+ * process group, no job-control shell could resume it: the command is
+ * resumed at once instead).  The relay ending first sends init SIGHUP.
+ * At the end, as_relay_end.
+ */
+int as_relay_supervise(struct as_relay *r, pid_t init, int sig_fd, int stop_fd);
+
+/*
+ * The session is over: the relay writes what is left in the pty, restores
+ * the caller's terminal and exits; after AS_RELAY_DRAIN_MS it is killed
+ * (a relay the caller stopped cannot hold root back from the PAM close).
+ * Reaps it.  Nothing when there is none.
+ */
+void as_relay_end(struct as_relay *r);
 
 #endif

@@ -25,7 +25,7 @@
  *   enter_process_namespaces  new PID and IPC namespaces
  *   open_session_terminal a pty of the session's own (lib/relay.h)
  *   drop_caller_uid       every uid 0: the caller can no longer signal us
- *   fork
+ *   fork, then the relay
  *     init (pid 1 of the session): run_session_init mounts the session's
  *       /proc, forks the command, keeps only CAP_KILL and reaps; when the
  *       command exits, it exits and the kernel ends every process left in
@@ -33,7 +33,10 @@
  *       command: attach the pty -> switch_identity (and verify it) ->
  *       load_policy (the profile, parsed as the agent) -> the sandbox
  *       stage (as_sandbox_exec)
- *     parent: relay the pty to the caller's terminal until init exits,
+ *     relay (a child switched to the caller; lib/relay.h): copies the pty
+ *       to the caller's terminal and back, so no agent byte passes
+ *       through root
+ *     parent: supervise until init exits (signals, stops, the relay),
  *       sweep_git_metadata (again a child as the owner, which also scans
  *       for the review), review_autorun_files, close the PAM session,
  *       log, exit with the command's status
@@ -769,6 +772,7 @@ int main(int argc, char **argv)
 	pam_handle_t *pamh;
 	struct as_git_stats gs = { 0 }, end = { 0 };
 	struct as_pty pty;
+	struct as_relay relay;
 	struct host_ns host;
 	struct as_err err = { "" };
 	char project[PATH_MAX * 4 + 1];
@@ -823,10 +827,20 @@ int main(int argc, char **argv)
 	}
 	leave_process_namespaces(&host);
 	close(stop[1]);
-	if (pty.master >= 0)
+	/* In the host's PID namespace again, with the signals still blocked
+	 * (the relay keeps them so).  With no one to relay, the session ends
+	 * at once, and ends as any other. */
+	if (as_relay_start(&relay, &pty, s.owner_uid, s.owner_gid, &err) < 0) {
+		warnx("%s", err.msg);
+		kill(init, SIGKILL);
+	}
+	/* Root keeps neither end of the pty: the relay has the master. */
+	if (pty.master >= 0) {
+		close(pty.master);
 		close(pty.slave);
+	}
 
-	status = as_pty_relay(&pty, init, sfd, stop[0]);
+	status = as_relay_supervise(&relay, init, sfd, stop[0]);
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	sweep_git_metadata(&s, &gs.started, &end);
 	review_autorun_files(&s, &end);

@@ -263,6 +263,115 @@ agent_pids() { pgrep -u "$AGENT" || true; }
 	rm -f "$PROJ/ct-vi.txt"
 }
 
+# The session's terminal relay: the helper's child with the caller's uid
+# (pgrep's name for it is cut to 15 characters); RELAY and ROOTP, its
+# parent, the helper's process that stays root.
+find_relay() {
+	RELAY=
+	for _ in $(seq 100); do
+		RELAY=$(pgrep -x -u "$OWNER" agent-shell-hel) && break
+		sleep 0.05
+	done
+	[ -n "$RELAY" ] || { echo "no relay running as $OWNER" >&2; return 1; }
+	[ "$(wc -w <<<"$RELAY")" = 1 ] || { echo "more than one relay: $RELAY" >&2; return 1; }
+	ROOTP=$(ps -o ppid= -p "$RELAY" | tr -d ' ')
+	[ "$(stat -c %u "/proc/$ROOTP")" = 0 ]
+}
+
+# wait_gone PID [SECONDS]: until the process PID has ended (default 5 s).
+wait_gone() {
+	for _ in $(seq $((${2:-5} * 20))); do
+		[ -e "/proc/$1" ] || return 0
+		sleep 0.05
+	done
+	echo "still running: $1" >&2
+	return 1
+}
+
+@test "the relay runs as the caller, not dumpable, no capability; root holds no end of the session's pty" {
+	owner_terminal
+	type_line "$SH -- /bin/sh -c 'echo ready-\$((6 * 7)); exec sleep 60'"
+	wait_screen '^ready-42$'
+	find_relay
+	local uid gid spty fd
+	uid=$(id -u "$OWNER")
+	gid=$(id -g "$OWNER")
+	run grep -E '^(Uid|Gid|Groups|CapPrm|CapEff|CapBnd|CapAmb):' "/proc/$RELAY/status"
+	assert_line --regexp "^Uid:[[:space:]]+${uid}[[:space:]]+${uid}[[:space:]]+${uid}[[:space:]]+$uid\$"
+	assert_line --regexp "^Gid:[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+${gid}[[:space:]]+$gid\$"
+	assert_line --regexp "^Groups:[[:space:]]+${gid}[[:space:]]*\$"
+	assert_line --regexp '^CapPrm:[[:space:]]+0+$'
+	assert_line --regexp '^CapEff:[[:space:]]+0+$'
+	# Not dumpable: the caller can neither read its memory nor trace it.
+	[ "$(stat -c %u "/proc/$RELAY/mem")" = 0 ]
+	run as_caller "$OWNER" cat "/proc/$RELAY/environ"
+	assert_failure
+	assert_output --partial 'Permission denied'
+	# The relay holds the master; root holds neither end, and no fd
+	# beyond the caller's own three.
+	spty=$(readlink "/proc/$(pgrep -u "$AGENT" -x sleep)/fd/0")
+	[[ "$spty" == /dev/pts/* ]]
+	run ls -l "/proc/$RELAY/fd/"
+	assert_output --partial '/dev/ptmx'
+	for fd in /proc/"$ROOTP"/fd/*; do
+		[ "$(readlink "$fd")" != /dev/ptmx ] && [ "$(readlink "$fd")" != "$spty" ] ||
+			{ echo "root's $fd is $(readlink "$fd")" >&2; false; }
+	done
+	# And the caller still cannot signal root's process.
+	run as_caller "$OWNER" kill -TERM "$ROOTP"
+	assert_failure
+	assert_output --partial 'not permitted'
+}
+
+@test "the caller ending the relay hangs the session up, and root still ends it and reports the status" {
+	local how
+	for how in KILL TERM-then-HUP; do
+		owner_terminal
+		type_line "$SH -- /bin/sh -c 'trap \"echo hup >ct-hup; exit 3\" HUP; echo ready-\$((6 * 7)); while :; do sleep 0.1; done'"
+		wait_screen '^ready-42$'
+		find_relay
+		rm -f "$PROJ/ct-hup"
+		if [ "$how" = KILL ]; then
+			as_caller "$OWNER" kill -KILL "$RELAY"
+		else
+			# Blocked in the relay: they change nothing.
+			as_caller "$OWNER" kill -TERM "$RELAY"
+			as_caller "$OWNER" kill -INT "$RELAY"
+			sleep 0.3
+			[ -e "/proc/$RELAY" ]
+			as_caller "$OWNER" kill -HUP "$RELAY"
+			sleep 0.3
+			[ -e "/proc/$RELAY" ]
+			as_caller "$OWNER" kill -KILL "$RELAY"
+		fi
+		wait_gone "$ROOTP"
+		wait_screen 'owner\$ $'
+		type_line 'echo "status $?"'
+		wait_screen '^status 3$'
+		[ "$(cat "$PROJ/ct-hup")" = hup ]
+		run agent_pids
+		assert_output ''
+		tm kill-server
+	done
+	rm -f "$PROJ/ct-hup"
+}
+
+@test "a relay the caller stops holds the session's end back for 5 s at most" {
+	owner_terminal
+	type_line "$SH -- /bin/sh -c 'echo ready-\$((6 * 7)); sleep 1; exit 5'"
+	wait_screen '^ready-42$'
+	find_relay
+	as_caller "$OWNER" kill -STOP "$RELAY"
+	# The command ends after 1 s; root then waits 5 s for the relay.
+	wait_gone "$ROOTP" 10
+	wait_gone "$RELAY" 1
+	wait_screen 'owner\$ $'
+	type_line 'echo "status $?"'
+	wait_screen '^status 5$'
+	run agent_pids
+	assert_output ''
+}
+
 @test "without a terminal stdin, stdout and stderr pass as they are" {
 	run bash -c "echo piped | $(as_caller_cmd "$OWNER") env -C '$PROJ' '$SH' -- /bin/sh -c 'cat; readlink /proc/self/fd/0 /proc/self/fd/1'"
 	assert_success
