@@ -123,34 +123,24 @@ int as_identity_switch_groups(const char *name, uid_t uid, gid_t gid, const gid_
 	return switch_to(name, uid, gid, groups, n, flags, err);
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Closes every fd above 2 but those of KEEP; -1 entries are skipped. */
+/* Closes every fd above 2 but those of KEEP: each gap between two kept
+ * fds, lowest first. */
 static int keep_only(const int *keep, size_t n)
 {
-	int k[8];
-	size_t m = 0;
-	unsigned next = 3;
+	unsigned from = 3;
 
-	if (n > AS_ARRAY_SIZE(k))
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (keep[i] > 2)
-			k[m++] = keep[i];
-	qsort(k, m, sizeof(*k), cmp_int);
-	for (size_t i = 0; i < m; i++) {
-		if ((unsigned)k[i] < next)
-			continue; /* the same fd twice */
-		if ((unsigned)k[i] > next && close_range(next, (unsigned)k[i] - 1, 0) < 0)
+	for (;;) {
+		unsigned next = ~0U; /* the lowest kept fd from FROM on */
+
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= (int)from && (unsigned)keep[i] < next)
+				next = (unsigned)keep[i];
+		if (next > from && close_range(from, next - 1, 0) < 0)
 			return -errno;
-		next = (unsigned)k[i] + 1;
+		if (next == ~0U)
+			return 0;
+		from = next + 1;
 	}
-	return close_range(next, ~0U, 0) < 0 ? -errno : 0;
 }
 
 void as_identity_child(const struct as_identity_child *c, const int *keep, size_t n_keep)

@@ -50,7 +50,7 @@ int as_identity_switch_groups(const char *name, uid_t uid, gid_t gid, const gid_
 /*
  * The start every child root forks to do one job with less is made of (the
  * git step's two, lib/gitmount.c; the session's relay, lib/relay.c): every
- * fd closed but 0-2 and the N_KEEP of KEEP (at most 8, in any order), the
+ * fd closed but 0-2 and the N_KEEP of KEEP (in any order), the
  * switch for good (as_identity_switch_groups when GROUPS is given, else
  * as_identity_switch; no capability flags), then not dumpable again (a uid
  * change sets that from fs.suid_dumpable), SIGKILL when the parent dies,

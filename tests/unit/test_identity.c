@@ -6,6 +6,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -222,6 +225,81 @@ static void test_switch_groups(void)
 	is_str(res.msg, "uid 65534 is in group 0 after the switch", "groups: naming it");
 }
 
+/* as_identity_child: what a child of root's is left with.  The child opens
+ * fds at 5, 7, 9 and 12, keeps 12, 7 and its pipe (given out of order),
+ * and reports the open fds from 3 to 63, its uids, dumpable and the
+ * parent-death signal. */
+struct child_report {
+	unsigned long long open; /* bit N: fd 3 + N is open */
+	uid_t ru, eu, su;
+	int dumpable, pdeath;
+};
+
+static int run_child(pid_t parent, struct child_report *rep, int *status)
+{
+	int pfd[2];
+	pid_t pid;
+
+	memset(rep, 0, sizeof(*rep));
+	if (pipe(pfd) < 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		const struct as_identity_child id = {
+			.what = "test child",
+			.uid = NOBODY,
+			.gid = NOBODY,
+			.parent = parent ? parent : getppid(),
+		};
+		int keep[3] = { 12, 7, pfd[1] };
+		int null = open("/dev/null", O_RDONLY);
+
+		close(pfd[0]);
+		for (int fd = 5; fd <= 12; fd++)
+			if ((fd == 5 || fd == 7 || fd == 9 || fd == 12) && dup2(null, fd) < 0)
+				_exit(3);
+		as_identity_child(&id, keep, 3);
+		for (int fd = 3; fd < 64; fd++)
+			if (fcntl(fd, F_GETFD) >= 0)
+				rep->open |= 1ULL << (fd - 3);
+		getresuid(&rep->ru, &rep->eu, &rep->su);
+		rep->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+		prctl(PR_GET_PDEATHSIG, &rep->pdeath, 0, 0, 0);
+		_exit(write(pfd[1], rep, sizeof(*rep)) == (ssize_t)sizeof(*rep) ? 0 : 4);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], rep, sizeof(*rep)) != (ssize_t)sizeof(*rep))
+		rep->eu = (uid_t)-1;
+	close(pfd[0]);
+	return waitpid(pid, status, 0) == pid ? pfd[1] : -1;
+}
+
+static void test_child(void)
+{
+	struct child_report rep;
+	int status, wfd;
+
+	if (geteuid() != 0) {
+		skip(8, "needs root");
+		return;
+	}
+	wfd = run_child(0, &rep, &status);
+	ok(wfd >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: it reports");
+	is_int(rep.open, (1ULL << (7 - 3)) | (1ULL << (12 - 3)) | (1ULL << (wfd - 3)),
+	       "child: only 0-2 and the kept fds are open (5 and 9 closed)");
+	ok(rep.ru == NOBODY && rep.eu == NOBODY && rep.su == NOBODY, "child: every uid switched");
+	is_int(rep.dumpable, 0, "child: not dumpable after the switch");
+	is_int(rep.pdeath, SIGKILL, "child: SIGKILL when its parent dies");
+	/* A parent that is not the child's: as if root ended first. */
+	wfd = run_child(1, &rep, &status);
+	ok(wfd >= 0 && WIFEXITED(status), "wrong parent: the child exits");
+	is_int(WEXITSTATUS(status), 1, "wrong parent: with status 1");
+	is_int(rep.eu, (uid_t)-1, "wrong parent: and reports nothing");
+}
+
 int main(void)
 {
 	test_refuses_id_zero();
@@ -231,5 +309,6 @@ int main(void)
 	test_caps_kept_by_securebits();
 	test_groups_refused();
 	test_switch_groups();
+	test_child();
 	return tap_done();
 }
