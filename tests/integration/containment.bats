@@ -372,6 +372,16 @@ wait_gone() {
 	assert_output ''
 }
 
+@test "what the session writes last reaches the terminal before the owner's prompt" {
+	owner_terminal
+	type_line "$SH -- /bin/sh -c 'seq 1 20000; printf \"last-%s\\n\" \$((6 * 7))'; echo \"status \$?\""
+	wait_screen '^status 0$'
+	# In order: the last lines of seq, the session's last line, the
+	# owner's shell.
+	run bash -c "screen() { tmux -L '$TM_SOCK' capture-pane -p -J -S -300; }; screen | grep -E '^(19999|20000|last-42|status 0)\$'"
+	assert_output $'19999\n20000\nlast-42\nstatus 0'
+}
+
 @test "without a terminal stdin, stdout and stderr pass as they are" {
 	run bash -c "echo piped | $(as_caller_cmd "$OWNER") env -C '$PROJ' '$SH' -- /bin/sh -c 'cat; readlink /proc/self/fd/0 /proc/self/fd/1'"
 	assert_success
