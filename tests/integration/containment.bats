@@ -278,6 +278,10 @@ find_relay() {
 	[ "$(stat -c %u "/proc/$ROOTP")" = 0 ]
 }
 
+# A process of the owner's with no privilege at all (as_caller keeps euid
+# 0 where the helper is installed without its setuid bit).
+as_owner() { runuser -u "$OWNER" -- "$@"; }
+
 # wait_gone PID [SECONDS]: until the process PID has ended (default 5 s).
 wait_gone() {
 	for _ in $(seq $((${2:-5} * 20))); do
@@ -304,7 +308,7 @@ wait_gone() {
 	assert_line --regexp '^CapEff:[[:space:]]+0+$'
 	# Not dumpable: the caller can neither read its memory nor trace it.
 	[ "$(stat -c %u "/proc/$RELAY/mem")" = 0 ]
-	run as_caller "$OWNER" cat "/proc/$RELAY/environ"
+	run as_owner cat "/proc/$RELAY/environ"
 	assert_failure
 	assert_output --partial 'Permission denied'
 	# The relay holds the master; root holds neither end, and no fd
@@ -318,7 +322,7 @@ wait_gone() {
 			{ echo "root's $fd is $(readlink "$fd")" >&2; false; }
 	done
 	# And the caller still cannot signal root's process.
-	run as_caller "$OWNER" kill -TERM "$ROOTP"
+	run as_owner kill -TERM "$ROOTP"
 	assert_failure
 	assert_output --partial 'not permitted'
 }
@@ -332,17 +336,17 @@ wait_gone() {
 		find_relay
 		rm -f "$PROJ/ct-hup"
 		if [ "$how" = KILL ]; then
-			as_caller "$OWNER" kill -KILL "$RELAY"
+			as_owner kill -KILL "$RELAY"
 		else
 			# Blocked in the relay: they change nothing.
-			as_caller "$OWNER" kill -TERM "$RELAY"
-			as_caller "$OWNER" kill -INT "$RELAY"
+			as_owner kill -TERM "$RELAY"
+			as_owner kill -INT "$RELAY"
 			sleep 0.3
 			[ -e "/proc/$RELAY" ]
-			as_caller "$OWNER" kill -HUP "$RELAY"
+			as_owner kill -HUP "$RELAY"
 			sleep 0.3
 			[ -e "/proc/$RELAY" ]
-			as_caller "$OWNER" kill -KILL "$RELAY"
+			as_owner kill -KILL "$RELAY"
 		fi
 		wait_gone "$ROOTP"
 		wait_screen 'owner\$ $'
@@ -361,7 +365,7 @@ wait_gone() {
 	type_line "$SH -- /bin/sh -c 'echo ready-\$((6 * 7)); sleep 1; exit 5'"
 	wait_screen '^ready-42$'
 	find_relay
-	as_caller "$OWNER" kill -STOP "$RELAY"
+	as_owner kill -STOP "$RELAY"
 	# The command ends after 1 s; root then waits 5 s for the relay.
 	wait_gone "$ROOTP" 10
 	wait_gone "$RELAY" 1
