@@ -203,6 +203,26 @@ static void test_shapes(void)
 	ok(st.notes.n == 1, "and not kept");
 }
 
+/* Root when its child cannot do its job: the walk refuses to start (an
+ * owner with uid 0 is refused by the switch), and root says so, waits for
+ * nothing, and mounts nothing. */
+static void test_walk_fails(void)
+{
+	struct as_session s = { 0 };
+	struct as_git_stats st2 = { 0 };
+	struct timespec since = { 0 };
+	struct as_err e = { "" };
+
+	s.owner = (char *)"t-owner";
+	s.agent = (char *)"t-agent";
+	s.agent_uid = AGENT_UID;
+	is_int(as_git_sweep_session(&s, &since, &st2, &e), -EIO,
+	       "a walk that cannot switch: the sweep fails with EIO");
+	is_str(e.msg, "the git walk (as the owner) failed (exit 1)", "naming the walk");
+	ok(st2.repos == 0 && st2.notes.n == 0, "and nothing was counted or noted");
+	as_git_stats_free(&st2);
+}
+
 static int child(void)
 {
 	char g[256], h[256], i[256], l[256], p[256], q[256];
@@ -273,6 +293,7 @@ static int child(void)
 	test_refusals();
 	test_mounts();
 	test_shapes();
+	test_walk_fails();
 	as_git_mounts_free(&m);
 	as_git_stats_free(&st);
 	printf("1..%d\n", tap_n);
