@@ -57,7 +57,13 @@ int as_pty_attach_cmd(const struct as_pty *p, struct as_err *err);
  * restored when it stops and at the end; the window size passed on at
  * SIGWINCH and SIGCONT.  So the bytes the agent writes to its terminal,
  * and the keys the owner types, never pass through a process with uid 0:
- * a flaw in copying them gives the caller's rights, no more.
+ * a flaw in copying them gives the caller's rights, no more.  Why the
+ * caller and not a uid of no one's: the relay holds the caller's terminal,
+ * which is as strong as the caller (what they type; TIOCSTI where
+ * dev.tty.legacy_tiocsti allows it), so the caller's uid adds nothing to
+ * it, while nobody (65534) is shared with daemons and owns files on
+ * root-squashed NFS, and the agent's uid would put an unsandboxed process
+ * of the agent's beside the session.
  *
  * The control socket (SOCK_SEQPACKET, one byte a message): root sends
  * AS_RELAY_STOP when the command stopped; the relay restores the caller's
