@@ -396,6 +396,39 @@ static bool in_gid_zero(const char *account, gid_t gid)
 	return false;
 }
 
+/* One account, one owner.  agent-admin add refuses to make either
+ * overlap, but a registry copied or edited by hand can: then the helper
+ * (which reads the caller's registry) and the PAM module (which takes the
+ * first registry, in name order, that names the account) can disagree,
+ * and the agent account serves two owners' grants. */
+static void check_unique(struct owner_check *o)
+{
+	const struct as_registry *reg = o->reg;
+	char fix[4 * QMAX], qother[QMAX];
+
+	for (size_t i = 0; i < o->all->n; i++) {
+		const struct as_registry *other = &o->all->v[i];
+
+		if (other == reg || strcmp(other->owner, reg->owner) == 0)
+			continue;
+		check_q(qother, sizeof(qother), other->owner);
+		if (strcmp(other->account, reg->account) == 0) {
+			check_fmt(fix, sizeof(fix),
+				  "keep the registry of %s's rightful owner: move the other out of %s, "
+				  "then agent-admin add for its owner",
+				  o->qaccount, o->ctx->regdir);
+			check_emit(o->rep, K_PROBLEM, fix,
+				   "%s: agent account %s is also named by %s's registry", o->qowner,
+				   o->qaccount, qother);
+		}
+		if (strcmp(other->account, reg->owner) == 0) {
+			check_fmt(fix, sizeof(fix), "agent-admin remove %s", o->qowner);
+			check_emit(o->rep, K_PROBLEM, fix,
+				   "%s: the owner is itself the agent of %s", o->qowner, qother);
+		}
+	}
+}
+
 static void check_accounts(struct owner_check *o)
 {
 	const struct as_registry *reg = o->reg;
@@ -403,6 +436,7 @@ static void check_accounts(struct owner_check *o)
 	struct passwd *pw;
 	struct group *gr;
 
+	check_unique(o);
 	pw = getpwnam(reg->owner);
 	if (!pw) {
 		check_fmt(fix, sizeof(fix), "agent-admin remove %s", o->qowner);

@@ -84,6 +84,7 @@ teardown_file() {
 # Undo whatever a test planted, then converge the grant again.
 teardown() {
 	chmod 644 "$REGDIR/$O.conf" 2>/dev/null || true
+	rm -f "$REGDIR/${O}b.conf" "$REGDIR/${O}c.conf"
 	chmod 700 "$OHOME"
 	rm -rf "$OHOME/.ssh" "$OHOME/.token" "$OHOME/.private"
 	git config -f "$PROJ/.git/config" --unset core.hooksPath 2>/dev/null || true
@@ -216,6 +217,30 @@ foreign_findings() {
 	check "$O"
 	assert_failure 1
 	assert_line "problem: $O: registry $REGDIR/$O.conf is uid 0 mode 0664, group/other writable: not trusted, $O's agent not checked further — fix: check its content, then chown root:root $REGDIR/$O.conf && chmod 644 $REGDIR/$O.conf"
+}
+
+@test "check reports an agent account two registries name, and an owner that is another's agent" {
+	# A registry copied by hand under another owner's name.
+	sed "s/^owner = $O\$/owner = ${O}b/" "$REGDIR/$O.conf" >"$REGDIR/${O}b.conf"
+	chmod 644 "$REGDIR/${O}b.conf"
+	check "$O"
+	assert_failure 1
+	assert_line "problem: $O: agent account $A is also named by ${O}b's registry — fix: keep the registry of $A's rightful owner: move the other out of $REGDIR, then agent-admin add for its owner"
+	refute_line --partial "the owner is itself the agent"
+	rm "$REGDIR/${O}b.conf"
+	# One whose agent account is our owner.
+	sed -e "s/^owner = $O\$/owner = ${O}c/" -e "s/^account = $A\$/account = $O/" \
+		"$REGDIR/$O.conf" >"$REGDIR/${O}c.conf"
+	chmod 644 "$REGDIR/${O}c.conf"
+	check "$O"
+	assert_failure 1
+	assert_line "problem: $O: the owner is itself the agent of ${O}c — fix: agent-admin remove $O"
+	refute_line --partial "is also named by"
+	rm "$REGDIR/${O}c.conf"
+	# Alone again: neither.
+	check "$O"
+	refute_line --partial "is also named by"
+	refute_line --partial "the owner is itself the agent"
 }
 
 @test "check reports an unlocked agent password and a privileged group" {
