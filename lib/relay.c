@@ -183,19 +183,24 @@ static bool relay_loop(struct as_pty *p, int ctl, int sfd, int *out)
 	size_t in_off = 0, in_len = 0;
 	bool read_in = p->is_tty[0];
 
-	go_raw(p);
 	for (;;) {
-		struct pollfd pf[4] = {
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = ctl, .events = POLLIN },
-			/* Polled even when not read (in the background), so a
-			 * hang-up is seen there too. */
-			{ .fd = read_in ? STDIN_FILENO : -1,
-			  .events = in_len == 0 && foreground(p) ? POLLIN : 0 },
-			{ .fd = p->master, .events = POLLIN | (in_len ? POLLOUT : 0) },
-		};
+		struct pollfd pf[4];
 
-		if (poll(pf, 4, -1) < 0) {
+		/* Raw whenever the session has the caller's terminal.  fg of
+		 * a job that is running in the background sends it no SIGCONT
+		 * (the shell only hands it the terminal), so this is looked
+		 * at every time round, and every 200 ms while the session
+		 * is in the background with input to read later. */
+		go_raw(p);
+		pf[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pf[1] = (struct pollfd){ .fd = ctl, .events = POLLIN };
+		/* Polled even when not read (in the background), so a
+		 * hang-up is seen there too. */
+		pf[2] = (struct pollfd){ .fd = read_in ? STDIN_FILENO : -1,
+					 .events = in_len == 0 && foreground(p) ? POLLIN : 0 };
+		pf[3] = (struct pollfd){ .fd = p->master,
+					 .events = POLLIN | (in_len ? POLLOUT : 0) };
+		if (poll(pf, 4, read_in && !p->raw ? 200 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return false;
@@ -203,12 +208,10 @@ static bool relay_loop(struct as_pty *p, int ctl, int sfd, int *out)
 		if (pf[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				/* SIGCONT: fg (or bg) after the session stopped. */
-				if (si.ssi_signo == SIGCONT)
-					go_raw(p);
+			/* SIGWINCH, or SIGCONT: fg or bg after the session
+			 * stopped (raw mode is seen to above). */
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				sync_winsize(p);
-			}
 		}
 		if (pf[1].revents) {
 			char c;

@@ -376,6 +376,23 @@ wait_gone() {
 	assert_output ''
 }
 
+@test "a session started in the background reads nothing of the owner's until fg" {
+	owner_terminal
+	type_line "$SH -- /bin/sh -c 'echo started-\$((6 * 7)); read x; echo got-\$x' &"
+	wait_screen 'started-42$'
+	# The owner's shell has the terminal: this line is the owner's.
+	type_line 'echo "owner-$((6 * 7))"'
+	wait_screen '^owner-42$'
+	run grep -c '^got-' <(screen)
+	assert_output 0
+	type_line fg
+	type_line one
+	wait_screen '^got-one$'
+	wait_screen 'owner\$ $'
+	run grep -c '^got-echo' <(screen)
+	assert_output 0
+}
+
 @test "what the session writes last reaches the terminal before the owner's prompt" {
 	owner_terminal
 	type_line "$SH -- /bin/sh -c 'seq 1 20000; printf \"last-%s\\n\" \$((6 * 7))'; echo \"status \$?\""
