@@ -393,6 +393,25 @@ wait_gone() {
 	assert_output 0
 }
 
+@test "Ctrl-Z, bg, then fg: the session reads again, and the owner's line in between is the owner's" {
+	owner_terminal
+	type_line "$SH -- /bin/sh -c 'while read x; do echo got-\$x; done'"
+	type_line one
+	wait_screen '^got-one$'
+	tm send-keys C-z
+	wait_screen 'Stopped'
+	type_line bg
+	type_line 'echo "owner-$((6 * 7))"'
+	wait_screen '^owner-42$'
+	type_line fg
+	type_line two
+	wait_screen '^got-two$'
+	tm send-keys C-d
+	wait_screen 'owner\$ $'
+	run grep -c '^got-echo' <(screen)
+	assert_output 0
+}
+
 @test "what the session writes last reaches the terminal before the owner's prompt" {
 	owner_terminal
 	type_line "$SH -- /bin/sh -c 'seq 1 20000; printf \"last-%s\\n\" \$((6 * 7))'; echo \"status \$?\""
