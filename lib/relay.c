@@ -190,8 +190,13 @@ static bool relay_loop(struct as_pty *p, int ctl, int sfd, int *out)
 		 * a job that is running in the background sends it no SIGCONT
 		 * (the shell only hands it the terminal), so this is looked
 		 * at every time round, and every 200 ms while the session
-		 * is in the background with input to read later. */
-		go_raw(p);
+		 * is in the background with input to read later; the window
+		 * may have changed meanwhile (SIGWINCH went to the shell). */
+		if (!p->raw) {
+			go_raw(p);
+			if (p->raw)
+				sync_winsize(p);
+		}
 		pf[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pf[1] = (struct pollfd){ .fd = ctl, .events = POLLIN };
 		/* Polled even when not read (in the background), so a

@@ -376,18 +376,21 @@ wait_gone() {
 	assert_output ''
 }
 
-@test "a session started in the background reads nothing of the owner's until fg" {
+@test "a session started in the background reads nothing of the owner's until fg, then has the window's size" {
 	owner_terminal
-	type_line "$SH -- /bin/sh -c 'echo started-\$((6 * 7)); read x; echo got-\$x' &"
+	type_line "$SH -- /bin/sh -c 'echo started-\$((6 * 7)); read x; stty size; echo got-\$x' &"
 	wait_screen 'started-42$'
 	# The owner's shell has the terminal: this line is the owner's.
 	type_line 'echo "owner-$((6 * 7))"'
 	wait_screen '^owner-42$'
 	run grep -c '^got-' <(screen)
 	assert_output 0
+	# A resize while in the background reaches the session at fg.
+	tm resize-window -x 90 -y 25
 	type_line fg
 	type_line one
 	wait_screen '^got-one$'
+	screen | grep -qx '25 90'
 	wait_screen 'owner\$ $'
 	run grep -c '^got-echo' <(screen)
 	assert_output 0
