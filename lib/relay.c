@@ -213,10 +213,17 @@ static bool relay_loop(struct as_pty *p, int ctl, int sfd, int *out)
 		if (pf[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			/* SIGWINCH, or SIGCONT: fg or bg after the session
-			 * stopped (raw mode is seen to above). */
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				sync_winsize(p);
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				char c = (char)si.ssi_signo;
+
+				/* SIGWINCH, or SIGCONT: fg or bg after the
+				 * session stopped (raw mode is seen to above);
+				 * the others are the caller's, for the session. */
+				if (c == SIGWINCH || c == SIGCONT)
+					sync_winsize(p);
+				else if (send(ctl, &c, 1, MSG_NOSIGNAL) < 0)
+					return false;
+			}
 		}
 		if (pf[1].revents) {
 			char c;
@@ -275,9 +282,10 @@ static bool relay_loop(struct as_pty *p, int ctl, int sfd, int *out)
 	}
 }
 
-static void relay_child(struct as_pty *p, int ctl, uid_t uid, gid_t gid, pid_t parent)
+/* P is the child's own copy: it closes and marks its fds. */
+static void relay_child(struct as_pty p, int ctl, uid_t uid, gid_t gid, pid_t parent)
 	__attribute__((noreturn));
-static void relay_child(struct as_pty *p, int ctl, uid_t uid, gid_t gid, pid_t parent)
+static void relay_child(struct as_pty p, int ctl, uid_t uid, gid_t gid, pid_t parent)
 {
 	const struct as_identity_child id = {
 		.what = "the terminal relay",
@@ -285,30 +293,33 @@ static void relay_child(struct as_pty *p, int ctl, uid_t uid, gid_t gid, pid_t p
 		.gid = gid,
 		.parent = parent,
 	};
-	const int keep[] = { p->master, ctl };
-	int out = p->is_tty[1] ? 1 : p->is_tty[2] ? 2 : 0;
+	const int keep[] = { p.master, ctl };
+	int out = p.is_tty[1] ? 1 : p.is_tty[2] ? 2 : 0;
 	sigset_t set;
 	int sfd;
 
 	as_identity_child(&id, keep, AS_ARRAY_SIZE(keep));
-	p->slave = -1; /* closed with the rest */
-	/* Root's other signals stay blocked, as root left them: the caller's
-	 * ^C reaches the session as a byte, not as a signal here. */
+	p.slave = -1; /* closed with the rest */
+	/* The rest of root's signals stay blocked, as root left them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGWINCH);
 	sigaddset(&set, SIGCONT);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
-	    fcntl(p->master, F_SETFL, O_NONBLOCK) < 0) {
+	    fcntl(p.master, F_SETFL, O_NONBLOCK) < 0) {
 		/* Without it one full buffer would block the relay for good:
 		 * ending hangs the session up. */
 		dprintf(2, "agent-shell: the terminal relay: %s\n", strerror(errno));
 		_exit(1);
 	}
-	if (!relay_loop(p, ctl, sfd, &out))
+	if (!relay_loop(&p, ctl, sfd, &out))
 		_exit(1);
 	/* What the session wrote just before it ended is still in the pty. */
-	drain_master(p, &out);
-	restore(p);
+	drain_master(&p, &out);
+	restore(&p);
 	_exit(0);
 }
 
@@ -333,11 +344,8 @@ int as_relay_start(struct as_relay *r, const struct as_pty *p, uid_t uid, gid_t 
 		close(sv[1]);
 		return as_fail(err, -errno, "fork (the terminal relay): %s", strerror(errno));
 	}
-	if (r->pid == 0) {
-		struct as_pty mine = *p;
-
-		relay_child(&mine, sv[1], uid, gid, parent);
-	}
+	if (r->pid == 0)
+		relay_child(*p, sv[1], uid, gid, parent);
 	close(sv[1]);
 	r->ctl = sv[0];
 	return 0;
@@ -377,7 +385,7 @@ static void relay_gone(struct as_relay *r, pid_t init)
 
 int as_relay_supervise(struct as_relay *r, pid_t init, int sig_fd, int stop_fd)
 {
-	bool stopping = false;
+	bool stopping = false, answered = false;
 	int status = 0;
 
 	for (;;) {
@@ -440,15 +448,18 @@ int as_relay_supervise(struct as_relay *r, pid_t init, int sig_fd, int stop_fd)
 			char c;
 			ssize_t n = recv(r->ctl, &c, 1, MSG_DONTWAIT);
 
-			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
 				relay_gone(r, init);
-			else if (n == 1 && stopping) {
-				stopping = false;
-				kill(getpid(), SIGSTOP);
+			} else if (n == 1 &&
+				   (c == SIGINT || c == SIGQUIT || c == SIGTERM || c == SIGHUP)) {
+				kill(init, c); /* the caller's, sent to the relay */
+			} else if (n == 1 && c == AS_RELAY_STOP && stopping) {
+				answered = true;
 			}
 		}
-		if (stopping && r->ctl < 0) { /* no relay (any more) */
-			stopping = false;
+		/* The relay has given the terminal back, or there is none. */
+		if (stopping && (answered || r->ctl < 0)) {
+			stopping = answered = false;
 			kill(getpid(), SIGSTOP);
 		}
 	}

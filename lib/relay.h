@@ -70,7 +70,12 @@ int as_pty_attach_cmd(const struct as_pty *p, struct as_err *err);
  * terminal, answers AS_RELAY_STOP and stops itself.  Root shutting its
  * end down: the session is over; the relay writes what is left in the pty
  * and exits.  The relay ending first means the caller's terminal hung up
- * (or the caller ended the relay): the pty is hung up with it.
+ * (or the caller ended the relay): the pty is hung up with it.  The relay
+ * is the caller's own process in the session's job, so what the caller's
+ * shell sends the job (kill %1, SIGHUP when it exits) reaches it: SIGINT,
+ * SIGQUIT, SIGTERM and SIGHUP are sent on to root as a byte holding the
+ * signal's number, and root passes exactly those four to the session, as
+ * sudo passes on what its caller sends it.
  */
 #define AS_RELAY_STOP 'S'
 /* How long root waits at the end for the relay to write what is left. */
@@ -91,7 +96,8 @@ int as_relay_start(struct as_relay *r, const struct as_pty *p, uid_t uid, gid_t 
 /*
  * Root's loop, until the process init exits; returns its wait status.
  * SIG_FD is a signalfd for SIGCHLD, SIGWINCH, SIGCONT and the signals
- * passed on to init (SIGINT, SIGQUIT, SIGTERM, SIGHUP).  A byte on STOP_FD
+ * passed on to init (SIGINT, SIGQUIT, SIGTERM, SIGHUP, and those the
+ * relay sends on).  A byte on STOP_FD
  * means the session's command stopped: the relay gives the caller's shell
  * its terminal back, then root stops too; on SIGCONT root resumes the
  * relay and sends SIGCONT to init (when root's own parent is in its

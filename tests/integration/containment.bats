@@ -328,36 +328,37 @@ wait_gone() {
 }
 
 @test "the caller ending the relay hangs the session up, and root still ends it and reports the status" {
-	local how
-	for how in KILL TERM-then-HUP; do
+	owner_terminal
+	type_line "$SH -- /bin/sh -c 'trap \"echo hup >ct-hup; exit 3\" HUP; echo ready-\$((6 * 7)); while :; do sleep 0.1; done'"
+	wait_screen '^ready-42$'
+	find_relay
+	rm -f "$PROJ/ct-hup"
+	as_owner kill -KILL "$RELAY"
+	wait_gone "$ROOTP"
+	wait_screen 'owner\$ $'
+	type_line 'echo "status $?"'
+	wait_screen '^status 3$'
+	[ "$(cat "$PROJ/ct-hup")" = hup ]
+	run agent_pids
+	assert_output ''
+	rm -f "$PROJ/ct-hup"
+}
+
+@test "what the owner's shell sends the session's job reaches its command: kill %1, INT, QUIT, HUP" {
+	local sig
+	for sig in TERM INT QUIT HUP; do
 		owner_terminal
-		type_line "$SH -- /bin/sh -c 'trap \"echo hup >ct-hup; exit 3\" HUP; echo ready-\$((6 * 7)); while :; do sleep 0.1; done'"
-		wait_screen '^ready-42$'
-		find_relay
-		rm -f "$PROJ/ct-hup"
-		if [ "$how" = KILL ]; then
-			as_owner kill -KILL "$RELAY"
-		else
-			# Blocked in the relay: they change nothing.
-			as_owner kill -TERM "$RELAY"
-			as_owner kill -INT "$RELAY"
-			sleep 0.3
-			[ -e "/proc/$RELAY" ]
-			as_owner kill -HUP "$RELAY"
-			sleep 0.3
-			[ -e "/proc/$RELAY" ]
-			as_owner kill -KILL "$RELAY"
-		fi
-		wait_gone "$ROOTP"
-		wait_screen 'owner\$ $'
-		type_line 'echo "status $?"'
-		wait_screen '^status 3$'
-		[ "$(cat "$PROJ/ct-hup")" = hup ]
+		type_line "$SH -- /bin/sh -c 'trap \"echo $sig >ct-sig; exit 3\" $sig; echo ready-\$((6 * 7)); while :; do sleep 0.1; done' &"
+		wait_screen 'ready-42$'
+		rm -f "$PROJ/ct-sig"
+		type_line "kill -$sig %1; wait %1; echo \"status-$sig \$?\""
+		wait_screen "^status-$sig 3\$"
+		[ "$(cat "$PROJ/ct-sig")" = "$sig" ]
 		run agent_pids
 		assert_output ''
 		tm kill-server
 	done
-	rm -f "$PROJ/ct-hup"
+	rm -f "$PROJ/ct-sig"
 }
 
 @test "a relay the caller stops holds the session's end back for 5 s at most" {
