@@ -171,6 +171,18 @@ static void drain_master(struct as_pty *p, int *out)
 			*out = -1;
 }
 
+/* What the caller's shell may send the session's job (kill %1, SIGHUP
+ * when it exits): the relay receives it and root passes it on to the
+ * session.  One set for both sides. */
+static void caller_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The caller's side: the relay, running as the caller (as_relay_start).   */
 
@@ -301,13 +313,9 @@ static void relay_child(struct as_pty p, int ctl, uid_t uid, gid_t gid, pid_t pa
 	as_identity_child(&id, keep, AS_ARRAY_SIZE(keep));
 	p.slave = -1; /* closed with the rest */
 	/* The rest of root's signals stay blocked, as root left them. */
-	sigemptyset(&set);
+	caller_sigset(&set);
 	sigaddset(&set, SIGWINCH);
 	sigaddset(&set, SIGCONT);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
 	    fcntl(p.master, F_SETFL, O_NONBLOCK) < 0) {
 		/* Without it one full buffer would block the relay for good:
@@ -387,7 +395,9 @@ int as_relay_supervise(struct as_relay *r, pid_t init, int sig_fd, int stop_fd)
 {
 	bool stopping = false, answered = false;
 	int status = 0;
+	sigset_t from_caller;
 
+	caller_sigset(&from_caller);
 	for (;;) {
 		struct pollfd pf[3] = {
 			{ .fd = sig_fd, .events = POLLIN },
@@ -450,8 +460,7 @@ int as_relay_supervise(struct as_relay *r, pid_t init, int sig_fd, int stop_fd)
 
 			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
 				relay_gone(r, init);
-			} else if (n == 1 &&
-				   (c == SIGINT || c == SIGQUIT || c == SIGTERM || c == SIGHUP)) {
+			} else if (n == 1 && sigismember(&from_caller, c) == 1) {
 				kill(init, c); /* the caller's, sent to the relay */
 			} else if (n == 1 && c == AS_RELAY_STOP && stopping) {
 				answered = true;
