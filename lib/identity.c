@@ -161,7 +161,7 @@ void as_identity_child(const struct as_identity_child *c, const int *keep, size_
 	if (r == 0 && getppid() != c->parent)
 		r = as_fail(&err, -ESRCH, "root's process ended first");
 	if (r < 0) {
-		dprintf(2, "agent-shell: %s: %s\n", c->what, err.msg);
+		dprintf(2, "%s: %s: %s\n", program_invocation_short_name, c->what, err.msg);
 		_exit(1);
 	}
 }

@@ -49,13 +49,14 @@ int as_identity_switch_groups(const char *name, uid_t uid, gid_t gid, const gid_
 
 /*
  * The start every child root forks to do one job with less is made of (the
- * git step's two, lib/gitmount.c; the session's relay, lib/relay.c): every
+ * git step's two, lib/gitmount.c; the session's relay, lib/relay.c;
+ * agent-admin check's exposure probe, tools/admin-exposure.c): every
  * fd closed but 0-2 and the N_KEEP of KEEP (in any order), the
  * switch for good (as_identity_switch_groups when GROUPS is given, else
  * as_identity_switch; no capability flags), then not dumpable again (a uid
  * change sets that from fs.suid_dumpable), SIGKILL when the parent dies,
  * and PARENT still the parent (it may have died before the prctl).  On any
- * failure it writes "agent-shell: WHAT: why" to fd 2 and _exits 1: the
+ * failure it writes "PROGRAM: WHAT: why" to fd 2 and _exits 1: the
  * line after the call runs as UID, or not at all.
  */
 struct as_identity_child {

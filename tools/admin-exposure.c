@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/acl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -35,6 +34,7 @@
 #include "config.h"
 #include "admin-check.h"
 #include "admin.h"
+#include "identity.h"
 #include "path.h"
 
 /* Bounds on the walk of other humans' homes. */
@@ -454,28 +454,24 @@ static unsigned probe_one(const struct target *t, int *err)
 	return res;
 }
 
-static void probe_child(const struct owner_check *o, const struct targets *ts, int wfd)
-	__attribute__((noreturn));
-static void probe_child(const struct owner_check *o, const struct targets *ts, int wfd)
+static void probe_child(const struct owner_check *o, const struct targets *ts, int wfd,
+			pid_t parent) __attribute__((noreturn));
+static void probe_child(const struct owner_check *o, const struct targets *ts, int wfd,
+			pid_t parent)
 {
-	struct as_err e = { "" };
+	/* Nothing root opened (the lock, registry fds) stays with the agent,
+	 * and, after the switch, not dumpable: agent processes of the same
+	 * uid must not ptrace or read /proc of a process that was root a
+	 * moment ago. */
+	const struct as_identity_child id = {
+		.what = "the exposure probe",
+		.name = o->reg->account,
+		.uid = o->account_uid,
+		.gid = o->account_gid,
+		.parent = parent,
+	};
 
-	/* Not dumpable: agent processes of the same uid must not ptrace or
-	 * read /proc of a process that was root a moment ago. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
-		_exit(PROBE_CHILD_FAILED);
-	if (wfd != 3) {
-		if (dup2(wfd, 3) < 0)
-			_exit(PROBE_CHILD_FAILED);
-		wfd = 3;
-	}
-	/* Nothing root opened (the lock, registry fds) stays with the agent. */
-	if (close_range(4, ~0U, 0) < 0)
-		_exit(PROBE_CHILD_FAILED);
-	if (admin_become(o->reg->account, o->account_uid, o->account_gid, &e) < 0) {
-		fprintf(stderr, "%s: %s\n", ADMIN_PROG, e.msg);
-		_exit(PROBE_CHILD_FAILED);
-	}
+	as_identity_child(&id, &wfd, 1);
 	if (chdir("/") < 0)
 		_exit(PROBE_CHILD_FAILED);
 	alarm(PROBE_TIMEOUT);
@@ -498,7 +494,7 @@ static int run_probes(struct owner_check *o, struct targets *ts)
 	struct record rec;
 	size_t got = 0;
 	int p[2], status;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		check_emit(o->rep, K_PROBLEM, NULL, "%s: exposure not checked: pipe: %s", o->qowner,
@@ -516,7 +512,7 @@ static int run_probes(struct owner_check *o, struct targets *ts)
 	}
 	if (pid == 0) {
 		close(p[0]);
-		probe_child(o, ts, p[1]);
+		probe_child(o, ts, p[1], parent);
 	}
 	close(p[1]);
 	for (;;) {
