@@ -46,6 +46,21 @@ static void skip(int n, const char *why)
 		printf("ok %d # skip %s\n", ++tap_n, why);
 }
 
+/* The parent's side of a child forked after pipe(PFD) that writes its
+ * report, SIZE bytes, to PFD[1]: OUT read (returns 0, or -1 when the
+ * child wrote none), the child reaped into *STATUS (-1 when it cannot). */
+static int collect(pid_t pid, int pfd[2], void *out, size_t size, int *status)
+{
+	ssize_t n;
+
+	close(pfd[1]);
+	n = read(pfd[0], out, size);
+	close(pfd[0]);
+	if (waitpid(pid, status, 0) != pid)
+		*status = -1;
+	return n == (ssize_t)size ? 0 : -1;
+}
+
 /* Runs the switch in a child and reports what the child saw after it. */
 static int run_switch(const struct run *run, struct result *res)
 {
@@ -87,13 +102,9 @@ static int run_switch(const struct run *run, struct result *res)
 		res->no_caps = as_caps_none_left(false);
 		_exit(write(pfd[1], res, sizeof(*res)) == (ssize_t)sizeof(*res) ? 0 : 4);
 	}
-	close(pfd[1]);
-	if (read(pfd[0], res, sizeof(*res)) != (ssize_t)sizeof(*res))
+	if (collect(pid, pfd, res, sizeof(*res), &status) < 0)
 		res->r = 1;
-	close(pfd[0]);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return -1;
-	return 0;
+	return status == 0 ? 0 : -1;
 }
 
 static void test_refuses_id_zero(void)
@@ -254,12 +265,13 @@ static int run_child(pid_t parent, struct child_report *rep, int *status)
 			.gid = NOBODY,
 			.parent = parent ? parent : getppid(),
 		};
+		const int opened[] = { 5, 7, 9, 12 };
 		int keep[3] = { 12, 7, pfd[1] };
 		int null = open("/dev/null", O_RDONLY);
 
 		close(pfd[0]);
-		for (int fd = 5; fd <= 12; fd++)
-			if ((fd == 5 || fd == 7 || fd == 9 || fd == 12) && dup2(null, fd) < 0)
+		for (size_t i = 0; i < AS_ARRAY_SIZE(opened); i++)
+			if (dup2(null, opened[i]) < 0)
 				_exit(3);
 		as_identity_child(&id, keep, 3);
 		for (int fd = 3; fd < 64; fd++)
@@ -270,11 +282,9 @@ static int run_child(pid_t parent, struct child_report *rep, int *status)
 		prctl(PR_GET_PDEATHSIG, &rep->pdeath, 0, 0, 0);
 		_exit(write(pfd[1], rep, sizeof(*rep)) == (ssize_t)sizeof(*rep) ? 0 : 4);
 	}
-	close(pfd[1]);
-	if (read(pfd[0], rep, sizeof(*rep)) != (ssize_t)sizeof(*rep))
+	if (collect(pid, pfd, rep, sizeof(*rep), status) < 0)
 		rep->eu = (uid_t)-1;
-	close(pfd[0]);
-	return waitpid(pid, status, 0) == pid ? pfd[1] : -1;
+	return *status == -1 ? -1 : pfd[1];
 }
 
 static void test_child(void)
